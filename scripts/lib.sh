@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# scripts/lib.sh — shared by scripts/test and scripts/start: installs what the
+# build needs (Debian packages) and configures a meson build dir.
+
+# The Debian packages objmgr builds and tests with.
+objmgr_packages() {
+	local msgpack=libmsgpack-dev
+	# Newer Debian/Ubuntu renamed msgpack-c's C package.
+	if apt-cache show libmsgpack-c-dev >/dev/null 2>&1; then
+		msgpack=libmsgpack-c-dev
+	fi
+	echo gcc clang meson ninja-build pkg-config "$msgpack" libuv1-dev check \
+		libsodium-dev libedit-dev libjansson-dev
+}
+
+# Installs the missing packages with apt-get when root; otherwise prints the
+# exact command to run and fails.
+ensure_deps() {
+	local missing=() pkg
+	for pkg in $(objmgr_packages); do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "objmgr needs these Debian packages; install them with:" >&2
+		echo "  sudo apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "installing: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# setup_build DIR [meson options...]: configures DIR once, then reuses it.
+setup_build() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}

@@ -1,0 +1,201 @@
+/* test-codec.c — msgpack <-> value conversion and the msgpack-RPC envelope. */
+#include <check.h>
+
+#include "check-main.h"
+#include "codec.h"
+#include "value.h"
+
+/* Packs v with codec_pack and decodes it back with msgpack-c + codec_decode. */
+static int round_trip(const om_value *v, om_value *out, int max_depth)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	codec_pack(&pk, v);
+	msgpack_unpacked up;
+	msgpack_unpacked_init(&up);
+	ck_assert_int_eq(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	int rc = codec_decode(&up.data, out, max_depth);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+/* Decodes one msgpack message given as raw bytes. */
+static int decode_bytes(const char *bytes, size_t n, om_value *out)
+{
+	msgpack_unpacked up;
+	msgpack_unpacked_init(&up);
+	ck_assert_int_eq(msgpack_unpack_next(&up, bytes, n, NULL), MSGPACK_UNPACK_SUCCESS);
+	int rc = codec_decode(&up.data, out, 24);
+	msgpack_unpacked_destroy(&up);
+	return rc;
+}
+
+START_TEST(test_every_kind_round_trips)
+{
+	om_value f32 = om_float(1.5);
+	f32.kind = OM_FLOAT32;
+	om_value inner[] = {om_int(-1), om_str("x")};
+	om_value pairs[] = {om_str("k"), om_array(inner, 2), om_int(7), om_nil()};
+	om_value all[] = {
+		om_nil(), om_bool(true), om_bool(false), om_int(0), om_int(-32), om_int(127),
+		om_int(INT64_MIN), om_int(INT64_MAX), om_uint(UINT64_MAX), om_float(2.25), f32,
+		om_str(""), om_str("héllo"), om_bin("\0\xff", 2), om_ext(42, "abc", 3),
+		om_ref("users"), om_map(pairs, 2),
+	};
+	om_value v = om_array(all, sizeof all / sizeof all[0]);
+	om_value back;
+	ck_assert_int_eq(round_trip(&v, &back, 24), OM_OK);
+	ck_assert(om_value_equal(&v, &back));
+	ck_assert_int_eq(back.as.items[10].kind, OM_FLOAT32);
+	ck_assert_int_eq(back.as.items[14].ext_type, 42);
+	ck_assert_int_eq(back.as.items[15].kind, OM_REF);
+	ck_assert_str_eq(back.as.items[15].as.str, "users");
+	om_value_free(&back);
+}
+END_TEST
+
+START_TEST(test_uint64_encoded_one_decodes_as_int)
+{
+	const char bytes[] = {(char)0xcf, 0, 0, 0, 0, 0, 0, 0, 1};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_INT);
+	ck_assert_int_eq(v.as.i, 1);
+}
+END_TEST
+
+START_TEST(test_ext_type_one_is_a_reference)
+{
+	const char bytes[] = {(char)0xd4, 1, 'q'};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_REF);
+	ck_assert_uint_eq(v.len, 1);
+	ck_assert_str_eq(v.as.str, "q");
+	om_value_free(&v);
+}
+END_TEST
+
+START_TEST(test_nesting_beyond_limit_is_too_deep)
+{
+	om_value levels[4];
+	levels[0] = om_int(1);
+	for (int i = 1; i < 4; i++)
+		levels[i] = om_array(&levels[i - 1], 1);
+	om_value back;
+	ck_assert_int_eq(round_trip(&levels[3], &back, 3), OM_OK);
+	om_value_free(&back);
+	ck_assert_int_eq(round_trip(&levels[3], &back, 2), OM_TOO_DEEP);
+	ck_assert_int_eq(back.kind, OM_NIL);
+}
+END_TEST
+
+/* Parses bytes as an RPC message; returns rpc_parse's code. */
+static int parse(const char *bytes, size_t n, rpc_msg *m, char *err)
+{
+	static msgpack_unpacked up;
+	msgpack_unpacked_destroy(&up);
+	msgpack_unpacked_init(&up);
+	ck_assert_int_eq(msgpack_unpack_next(&up, bytes, n, NULL), MSGPACK_UNPACK_SUCCESS);
+	return rpc_parse(&up.data, m, err, 128);
+}
+
+START_TEST(test_request_envelope_is_read)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	om_value params[] = {om_str("users"), om_str("bob")};
+	rpc_pack_request(&pk, 77, "dict.get", params, 2);
+	rpc_msg m;
+	char err[128];
+	ck_assert_int_eq(parse(sb.data, sb.size, &m, err), OM_OK);
+	ck_assert_int_eq(m.type, RPC_REQUEST);
+	ck_assert_uint_eq(m.msgid, 77);
+	ck_assert_uint_eq(m.method_len, 8);
+	ck_assert(memcmp(m.method, "dict.get", 8) == 0);
+	ck_assert_uint_eq(m.params->via.array.size, 2);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+START_TEST(test_malformed_envelopes_are_bad_requests)
+{
+	rpc_msg m;
+	char err[128];
+	/* [0, 5, 9, []]: method not a string, msgid still readable */
+	ck_assert_int_eq(parse("\x94\x00\x05\x09\x90", 5, &m, err), OM_BAD_REQUEST);
+	ck_assert(m.has_msgid);
+	ck_assert_uint_eq(m.msgid, 5);
+	ck_assert_str_eq(err, "method must be a string");
+	/* [0, 6, "x"]: too short */
+	ck_assert_int_eq(parse("\x93\x00\x06\xa1x", 5, &m, err), OM_BAD_REQUEST);
+	ck_assert(m.has_msgid);
+	ck_assert_str_eq(err, "a request must be [0, msgid, method, params]");
+	/* [0, 7, "x", 1]: params not an array */
+	ck_assert_int_eq(parse("\x94\x00\x07\xa1x\x01", 6, &m, err), OM_BAD_REQUEST);
+	ck_assert_str_eq(err, "params must be an array");
+	/* 5: not an array at all */
+	ck_assert_int_eq(parse("\x05", 1, &m, err), OM_BAD_REQUEST);
+	ck_assert(!m.has_msgid);
+	/* [3, 1, "x", []]: unknown message type */
+	ck_assert_int_eq(parse("\x94\x03\x01\xa1x\x90", 6, &m, err), OM_BAD_REQUEST);
+	/* [0, -1, "x", []]: negative msgid */
+	ck_assert_int_eq(parse("\x94\x00\xff\xa1x\x90", 6, &m, err), OM_BAD_REQUEST);
+	ck_assert(!m.has_msgid);
+}
+END_TEST
+
+START_TEST(test_notification_and_response_envelopes)
+{
+	rpc_msg m;
+	char err[128];
+	ck_assert_int_eq(parse("\x93\x02\xa1n\x90", 5, &m, err), OM_OK);
+	ck_assert_int_eq(m.type, RPC_NOTIFICATION);
+	ck_assert_uint_eq(m.method_len, 1);
+	ck_assert_int_eq(parse("\x94\x01\x09\xc0\x2a", 5, &m, err), OM_OK);
+	ck_assert_int_eq(m.type, RPC_RESPONSE);
+	ck_assert_uint_eq(m.msgid, 9);
+	ck_assert_int_eq(m.error->type, MSGPACK_OBJECT_NIL);
+	ck_assert_uint_eq(m.result->via.u64, 42);
+}
+END_TEST
+
+START_TEST(test_error_response_carries_code_name)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	rpc_pack_error(&pk, 3, OM_KEY_ERROR, "dict 'd' has no key \"k\"");
+	rpc_msg m;
+	char err[128];
+	ck_assert_int_eq(parse(sb.data, sb.size, &m, err), OM_OK);
+	ck_assert_int_eq(m.error->type, MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *code = &m.error->via.array.ptr[0];
+	ck_assert_uint_eq(code->via.str.size, 9);
+	ck_assert(memcmp(code->via.str.ptr, "key_error", 9) == 0);
+	ck_assert_int_eq(m.result->type, MSGPACK_OBJECT_NIL);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("codec");
+	TCase *tc = tcase_create("codec");
+	tcase_add_test(tc, test_every_kind_round_trips);
+	tcase_add_test(tc, test_uint64_encoded_one_decodes_as_int);
+	tcase_add_test(tc, test_ext_type_one_is_a_reference);
+	tcase_add_test(tc, test_nesting_beyond_limit_is_too_deep);
+	tcase_add_test(tc, test_request_envelope_is_read);
+	tcase_add_test(tc, test_malformed_envelopes_are_bad_requests);
+	tcase_add_test(tc, test_notification_and_response_envelopes);
+	tcase_add_test(tc, test_error_response_carries_code_name);
+	suite_add_tcase(s, tc);
+	return check_main(s);
+}

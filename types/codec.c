@@ -1,0 +1,229 @@
+/*
+ * codec.c — msgpack <-> om_value and the msgpack-RPC envelope.
+ *
+ * Decoding copies out of msgpack-c's zone into owned values, normalising
+ * integers so equal numbers have one representation. Nesting is bounded by
+ * the caller's max_depth before any recursion goes deeper than that.
+ */
+#include "codec.h"
+
+#include <stdio.h>
+
+#include "mem.h"
+#include "value.h"
+
+static int decode(const msgpack_object *o, om_value *out, int depth_left)
+{
+	*out = om_nil();
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return OM_OK;
+	case MSGPACK_OBJECT_BOOLEAN:
+		*out = om_bool(o->via.boolean);
+		return OM_OK;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		*out = om_uint(o->via.u64);
+		return OM_OK;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		*out = om_int(o->via.i64);
+		return OM_OK;
+	case MSGPACK_OBJECT_FLOAT32:
+		*out = om_float(o->via.f64);
+		out->kind = OM_FLOAT32;
+		return OM_OK;
+	case MSGPACK_OBJECT_FLOAT64:
+		*out = om_float(o->via.f64);
+		return OM_OK;
+	case MSGPACK_OBJECT_STR:
+		*out = value_str_dup(o->via.str.ptr, o->via.str.size);
+		return OM_OK;
+	case MSGPACK_OBJECT_BIN:
+		*out = value_str_dup(o->via.bin.ptr, o->via.bin.size);
+		out->kind = OM_BIN;
+		return OM_OK;
+	case MSGPACK_OBJECT_EXT:
+		*out = value_str_dup(o->via.ext.ptr, o->via.ext.size);
+		if (o->via.ext.type == CODEC_EXT_REF) {
+			out->kind = OM_REF;
+		} else {
+			out->kind = OM_EXT;
+			out->ext_type = o->via.ext.type;
+		}
+		return OM_OK;
+	case MSGPACK_OBJECT_ARRAY: {
+		if (depth_left <= 0)
+			return OM_TOO_DEEP;
+		om_value v = value_array_new(o->via.array.size);
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			if (decode(&o->via.array.ptr[i], &v.as.items[i], depth_left - 1)) {
+				om_value_free(&v);
+				return OM_TOO_DEEP;
+			}
+		}
+		*out = v;
+		return OM_OK;
+	}
+	case MSGPACK_OBJECT_MAP: {
+		if (depth_left <= 0)
+			return OM_TOO_DEEP;
+		om_value v = value_map_new(o->via.map.size);
+		for (uint32_t i = 0; i < o->via.map.size; i++) {
+			const msgpack_object_kv *kv = &o->via.map.ptr[i];
+			if (decode(&kv->key, &v.as.items[2 * i], depth_left - 1) ||
+			    decode(&kv->val, &v.as.items[2 * i + 1], depth_left - 1)) {
+				om_value_free(&v);
+				return OM_TOO_DEEP;
+			}
+		}
+		*out = v;
+		return OM_OK;
+	}
+	}
+	return OM_BAD_REQUEST;
+}
+
+int codec_decode(const msgpack_object *o, om_value *out, int max_depth)
+{
+	return decode(o, out, max_depth);
+}
+
+void codec_pack(msgpack_packer *pk, const om_value *v)
+{
+	switch (v->kind) {
+	case OM_NIL:
+		msgpack_pack_nil(pk);
+		return;
+	case OM_BOOL:
+		if (v->as.b)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		return;
+	case OM_INT:
+		msgpack_pack_int64(pk, v->as.i);
+		return;
+	case OM_UINT:
+		msgpack_pack_uint64(pk, v->as.u);
+		return;
+	case OM_FLOAT32:
+		msgpack_pack_float(pk, (float)v->as.f);
+		return;
+	case OM_FLOAT64:
+		msgpack_pack_double(pk, v->as.f);
+		return;
+	case OM_STR:
+		msgpack_pack_str_with_body(pk, v->as.str, v->len);
+		return;
+	case OM_BIN:
+		msgpack_pack_bin_with_body(pk, v->as.str, v->len);
+		return;
+	case OM_EXT:
+		msgpack_pack_ext_with_body(pk, v->as.str, v->len, v->ext_type);
+		return;
+	case OM_REF:
+		msgpack_pack_ext_with_body(pk, v->as.str, v->len, CODEC_EXT_REF);
+		return;
+	case OM_ARRAY:
+		msgpack_pack_array(pk, v->len);
+		for (uint32_t i = 0; i < v->len; i++)
+			codec_pack(pk, &v->as.items[i]);
+		return;
+	case OM_MAP:
+		msgpack_pack_map(pk, v->len);
+		for (uint32_t i = 0; i < 2 * v->len; i++)
+			codec_pack(pk, &v->as.items[i]);
+		return;
+	}
+}
+
+static bool is_uint(const msgpack_object *o)
+{
+	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+}
+
+static int bad(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s", what);
+	return OM_BAD_REQUEST;
+}
+
+int rpc_parse(const msgpack_object *o, rpc_msg *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	m->type = -1;
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1)
+		return bad(err, errlen, "a message must be an array [type, ...]");
+	const msgpack_object *f = o->via.array.ptr;
+	uint32_t n = o->via.array.size;
+	if (!is_uint(&f[0]) || f[0].via.u64 > RPC_NOTIFICATION)
+		return bad(err, errlen, "message type must be 0 (request), 1 (response) or 2 (notification)");
+	m->type = (int)f[0].via.u64;
+	if (m->type == RPC_NOTIFICATION) {
+		if (n != 3)
+			return bad(err, errlen, "a notification must be [2, method, params]");
+		if (f[1].type != MSGPACK_OBJECT_STR)
+			return bad(err, errlen, "method must be a string");
+		m->method = f[1].via.str.ptr;
+		m->method_len = f[1].via.str.size;
+		if (f[2].type != MSGPACK_OBJECT_ARRAY)
+			return bad(err, errlen, "params must be an array");
+		m->params = &f[2];
+		return OM_OK;
+	}
+	if (n >= 2 && is_uint(&f[1]) && f[1].via.u64 <= UINT32_MAX) {
+		m->has_msgid = true;
+		m->msgid = (uint32_t)f[1].via.u64;
+	}
+	if (n != 4)
+		return bad(err, errlen, m->type == RPC_REQUEST
+			? "a request must be [0, msgid, method, params]"
+			: "a response must be [1, msgid, error, result]");
+	if (!m->has_msgid)
+		return bad(err, errlen, "msgid must be an unsigned 32-bit integer");
+	if (m->type == RPC_RESPONSE) {
+		m->error = &f[2];
+		m->result = &f[3];
+		return OM_OK;
+	}
+	if (f[2].type != MSGPACK_OBJECT_STR)
+		return bad(err, errlen, "method must be a string");
+	m->method = f[2].via.str.ptr;
+	m->method_len = f[2].via.str.size;
+	if (f[3].type != MSGPACK_OBJECT_ARRAY)
+		return bad(err, errlen, "params must be an array");
+	m->params = &f[3];
+	return OM_OK;
+}
+
+void rpc_pack_request(msgpack_packer *pk, uint32_t msgid, const char *method,
+		      const om_value *params, size_t n)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint32(pk, RPC_REQUEST);
+	msgpack_pack_uint32(pk, msgid);
+	msgpack_pack_str_with_body(pk, method, strlen(method));
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++)
+		codec_pack(pk, &params[i]);
+}
+
+void rpc_pack_result(msgpack_packer *pk, uint32_t msgid, const om_value *result)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint32(pk, RPC_RESPONSE);
+	msgpack_pack_uint32(pk, msgid);
+	msgpack_pack_nil(pk);
+	codec_pack(pk, result);
+}
+
+void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message)
+{
+	const char *name = om_code_name(code);
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint32(pk, RPC_RESPONSE);
+	msgpack_pack_uint32(pk, msgid);
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_str_with_body(pk, name, strlen(name));
+	msgpack_pack_str_with_body(pk, message, strlen(message));
+	msgpack_pack_nil(pk);
+}

@@ -1,0 +1,132 @@
+/*
+ * ops.h — the operation tables every shared type exposes.
+ *
+ * One table per type names each operation with its parameters, flags,
+ * handler and one line of help. The server dispatches "<type>.<op>" through
+ * these tables, and the objmgr REPL builds its help, argument checking and
+ * completion from the same tables: one source of truth.
+ */
+#ifndef OBJMGR_OPS_H
+#define OBJMGR_OPS_H
+
+#include "objmgr.h"
+
+/* What a parameter must be; op_check_args() enforces it before a handler runs. */
+enum arg_kind {
+	ARG_ANY,        /* any value */
+	ARG_INT,        /* an integer (OM_INT or OM_UINT) */
+	ARG_NUMBER,     /* an integer or a float */
+	ARG_BOOL,       /* true or false */
+	ARG_STR,        /* a string */
+	ARG_ARRAY,      /* an array */
+	ARG_MAP,        /* a map */
+	ARG_INT_OR_NIL, /* an integer, or nil (e.g. an open slice bound) */
+	ARG_TIMEOUT     /* seconds: a non-negative number, or nil for "forever" */
+};
+
+#define OP_MAX_ARGS 4
+
+typedef struct op_arg {
+	const char *name; /* as shown in help and in bad_params messages */
+	uint8_t kind;     /* an arg_kind */
+	bool optional;    /* optional params come last */
+} op_arg;
+
+enum op_flags {
+	OP_WRITE = 1 << 0,    /* mutates; creates the object when it is missing */
+	OP_BLOCKING = 1 << 1, /* may have to wait (queue.get, lock.acquire, ...) */
+};
+
+typedef struct op_call op_call;
+
+/*
+ * A handler runs one operation on an existing object (for a read on a
+ * missing object the dispatcher passes a fresh empty one). It answers with
+ * op_ok()/op_borrow() or op_fail() and returns the resulting code.
+ */
+typedef int (*op_fn)(void *obj, op_call *call);
+
+typedef struct op_def {
+	const char *name; /* "set": the wire method is "<type>.<name>" */
+	op_fn fn;         /* NULL in the admin tables, whose handlers live in server/ */
+	uint8_t flags;    /* op_flags */
+	uint8_t nargs;    /* entries used in args */
+	op_arg args[OP_MAX_ARGS]; /* the params after the object name */
+	const char *help; /* one line, no trailing period */
+} op_def;
+
+/* One request, as a handler sees it. */
+struct op_call {
+	const char *type; /* "dict" */
+	const char *name; /* the object's name, NUL-terminated */
+	om_value *args;   /* owned params after the name; a handler may move out of them */
+	size_t nargs;     /* how many were given: optional ones may be absent */
+	om_value result;  /* an owned result, nil unless set */
+	const om_value *borrowed; /* or a value inside the object, sent before anything changes it */
+	int code;         /* OM_OK or the error */
+	char message[256];
+};
+
+/* Sets the call's error and returns code. */
+int op_fail(op_call *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Answers with v, whose ownership passes to the call. */
+static inline int op_ok(op_call *c, om_value v)
+{
+	c->result = v;
+	return OM_OK;
+}
+
+/* Answers with a value still owned by the object. */
+static inline int op_borrow(op_call *c, const om_value *v)
+{
+	c->borrowed = v;
+	return OM_OK;
+}
+
+/* The answer: the borrowed value if any, else the owned result. */
+static inline const om_value *op_answer(const op_call *c)
+{
+	return c->borrowed ? c->borrowed : &c->result;
+}
+
+typedef struct type_def {
+	const char *name; /* "dict" */
+	const char *help; /* one line */
+	/*
+	 * Admin tables ("objects", "server") have no implicit object name:
+	 * their params are all listed in args. Data types take the object's
+	 * name as params[0], not listed in args.
+	 */
+	bool admin;
+	/* A new empty object; options is nil or a map. NULL and op_fail() on bad options. */
+	void *(*create)(const om_value *options, op_call *c);
+	void (*destroy)(void *obj);
+	size_t (*len)(const void *obj); /* items held; 1 for a counter */
+	const op_def *ops;
+	size_t nops;
+} type_def;
+
+extern const type_def dict_type, list_type, counter_type;
+extern const type_def objects_type, server_type;
+
+/* Every type: the data types, then the admin tables. NULL-terminated. */
+extern const type_def *const type_table[];
+
+/* The type named by name[0..len), or NULL. */
+const type_def *type_find(const char *name, size_t len);
+/* The op named by name[0..len) in t, or NULL. */
+const op_def *type_find_op(const type_def *t, const char *name, size_t len);
+
+/*
+ * Checks c->nargs and each argument's kind against op's spec. On a mismatch
+ * fails c with OM_BAD_PARAMS and a message naming the method and parameter:
+ * "dict.get: parameter 'key' is missing".
+ */
+int op_check_args(const type_def *t, const op_def *op, op_call *c);
+
+/* Writes op's params as "key value [default]" into buf, for help and usage lines. */
+void op_usage(const op_def *op, char *buf, size_t size);
+
+#endif

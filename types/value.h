@@ -1,0 +1,46 @@
+/*
+ * value.h — the value model's internals: equality, hashing, ordering,
+ * copying and sizing of om_value (the struct itself is public, in objmgr.h).
+ *
+ * An *owned* value holds heap memory for its strings and items, allocated
+ * with mem.h and released by om_value_free(). Every value stored in a shared
+ * object is owned. Handlers may move an owned value by struct copy and then
+ * set the source to om_nil(): moving never allocates.
+ */
+#ifndef OBJMGR_VALUE_H
+#define OBJMGR_VALUE_H
+
+#include "objmgr.h"
+
+/* Consistent with value_eq: equal values hash equally (1 == uint64 1, 0.0 == -0.0). */
+uint64_t value_hash(const om_value *v);
+static inline bool value_eq(const om_value *a, const om_value *b) { return om_value_equal(a, b); }
+static inline int value_cmp(const om_value *a, const om_value *b) { return om_value_compare(a, b); }
+/* Nesting depth: 0 for a scalar, 1 for a flat array or map, ... */
+int value_depth(const om_value *v);
+/* True for OM_INT, OM_UINT, OM_FLOAT32 and OM_FLOAT64. */
+static inline bool value_is_number(const om_value *v)
+{
+	return v->kind >= OM_INT && v->kind <= OM_FLOAT64;
+}
+static inline bool value_is_float(const om_value *v)
+{
+	return v->kind == OM_FLOAT32 || v->kind == OM_FLOAT64;
+}
+/* The kind's wire-facing name: "nil", "bool", "int", "float", "str", ... */
+const char *value_kind_name(const om_value *v);
+/* A value built with the constructors, turned owned (strings NUL-terminated). */
+static inline om_value value_owned_copy(const om_value *v)
+{
+	om_value out;
+	om_value_copy(&out, v);
+	return out;
+}
+/* An owned string value. */
+om_value value_str_dup(const char *s, size_t n);
+/* An owned array of n nils, ready to be filled in. */
+om_value value_array_new(size_t n);
+/* An owned map of n nil pairs, ready to be filled in. */
+om_value value_map_new(size_t n);
+
+#endif
