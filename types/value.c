@@ -11,6 +11,8 @@
 
 #include <math.h>
 
+#include <sodium.h>
+
 #include "mem.h"
 
 static bool kind_has_bytes(uint8_t kind)
@@ -125,15 +127,27 @@ bool om_value_equal(const om_value *a, const om_value *b)
 	return false;
 }
 
-/* FNV-1a, seeded per kind so "a" and b"a" differ. */
+/*
+ * Clients choose dict keys, so byte strings are hashed with keyed SipHash
+ * (libsodium's crypto_shorthash): with a secret random key nobody can craft
+ * keys that collide on purpose and turn lookups linear.
+ */
+static unsigned char hash_key[crypto_shorthash_KEYBYTES];
+
+void value_hash_randomize(void)
+{
+	if (sodium_init() < 0)
+		abort(); /* no usable entropy source: nothing can run safely */
+	crypto_shorthash_keygen(hash_key);
+}
+
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t v;
+	crypto_shorthash(out, p, n, hash_key);
+	memcpy(&v, out, sizeof v);
+	return h ^ v;
 }
 
 /* A final mix so that small integers spread over the whole table. */

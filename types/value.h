@@ -12,6 +12,11 @@
 
 #include "objmgr.h"
 
+/*
+ * Picks a secret random key for value_hash (call once at start-up, before
+ * any value is hashed: hashes computed before and after differ).
+ */
+void value_hash_randomize(void);
 /* Consistent with value_eq: equal values hash equally (1 == uint64 1, 0.0 == -0.0). */
 uint64_t value_hash(const om_value *v);
 static inline bool value_eq(const om_value *a, const om_value *b) { return om_value_equal(a, b); }

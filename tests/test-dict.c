@@ -1,0 +1,573 @@
+/* test-dict.c — the dict type through its op table: every op and error, Python's ordering rules. */
+#include <check.h>
+#include <math.h>
+
+#include "check-main.h"
+#include "types-helper.h"
+
+static void *users;
+
+#define D(...) th_do(&dict_type, users, "users", __VA_ARGS__, TH_END)
+
+static void setup(void)
+{
+	op_call c = {0};
+	users = dict_type.create(NULL, &c);
+	ck_assert_ptr_nonnull(users);
+}
+
+static void teardown(void)
+{
+	th_reset();
+	dict_type.destroy(users);
+}
+
+START_TEST(test_dict_set_then_get_answers_value)
+{
+	ck_assert_int_eq(D("set", om_str("alice"), om_int(3)), OM_OK);
+	th_expect(om_nil());
+	ck_assert_int_eq(D("get", om_str("alice")), OM_OK);
+	ck_assert_ptr_nonnull(th_call.borrowed);
+	th_expect(om_int(3));
+	ck_assert_uint_eq(dict_type.len(users), 1);
+}
+END_TEST
+
+START_TEST(test_dict_set_replaces_value)
+{
+	om_value inner[] = {om_str("x"), om_int(1)};
+	D("set", om_str("k"), om_array(inner, 2));
+	D("set", om_str("k"), om_str("new"));
+	D("get", om_str("k"));
+	th_expect(om_str("new"));
+	ck_assert_uint_eq(dict_type.len(users), 1);
+}
+END_TEST
+
+START_TEST(test_dict_get_missing_is_key_error)
+{
+	D("set", om_str("alice"), om_int(3));
+	ck_assert_int_eq(D("get", om_str("bob")), OM_KEY_ERROR);
+	ck_assert_str_eq(th_message(), "dict 'users' has no key \"bob\"");
+	ck_assert_int_eq(D("get", om_int(7)), OM_KEY_ERROR);
+	ck_assert_str_eq(th_message(), "dict 'users' has no key 7");
+}
+END_TEST
+
+START_TEST(test_dict_get_missing_answers_default)
+{
+	ck_assert_int_eq(D("get", om_str("bob"), om_str("none")), OM_OK);
+	th_expect(om_str("none"));
+	ck_assert_uint_eq(dict_type.len(users), 0);
+	D("set", om_str("bob"), om_int(1));
+	ck_assert_int_eq(D("get", om_str("bob"), om_str("none")), OM_OK);
+	th_expect(om_int(1));
+}
+END_TEST
+
+START_TEST(test_dict_has)
+{
+	D("set", om_str("a"), om_nil());
+	ck_assert_int_eq(D("has", om_str("a")), OM_OK);
+	th_expect(om_bool(true));
+	ck_assert_int_eq(D("has", om_str("b")), OM_OK);
+	th_expect(om_bool(false));
+}
+END_TEST
+
+START_TEST(test_dict_del_removes_key)
+{
+	D("set", om_str("a"), om_int(1));
+	D("set", om_str("b"), om_int(2));
+	ck_assert_int_eq(D("del", om_str("a")), OM_OK);
+	th_expect(om_nil());
+	D("has", om_str("a"));
+	th_expect(om_bool(false));
+	D("keys");
+	th_expect_array(om_str("b"));
+}
+END_TEST
+
+START_TEST(test_dict_del_missing_is_key_error)
+{
+	ck_assert_int_eq(D("del", om_str("bob")), OM_KEY_ERROR);
+	ck_assert_str_eq(th_message(), "dict 'users' has no key \"bob\"");
+}
+END_TEST
+
+START_TEST(test_dict_pop_answers_value_and_removes_key)
+{
+	om_value list[] = {om_int(1), om_str("two")};
+	D("set", om_str("a"), om_array(list, 2));
+	ck_assert_int_eq(D("pop", om_str("a")), OM_OK);
+	ck_assert_ptr_null(th_call.borrowed);
+	th_expect(om_array(list, 2));
+	D("len");
+	th_expect(om_int(0));
+}
+END_TEST
+
+START_TEST(test_dict_pop_missing_is_key_error_or_default)
+{
+	ck_assert_int_eq(D("pop", om_str("bob")), OM_KEY_ERROR);
+	ck_assert_str_eq(th_message(), "dict 'users' has no key \"bob\"");
+	ck_assert_int_eq(D("pop", om_str("bob"), om_int(0)), OM_OK);
+	th_expect(om_int(0));
+	D("set", om_str("bob"), om_int(5));
+	ck_assert_int_eq(D("pop", om_str("bob"), om_int(0)), OM_OK);
+	th_expect(om_int(5));
+}
+END_TEST
+
+START_TEST(test_dict_setdefault_stores_only_when_absent)
+{
+	ck_assert_int_eq(D("setdefault", om_str("a"), om_int(1)), OM_OK);
+	th_expect(om_int(1));
+	ck_assert_int_eq(D("setdefault", om_str("a"), om_int(2)), OM_OK);
+	th_expect(om_int(1));
+	D("items");
+	th_expect_map(om_str("a"), om_int(1));
+}
+END_TEST
+
+START_TEST(test_dict_len_keys_values_items_in_insertion_order)
+{
+	D("set", om_str("z"), om_int(1));
+	D("set", om_int(5), om_str("five"));
+	D("set", om_str("a"), om_nil());
+	D("len");
+	th_expect(om_int(3));
+	D("keys");
+	th_expect_array(om_str("z"), om_int(5), om_str("a"));
+	D("values");
+	th_expect_array(om_int(1), om_str("five"), om_nil());
+	D("items");
+	th_expect_map(om_str("z"), om_int(1), om_int(5), om_str("five"), om_str("a"), om_nil());
+}
+END_TEST
+
+START_TEST(test_dict_reads_of_empty_dict)
+{
+	D("len");
+	th_expect(om_int(0));
+	D("keys");
+	th_expect(om_array(NULL, 0));
+	D("values");
+	th_expect(om_array(NULL, 0));
+	D("items");
+	th_expect(om_map(NULL, 0));
+	D("has", om_nil());
+	th_expect(om_bool(false));
+}
+END_TEST
+
+START_TEST(test_dict_reinsert_keeps_position)
+{
+	D("set", om_str("a"), om_int(1));
+	D("set", om_str("b"), om_int(2));
+	D("set", om_str("c"), om_int(3));
+	D("set", om_str("a"), om_int(10));
+	D("items");
+	th_expect_map(om_str("a"), om_int(10), om_str("b"), om_int(2), om_str("c"), om_int(3));
+}
+END_TEST
+
+START_TEST(test_dict_reinsert_goes_last)
+{
+	D("set", om_str("a"), om_int(1));
+	D("set", om_str("b"), om_int(2));
+	D("set", om_str("c"), om_int(3));
+	D("del", om_str("a"));
+	D("set", om_str("a"), om_int(1));
+	D("keys");
+	th_expect_array(om_str("b"), om_str("c"), om_str("a"));
+}
+END_TEST
+
+START_TEST(test_dict_update_stores_pairs_in_order)
+{
+	D("set", om_str("b"), om_int(0));
+	om_value pairs[] = {om_str("a"), om_int(1), om_str("b"), om_int(2), om_str("c"), om_int(3)};
+	ck_assert_int_eq(D("update", om_map(pairs, 3)), OM_OK);
+	th_expect(om_nil());
+	D("items");
+	th_expect_map(om_str("b"), om_int(2), om_str("a"), om_int(1), om_str("c"), om_int(3));
+}
+END_TEST
+
+START_TEST(test_dict_update_with_repeated_key_keeps_last_value)
+{
+	om_value pairs[] = {om_str("a"), om_int(1), om_str("b"), om_int(2), om_str("a"), om_int(3)};
+	D("update", om_map(pairs, 3));
+	D("items");
+	th_expect_map(om_str("a"), om_int(3), om_str("b"), om_int(2));
+}
+END_TEST
+
+START_TEST(test_dict_clear_empties_and_dict_stays_usable)
+{
+	for (int i = 0; i < 20; i++)
+		D("set", om_int(i), om_int(i));
+	ck_assert_int_eq(D("clear"), OM_OK);
+	th_expect(om_nil());
+	ck_assert_uint_eq(dict_type.len(users), 0);
+	D("get", om_int(3));
+	ck_assert_int_eq(th_call.code, OM_KEY_ERROR);
+	D("set", om_int(3), om_str("again"));
+	D("items");
+	th_expect_map(om_int(3), om_str("again"));
+}
+END_TEST
+
+START_TEST(test_dict_popitem_answers_last_inserted)
+{
+	D("set", om_str("a"), om_int(1));
+	D("set", om_str("b"), om_int(2));
+	D("set", om_str("c"), om_int(3));
+	D("set", om_str("a"), om_int(4)); /* keeps its first position */
+	ck_assert_int_eq(D("popitem"), OM_OK);
+	th_expect_array(om_str("c"), om_int(3));
+	D("popitem");
+	th_expect_array(om_str("b"), om_int(2));
+	D("set", om_str("d"), om_int(5));
+	D("popitem");
+	th_expect_array(om_str("d"), om_int(5));
+	D("popitem");
+	th_expect_array(om_str("a"), om_int(4));
+	D("len");
+	th_expect(om_int(0));
+}
+END_TEST
+
+START_TEST(test_dict_popitem_skips_deleted_entries)
+{
+	for (int i = 0; i < 6; i++)
+		D("set", om_int(i), om_int(i * 10));
+	D("del", om_int(5));
+	D("del", om_int(4));
+	D("del", om_int(2));
+	D("popitem");
+	th_expect_array(om_int(3), om_int(30));
+	D("set", om_int(9), om_int(90));
+	D("popitem");
+	th_expect_array(om_int(9), om_int(90));
+	D("popitem");
+	th_expect_array(om_int(1), om_int(10));
+	D("keys");
+	th_expect_array(om_int(0));
+}
+END_TEST
+
+START_TEST(test_dict_popitem_empty_is_key_error)
+{
+	ck_assert_int_eq(D("popitem"), OM_KEY_ERROR);
+	ck_assert_str_eq(th_message(), "dict 'users' is empty");
+	D("set", om_int(1), om_int(1));
+	D("del", om_int(1));
+	ck_assert_int_eq(D("popitem"), OM_KEY_ERROR);
+}
+END_TEST
+
+START_TEST(test_dict_int_and_float_keys_are_distinct)
+{
+	D("set", om_int(1), om_str("int"));
+	D("set", om_float(1.0), om_str("float"));
+	D("len");
+	th_expect(om_int(2));
+	D("get", om_int(1));
+	th_expect(om_str("int"));
+	D("get", om_float(1.0));
+	th_expect(om_str("float"));
+	D("get", om_bool(true));
+	ck_assert_int_eq(th_call.code, OM_KEY_ERROR);
+}
+END_TEST
+
+START_TEST(test_dict_equal_numbers_are_one_key)
+{
+	om_value f32 = om_float(0.5);
+	f32.kind = OM_FLOAT32;
+	D("set", om_uint(7), om_str("seven"));
+	D("get", om_int(7));
+	th_expect(om_str("seven"));
+	D("set", f32, om_str("half32"));
+	D("set", om_float(0.5), om_str("half64"));
+	D("set", om_float(0.0), om_str("zero"));
+	D("set", om_float(-0.0), om_str("minus zero"));
+	D("set", om_float(NAN), om_str("nan"));
+	D("get", om_float(-NAN));
+	th_expect(om_str("nan"));
+	/* An existing key keeps the key value first stored, as in Python. */
+	D("items");
+	th_expect_map(om_int(7), om_str("seven"), f32, om_str("half64"),
+		      om_float(0.0), om_str("minus zero"), om_float(NAN), om_str("nan"));
+}
+END_TEST
+
+START_TEST(test_dict_keys_of_every_kind)
+{
+	om_value arr[] = {om_int(1), om_str("x")};
+	om_value pairs[] = {om_str("k"), om_int(1), om_str("j"), om_int(2)};
+	om_value pairs_swapped[] = {om_str("j"), om_int(2), om_str("k"), om_int(1)};
+	om_value keys[] = {
+		om_nil(), om_bool(false), om_bool(true), om_int(-1), om_uint(UINT64_MAX),
+		om_float(2.5), om_str("a"), om_bin("a", 1), om_ref("a"), om_ext(5, "a", 1),
+		om_array(arr, 2), om_map(pairs, 2), om_str(""),
+	};
+	size_t n = sizeof keys / sizeof keys[0];
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(D("set", keys[i], om_int((int64_t)i)), OM_OK);
+	D("len");
+	th_expect(om_int((int64_t)n));
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(D("get", keys[i]), OM_OK);
+		th_expect(om_int((int64_t)i));
+	}
+	D("get", om_map(pairs_swapped, 2)); /* maps are equal in any order */
+	th_expect(om_int(11));
+	D("keys");
+	th_expect(om_array(keys, n));
+}
+END_TEST
+
+START_TEST(test_dict_incr_missing_key_counts_as_zero)
+{
+	D("set", om_str("other"), om_int(0));
+	ck_assert_int_eq(D("incr", om_str("hits"), om_int(5)), OM_OK);
+	th_expect(om_int(5));
+	D("incr", om_str("hits"), om_int(-2));
+	th_expect(om_int(3));
+	D("items");
+	th_expect_map(om_str("other"), om_int(0), om_str("hits"), om_int(3));
+}
+END_TEST
+
+START_TEST(test_dict_incr_with_float_gives_float)
+{
+	om_value f32 = om_float(0.5);
+	f32.kind = OM_FLOAT32;
+	D("incr", om_str("a"), om_int(1));
+	D("incr", om_str("a"), om_float(0.5));
+	th_expect(om_float(1.5));
+	D("incr", om_str("a"), om_int(1));
+	th_expect(om_float(2.5));
+	D("incr", om_str("b"), om_float(2.0));
+	th_expect(om_float(2.0));
+	D("set", om_str("c"), f32);
+	D("incr", om_str("c"), om_int(1));
+	th_expect(om_float(1.5)); /* float64, not float32 */
+	D("incr", om_str("d"), f32);
+	th_expect(om_float(0.5));
+	D("get", om_str("d"));
+	th_expect(om_float(0.5));
+}
+END_TEST
+
+START_TEST(test_dict_incr_non_number_is_wrong_type)
+{
+	D("set", om_str("name"), om_str("bob"));
+	ck_assert_int_eq(D("incr", om_str("name"), om_int(1)), OM_WRONG_TYPE);
+	ck_assert_str_eq(th_message(),
+			 "dict 'users': the value under key \"name\" is a str, not a number");
+	D("get", om_str("name"));
+	th_expect(om_str("bob"));
+}
+END_TEST
+
+START_TEST(test_dict_incr_overflow_is_value_error_and_changes_nothing)
+{
+	D("set", om_str("big"), om_int(INT64_MAX));
+	ck_assert_int_eq(D("incr", om_str("big"), om_int(1)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(),
+			 "dict 'users': 9223372036854775807 + 1 under key \"big\" overflows int64");
+	D("get", om_str("big"));
+	th_expect(om_int(INT64_MAX));
+	D("set", om_str("small"), om_int(INT64_MIN));
+	ck_assert_int_eq(D("incr", om_str("small"), om_int(-1)), OM_VALUE_ERROR);
+	D("get", om_str("small"));
+	th_expect(om_int(INT64_MIN));
+	/* A missing key that would overflow is not stored either. */
+	ck_assert_int_eq(D("incr", om_str("new"), om_uint(UINT64_MAX)), OM_VALUE_ERROR);
+	D("has", om_str("new"));
+	th_expect(om_bool(false));
+}
+END_TEST
+
+START_TEST(test_dict_incr_mixes_int_and_uint_exactly)
+{
+	D("set", om_str("u"), om_uint((uint64_t)INT64_MAX + 1));
+	ck_assert_int_eq(D("incr", om_str("u"), om_int(-1)), OM_OK);
+	th_expect(om_int(INT64_MAX));
+	D("set", om_str("n"), om_int(INT64_MIN));
+	ck_assert_int_eq(D("incr", om_str("n"), om_uint(UINT64_MAX)), OM_OK);
+	th_expect(om_int(INT64_MAX));
+	D("set", om_str("uu"), om_uint(UINT64_MAX));
+	ck_assert_int_eq(D("incr", om_str("uu"), om_uint(UINT64_MAX)), OM_VALUE_ERROR);
+}
+END_TEST
+
+/* 100,000 keys: many resizes, then holes from deleting every other key, then compaction. */
+START_TEST(test_dict_100k_keys_resize_and_keep_order)
+{
+	const int64_t n = 100000;
+	for (int64_t i = 0; i < n; i++)
+		th_assert(D("set", om_int(i), om_int(i * 2)) == OM_OK, "set %lld", (long long)i);
+	ck_assert_uint_eq(dict_type.len(users), (size_t)n);
+	for (int64_t i = 0; i < n; i += 2)
+		th_assert(D("del", om_int(i)) == OM_OK, "del %lld", (long long)i);
+	ck_assert_uint_eq(dict_type.len(users), (size_t)n / 2);
+	D("keys");
+	const om_value *keys = th_answer();
+	ck_assert_uint_eq(keys->len, n / 2);
+	for (int64_t j = 0; j < n / 2; j++)
+		th_assert(keys->as.items[j].as.i == 2 * j + 1, "key %lld", (long long)j);
+	/* Re-adding the deleted keys puts them last, and the holes get compacted away. */
+	for (int64_t i = 0; i < n; i += 2)
+		D("set", om_int(i), om_int(-i));
+	for (int64_t i = 1; i < n; i += 2)
+		D("set", om_int(i), om_int(i));
+	D("items");
+	const om_value *items = th_answer();
+	ck_assert_uint_eq(items->len, n);
+	for (int64_t j = 0; j < n; j++) {
+		int64_t key = j < n / 2 ? 2 * j + 1 : 2 * (j - n / 2);
+		th_assert(items->as.items[2 * j].as.i == key, "key %lld", (long long)j);
+		th_assert(items->as.items[2 * j + 1].as.i == (j < n / 2 ? key : -key),
+			  "value %lld", (long long)j);
+	}
+	for (int64_t i = 0; i < n; i++) {
+		th_assert(D("get", om_int(i)) == OM_OK, "get %lld", (long long)i);
+		th_assert(th_answer()->as.i == (i % 2 ? i : -i), "value of %lld", (long long)i);
+	}
+	D("popitem");
+	th_expect_array(om_int(n - 2), om_int(-(n - 2)));
+}
+END_TEST
+
+/* Deleting down to a few keys shrinks the table; what is left keeps its order. */
+START_TEST(test_dict_shrinks_after_mass_delete)
+{
+	char name[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "key-%d", i);
+		D("set", om_str(name), om_int(i));
+	}
+	for (int i = 0; i < 5000; i++) {
+		if (i % 1000 == 7)
+			continue;
+		snprintf(name, sizeof name, "key-%d", i);
+		th_assert(D("pop", om_str(name)) == OM_OK, "pop %s", name);
+		th_expect(om_int(i));
+	}
+	D("items");
+	th_expect_map(om_str("key-7"), om_int(7), om_str("key-1007"), om_int(1007),
+		      om_str("key-2007"), om_int(2007), om_str("key-3007"), om_int(3007),
+		      om_str("key-4007"), om_int(4007));
+	D("set", om_str("last"), om_int(0));
+	D("popitem");
+	th_expect_array(om_str("last"), om_int(0));
+	D("popitem");
+	th_expect_array(om_str("key-4007"), om_int(4007));
+}
+END_TEST
+
+START_TEST(test_dict_create_accepts_nil_or_empty_options)
+{
+	op_call c = {0};
+	om_value nil = om_nil(), empty = om_map(NULL, 0);
+	void *a = dict_type.create(&nil, &c);
+	void *b = dict_type.create(&empty, &c);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(c.code, OM_OK);
+	dict_type.destroy(a);
+	dict_type.destroy(b);
+}
+END_TEST
+
+START_TEST(test_dict_create_rejects_options)
+{
+	op_call c = {0};
+	om_value pairs[] = {om_str("x"), om_int(1)};
+	om_value opts = om_map(pairs, 1);
+	ck_assert_ptr_null(dict_type.create(&opts, &c));
+	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
+	ck_assert_str_eq(c.message, "dict: unknown option 'x'");
+	om_value num = om_int(3);
+	ck_assert_ptr_null(dict_type.create(&num, &c));
+	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
+	ck_assert_str_eq(c.message, "dict: options must be a map, got int");
+}
+END_TEST
+
+START_TEST(test_dict_params_are_checked)
+{
+	ck_assert_int_eq(D("get"), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "dict.get: parameter 'key' is missing");
+	ck_assert_int_eq(D("set", om_str("k")), OM_BAD_PARAMS);
+	ck_assert_int_eq(D("update", om_array(NULL, 0)), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "dict.update: parameter 'map' must be a map, got array");
+	ck_assert_int_eq(D("incr", om_str("k"), om_str("1")), OM_BAD_PARAMS);
+	ck_assert_int_eq(D("setdefault", om_str("k")), OM_BAD_PARAMS);
+	ck_assert_int_eq(D("len", om_int(1)), OM_BAD_PARAMS);
+	ck_assert_uint_eq(dict_type.len(users), 0);
+}
+END_TEST
+
+START_TEST(test_dict_op_table)
+{
+	static const char *const writes[] = {"set", "del", "pop", "setdefault", "update",
+					     "clear", "popitem", "incr", NULL};
+	static const char *const all[] = {"set", "get", "has", "del", "pop", "setdefault", "len",
+					  "keys", "values", "items", "update", "clear", "popitem",
+					  "incr"};
+	ck_assert_uint_eq(dict_type.nops, sizeof all / sizeof all[0]);
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		ck_assert_ptr_nonnull(type_find_op(&dict_type, all[i], strlen(all[i])));
+	th_check_table(&dict_type, writes);
+	ck_assert_ptr_eq(type_find("dict", 4), &dict_type);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dict");
+	TCase *tc = tcase_create("dict");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dict_set_then_get_answers_value);
+	tcase_add_test(tc, test_dict_set_replaces_value);
+	tcase_add_test(tc, test_dict_get_missing_is_key_error);
+	tcase_add_test(tc, test_dict_get_missing_answers_default);
+	tcase_add_test(tc, test_dict_has);
+	tcase_add_test(tc, test_dict_del_removes_key);
+	tcase_add_test(tc, test_dict_del_missing_is_key_error);
+	tcase_add_test(tc, test_dict_pop_answers_value_and_removes_key);
+	tcase_add_test(tc, test_dict_pop_missing_is_key_error_or_default);
+	tcase_add_test(tc, test_dict_setdefault_stores_only_when_absent);
+	tcase_add_test(tc, test_dict_len_keys_values_items_in_insertion_order);
+	tcase_add_test(tc, test_dict_reads_of_empty_dict);
+	tcase_add_test(tc, test_dict_reinsert_keeps_position);
+	tcase_add_test(tc, test_dict_reinsert_goes_last);
+	tcase_add_test(tc, test_dict_update_stores_pairs_in_order);
+	tcase_add_test(tc, test_dict_update_with_repeated_key_keeps_last_value);
+	tcase_add_test(tc, test_dict_clear_empties_and_dict_stays_usable);
+	tcase_add_test(tc, test_dict_popitem_answers_last_inserted);
+	tcase_add_test(tc, test_dict_popitem_skips_deleted_entries);
+	tcase_add_test(tc, test_dict_popitem_empty_is_key_error);
+	tcase_add_test(tc, test_dict_int_and_float_keys_are_distinct);
+	tcase_add_test(tc, test_dict_equal_numbers_are_one_key);
+	tcase_add_test(tc, test_dict_keys_of_every_kind);
+	tcase_add_test(tc, test_dict_incr_missing_key_counts_as_zero);
+	tcase_add_test(tc, test_dict_incr_with_float_gives_float);
+	tcase_add_test(tc, test_dict_incr_non_number_is_wrong_type);
+	tcase_add_test(tc, test_dict_incr_overflow_is_value_error_and_changes_nothing);
+	tcase_add_test(tc, test_dict_incr_mixes_int_and_uint_exactly);
+	tcase_add_test(tc, test_dict_100k_keys_resize_and_keep_order);
+	tcase_add_test(tc, test_dict_shrinks_after_mass_delete);
+	tcase_add_test(tc, test_dict_create_accepts_nil_or_empty_options);
+	tcase_add_test(tc, test_dict_create_rejects_options);
+	tcase_add_test(tc, test_dict_params_are_checked);
+	tcase_add_test(tc, test_dict_op_table);
+	suite_add_tcase(s, tc);
+	return check_main(s);
+}

@@ -1,0 +1,621 @@
+/* test-list.c — the list type through its op table: every op and error, Python's index rules. */
+#include <check.h>
+#include <math.h>
+
+#include "check-main.h"
+#include "types-helper.h"
+
+static void *jobs;
+
+#define L(...) th_do(&list_type, jobs, "jobs", __VA_ARGS__, TH_END)
+
+static void setup(void)
+{
+	op_call c = {0};
+	jobs = list_type.create(NULL, &c);
+	ck_assert_ptr_nonnull(jobs);
+}
+
+static void teardown(void)
+{
+	th_reset();
+	list_type.destroy(jobs);
+}
+
+/* Appends the integers from..to-1. */
+static void fill(int64_t from, int64_t to)
+{
+	for (int64_t i = from; i < to; i++)
+		th_assert(L("append", om_int(i)) == OM_OK, "append %lld", (long long)i);
+}
+
+/* A NaN carrying tag in its payload: all NaNs compare equal, so the tag shows sort stability. */
+static om_value tagged_nan(uint32_t tag)
+{
+	uint64_t bits = 0x7ff8000000000000ULL | tag;
+	double f;
+	memcpy(&f, &bits, sizeof f);
+	return om_float(f);
+}
+
+static uint32_t nan_tag(const om_value *v)
+{
+	uint64_t bits;
+	memcpy(&bits, &v->as.f, sizeof bits);
+	return (uint32_t)bits;
+}
+
+START_TEST(test_list_append_answers_new_length)
+{
+	ck_assert_int_eq(L("append", om_str("a")), OM_OK);
+	th_expect(om_int(1));
+	L("append", om_nil());
+	th_expect(om_int(2));
+	L("items");
+	th_expect_array(om_str("a"), om_nil());
+	ck_assert_uint_eq(list_type.len(jobs), 2);
+}
+END_TEST
+
+START_TEST(test_list_extend_answers_new_length)
+{
+	om_value inner[] = {om_int(9)};
+	om_value more[] = {om_int(1), om_array(inner, 1), om_str("x")};
+	L("append", om_int(0));
+	ck_assert_int_eq(L("extend", om_array(more, 3)), OM_OK);
+	th_expect(om_int(4));
+	L("extend", om_array(NULL, 0));
+	th_expect(om_int(4));
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_array(inner, 1), om_str("x"));
+}
+END_TEST
+
+START_TEST(test_list_insert_clamps_like_python)
+{
+	fill(0, 3);
+	ck_assert_int_eq(L("insert", om_int(100), om_str("past-end")), OM_OK);
+	th_expect(om_int(4));
+	L("insert", om_int(-1), om_str("before-last"));
+	L("insert", om_int(-100), om_str("far-negative"));
+	L("insert", om_int(2), om_str("at-2"));
+	L("insert", om_uint(UINT64_MAX), om_str("huge"));
+	L("insert", om_int(INT64_MIN), om_str("min"));
+	th_expect(om_int(9));
+	L("items");
+	th_expect_array(om_str("min"), om_str("far-negative"), om_int(0), om_str("at-2"), om_int(1),
+			om_int(2), om_str("before-last"), om_str("past-end"), om_str("huge"));
+}
+END_TEST
+
+START_TEST(test_list_insert_into_empty_list)
+{
+	L("insert", om_int(-5), om_str("a"));
+	L("insert", om_int(5), om_str("b"));
+	L("insert", om_int(0), om_str("c"));
+	L("items");
+	th_expect_array(om_str("c"), om_str("a"), om_str("b"));
+}
+END_TEST
+
+START_TEST(test_list_get_counts_negative_from_end)
+{
+	fill(10, 13);
+	ck_assert_int_eq(L("get", om_int(0)), OM_OK);
+	ck_assert_ptr_nonnull(th_call.borrowed);
+	th_expect(om_int(10));
+	L("get", om_int(2));
+	th_expect(om_int(12));
+	L("get", om_int(-1));
+	th_expect(om_int(12));
+	L("get", om_int(-3));
+	th_expect(om_int(10));
+}
+END_TEST
+
+START_TEST(test_list_get_out_of_range_is_index_error)
+{
+	fill(0, 3);
+	ck_assert_int_eq(L("get", om_int(7)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' index 7 out of range (length 3)");
+	ck_assert_int_eq(L("get", om_int(3)), OM_INDEX_ERROR);
+	ck_assert_int_eq(L("get", om_int(-4)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' index -4 out of range (length 3)");
+	ck_assert_int_eq(L("get", om_uint(UINT64_MAX)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(),
+			 "list 'jobs' index 18446744073709551615 out of range (length 3)");
+	ck_assert_int_eq(L("get", om_int(INT64_MIN)), OM_INDEX_ERROR);
+	L("clear");
+	ck_assert_int_eq(L("get", om_int(0)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' index 0 out of range (length 0)");
+}
+END_TEST
+
+START_TEST(test_list_set_replaces_item)
+{
+	fill(0, 3);
+	ck_assert_int_eq(L("set", om_int(1), om_str("one")), OM_OK);
+	th_expect(om_nil());
+	L("set", om_int(-1), om_str("last"));
+	L("items");
+	th_expect_array(om_int(0), om_str("one"), om_str("last"));
+}
+END_TEST
+
+START_TEST(test_list_set_out_of_range_is_index_error)
+{
+	fill(0, 3);
+	ck_assert_int_eq(L("set", om_int(3), om_int(0)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' index 3 out of range (length 3)");
+	ck_assert_int_eq(L("set", om_int(-4), om_int(0)), OM_INDEX_ERROR);
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(2));
+}
+END_TEST
+
+START_TEST(test_list_pop_answers_last_or_indexed_item)
+{
+	fill(0, 6);
+	ck_assert_int_eq(L("pop"), OM_OK);
+	ck_assert_ptr_null(th_call.borrowed);
+	th_expect(om_int(5));
+	L("pop", om_int(0));
+	th_expect(om_int(0));
+	L("pop", om_int(-2));
+	th_expect(om_int(3));
+	L("pop", om_int(1));
+	th_expect(om_int(2));
+	L("items");
+	th_expect_array(om_int(1), om_int(4));
+}
+END_TEST
+
+START_TEST(test_list_pop_errors)
+{
+	ck_assert_int_eq(L("pop"), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' is empty");
+	ck_assert_int_eq(L("pop", om_int(0)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' is empty");
+	fill(0, 3);
+	ck_assert_int_eq(L("pop", om_int(3)), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' index 3 out of range (length 3)");
+	ck_assert_int_eq(L("pop", om_int(-4)), OM_INDEX_ERROR);
+	L("len");
+	th_expect(om_int(3));
+}
+END_TEST
+
+START_TEST(test_list_popleft)
+{
+	fill(0, 3);
+	ck_assert_int_eq(L("popleft"), OM_OK);
+	th_expect(om_int(0));
+	L("popleft");
+	th_expect(om_int(1));
+	L("popleft");
+	th_expect(om_int(2));
+	ck_assert_int_eq(L("popleft"), OM_INDEX_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' is empty");
+}
+END_TEST
+
+START_TEST(test_list_remove_first_equal_item)
+{
+	L("append", om_str("a"));
+	L("append", om_str("b"));
+	L("append", om_str("a"));
+	ck_assert_int_eq(L("remove", om_str("a")), OM_OK);
+	th_expect(om_nil());
+	L("items");
+	th_expect_array(om_str("b"), om_str("a"));
+}
+END_TEST
+
+START_TEST(test_list_remove_absent_is_value_error)
+{
+	L("append", om_int(1));
+	ck_assert_int_eq(L("remove", om_str("x")), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' does not contain \"x\"");
+	ck_assert_int_eq(L("remove", om_float(1.0)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' does not contain 1.0");
+	L("len");
+	th_expect(om_int(1));
+}
+END_TEST
+
+START_TEST(test_list_index_of_first_equal_item)
+{
+	L("append", om_str("a"));
+	L("append", om_float(1.0));
+	L("append", om_int(1));
+	L("append", om_int(1));
+	ck_assert_int_eq(L("index", om_uint(1)), OM_OK);
+	th_expect(om_int(2));
+	L("index", om_float(1.0));
+	th_expect(om_int(1));
+	ck_assert_int_eq(L("index", om_str("b")), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' does not contain \"b\"");
+}
+END_TEST
+
+START_TEST(test_list_count_uses_value_equality)
+{
+	om_value f32 = om_float(1.0);
+	f32.kind = OM_FLOAT32;
+	L("append", om_int(1));
+	L("append", om_float(1.0));
+	L("append", om_uint(1));
+	L("append", f32);
+	ck_assert_int_eq(L("count", om_int(1)), OM_OK);
+	th_expect(om_int(2));
+	L("count", om_float(1.0));
+	th_expect(om_int(2));
+	L("count", om_str("1"));
+	th_expect(om_int(0));
+}
+END_TEST
+
+START_TEST(test_list_len)
+{
+	L("len");
+	th_expect(om_int(0));
+	fill(0, 5);
+	L("len");
+	th_expect(om_int(5));
+}
+END_TEST
+
+/* Checks slice(start, stop) of [0, 1, 2, 3, 4] against the expected items from..to-1. */
+static void expect_slice(om_value start, om_value stop, int64_t from, int64_t to, int line)
+{
+	ck_assert_int_eq(L("slice", start, stop), OM_OK);
+	const om_value *got = th_answer();
+	int64_t n = to > from ? to - from : 0;
+	ck_assert_msg(got->kind == OM_ARRAY && got->len == n, "line %d: length %u, want %lld", line,
+		      got->len, (long long)n);
+	for (int64_t i = 0; i < n; i++)
+		ck_assert_msg(got->as.items[i].as.i == from + i, "line %d: item %lld", line,
+			      (long long)i);
+}
+
+START_TEST(test_list_slice_like_python)
+{
+	fill(0, 5);
+	expect_slice(om_nil(), om_nil(), 0, 5, __LINE__);
+	expect_slice(om_int(1), om_nil(), 1, 5, __LINE__);
+	expect_slice(om_nil(), om_int(2), 0, 2, __LINE__);
+	expect_slice(om_int(-2), om_nil(), 3, 5, __LINE__);
+	expect_slice(om_nil(), om_int(-1), 0, 4, __LINE__);
+	expect_slice(om_int(-100), om_int(100), 0, 5, __LINE__);
+	expect_slice(om_int(1), om_int(-1), 1, 4, __LINE__);
+	expect_slice(om_int(3), om_int(1), 0, 0, __LINE__);
+	expect_slice(om_int(2), om_int(2), 0, 0, __LINE__);
+	expect_slice(om_int(5), om_nil(), 0, 0, __LINE__);
+	expect_slice(om_int(7), om_int(9), 0, 0, __LINE__);
+	expect_slice(om_uint(UINT64_MAX), om_nil(), 0, 0, __LINE__);
+	expect_slice(om_nil(), om_uint(UINT64_MAX), 0, 5, __LINE__);
+	expect_slice(om_int(INT64_MIN), om_int(-3), 0, 2, __LINE__);
+	expect_slice(om_int(-3), om_int(INT64_MIN), 0, 0, __LINE__);
+	L("clear");
+	expect_slice(om_nil(), om_nil(), 0, 0, __LINE__);
+	expect_slice(om_int(-1), om_int(1), 0, 0, __LINE__);
+}
+END_TEST
+
+START_TEST(test_list_slice_copies_items)
+{
+	om_value inner[] = {om_str("deep")};
+	L("append", om_array(inner, 1));
+	L("slice", om_nil(), om_nil());
+	ck_assert_ptr_null(th_call.borrowed);
+	th_expect_array(om_array(inner, 1));
+	L("items");
+	th_expect_array(om_array(inner, 1));
+}
+END_TEST
+
+START_TEST(test_list_clear)
+{
+	fill(0, 100);
+	ck_assert_int_eq(L("clear"), OM_OK);
+	th_expect(om_nil());
+	ck_assert_uint_eq(list_type.len(jobs), 0);
+	L("items");
+	th_expect(om_array(NULL, 0));
+	fill(0, 2);
+	L("items");
+	th_expect_array(om_int(0), om_int(1));
+}
+END_TEST
+
+START_TEST(test_list_reverse)
+{
+	ck_assert_int_eq(L("reverse"), OM_OK);
+	th_expect(om_nil());
+	fill(0, 4);
+	L("reverse");
+	L("items");
+	th_expect_array(om_int(3), om_int(2), om_int(1), om_int(0));
+	L("append", om_int(9));
+	L("reverse");
+	L("items");
+	th_expect_array(om_int(9), om_int(0), om_int(1), om_int(2), om_int(3));
+}
+END_TEST
+
+START_TEST(test_list_sort_orders_across_types)
+{
+	om_value none[1];
+	om_value pair[] = {om_int(1), om_int(1)};
+	om_value sorted[] = {
+		om_nil(), om_bool(false), om_bool(true), om_int(-5), om_float(-4.5), om_int(0),
+		om_float(0.5), om_int(1), om_float(1.0), om_uint(UINT64_MAX), om_float(NAN),
+		om_str(""), om_str("a"), om_str("ab"), om_bin("", 0), om_array(none, 0),
+		om_map(pair, 1), om_ext(3, "x", 1), om_ref("x"),
+	};
+	size_t n = sizeof sorted / sizeof sorted[0];
+	/* Appended in a scrambled order: 7 is coprime with n. */
+	for (size_t i = 0; i < n; i++)
+		L("append", sorted[(i * 7) % n]);
+	ck_assert_int_eq(L("sort"), OM_OK);
+	th_expect(om_nil());
+	L("items");
+	th_expect(om_array(sorted, n));
+	L("sort", om_bool(true));
+	L("get", om_int(0));
+	th_expect(om_ref("x"));
+	L("get", om_int(-1));
+	th_expect(om_nil());
+}
+END_TEST
+
+START_TEST(test_list_sort_is_stable)
+{
+	om_value f32 = om_float(0.5);
+	f32.kind = OM_FLOAT32;
+	L("append", om_float(0.5));
+	L("append", om_int(2));
+	L("append", f32);
+	L("append", om_float(-0.0));
+	L("append", om_float(0.0));
+	L("sort");
+	L("items");
+	th_expect_array(om_float(-0.0), om_float(0.0), om_float(0.5), f32, om_int(2));
+	L("get", om_int(0));
+	ck_assert(signbit(th_answer()->as.f));
+	L("get", om_int(1));
+	ck_assert(!signbit(th_answer()->as.f));
+	/* Reversed, equal items still keep their order, as with Python's reverse=True. */
+	L("sort", om_bool(true));
+	L("items");
+	th_expect_array(om_int(2), om_float(0.5), f32, om_float(-0.0), om_float(0.0));
+	L("get", om_int(3));
+	ck_assert(signbit(th_answer()->as.f));
+}
+END_TEST
+
+/* Thousands of items, a third of them NaNs that sort equal: their tags must stay in order. */
+START_TEST(test_list_sort_large_is_sorted_and_stable)
+{
+	const uint32_t n = 5000;
+	for (int pass = 0; pass < 2; pass++) {
+		bool reverse = pass == 1;
+		L("clear");
+		for (uint32_t i = 0; i < n; i++)
+			L("append", i % 3 == 0 ? tagged_nan(i) : om_int((i * 7919) % 1000));
+		L("sort", om_bool(reverse));
+		L("items");
+		const om_value *items = th_answer();
+		ck_assert_uint_eq(items->len, n);
+		int64_t last_tag = -1;
+		for (uint32_t i = 0; i < n; i++) {
+			const om_value *v = &items->as.items[i];
+			if (i + 1 < n) {
+				int c = value_cmp(v, &items->as.items[i + 1]);
+				th_assert(reverse ? c >= 0 : c <= 0, "items %u and %u out of order", i, i + 1);
+			}
+			if (v->kind != OM_FLOAT64)
+				continue;
+			th_assert(nan_tag(v) > last_tag, "NaN %u after NaN %lld", nan_tag(v), (long long)last_tag);
+			last_tag = nan_tag(v);
+		}
+		ck_assert_int_eq(last_tag, n - 2);
+	}
+}
+END_TEST
+
+/* The ring buffer wraps around its end; sorting must see the items in list order. */
+START_TEST(test_list_sort_wrapped_buffer)
+{
+	fill(0, 6);
+	for (int i = 0; i < 4; i++)
+		L("popleft");
+	for (int64_t v = 9; v >= 5; v--)
+		L("append", om_int(v));
+	L("items");
+	th_expect_array(om_int(4), om_int(5), om_int(9), om_int(8), om_int(7), om_int(6), om_int(5));
+	L("sort");
+	L("items");
+	th_expect_array(om_int(4), om_int(5), om_int(5), om_int(6), om_int(7), om_int(8), om_int(9));
+}
+END_TEST
+
+START_TEST(test_list_sort_empty_and_single)
+{
+	ck_assert_int_eq(L("sort"), OM_OK);
+	L("append", om_str("x"));
+	ck_assert_int_eq(L("sort", om_bool(true)), OM_OK);
+	L("items");
+	th_expect_array(om_str("x"));
+}
+END_TEST
+
+/* A deque workload: 100,000 items through both ends, growing and shrinking the ring. */
+START_TEST(test_list_both_ends_at_scale)
+{
+	const int64_t n = 100000;
+	fill(0, n);
+	for (int64_t i = 0; i < n / 2; i++) {
+		th_assert(L("popleft") == OM_OK, "popleft %lld", (long long)i);
+		th_assert(th_answer()->as.i == i, "popleft %lld", (long long)i);
+	}
+	L("get", om_int(0));
+	th_expect(om_int(n / 2));
+	L("get", om_int(-1));
+	th_expect(om_int(n - 1));
+	for (int64_t i = 1; i <= 1000; i++)
+		L("insert", om_int(0), om_int(-i));
+	L("get", om_int(0));
+	th_expect(om_int(-1000));
+	L("len");
+	th_expect(om_int(n / 2 + 1000));
+	for (int64_t i = 0; i < n / 2 + 1000; i++)
+		th_assert((i % 2 ? L("pop") : L("popleft")) == OM_OK, "pop %lld", (long long)i);
+	ck_assert_int_eq(L("pop"), OM_INDEX_ERROR);
+	fill(0, 3);
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(2));
+}
+END_TEST
+
+/* Random inserts, pops and sets checked against a plain array, across ring wrap-arounds. */
+START_TEST(test_list_matches_array_model)
+{
+	enum { MAX = 600 };
+	int64_t model[MAX];
+	size_t len = 0;
+	uint64_t seed = 42;
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t r = (uint32_t)(seed >> 33);
+		int64_t idx = (int64_t)(r % (2 * len + 3)) - (int64_t)len - 1;
+		int64_t v = step;
+		size_t pos = idx < 0 ? (idx + (int64_t)len < 0 ? 0 : (size_t)(idx + (int64_t)len))
+				     : ((size_t)idx > len ? len : (size_t)idx);
+		switch (r % 5) {
+		case 0:
+		case 1:
+			if (len == MAX)
+				break;
+			L("insert", om_int(idx), om_int(v));
+			memmove(&model[pos + 1], &model[pos], (len - pos) * sizeof *model);
+			model[pos] = v;
+			len++;
+			break;
+		case 2:
+			if (idx < -(int64_t)len || idx >= (int64_t)len) {
+				th_assert(L("pop", om_int(idx)) == OM_INDEX_ERROR, "step %d", step);
+				break;
+			}
+			th_assert(L("pop", om_int(idx)) == OM_OK, "step %d", step);
+			th_assert(th_answer()->as.i == model[pos], "step %d", step);
+			memmove(&model[pos], &model[pos + 1], (len - pos - 1) * sizeof *model);
+			len--;
+			break;
+		case 3:
+			if (len == 0 || idx < -(int64_t)len || idx >= (int64_t)len)
+				break;
+			L("set", om_int(idx), om_int(v));
+			model[pos] = v;
+			break;
+		default:
+			if (len == MAX)
+				break;
+			L("append", om_int(v));
+			model[len++] = v;
+			break;
+		}
+		if (step % 97 == 0 || step == 19999) {
+			L("items");
+			const om_value *items = th_answer();
+			th_assert(items->len == len, "step %d: length %u, want %zu", step, items->len, len);
+			for (size_t i = 0; i < len; i++)
+				th_assert(items->as.items[i].as.i == model[i], "step %d: item %zu", step, i);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_list_create_options)
+{
+	op_call c = {0};
+	om_value empty = om_map(NULL, 0);
+	void *l = list_type.create(&empty, &c);
+	ck_assert_ptr_nonnull(l);
+	list_type.destroy(l);
+	om_value pairs[] = {om_str("maxlen"), om_int(1)};
+	om_value opts = om_map(pairs, 1);
+	ck_assert_ptr_null(list_type.create(&opts, &c));
+	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
+	ck_assert_str_eq(c.message, "list: unknown option 'maxlen'");
+}
+END_TEST
+
+START_TEST(test_list_params_are_checked)
+{
+	ck_assert_int_eq(L("get", om_str("0")), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.get: parameter 'index' must be an integer, got str");
+	ck_assert_int_eq(L("get", om_float(0.0)), OM_BAD_PARAMS);
+	ck_assert_int_eq(L("slice", om_float(1.0), om_nil()), OM_BAD_PARAMS);
+	ck_assert_int_eq(L("slice", om_nil()), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.slice: parameter 'stop' is missing");
+	ck_assert_int_eq(L("sort", om_int(1)), OM_BAD_PARAMS);
+	ck_assert_int_eq(L("extend", om_str("abc")), OM_BAD_PARAMS);
+	ck_assert_int_eq(L("insert", om_nil(), om_int(1)), OM_BAD_PARAMS);
+	ck_assert_int_eq(L("popleft", om_int(0)), OM_BAD_PARAMS);
+	ck_assert_uint_eq(list_type.len(jobs), 0);
+}
+END_TEST
+
+START_TEST(test_list_op_table)
+{
+	static const char *const writes[] = {"append", "extend", "insert", "set", "pop", "popleft",
+					     "remove", "clear", "reverse", "sort", NULL};
+	static const char *const all[] = {"append", "extend", "insert", "get", "set", "pop",
+					  "popleft", "remove", "index", "count", "len", "slice",
+					  "items", "clear", "reverse", "sort"};
+	ck_assert_uint_eq(list_type.nops, sizeof all / sizeof all[0]);
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		ck_assert_ptr_nonnull(type_find_op(&list_type, all[i], strlen(all[i])));
+	th_check_table(&list_type, writes);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("list");
+	TCase *tc = tcase_create("list");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_list_append_answers_new_length);
+	tcase_add_test(tc, test_list_extend_answers_new_length);
+	tcase_add_test(tc, test_list_insert_clamps_like_python);
+	tcase_add_test(tc, test_list_insert_into_empty_list);
+	tcase_add_test(tc, test_list_get_counts_negative_from_end);
+	tcase_add_test(tc, test_list_get_out_of_range_is_index_error);
+	tcase_add_test(tc, test_list_set_replaces_item);
+	tcase_add_test(tc, test_list_set_out_of_range_is_index_error);
+	tcase_add_test(tc, test_list_pop_answers_last_or_indexed_item);
+	tcase_add_test(tc, test_list_pop_errors);
+	tcase_add_test(tc, test_list_popleft);
+	tcase_add_test(tc, test_list_remove_first_equal_item);
+	tcase_add_test(tc, test_list_remove_absent_is_value_error);
+	tcase_add_test(tc, test_list_index_of_first_equal_item);
+	tcase_add_test(tc, test_list_count_uses_value_equality);
+	tcase_add_test(tc, test_list_len);
+	tcase_add_test(tc, test_list_slice_like_python);
+	tcase_add_test(tc, test_list_slice_copies_items);
+	tcase_add_test(tc, test_list_clear);
+	tcase_add_test(tc, test_list_reverse);
+	tcase_add_test(tc, test_list_sort_orders_across_types);
+	tcase_add_test(tc, test_list_sort_is_stable);
+	tcase_add_test(tc, test_list_sort_large_is_sorted_and_stable);
+	tcase_add_test(tc, test_list_sort_wrapped_buffer);
+	tcase_add_test(tc, test_list_sort_empty_and_single);
+	tcase_add_test(tc, test_list_both_ends_at_scale);
+	tcase_add_test(tc, test_list_matches_array_model);
+	tcase_add_test(tc, test_list_create_options);
+	tcase_add_test(tc, test_list_params_are_checked);
+	tcase_add_test(tc, test_list_op_table);
+	suite_add_tcase(s, tc);
+	return check_main(s);
+}

@@ -1,0 +1,482 @@
+/*
+ * dict.c — the dict type: a hash table that keeps insertion order, laid out
+ * like CPython's compact dict.
+ *
+ * entries[] holds {hash, key, value} in insertion order. index[] is a sparse
+ * open-addressing table (1 << log2_size slots, each 1 to 8 bytes wide as the
+ * size needs) whose slots are EMPTY, DUMMY (deleted) or a position in
+ * entries[]. Deleting leaves a hole in entries[] and a DUMMY in index[];
+ * both disappear at the next resize, which rebuilds the two arrays from the
+ * live entries, in order.
+ *
+ * Invariants:
+ *  - nentries + usable <= capacity (2/3 of the index size), and every slot
+ *    that is not EMPTY cost one unit of usable: the index always has an
+ *    EMPTY slot, so every probe ends;
+ *  - entries[nentries - 1] is live whenever nentries > 0 (trailing holes are
+ *    trimmed at once), so the last inserted pair is always at the end.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "mem.h"
+#include "ops.h"
+#include "typeutil.h"
+#include "value.h"
+
+#define DICT_MIN_LOG2 3  /* 8 slots, 5 entries */
+#define HOLE 0xff        /* key.kind of a deleted entry */
+#define IX_EMPTY (-1)
+#define IX_DUMMY (-2)
+#define PERTURB_SHIFT 5
+
+typedef struct dict_entry {
+	uint64_t hash;
+	om_value key;
+	om_value value;
+} dict_entry;
+
+typedef struct dict {
+	void *index;         /* NULL until the first insert */
+	dict_entry *entries; /* capacity(log2_size) of them */
+	size_t nentries;     /* entries[0..nentries) in use, holes included */
+	size_t used;         /* live entries */
+	size_t usable;       /* entries that can still be added before a resize */
+	uint8_t log2_size;
+} dict;
+
+static size_t capacity(uint8_t log2)
+{
+	return ((size_t)2 << log2) / 3;
+}
+
+/* Bytes per index slot: the smallest signed width that holds every entry position. */
+static unsigned index_width(uint8_t log2)
+{
+	return log2 < 8 ? 1 : log2 < 16 ? 2 : log2 < 32 ? 4 : 8;
+}
+
+static int64_t index_get(const dict *d, size_t slot)
+{
+	switch (index_width(d->log2_size)) {
+	case 1:
+		return ((const int8_t *)d->index)[slot];
+	case 2:
+		return ((const int16_t *)d->index)[slot];
+	case 4:
+		return ((const int32_t *)d->index)[slot];
+	default:
+		return ((const int64_t *)d->index)[slot];
+	}
+}
+
+static void index_set(dict *d, size_t slot, int64_t ix)
+{
+	switch (index_width(d->log2_size)) {
+	case 1:
+		((int8_t *)d->index)[slot] = (int8_t)ix;
+		break;
+	case 2:
+		((int16_t *)d->index)[slot] = (int16_t)ix;
+		break;
+	case 4:
+		((int32_t *)d->index)[slot] = (int32_t)ix;
+		break;
+	default:
+		((int64_t *)d->index)[slot] = ix;
+		break;
+	}
+}
+
+/*
+ * CPython's probe sequence: i = 5i + 1 + perturb, with perturb feeding in
+ * the high bits of the hash first, then cycling through every slot.
+ */
+typedef struct probe {
+	size_t mask;
+	size_t slot;
+	uint64_t perturb;
+} probe;
+
+static probe probe_start(const dict *d, uint64_t hash)
+{
+	size_t mask = ((size_t)1 << d->log2_size) - 1;
+	return (probe){mask, (size_t)hash & mask, hash};
+}
+
+static void probe_next(probe *p)
+{
+	p->perturb >>= PERTURB_SHIFT;
+	p->slot = (p->slot * 5 + (size_t)p->perturb + 1) & p->mask;
+}
+
+/* The position of key in entries[], or -1; *slot receives its index slot. */
+static int64_t dict_lookup(const dict *d, const om_value *key, uint64_t hash, size_t *slot)
+{
+	if (!d->index)
+		return -1;
+	for (probe p = probe_start(d, hash);; probe_next(&p)) {
+		int64_t ix = index_get(d, p.slot);
+		if (ix == IX_EMPTY)
+			return -1;
+		if (ix >= 0) {
+			const dict_entry *e = &d->entries[ix];
+			if (e->hash == hash && value_eq(&e->key, key)) {
+				*slot = p.slot;
+				return ix;
+			}
+		}
+	}
+}
+
+static dict_entry *dict_find(const dict *d, const om_value *key)
+{
+	size_t slot;
+	int64_t ix = dict_lookup(d, key, value_hash(key), &slot);
+	return ix >= 0 ? &d->entries[ix] : NULL;
+}
+
+/* The first EMPTY or DUMMY slot on hash's probe sequence. */
+static size_t dict_free_slot(const dict *d, uint64_t hash)
+{
+	probe p = probe_start(d, hash);
+	while (index_get(d, p.slot) >= 0)
+		probe_next(&p);
+	return p.slot;
+}
+
+/* The slot that points at entries[ix]. */
+static size_t dict_slot_of(const dict *d, uint64_t hash, size_t ix)
+{
+	probe p = probe_start(d, hash);
+	while (index_get(d, p.slot) != (int64_t)ix)
+		probe_next(&p);
+	return p.slot;
+}
+
+/* The smallest index size with at least minsize slots. */
+static uint8_t log2_for(size_t minsize)
+{
+	uint8_t log2 = DICT_MIN_LOG2;
+	while (((size_t)1 << log2) < minsize)
+		log2++;
+	return log2;
+}
+
+/* Rebuilds both arrays at the new size, compacting the holes away. */
+static void dict_resize(dict *d, uint8_t log2)
+{
+	size_t size = (size_t)1 << log2, cap = capacity(log2);
+	assert(cap > d->used);
+	void *index = xmalloc(size * index_width(log2));
+	memset(index, 0xff, size * index_width(log2)); /* -1, IX_EMPTY, at any width */
+	dict_entry *entries = xmalloc(cap * sizeof *entries);
+	size_t n = 0;
+	for (size_t i = 0; i < d->nentries; i++)
+		if (d->entries[i].key.kind != HOLE)
+			entries[n++] = d->entries[i];
+	free(d->index);
+	free(d->entries);
+	d->index = index;
+	d->entries = entries;
+	d->log2_size = log2;
+	d->nentries = n;
+	d->usable = cap - n;
+	for (size_t i = 0; i < n; i++)
+		index_set(d, dict_free_slot(d, entries[i].hash), (int64_t)i);
+}
+
+/* Appends a pair whose key is known to be absent; key and value move in. */
+static dict_entry *dict_insert(dict *d, uint64_t hash, om_value key, om_value value)
+{
+	if (d->usable == 0)
+		dict_resize(d, log2_for(d->used * 3));
+	size_t ix = d->nentries++;
+	index_set(d, dict_free_slot(d, hash), (int64_t)ix);
+	d->entries[ix] = (dict_entry){hash, key, value};
+	d->used++;
+	d->usable--;
+	return &d->entries[ix];
+}
+
+/*
+ * Stores key -> value, moving both out of their places. An existing key
+ * keeps its position and its original key value, as in Python.
+ */
+static void dict_put(dict *d, om_value *key, om_value *value)
+{
+	uint64_t hash = value_hash(key);
+	size_t slot;
+	int64_t ix = dict_lookup(d, key, hash, &slot);
+	if (ix < 0) {
+		dict_insert(d, hash, typeutil_take(key), typeutil_take(value));
+		return;
+	}
+	om_value_free(&d->entries[ix].value);
+	d->entries[ix].value = typeutil_take(value);
+	om_value_free(key);
+}
+
+/*
+ * Moves entries[ix] (found at slot) out into *key and *value and leaves a
+ * hole. Trailing holes are trimmed; a table less than 1/8 full shrinks, so
+ * a dict that was big once does not hold its memory forever.
+ */
+static void dict_take(dict *d, size_t slot, size_t ix, om_value *key, om_value *value)
+{
+	dict_entry *e = &d->entries[ix];
+	*key = e->key;
+	*value = e->value;
+	e->key = om_nil();
+	e->key.kind = HOLE;
+	e->value = om_nil();
+	index_set(d, slot, IX_DUMMY);
+	d->used--;
+	while (d->nentries > 0 && d->entries[d->nentries - 1].key.kind == HOLE)
+		d->nentries--;
+	if (d->log2_size > DICT_MIN_LOG2 && d->used * 8 < capacity(d->log2_size))
+		dict_resize(d, log2_for(d->used * 3));
+}
+
+/* Removes key, moving its stored key and value out; false when absent. */
+static bool dict_remove(dict *d, const om_value *key, om_value *old_key, om_value *old_value)
+{
+	size_t slot;
+	int64_t ix = dict_lookup(d, key, value_hash(key), &slot);
+	if (ix < 0)
+		return false;
+	dict_take(d, slot, (size_t)ix, old_key, old_value);
+	return true;
+}
+
+/* Frees every pair and both arrays: the dict is empty and fresh again. */
+static void dict_release(dict *d)
+{
+	for (size_t i = 0; i < d->nentries; i++) {
+		if (d->entries[i].key.kind == HOLE)
+			continue;
+		om_value_free(&d->entries[i].key);
+		om_value_free(&d->entries[i].value);
+	}
+	free(d->index);
+	free(d->entries);
+	memset(d, 0, sizeof *d);
+}
+
+/* An owned array of copies of the keys (or the values), in insertion order. */
+static om_value dict_column(const dict *d, bool keys)
+{
+	om_value out = value_array_new(d->used);
+	size_t n = 0;
+	for (size_t i = 0; i < d->nentries; i++) {
+		const dict_entry *e = &d->entries[i];
+		if (e->key.kind != HOLE)
+			om_value_copy(&out.as.items[n++], keys ? &e->key : &e->value);
+	}
+	return out;
+}
+
+static int dict_no_key(op_call *c, const om_value *key)
+{
+	char buf[80];
+	om_value_format(key, buf, sizeof buf);
+	return op_fail(c, OM_KEY_ERROR, "dict '%s' has no key %s", c->name, buf);
+}
+
+static int dict_op_set(void *obj, op_call *c)
+{
+	dict_put(obj, &c->args[0], &c->args[1]);
+	return op_ok(c, om_nil());
+}
+
+static int dict_op_get(void *obj, op_call *c)
+{
+	dict_entry *e = dict_find(obj, &c->args[0]);
+	if (e)
+		return op_borrow(c, &e->value);
+	if (c->nargs > 1)
+		return op_ok(c, typeutil_take(&c->args[1]));
+	return dict_no_key(c, &c->args[0]);
+}
+
+static int dict_op_has(void *obj, op_call *c)
+{
+	return op_ok(c, om_bool(dict_find(obj, &c->args[0]) != NULL));
+}
+
+static int dict_op_del(void *obj, op_call *c)
+{
+	om_value key, value;
+	if (!dict_remove(obj, &c->args[0], &key, &value))
+		return dict_no_key(c, &c->args[0]);
+	om_value_free(&key);
+	om_value_free(&value);
+	return op_ok(c, om_nil());
+}
+
+static int dict_op_pop(void *obj, op_call *c)
+{
+	om_value key, value;
+	if (dict_remove(obj, &c->args[0], &key, &value)) {
+		om_value_free(&key);
+		return op_ok(c, value);
+	}
+	if (c->nargs > 1)
+		return op_ok(c, typeutil_take(&c->args[1]));
+	return dict_no_key(c, &c->args[0]);
+}
+
+static int dict_op_setdefault(void *obj, op_call *c)
+{
+	dict *d = obj;
+	uint64_t hash = value_hash(&c->args[0]);
+	size_t slot;
+	int64_t ix = dict_lookup(d, &c->args[0], hash, &slot);
+	if (ix >= 0)
+		return op_borrow(c, &d->entries[ix].value);
+	dict_entry *e = dict_insert(d, hash, typeutil_take(&c->args[0]),
+				    typeutil_take(&c->args[1]));
+	return op_borrow(c, &e->value);
+}
+
+static int dict_op_len(void *obj, op_call *c)
+{
+	return op_ok(c, om_int((int64_t)((dict *)obj)->used));
+}
+
+static int dict_op_keys(void *obj, op_call *c)
+{
+	return op_ok(c, dict_column(obj, true));
+}
+
+static int dict_op_values(void *obj, op_call *c)
+{
+	return op_ok(c, dict_column(obj, false));
+}
+
+static int dict_op_items(void *obj, op_call *c)
+{
+	const dict *d = obj;
+	om_value out = value_map_new(d->used);
+	size_t n = 0;
+	for (size_t i = 0; i < d->nentries; i++) {
+		const dict_entry *e = &d->entries[i];
+		if (e->key.kind == HOLE)
+			continue;
+		om_value_copy(&out.as.items[2 * n], &e->key);
+		om_value_copy(&out.as.items[2 * n + 1], &e->value);
+		n++;
+	}
+	return op_ok(c, out);
+}
+
+static int dict_op_update(void *obj, op_call *c)
+{
+	om_value *pairs = c->args[0].as.items;
+	for (uint32_t i = 0; i < c->args[0].len; i++)
+		dict_put(obj, &pairs[2 * i], &pairs[2 * i + 1]);
+	return op_ok(c, om_nil());
+}
+
+static int dict_op_clear(void *obj, op_call *c)
+{
+	dict_release(obj);
+	return op_ok(c, om_nil());
+}
+
+static int dict_op_popitem(void *obj, op_call *c)
+{
+	dict *d = obj;
+	if (d->used == 0)
+		return op_fail(c, OM_KEY_ERROR, "dict '%s' is empty", c->name);
+	size_t ix = d->nentries - 1;
+	size_t slot = dict_slot_of(d, d->entries[ix].hash, ix);
+	om_value pair = value_array_new(2);
+	dict_take(d, slot, ix, &pair.as.items[0], &pair.as.items[1]);
+	return op_ok(c, pair);
+}
+
+/* Nothing is stored when it fails: the key stays absent or keeps its value. */
+static int dict_op_incr(void *obj, op_call *c)
+{
+	dict *d = obj;
+	om_value *key = &c->args[0], *delta = &c->args[1];
+	uint64_t hash = value_hash(key);
+	size_t slot;
+	int64_t ix = dict_lookup(d, key, hash, &slot);
+	om_value zero = om_int(0);
+	om_value *cur = ix >= 0 ? &d->entries[ix].value : &zero;
+	char kbuf[80], dbuf[40], cbuf[40];
+	om_value sum;
+	if (!value_is_number(cur)) {
+		om_value_format(key, kbuf, sizeof kbuf);
+		return op_fail(c, OM_WRONG_TYPE, "dict '%s': the value under key %s is a %s, not a number",
+			       c->name, kbuf, value_kind_name(cur));
+	}
+	if (!typeutil_add(cur, delta, &sum)) {
+		om_value_format(key, kbuf, sizeof kbuf);
+		om_value_format(cur, cbuf, sizeof cbuf);
+		om_value_format(delta, dbuf, sizeof dbuf);
+		return op_fail(c, OM_VALUE_ERROR, "dict '%s': %s + %s under key %s overflows int64",
+			       c->name, cbuf, dbuf, kbuf);
+	}
+	if (ix >= 0)
+		*cur = sum;
+	else
+		dict_insert(d, hash, typeutil_take(key), sum);
+	return op_ok(c, sum);
+}
+
+static void *dict_create(const om_value *options, op_call *c)
+{
+	if (!typeutil_no_options("dict", options, c))
+		return NULL;
+	return xcalloc(1, sizeof(dict));
+}
+
+static void dict_destroy(void *obj)
+{
+	dict_release(obj);
+	free(obj);
+}
+
+static size_t dict_len(const void *obj)
+{
+	return ((const dict *)obj)->used;
+}
+
+#define KEY {"key", ARG_ANY, false}
+
+static const op_def dict_ops[] = {
+	{"set", dict_op_set, OP_WRITE, 2, {KEY, {"value", ARG_ANY, false}},
+	 "store value under key; an existing key keeps its position"},
+	{"get", dict_op_get, 0, 2, {KEY, {"default", ARG_ANY, true}},
+	 "the value under key; default when absent, else key_error"},
+	{"has", dict_op_has, 0, 1, {KEY}, "whether key is present"},
+	{"del", dict_op_del, OP_WRITE, 1, {KEY}, "remove key; key_error when absent"},
+	{"pop", dict_op_pop, OP_WRITE, 2, {KEY, {"default", ARG_ANY, true}},
+	 "remove key and answer its value; default when absent, else key_error"},
+	{"setdefault", dict_op_setdefault, OP_WRITE, 2, {KEY, {"default", ARG_ANY, false}},
+	 "store default under key unless present; answers the value now stored"},
+	{"len", dict_op_len, 0, 0, {{0}}, "the number of keys"},
+	{"keys", dict_op_keys, 0, 0, {{0}}, "the keys, in insertion order"},
+	{"values", dict_op_values, 0, 0, {{0}}, "the values, in insertion order"},
+	{"items", dict_op_items, 0, 0, {{0}}, "the whole dict as a map, in insertion order"},
+	{"update", dict_op_update, OP_WRITE, 1, {{"map", ARG_MAP, false}},
+	 "store every pair of map, in its order"},
+	{"clear", dict_op_clear, OP_WRITE, 0, {{0}}, "remove every key"},
+	{"popitem", dict_op_popitem, OP_WRITE, 0, {{0}},
+	 "remove the last inserted pair and answer [key, value]; key_error when empty"},
+	{"incr", dict_op_incr, OP_WRITE, 2, {KEY, {"delta", ARG_NUMBER, false}},
+	 "add delta to the number under key (missing = 0) and answer it; int64 overflow is value_error"},
+};
+
+const type_def dict_type = {
+	.name = "dict",
+	.help = "a hash table that keeps insertion order; keys and values of any type",
+	.create = dict_create,
+	.destroy = dict_destroy,
+	.len = dict_len,
+	.ops = dict_ops,
+	.nops = sizeof dict_ops / sizeof dict_ops[0],
+};

@@ -1,0 +1,408 @@
+/*
+ * list.c — the list type: a growable ring buffer with Python's list
+ * semantics (negative indexes, clamping insert, half-open slices).
+ *
+ * Item i lives at items[(head + i) & (cap - 1)]; cap is 0 or a power of
+ * two and len <= cap. Indexing is O(1); appending or popping at either end
+ * is O(1) amortized (the buffer doubles when full and halves when under a
+ * quarter full); inserting or removing inside moves the shorter side.
+ */
+#include <string.h>
+
+#include "mem.h"
+#include "ops.h"
+#include "typeutil.h"
+#include "value.h"
+
+#define LIST_MIN_CAP 8
+
+typedef struct list {
+	om_value *items;
+	size_t cap;
+	size_t head;
+	size_t len;
+} list;
+
+static om_value *at(const list *l, size_t i)
+{
+	return &l->items[(l->head + i) & (l->cap - 1)];
+}
+
+/* Moves the items into a fresh buffer of cap slots, starting at slot 0. */
+static void list_realloc(list *l, size_t cap)
+{
+	om_value *items = xmalloc(cap * sizeof *items);
+	for (size_t i = 0; i < l->len; i++)
+		items[i] = *at(l, i);
+	free(l->items);
+	l->items = items;
+	l->cap = cap;
+	l->head = 0;
+}
+
+static void list_reserve(list *l, size_t extra)
+{
+	if (l->len + extra <= l->cap)
+		return;
+	size_t cap = l->cap ? l->cap : LIST_MIN_CAP;
+	while (cap < l->len + extra)
+		cap *= 2;
+	list_realloc(l, cap);
+}
+
+static void list_maybe_shrink(list *l)
+{
+	if (l->cap > LIST_MIN_CAP && l->len < l->cap / 4)
+		list_realloc(l, l->cap / 2);
+}
+
+static void list_push_back(list *l, om_value v)
+{
+	list_reserve(l, 1);
+	l->len++;
+	*at(l, l->len - 1) = v;
+}
+
+/* Inserts v before item i (0 <= i <= len), shifting the shorter side. */
+static void list_insert_at(list *l, size_t i, om_value v)
+{
+	list_reserve(l, 1);
+	if (i < l->len - i) {
+		l->head = (l->head - 1) & (l->cap - 1);
+		l->len++;
+		for (size_t k = 0; k < i; k++)
+			*at(l, k) = *at(l, k + 1);
+	} else {
+		l->len++;
+		for (size_t k = l->len - 1; k > i; k--)
+			*at(l, k) = *at(l, k - 1);
+	}
+	*at(l, i) = v;
+}
+
+/* Removes item i (< len) and gives it back, closing the gap from the shorter side. */
+static om_value list_remove_at(list *l, size_t i)
+{
+	om_value v = *at(l, i);
+	if (i < l->len - 1 - i) {
+		for (size_t k = i; k > 0; k--)
+			*at(l, k) = *at(l, k - 1);
+		l->head = (l->head + 1) & (l->cap - 1);
+	} else {
+		for (size_t k = i; k + 1 < l->len; k++)
+			*at(l, k) = *at(l, k + 1);
+	}
+	l->len--;
+	list_maybe_shrink(l);
+	return v;
+}
+
+static void list_release(list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		om_value_free(at(l, i));
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+/* The position of integer index iv (negative counts from the end); false when out of range. */
+static bool list_index(const list *l, const om_value *iv, size_t *out)
+{
+	if (iv->kind == OM_UINT)
+		return false;
+	int64_t i = iv->as.i;
+	if (i < 0)
+		i += (int64_t)l->len;
+	if (i < 0 || (uint64_t)i >= l->len)
+		return false;
+	*out = (size_t)i;
+	return true;
+}
+
+static int list_out_of_range(op_call *c, const list *l, const om_value *iv)
+{
+	char buf[32];
+	om_value_format(iv, buf, sizeof buf);
+	return op_fail(c, OM_INDEX_ERROR, "list '%s' index %s out of range (length %zu)",
+		       c->name, buf, l->len);
+}
+
+static int list_empty(op_call *c)
+{
+	return op_fail(c, OM_INDEX_ERROR, "list '%s' is empty", c->name);
+}
+
+/* The first item equal to v at or after 0, or len when there is none. */
+static size_t list_find(const list *l, const om_value *v)
+{
+	size_t i = 0;
+	while (i < l->len && !value_eq(at(l, i), v))
+		i++;
+	return i;
+}
+
+static int list_absent(op_call *c, const om_value *v)
+{
+	char buf[80];
+	om_value_format(v, buf, sizeof buf);
+	return op_fail(c, OM_VALUE_ERROR, "list '%s' does not contain %s", c->name, buf);
+}
+
+/* A slice bound clamped into [0, len] like Python's slice.indices(); nil is open. */
+static size_t slice_bound(const om_value *b, size_t len, size_t open)
+{
+	if (b->kind == OM_NIL)
+		return open;
+	if (b->kind == OM_UINT)
+		return len;
+	int64_t i = b->as.i;
+	if (i < 0) {
+		i += (int64_t)len;
+		return i < 0 ? 0 : (size_t)i;
+	}
+	return (uint64_t)i > len ? len : (size_t)i;
+}
+
+static om_value list_copy_range(const list *l, size_t start, size_t stop)
+{
+	size_t n = stop > start ? stop - start : 0;
+	om_value out = value_array_new(n);
+	for (size_t i = 0; i < n; i++)
+		om_value_copy(&out.as.items[i], at(l, start + i));
+	return out;
+}
+
+/*
+ * A stable merge sort of a[0..n), tmp[] being scratch of n values. With
+ * `reverse` the comparison is flipped rather than the result reversed, so
+ * equal items keep their order, as with Python's sort(reverse=True).
+ */
+static int sort_cmp(const om_value *a, const om_value *b, bool reverse)
+{
+	return reverse ? value_cmp(b, a) : value_cmp(a, b);
+}
+
+static void merge_sort(om_value *a, om_value *tmp, size_t n, bool reverse)
+{
+	if (n < 16) {
+		for (size_t i = 1; i < n; i++) {
+			om_value x = a[i];
+			size_t j = i;
+			for (; j > 0 && sort_cmp(&a[j - 1], &x, reverse) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	size_t mid = n / 2;
+	merge_sort(a, tmp, mid, reverse);
+	merge_sort(a + mid, tmp, n - mid, reverse);
+	if (sort_cmp(&a[mid - 1], &a[mid], reverse) <= 0)
+		return; /* already in order */
+	memcpy(tmp, a, mid * sizeof *a);
+	size_t i = 0, j = mid, k = 0;
+	while (i < mid && j < n)
+		a[k++] = sort_cmp(&a[j], &tmp[i], reverse) < 0 ? a[j++] : tmp[i++];
+	while (i < mid)
+		a[k++] = tmp[i++];
+}
+
+static int list_op_append(void *obj, op_call *c)
+{
+	list *l = obj;
+	list_push_back(l, typeutil_take(&c->args[0]));
+	return op_ok(c, om_int((int64_t)l->len));
+}
+
+static int list_op_extend(void *obj, op_call *c)
+{
+	list *l = obj;
+	om_value *src = &c->args[0];
+	list_reserve(l, src->len);
+	for (uint32_t i = 0; i < src->len; i++)
+		list_push_back(l, typeutil_take(&src->as.items[i]));
+	return op_ok(c, om_int((int64_t)l->len));
+}
+
+static int list_op_insert(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t i = slice_bound(&c->args[0], l->len, 0);
+	list_insert_at(l, i, typeutil_take(&c->args[1]));
+	return op_ok(c, om_int((int64_t)l->len));
+}
+
+static int list_op_get(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t i;
+	if (!list_index(l, &c->args[0], &i))
+		return list_out_of_range(c, l, &c->args[0]);
+	return op_borrow(c, at(l, i));
+}
+
+static int list_op_set(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t i;
+	if (!list_index(l, &c->args[0], &i))
+		return list_out_of_range(c, l, &c->args[0]);
+	om_value_free(at(l, i));
+	*at(l, i) = typeutil_take(&c->args[1]);
+	return op_ok(c, om_nil());
+}
+
+static int list_op_pop(void *obj, op_call *c)
+{
+	list *l = obj;
+	if (l->len == 0)
+		return list_empty(c);
+	size_t i = l->len - 1;
+	if (c->nargs > 0 && !list_index(l, &c->args[0], &i))
+		return list_out_of_range(c, l, &c->args[0]);
+	return op_ok(c, list_remove_at(l, i));
+}
+
+static int list_op_popleft(void *obj, op_call *c)
+{
+	list *l = obj;
+	if (l->len == 0)
+		return list_empty(c);
+	return op_ok(c, list_remove_at(l, 0));
+}
+
+static int list_op_remove(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t i = list_find(l, &c->args[0]);
+	if (i == l->len)
+		return list_absent(c, &c->args[0]);
+	om_value v = list_remove_at(l, i);
+	om_value_free(&v);
+	return op_ok(c, om_nil());
+}
+
+static int list_op_index(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t i = list_find(l, &c->args[0]);
+	if (i == l->len)
+		return list_absent(c, &c->args[0]);
+	return op_ok(c, om_int((int64_t)i));
+}
+
+static int list_op_count(void *obj, op_call *c)
+{
+	list *l = obj;
+	int64_t n = 0;
+	for (size_t i = 0; i < l->len; i++)
+		n += value_eq(at(l, i), &c->args[0]);
+	return op_ok(c, om_int(n));
+}
+
+static int list_op_len(void *obj, op_call *c)
+{
+	return op_ok(c, om_int((int64_t)((list *)obj)->len));
+}
+
+static int list_op_slice(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t start = slice_bound(&c->args[0], l->len, 0);
+	size_t stop = slice_bound(&c->args[1], l->len, l->len);
+	return op_ok(c, list_copy_range(l, start, stop));
+}
+
+static int list_op_items(void *obj, op_call *c)
+{
+	list *l = obj;
+	return op_ok(c, list_copy_range(l, 0, l->len));
+}
+
+static int list_op_clear(void *obj, op_call *c)
+{
+	list_release(obj);
+	return op_ok(c, om_nil());
+}
+
+static int list_op_reverse(void *obj, op_call *c)
+{
+	list *l = obj;
+	for (size_t i = 0, j = l->len; i + 1 < j; i++, j--) {
+		om_value t = *at(l, i);
+		*at(l, i) = *at(l, j - 1);
+		*at(l, j - 1) = t;
+	}
+	return op_ok(c, om_nil());
+}
+
+static int list_op_sort(void *obj, op_call *c)
+{
+	list *l = obj;
+	bool reverse = c->nargs > 0 && c->args[0].as.b;
+	if (l->len < 2)
+		return op_ok(c, om_nil());
+	if (l->head + l->len > l->cap)
+		list_realloc(l, l->cap); /* make the items contiguous */
+	om_value *tmp = xmalloc((l->len / 2) * sizeof *tmp);
+	merge_sort(at(l, 0), tmp, l->len, reverse);
+	free(tmp);
+	return op_ok(c, om_nil());
+}
+
+static void *list_create(const om_value *options, op_call *c)
+{
+	if (!typeutil_no_options("list", options, c))
+		return NULL;
+	return xcalloc(1, sizeof(list));
+}
+
+static void list_destroy(void *obj)
+{
+	list_release(obj);
+	free(obj);
+}
+
+static size_t list_len(const void *obj)
+{
+	return ((const list *)obj)->len;
+}
+
+#define VALUE {"value", ARG_ANY, false}
+#define INDEX {"index", ARG_INT, false}
+
+static const op_def list_ops[] = {
+	{"append", list_op_append, OP_WRITE, 1, {VALUE}, "add value at the end; answers the new length"},
+	{"extend", list_op_extend, OP_WRITE, 1, {{"array", ARG_ARRAY, false}},
+	 "add every item of array at the end; answers the new length"},
+	{"insert", list_op_insert, OP_WRITE, 2, {INDEX, VALUE},
+	 "insert value before index (clamped to the list); answers the new length"},
+	{"get", list_op_get, 0, 1, {INDEX}, "the item at index (negative counts from the end)"},
+	{"set", list_op_set, OP_WRITE, 2, {INDEX, VALUE}, "replace the item at index"},
+	{"pop", list_op_pop, OP_WRITE, 1, {{"index", ARG_INT, true}},
+	 "remove and answer the item at index (default: the last)"},
+	{"popleft", list_op_popleft, OP_WRITE, 0, {{0}}, "remove and answer the first item"},
+	{"remove", list_op_remove, OP_WRITE, 1, {VALUE},
+	 "remove the first item equal to value; value_error when none is"},
+	{"index", list_op_index, 0, 1, {VALUE},
+	 "the index of the first item equal to value; value_error when none is"},
+	{"count", list_op_count, 0, 1, {VALUE}, "how many items are equal to value"},
+	{"len", list_op_len, 0, 0, {{0}}, "the number of items"},
+	{"slice", list_op_slice, 0, 2, {{"start", ARG_INT_OR_NIL, false}, {"stop", ARG_INT_OR_NIL, false}},
+	 "the items in [start, stop), as Python's list[start:stop]; nil is an open end"},
+	{"items", list_op_items, 0, 0, {{0}}, "the whole list as an array"},
+	{"clear", list_op_clear, OP_WRITE, 0, {{0}}, "remove every item"},
+	{"reverse", list_op_reverse, OP_WRITE, 0, {{0}}, "reverse the items in place"},
+	{"sort", list_op_sort, OP_WRITE, 1, {{"reverse", ARG_BOOL, true}},
+	 "sort the items in place, stably, in the total order across types"},
+};
+
+const type_def list_type = {
+	.name = "list",
+	.help = "an array with O(1) access by index and at both ends",
+	.create = list_create,
+	.destroy = list_destroy,
+	.len = list_len,
+	.ops = list_ops,
+	.nops = sizeof list_ops / sizeof list_ops[0],
+};

@@ -1,0 +1,125 @@
+/*
+ * typeutil.h — what the data types (dict, list, counter) share: checking
+ * create() options, moving values out of arguments, and adding two numbers
+ * without ever wrapping.
+ *
+ * Number arithmetic is int64: an integer result must fit in an int64_t
+ * (OM_UINT operands are accepted when the exact sum fits), anything with a
+ * float gives a float64.
+ */
+#ifndef OBJMGR_TYPEUTIL_H
+#define OBJMGR_TYPEUTIL_H
+
+#include "ops.h"
+#include "value.h"
+
+/*
+ * For types that take no options: true when options is NULL, nil or an
+ * empty map; otherwise fails c with OM_BAD_PARAMS ("dict: unknown option
+ * 'x'") and returns false.
+ */
+static inline bool typeutil_no_options(const char *type, const om_value *options, op_call *c)
+{
+	if (!options || options->kind == OM_NIL || (options->kind == OM_MAP && options->len == 0))
+		return true;
+	if (options->kind != OM_MAP) {
+		op_fail(c, OM_BAD_PARAMS, "%s: options must be a map, got %s", type,
+			value_kind_name(options));
+		return false;
+	}
+	const om_value *key = &options->as.items[0];
+	if (key->kind == OM_STR) {
+		op_fail(c, OM_BAD_PARAMS, "%s: unknown option '%.*s'", type, (int)key->len,
+			key->as.str);
+	} else {
+		char buf[64];
+		om_value_format(key, buf, sizeof buf);
+		op_fail(c, OM_BAD_PARAMS, "%s: unknown option %s", type, buf);
+	}
+	return false;
+}
+
+/*
+ * For types that take options: true when options is NULL, nil or a map
+ * whose keys are all among names (NULL-terminated); otherwise fails c with
+ * OM_BAD_PARAMS as typeutil_no_options() does. Each type then checks the
+ * values it reads with typeutil_option().
+ */
+static inline bool typeutil_known_options(const char *type, const om_value *options,
+					  const char *const *names, op_call *c)
+{
+	if (!options || options->kind == OM_NIL)
+		return true;
+	if (options->kind != OM_MAP)
+		return typeutil_no_options(type, options, c);
+	for (uint32_t i = 0; i < options->len; i++) {
+		const om_value *key = &options->as.items[2 * i];
+		bool known = false;
+		for (const char *const *n = names; *n && key->kind == OM_STR && !known; n++)
+			known = strlen(*n) == key->len && memcmp(*n, key->as.str, key->len) == 0;
+		if (!known) {
+			om_value pair = om_map(key, 1);
+			return typeutil_no_options(type, &pair, c);
+		}
+	}
+	return true;
+}
+
+/* The value of the option called name in options (checked by typeutil_known_options()), or NULL. */
+static inline const om_value *typeutil_option(const om_value *options, const char *name)
+{
+	if (!options || options->kind != OM_MAP)
+		return NULL;
+	for (uint32_t i = 0; i < options->len; i++) {
+		const om_value *key = &options->as.items[2 * i];
+		if (key->kind == OM_STR && strlen(name) == key->len &&
+		    memcmp(name, key->as.str, key->len) == 0)
+			return &options->as.items[2 * i + 1];
+	}
+	return NULL;
+}
+
+/* Moves *v out, leaving nil behind: how handlers take ownership of their args. */
+static inline om_value typeutil_take(om_value *v)
+{
+	om_value out = *v;
+	*v = om_nil();
+	return out;
+}
+
+static inline double typeutil_as_double(const om_value *v)
+{
+	if (value_is_float(v))
+		return v->as.f;
+	return v->kind == OM_UINT ? (double)v->as.u : (double)v->as.i;
+}
+
+/*
+ * *sum = a + b for two numbers. Returns false, leaving *sum alone, when
+ * both are integers and the exact sum does not fit in an int64. The
+ * builtin computes in infinite precision whatever its operand types, so
+ * mixing OM_INT and OM_UINT operands is exact too.
+ */
+static inline bool typeutil_add(const om_value *a, const om_value *b, om_value *sum)
+{
+	if (value_is_float(a) || value_is_float(b)) {
+		*sum = om_float(typeutil_as_double(a) + typeutil_as_double(b));
+		return true;
+	}
+	int64_t r;
+	bool overflow;
+	if (a->kind == OM_UINT && b->kind == OM_UINT)
+		overflow = true; /* both above INT64_MAX */
+	else if (a->kind == OM_UINT)
+		overflow = __builtin_add_overflow(a->as.u, b->as.i, &r);
+	else if (b->kind == OM_UINT)
+		overflow = __builtin_add_overflow(a->as.i, b->as.u, &r);
+	else
+		overflow = __builtin_add_overflow(a->as.i, b->as.i, &r);
+	if (overflow)
+		return false;
+	*sum = om_int(r);
+	return true;
+}
+
+#endif
