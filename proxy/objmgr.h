@@ -193,7 +193,7 @@ typedef struct om_options {
 om_client *om_connect(const char *address, const om_options *opts);
 /* Closes the connection and frees the handle. NULL is a no-op. */
 void om_close(om_client *c);
-/* Drops the connection (if any) and connects again to the same address. */
+/* Drops the connection (if any) and connects again to the same address: OM_OK, or OM_IO as om_connect(). */
 int om_reconnect(om_client *c);
 /* True while the connection is up (it goes down on an I/O error). */
 bool om_connected(const om_client *c);
@@ -210,10 +210,281 @@ int om_default_address(char *buf, size_t size);
  * Sends the request [0, msgid, method, params] (params: n values, borrowed)
  * and waits for its reply. On success stores the owned result in *result
  * (may be NULL to discard it) and returns OM_OK; otherwise returns the error
- * code (the server's, or OM_IO / OM_PROTOCOL) and leaves *result nil.
+ * code and leaves *result nil. Errors:
+ *  - the server's code for the request (OM_KEY_ERROR, OM_BAD_PARAMS, ...),
+ *    with its message; the connection stays up;
+ *  - OM_IO when the client is not connected or the connection failed
+ *    (the message names the socket path and the system error), and the
+ *    server's code when it closed the connection with a "server.error"
+ *    notification saying why (OM_LIMIT, OM_TOO_LARGE, ...); the
+ *    connection is down after either: see om_reconnect();
+ *  - OM_TIMEOUT when opts->timeout_s passed first. The connection stays up
+ *    when the request was sent whole (its late reply is skipped), and is
+ *    dropped when it was not;
+ *  - OM_PROTOCOL when the server's bytes are not msgpack-RPC; the
+ *    connection is dropped.
+ * Signals do not interrupt a call (EINTR is retried) and a closed socket
+ * never raises SIGPIPE.
  */
 int om_call(om_client *c, const char *method, const om_value *params, size_t n,
 	    om_value *result);
+
+/*
+ * Proxy handles.
+ *
+ * A proxy handle names one shared object on one client: om_dict_open(c,
+ * "users") returns a handle through which every dict.* method is a typed C
+ * function (dict.set is om_dict_set, and so on). Opening sends nothing and
+ * creates nothing on the server; the object is created by the first write
+ * (a read of a missing object answers as on an empty one).
+ *
+ * Every typed function is one request: it returns what om_call() would
+ * (OM_OK, the server's error code, OM_IO, OM_TIMEOUT or OM_PROTOCOL) and
+ * leaves the same detail on the client, readable with om_errcode() and
+ * om_errmsg(). Two errors can come from any of them and are not repeated
+ * below: OM_WRONG_TYPE when the name is held by an object of another type
+ * ("\"users\" is a list, not a dict"), and OM_BAD_PARAMS when the name is
+ * not a valid object name (empty, or over 1,024 bytes).
+ *
+ * Results: an `om_value *out` is set to an owned value on success, to nil
+ * otherwise, and must be released with om_value_free(); a `size_t *`,
+ * `bool *` or `int64_t *` out is written on success only. Any out pointer
+ * may be NULL to discard the result.
+ *
+ * A handle borrows its client: close the handles before (or after) the
+ * client, but use none after om_close(). The handle keeps its own copy of
+ * the name. Like its client, a handle is for one thread at a time.
+ */
+typedef struct om_dict om_dict;
+typedef struct om_list om_list;
+typedef struct om_counter om_counter;
+
+
+/*
+ * Dicts: hash tables that keep insertion order, keys and values of any type.
+ */
+
+/* A handle on the dict called name on c. Never NULL; free with om_dict_close(). */
+om_dict *om_dict_open(om_client *c, const char *name);
+/* Frees the handle (not the dict on the server). NULL is a no-op. */
+void om_dict_close(om_dict *d);
+
+/* dict.set: stores value under key, keeping key's position if it was there. */
+int om_dict_set(om_dict *d, om_value key, om_value value);
+
+/*
+ * dict.get: the value stored under key, into *out (owned).
+ * Errors: OM_KEY_ERROR when key is absent ("dict 'users' has no key \"bob\"").
+ */
+int om_dict_get(om_dict *d, om_value key, om_value *out);
+
+/* dict.get with a default: the value under key, or a copy of dflt when absent. */
+int om_dict_get_default(om_dict *d, om_value key, om_value dflt, om_value *out);
+
+/* dict.has: whether key is present. */
+int om_dict_has(om_dict *d, om_value key, bool *out);
+
+/* dict.del: removes key. Errors: OM_KEY_ERROR when key is absent. */
+int om_dict_del(om_dict *d, om_value key);
+
+/*
+ * dict.pop: removes key and gives back its value (owned) in *out.
+ * Errors: OM_KEY_ERROR when key is absent.
+ */
+int om_dict_pop(om_dict *d, om_value key, om_value *out);
+
+/* dict.pop with a default: as om_dict_pop(), but a copy of dflt when key is absent. */
+int om_dict_pop_default(om_dict *d, om_value key, om_value dflt, om_value *out);
+
+/* dict.setdefault: stores dflt under key unless key is present; *out is the value now stored. */
+int om_dict_setdefault(om_dict *d, om_value key, om_value dflt, om_value *out);
+
+/* dict.len: the number of keys (0 for a missing dict). */
+int om_dict_len(om_dict *d, size_t *out);
+
+/* dict.keys: an owned array of the keys, in insertion order. */
+int om_dict_keys(om_dict *d, om_value *out);
+
+/* dict.values: an owned array of the values, in insertion order. */
+int om_dict_values(om_dict *d, om_value *out);
+
+/* dict.items: the whole dict as an owned map, in insertion order. */
+int om_dict_items(om_dict *d, om_value *out);
+
+/* dict.update: stores every pair of map (an OM_MAP value), in its order. */
+int om_dict_update(om_dict *d, om_value map);
+
+/* dict.clear: removes every key. */
+int om_dict_clear(om_dict *d);
+
+/*
+ * dict.popitem: removes the most recently inserted pair and gives back its
+ * key and value (owned; either pointer may be NULL to drop that half).
+ * Errors: OM_KEY_ERROR when the dict is empty.
+ */
+int om_dict_popitem(om_dict *d, om_value *key, om_value *value);
+
+/*
+ * dict.incr: adds delta (a number) to the number under key, a missing key
+ * counting as 0, and gives back the new number in *out. int + int stays an
+ * int; anything with a float gives a float.
+ * Errors: OM_WRONG_TYPE when the stored value is not a number;
+ * OM_VALUE_ERROR on integer overflow (nothing is stored then).
+ */
+int om_dict_incr(om_dict *d, om_value key, om_value delta, om_value *out);
+
+
+/*
+ * Lists: arrays with O(1) access at both ends. Indexes follow Python: a
+ * negative index counts from the end (-1 is the last item).
+ */
+
+/* A handle on the list called name on c. Never NULL; free with om_list_close(). */
+om_list *om_list_open(om_client *c, const char *name);
+/* Frees the handle (not the list on the server). NULL is a no-op. */
+void om_list_close(om_list *l);
+
+/* list.append: adds v at the end; *new_len is the length after. */
+int om_list_append(om_list *l, om_value v, size_t *new_len);
+
+/* list.extend: adds every item of array (an OM_ARRAY value) at the end; *new_len is the length after. */
+int om_list_extend(om_list *l, om_value array, size_t *new_len);
+
+/*
+ * list.insert: inserts v before index i; i is clamped to the list as in
+ * Python (past the end appends, far negative prepends). *new_len is the
+ * length after.
+ */
+int om_list_insert(om_list *l, int64_t i, om_value v, size_t *new_len);
+
+/* list.get: the item at i (owned). Errors: OM_INDEX_ERROR when i is out of range. */
+int om_list_get(om_list *l, int64_t i, om_value *out);
+
+/* list.set: replaces the item at i. Errors: OM_INDEX_ERROR when i is out of range. */
+int om_list_set(om_list *l, int64_t i, om_value v);
+
+/* list.pop: removes the last item and gives it back (owned). Errors: OM_INDEX_ERROR when empty. */
+int om_list_pop(om_list *l, om_value *out);
+
+/* list.pop with an index: removes the item at i. Errors: OM_INDEX_ERROR when i is out of range. */
+int om_list_pop_at(om_list *l, int64_t i, om_value *out);
+
+/* list.popleft: removes the first item and gives it back (owned). Errors: OM_INDEX_ERROR when empty. */
+int om_list_popleft(om_list *l, om_value *out);
+
+/* list.remove: removes the first item equal to v. Errors: OM_VALUE_ERROR when none is. */
+int om_list_remove(om_list *l, om_value v);
+
+/* list.index: the index of the first item equal to v. Errors: OM_VALUE_ERROR when none is. */
+int om_list_index(om_list *l, om_value v, size_t *out);
+
+/* list.count: how many items are equal to v. */
+int om_list_count(om_list *l, om_value v, size_t *out);
+
+/* list.len: the number of items (0 for a missing list). */
+int om_list_len(om_list *l, size_t *out);
+
+/*
+ * list.slice: an owned array of the items in [start, stop), with Python's
+ * slice semantics: start and stop are integers (negative counts from the
+ * end, out of range is clamped) or om_nil() for an open end.
+ * Errors: OM_BAD_PARAMS when a bound is neither an integer nor nil.
+ */
+int om_list_slice(om_list *l, om_value start, om_value stop, om_value *out);
+
+/* list.items: the whole list as an owned array. */
+int om_list_items(om_list *l, om_value *out);
+
+/* list.clear: removes every item. */
+int om_list_clear(om_list *l);
+
+/* list.reverse: reverses the items in place. */
+int om_list_reverse(om_list *l);
+
+/*
+ * list.sort: sorts the items in place, stably, in the total order of
+ * om_value_compare() (descending when reverse is true).
+ */
+int om_list_sort(om_list *l, bool reverse);
+
+
+/*
+ * Counters: a number, an int64 until a float is stored in it or added to
+ * it, a float64 from then on. Integer overflow is an error, never a wrap.
+ */
+
+/* A handle on the counter called name on c. Never NULL; free with om_counter_close(). */
+om_counter *om_counter_open(om_client *c, const char *name);
+/* Frees the handle (not the counter on the server). NULL is a no-op. */
+void om_counter_close(om_counter *n);
+
+/* counter.get: the value (owned; an OM_INT 0 for a missing counter). */
+int om_counter_get(om_counter *n, om_value *out);
+
+/* counter.set: stores v, a number. Errors: OM_BAD_PARAMS when v is not a number. */
+int om_counter_set(om_counter *n, om_value v);
+
+/*
+ * counter.add: adds delta (a number) and gives back the new value.
+ * Errors: OM_VALUE_ERROR on integer overflow (the counter is unchanged).
+ */
+int om_counter_add(om_counter *n, om_value delta, om_value *out);
+
+/*
+ * counter.add with an integer delta, for the common case: *out is the new
+ * value. Errors: as om_counter_add(), and OM_WRONG_TYPE when the counter
+ * holds a float, which an int64_t cannot carry; the addition was done
+ * then, and om_counter_get() reads the float.
+ */
+int om_counter_add_int(om_counter *n, int64_t delta, int64_t *out);
+
+/*
+ * counter.cas: compare and swap. Stores new_value and sets *swapped to
+ * true when the counter equals expected (the int 1 does not equal the
+ * float 1.0), else sets *swapped to false and changes nothing.
+ */
+int om_counter_cas(om_counter *n, om_value expected, om_value new_value, bool *swapped);
+
+
+/*
+ * The registry of named objects, and the server itself. Results and errors
+ * follow the conventions of the proxy handles above.
+ */
+
+/* objects.list: an owned map from each object's name to its type name ("dict"), sorted by name. */
+int om_objects_list(om_client *c, om_value *out);
+
+/* objects.type: the type name of the object (an owned OM_STR), or nil when there is none. */
+int om_objects_type(om_client *c, const char *name, om_value *out);
+
+/* objects.delete: deletes the object; *existed says whether there was one. */
+int om_objects_delete(om_client *c, const char *name, bool *existed);
+
+/*
+ * objects.create: creates an empty object of the type named type ("dict",
+ * "list", "counter") with options (an OM_MAP, or om_nil() for none).
+ * Succeeds too when it exists already with that type.
+ * Errors: OM_WRONG_TYPE when it exists with another type; OM_BAD_PARAMS
+ * for an unknown type or option.
+ */
+int om_objects_create(om_client *c, const char *name, const char *type, om_value options);
+
+/* server.ping: OM_OK when the server answers. */
+int om_server_ping(om_client *c);
+
+/*
+ * server.info: an owned map of server facts: "version" (str), "uptime_s"
+ * (float), "connections", "objects", "ops_total", "used_memory" (bytes),
+ * "pid" (ints) and "socket" (str). Read them with om_value_map_get().
+ */
+int om_server_info(om_client *c, om_value *out);
+
+/*
+ * server.shutdown: asks the server to stop. It answers first, then closes
+ * every connection, removes its socket and exits; later calls on c fail
+ * with OM_IO.
+ */
+int om_server_shutdown(om_client *c);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,42 @@
+/* admin.c — the registry (objects.*) and the server (server.*) methods on a client. */
+#include "handle.h"
+
+int om_objects_list(om_client *c, om_value *out)
+{
+	return om_call(c, "objects.list", NULL, 0, out);
+}
+
+int om_objects_type(om_client *c, const char *name, om_value *out)
+{
+	om_value arg = om_str(name);
+	return om_call(c, "objects.type", &arg, 1, out);
+}
+
+int om_objects_delete(om_client *c, const char *name, bool *existed)
+{
+	om_value arg = om_str(name), v;
+	int rc = om_call(c, "objects.delete", &arg, 1, &v);
+	return rc != OM_OK ? rc : result_bool(c, "objects.delete", &v, existed);
+}
+
+int om_objects_create(om_client *c, const char *name, const char *type, om_value options)
+{
+	om_value args[] = {om_str(name), om_str(type), options};
+	/* nil options: the short form [name, type]. */
+	return om_call(c, "objects.create", args, options.kind == OM_NIL ? 2 : 3, NULL);
+}
+
+int om_server_ping(om_client *c)
+{
+	return om_call(c, "server.ping", NULL, 0, NULL);
+}
+
+int om_server_info(om_client *c, om_value *out)
+{
+	return om_call(c, "server.info", NULL, 0, out);
+}
+
+int om_server_shutdown(om_client *c)
+{
+	return om_call(c, "server.shutdown", NULL, 0, NULL);
+}

@@ -1,0 +1,160 @@
+/*
+ * client.c — the client handle: connecting, reconnecting, closing, and the
+ * error state every call leaves on the handle.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "mem.h"
+
+int client_fail(om_client *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof c->message, fmt, ap);
+	va_end(ap);
+	c->code = code;
+	return code;
+}
+
+void client_ok(om_client *c)
+{
+	c->code = OM_OK;
+	c->message[0] = '\0';
+}
+
+void client_disconnect(om_client *c)
+{
+	if (c->fd < 0)
+		return;
+	close(c->fd);
+	c->fd = -1;
+	msgpack_unpacker_destroy(&c->unpacker);
+}
+
+/* Tells a user who forgot to start the server what to do about it. */
+static const char *connect_hint(int err)
+{
+	return err == ENOENT || err == ECONNREFUSED ? " (is objmgrd running?)" : "";
+}
+
+/*
+ * Connects a fresh socket to c->address. The connect itself blocks (a Unix
+ * socket connects at once unless the server's backlog is full); the socket
+ * is then made non-blocking so that every call can wait with poll() and
+ * honour its timeout.
+ */
+static int client_open(om_client *c)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(c->address);
+	if (n == 0)
+		return client_fail(c, OM_IO, "cannot connect: the socket path is empty");
+	if (n >= sizeof sa.sun_path)
+		return client_fail(c, OM_IO, "cannot connect to %s: the path is longer than %zu bytes",
+				   c->address, sizeof sa.sun_path - 1);
+	memcpy(sa.sun_path, c->address, n + 1);
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return client_fail(c, OM_IO, "cannot connect to %s: socket: %s", c->address,
+				   strerror(errno));
+	int rc;
+	/* After EINTR the connect may have completed meanwhile: EISCONN then means success. */
+	while ((rc = connect(fd, (struct sockaddr *)&sa, sizeof sa)) < 0 && errno == EINTR)
+		;
+	if (rc < 0 && errno != EISCONN) {
+		int err = errno;
+		close(fd);
+		return client_fail(c, OM_IO, "cannot connect to %s: %s%s", c->address,
+				   strerror(err), connect_hint(err));
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		int err = errno;
+		close(fd);
+		return client_fail(c, OM_IO, "cannot connect to %s: fcntl: %s", c->address,
+				   strerror(err));
+	}
+	if (!msgpack_unpacker_init(&c->unpacker, MSGPACK_UNPACKER_INIT_BUFFER_SIZE)) {
+		close(fd);
+		return client_fail(c, OM_IO, "cannot connect to %s: out of memory", c->address);
+	}
+	c->fd = fd;
+	client_ok(c);
+	return OM_OK;
+}
+
+om_client *om_connect(const char *address, const om_options *opts)
+{
+	om_client *c = xcalloc(1, sizeof *c);
+	c->fd = -1;
+	c->next_msgid = 1;
+	if (opts)
+		c->opts = *opts;
+	msgpack_sbuffer_init(&c->out);
+
+	if (!address) {
+		char buf[PATH_MAX];
+		if (om_default_address(buf, sizeof buf) != OM_OK) {
+			c->address = xstrdup("");
+			client_fail(c, OM_IO, "cannot connect: the default socket path is longer than %zu bytes",
+				    sizeof buf - 1);
+			return c;
+		}
+		c->address = xstrdup(buf);
+	} else {
+		c->address = xstrdup(address_path(address));
+	}
+	client_open(c);
+	return c;
+}
+
+void om_close(om_client *c)
+{
+	if (!c)
+		return;
+	client_disconnect(c);
+	msgpack_sbuffer_destroy(&c->out);
+	free(c->address);
+	free(c);
+}
+
+int om_reconnect(om_client *c)
+{
+	client_disconnect(c);
+	return client_open(c);
+}
+
+bool om_connected(const om_client *c)
+{
+	return c->fd >= 0;
+}
+
+int om_errcode(const om_client *c)
+{
+	return c->code;
+}
+
+const char *om_errmsg(const om_client *c)
+{
+	return c->message;
+}
+
+const char *om_address(const om_client *c)
+{
+	return c->address;
+}
+
+int om_default_address(char *buf, size_t size)
+{
+	return address_default(buf, size);
+}

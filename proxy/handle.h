@@ -1,0 +1,59 @@
+/*
+ * handle.h — what every typed proxy handle is (a client and an object's
+ * name) and the one helper they all call through, so each typed function
+ * is a line or two: "call <type>.<op> with [name, args...]".
+ */
+#ifndef OBJMGR_HANDLE_H
+#define OBJMGR_HANDLE_H
+
+#include "client.h"
+
+/* The most params a data-type method takes after the object's name. */
+#define HANDLE_MAX_ARGS 3
+
+typedef struct handle {
+	om_client *client;
+	char *name; /* owned copy */
+} handle;
+
+struct om_dict {
+	handle h;
+};
+
+struct om_list {
+	handle h;
+};
+
+struct om_counter {
+	handle h;
+};
+
+/* A handle on the object name of client c; the name is copied. */
+handle handle_make(om_client *c, const char *name);
+void handle_free(handle *h);
+
+/* Calls method with params [h's name, args[0..n)], as om_call does. */
+int handle_call(const handle *h, const char *method, const om_value *args, size_t n,
+		om_value *out);
+/* The same, for methods answering a length or an index; out may be NULL. */
+int handle_call_size(const handle *h, const char *method, const om_value *args, size_t n,
+		     size_t *out);
+/* The same, for methods answering a bool; out may be NULL. */
+int handle_call_bool(const handle *h, const char *method, const om_value *args, size_t n,
+		     bool *out);
+
+/*
+ * Checks that the owned result v of method is a bool, stores it in *out (if
+ * out) and frees v. Anything else is OM_PROTOCOL, recorded on c.
+ */
+int result_bool(om_client *c, const char *method, om_value *v, bool *out);
+
+/*
+ * Splits the owned result v of method, which must be [first, second], into
+ * two owned values (either pointer may be NULL to drop that one). Anything
+ * else is OM_PROTOCOL, recorded on c.
+ */
+int result_pair(om_client *c, const char *method, om_value *v, om_value *first,
+		om_value *second);
+
+#endif

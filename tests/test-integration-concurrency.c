@@ -1,0 +1,224 @@
+/*
+ * test-integration-concurrency.c — many client processes on one object of
+ * a real objmgrd: because the server runs every operation to completion
+ * before the next, no update is lost or duplicated, however they interleave.
+ *
+ * Workers are forked processes, each with its own connection (a client
+ * must not cross fork()). They report through their exit status only; the
+ * parent reaps every one of them before it asserts anything.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "harness.h"
+#include "objmgr.h"
+
+enum { MAX_WORKERS = 16 };
+
+/* One objmgrd for the test case, started and stopped by the runner so it is stopped even after failures. */
+static harness_server srv;
+
+static void server_start(void)
+{
+	harness_start(&srv, NULL);
+}
+
+static void server_stop(void)
+{
+	harness_stop(&srv);
+}
+
+/* A worker's job: returns OM_OK, or the code of the call that failed. */
+typedef int (*work_fn)(om_client *c, int id);
+
+/* The body of a forked worker: connect, work, report through the exit status. */
+static int worker_main(work_fn work, int id)
+{
+	/* A server that stops answering fails the worker instead of hanging it. */
+	om_options opts = {.timeout_s = 60};
+	om_client *c = om_connect(srv.socket, &opts);
+	int rc = om_errcode(c);
+	if (rc == OM_OK)
+		rc = work(c, id);
+	if (rc != OM_OK)
+		fprintf(stderr, "worker %d: %s: %s\n", id, om_code_name(rc), om_errmsg(c));
+	om_close(c);
+	return rc == OM_OK ? 0 : 1;
+}
+
+/*
+ * Runs work(c, 0..n-1) in n forked workers at once and returns how many
+ * failed (a worker that could not be forked counts as failed). Every
+ * forked worker is reaped before it returns.
+ */
+static int run_workers(int n, work_fn work)
+{
+	pid_t pids[MAX_WORKERS];
+	int started = 0;
+	ck_assert_int_le(n, MAX_WORKERS);
+	fflush(NULL);
+	for (; started < n; started++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0)
+			_exit(worker_main(work, started));
+		pids[started] = pid;
+	}
+	int failed = n - started;
+	for (int i = 0; i < started; i++) {
+		int status = 0;
+		pid_t got;
+		while ((got = waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
+			;
+		if (got != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+	}
+	return failed;
+}
+
+/* The parent's own client, for setting up and checking. */
+static om_client *connect_checked(void)
+{
+	om_client *c = om_connect(srv.socket, NULL);
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	return c;
+}
+
+enum { ADD_WORKERS = 8, ADDS = 10000 };
+
+static int add_ones(om_client *c, int id)
+{
+	(void)id;
+	om_counter *hits = om_counter_open(c, "hits");
+	int rc = OM_OK;
+	for (int i = 0; i < ADDS && rc == OM_OK; i++)
+		rc = om_counter_add_int(hits, 1, NULL);
+	om_counter_close(hits);
+	return rc;
+}
+
+START_TEST(test_counter_adds_from_8_processes_all_land)
+{
+	om_client *c = connect_checked();
+	om_counter *hits = om_counter_open(c, "hits");
+	ck_assert_int_eq(om_counter_set(hits, om_int(0)), OM_OK);
+
+	ck_assert_int_eq(run_workers(ADD_WORKERS, add_ones), 0);
+
+	om_value total;
+	ck_assert_int_eq(om_counter_get(hits, &total), OM_OK);
+	ck_assert_int_eq(total.kind, OM_INT);
+	ck_assert_int_eq(total.as.i, ADD_WORKERS * ADDS);
+	om_counter_close(hits);
+	om_close(c);
+}
+END_TEST
+
+enum { INCR_WORKERS = 8, INCRS = 1000 };
+
+static int incr_one_key(om_client *c, int id)
+{
+	(void)id;
+	om_dict *d = om_dict_open(c, "stats");
+	int rc = OM_OK;
+	for (int i = 0; i < INCRS && rc == OM_OK; i++)
+		rc = om_dict_incr(d, om_str("visits"), om_int(1), NULL);
+	om_dict_close(d);
+	return rc;
+}
+
+START_TEST(test_dict_incr_from_8_processes_on_one_key_all_land)
+{
+	om_client *c = connect_checked();
+	om_dict *d = om_dict_open(c, "stats");
+	ck_assert_int_eq(om_dict_clear(d), OM_OK);
+
+	ck_assert_int_eq(run_workers(INCR_WORKERS, incr_one_key), 0);
+
+	om_value items;
+	ck_assert_int_eq(om_dict_items(d, &items), OM_OK);
+	char buf[64];
+	om_value_format(&items, buf, sizeof buf);
+	ck_assert_str_eq(buf, "{\"visits\": 8000}");
+	om_value_free(&items);
+	om_dict_close(d);
+	om_close(c);
+}
+END_TEST
+
+enum { APPEND_WORKERS = 4, APPENDS = 5000 };
+
+/* Appends [id, i] for i in 0..APPENDS-1: every item says who sent it and when. */
+static int append_pairs(om_client *c, int id)
+{
+	om_list *l = om_list_open(c, "log");
+	int rc = OM_OK;
+	for (int i = 0; i < APPENDS && rc == OM_OK; i++) {
+		om_value pair[] = {om_int(id), om_int(i)};
+		rc = om_list_append(l, om_array(pair, 2), NULL);
+	}
+	om_list_close(l);
+	return rc;
+}
+
+START_TEST(test_list_appends_from_4_processes_all_arrive_exactly_once_and_in_order)
+{
+	om_client *c = connect_checked();
+	om_list *l = om_list_open(c, "log");
+	ck_assert_int_eq(om_list_clear(l), OM_OK);
+
+	ck_assert_int_eq(run_workers(APPEND_WORKERS, append_pairs), 0);
+
+	om_value items;
+	ck_assert_int_eq(om_list_items(l, &items), OM_OK);
+	ck_assert_int_eq(items.kind, OM_ARRAY);
+	ck_assert_uint_eq(items.len, APPEND_WORKERS * APPENDS);
+	/*
+	 * next[p]: the i expected next from worker p. Each worker appends in
+	 * order, so seeing exactly 0, 1, ... APPENDS-1 from every p proves each
+	 * (p, i) pair arrived once, none lost, none duplicated.
+	 */
+	int64_t next[APPEND_WORKERS] = {0};
+	for (uint32_t k = 0; k < items.len; k++) {
+		const om_value *pair = &items.as.items[k];
+		ck_assert_int_eq(pair->kind, OM_ARRAY);
+		ck_assert_uint_eq(pair->len, 2);
+		ck_assert_int_eq(pair->as.items[0].kind, OM_INT);
+		ck_assert_int_eq(pair->as.items[1].kind, OM_INT);
+		int64_t p = pair->as.items[0].as.i, i = pair->as.items[1].as.i;
+		ck_assert_int_ge(p, 0);
+		ck_assert_int_lt(p, APPEND_WORKERS);
+		ck_assert_int_eq(i, next[p]);
+		next[p]++;
+	}
+	for (int p = 0; p < APPEND_WORKERS; p++)
+		ck_assert_int_eq(next[p], APPENDS);
+	om_value_free(&items);
+	om_list_close(l);
+	om_close(c);
+}
+END_TEST
+
+static Suite *concurrency_suite(void)
+{
+	Suite *s = suite_create("integration-concurrency");
+	TCase *tc = tcase_create("processes");
+	tcase_add_unchecked_fixture(tc, server_start, server_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_counter_adds_from_8_processes_all_land);
+	tcase_add_test(tc, test_dict_incr_from_8_processes_on_one_key_all_land);
+	tcase_add_test(tc, test_list_appends_from_4_processes_all_arrive_exactly_once_and_in_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(concurrency_suite());
+}
