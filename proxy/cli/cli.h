@@ -1,0 +1,174 @@
+/*
+ * cli.h — the objmgr program: the state one run shares between its parts,
+ * and the entry points each part offers the others.
+ *
+ *   main.c      options, modes, --help
+ *   session.c   the connection, calls, and how errors are reported
+ *   words.c     a typed line -> argument words (quotes, brackets)
+ *   args.c      argument words -> parameters, checked against the op tables
+ *   jsonform.c  om_value <-> JSON, with the "$bin", "$ref", ... forms
+ *   render.c    results as human, --json or --raw text
+ *   commands.c  the command table and dispatch: friendly commands, methods
+ *   inspect.c   ls and show
+ *   help.c      help, from the op tables
+ *   complete.c  Tab completion for the REPL
+ *   repl.c      the interactive REPL (libedit)
+ *   batch.c     commands piped on stdin
+ */
+#ifndef OBJMGR_CLI_H
+#define OBJMGR_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "objmgr.h"
+#include "ops.h"
+
+/* What every command returns, and the program's exit status. */
+enum cli_status {
+	CLI_OK = 0,          /* done */
+	CLI_FAILED = 1,      /* the command failed; the error has been printed */
+	CLI_UNREACHABLE = 2, /* the server could not be reached; printed, with where we looked */
+};
+
+typedef enum out_mode {
+	OUT_HUMAN, /* JSON-like text, colours on a terminal */
+	OUT_JSON,  /* one JSON document per result, per line */
+	OUT_RAW,   /* strings unquoted, one array element per line */
+} out_mode;
+
+typedef struct cli {
+	const char *address; /* -s ADDRESS, or NULL for the default */
+	om_client *client;   /* NULL until a command first needs the server */
+	out_mode mode;
+	bool color;          /* colour what goes to stdout */
+	bool color_err;      /* colour what goes to stderr */
+} cli;
+
+/* session.c */
+
+/* Connects (first use) or reconnects (after a lost connection); CLI_UNREACHABLE, printed, on failure. */
+int cli_connect(cli *c);
+/*
+ * om_call() through the session: connects first if needed. On failure
+ * prints the error and returns CLI_FAILED, or CLI_UNREACHABLE when the
+ * connection failed or was lost. result (may be NULL) is owned by the caller.
+ */
+int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
+/* Prints "error: <code>: <message>" to stderr and returns CLI_FAILED. */
+int cli_fail(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Closes the connection, if any. */
+void cli_close(cli *c);
+
+/* words.c */
+
+typedef struct words {
+	char **v; /* owned, NUL-terminated */
+	size_t n, cap;
+} words;
+
+enum words_result {
+	WORDS_OK,
+	WORDS_INCOMPLETE, /* a [ or { is still open: the statement goes on on the next line */
+	WORDS_BAD,        /* an unterminated quote; err says so */
+};
+
+/*
+ * Splits a typed line into words. Whitespace separates words except inside
+ * single quotes (removed, as in the shell), double quotes and brackets
+ * (kept, so the word reads as JSON). A line starting with # is a comment.
+ * w is reset first; free it with words_free() whatever the result.
+ */
+int words_split(const char *line, words *w, char *err, size_t errsize);
+void words_free(words *w);
+
+/* args.c */
+
+/*
+ * Reads one argument word: a JSON literal (with the "$" forms of
+ * jsonform.c) when it parses as one, @name for a reference, else the word
+ * itself as a string. A word starting with [, { or " must be valid JSON.
+ * On success *out is owned; on failure returns OM_BAD_PARAMS with err set.
+ */
+int args_parse(const char *word, om_value *out, char *err, size_t errsize);
+
+/*
+ * The params of method "<t>.<op>" from argv: argv[0] is the method, then
+ * its argument words (the object's name first, for a data type), checked
+ * against op's spec with op_check_args().
+ * t and op may be NULL for a method the tables lack: then every word is
+ * read as a value and the server judges. On success *params holds *n owned
+ * values: free them with args_free(). On failure prints nothing, returns
+ * OM_BAD_PARAMS and fills err.
+ */
+int args_params(const type_def *t, const op_def *op, char *const *argv, size_t argc,
+		om_value **params, size_t *n, char *err, size_t errsize);
+void args_free(om_value *params, size_t n);
+
+/* jsonform.c — declared in jsonform.h, used by args.c and render.c only. */
+
+/* render.c */
+
+/* Writes v to stdout in the session's output mode, ending with a newline. */
+void render_result(cli *c, const om_value *v);
+/* v as one line of JSON-like text (malloc'd), coloured by kind when color. */
+char *render_human(const om_value *v, bool color);
+/* Writes v to f as in --raw mode: a string bare, an array one element per line. */
+void render_raw(FILE *f, const om_value *v);
+/* Writes v to f as one line of JSON. */
+void render_json(FILE *f, const om_value *v);
+/*
+ * Writes a table of rows x cols cells (row by row) in aligned columns two
+ * spaces apart; column k is right-aligned when bit k of right is set.
+ * Cells may hold colour escapes.
+ */
+void render_table(FILE *f, char *const *cells, size_t rows, size_t cols, unsigned right);
+/* s wrapped in the SGR colour code sgr ("1;31") when color, else a copy; malloc'd. */
+char *render_paint(const char *s, const char *sgr, bool color);
+
+/* commands.c */
+
+typedef struct cli_command {
+	const char *name;  /* "ls" */
+	const char *usage; /* "[GLOB]" */
+	const char *help;  /* one line */
+	uint8_t min_args, max_args;
+	bool takes_names;  /* its arguments are object names (completion) */
+	int (*run)(cli *c, char *const *argv, size_t argc);
+} cli_command;
+
+extern const cli_command cli_commands[];
+extern const size_t cli_ncommands;
+
+/* The friendly command called name, or NULL. */
+const cli_command *commands_find(const char *name);
+/* Runs one command (argv[0] is its name): a friendly command or a "<type>.<op>" method. */
+int commands_run(cli *c, char *const *argv, size_t argc);
+
+/* inspect.c */
+int inspect_ls(cli *c, char *const *argv, size_t argc);
+int inspect_show(cli *c, char *const *argv, size_t argc);
+
+/* help.c */
+int help_run(cli *c, char *const *argv, size_t argc);
+/* "dict.set NAME key value [default]"-style usage of a method, into buf. */
+void help_usage(const type_def *t, const op_def *op, char *buf, size_t size);
+
+/* complete.c */
+
+/* Installs the libedit completion hooks, completing against c's server. */
+void complete_install(cli *c);
+/* Removes them and frees what they hold. */
+void complete_remove(void);
+
+/* repl.c */
+
+/* The interactive REPL on a terminal; returns the exit status. */
+int repl_run(cli *c);
+
+/* batch.c */
+
+/* Runs the commands read from f, one per line (or per balanced statement); returns the exit status. */
+int batch_run(cli *c, FILE *f);
+
+#endif

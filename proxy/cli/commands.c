@@ -1,0 +1,166 @@
+/*
+ * commands.c — what a command line means. The friendly commands (ls, show,
+ * ...) are listed in cli_commands; everything else of the form
+ * "<type>.<op>" is a wire method, called 1:1 with its words read by the
+ * argument grammar and checked against the op tables first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mem.h"
+
+/* The most arguments "any number" stands for in the table. */
+#define MANY 255
+
+static int cmd_type(cli *c, char *const *argv, size_t argc)
+{
+	(void)argc;
+	om_value name = om_str(argv[1]), type;
+	int rc = cli_call(c, "objects.type", &name, 1, &type);
+	if (rc != CLI_OK)
+		return rc;
+	if (c->mode == OUT_JSON)
+		render_json(stdout, &type);
+	else
+		printf("%s\n", type.kind == OM_STR ? type.as.str : "none");
+	om_value_free(&type);
+	return CLI_OK;
+}
+
+/* Deletes every object named; the result is how many existed, as Redis's DEL. */
+static int cmd_del(cli *c, char *const *argv, size_t argc)
+{
+	int64_t deleted = 0;
+	for (size_t i = 1; i < argc; i++) {
+		om_value name = om_str(argv[i]), existed;
+		int rc = cli_call(c, "objects.delete", &name, 1, &existed);
+		if (rc != CLI_OK)
+			return rc;
+		deleted += existed.kind == OM_BOOL && existed.as.b;
+		om_value_free(&existed);
+	}
+	om_value n = om_int(deleted);
+	render_result(c, &n);
+	return CLI_OK;
+}
+
+/* A map as aligned "key  value" rows, keys bare: for server.info. */
+static void facts(cli *c, const om_value *map)
+{
+	char **cells = xcalloc(2 * (size_t)map->len, sizeof *cells);
+	for (uint32_t i = 0; i < map->len; i++) {
+		const om_value *k = &map->as.items[2 * i];
+		cells[2 * i] = k->kind == OM_STR ? xstrdup(k->as.str) : render_human(k, false);
+		cells[2 * i + 1] = render_human(&map->as.items[2 * i + 1], c->color);
+	}
+	render_table(stdout, cells, map->len, 2, 0);
+	for (size_t i = 0; i < 2 * (size_t)map->len; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static int cmd_info(cli *c, char *const *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	om_value info;
+	int rc = cli_call(c, "server.info", NULL, 0, &info);
+	if (rc != CLI_OK)
+		return rc;
+	if (c->mode == OUT_HUMAN && info.kind == OM_MAP)
+		facts(c, &info);
+	else
+		render_result(c, &info);
+	om_value_free(&info);
+	return CLI_OK;
+}
+
+static int cmd_ping(cli *c, char *const *argv, size_t argc)
+{
+	(void)argv;
+	(void)argc;
+	om_value pong;
+	int rc = cli_call(c, "server.ping", NULL, 0, &pong);
+	if (rc != CLI_OK)
+		return rc;
+	/* "pong", bare as redis-cli's PONG, except in --json. */
+	if (c->mode == OUT_JSON)
+		render_json(stdout, &pong);
+	else
+		render_raw(stdout, &pong);
+	om_value_free(&pong);
+	return CLI_OK;
+}
+
+const cli_command cli_commands[] = {
+	{"ls", "[GLOB]", "the objects whose names match GLOB (default *): name, type, size",
+	 0, 1, true, inspect_ls},
+	{"show", "NAME", "a whole object: a dict as key/value rows, a list numbered, a counter's value",
+	 1, 1, true, inspect_show},
+	{"type", "NAME", "the type of an object, or none", 1, 1, true, cmd_type},
+	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del},
+	{"info", "", "server facts: version, uptime, connections, memory, ...", 0, 0, false, cmd_info},
+	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping},
+	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
+	 0, 1, false, help_run},
+};
+
+const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
+
+const cli_command *commands_find(const char *name)
+{
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (strcmp(cli_commands[i].name, name) == 0)
+			return &cli_commands[i];
+	return NULL;
+}
+
+static int run_method(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc)
+{
+	om_value *params, result;
+	size_t n;
+	char err[512], usage[256];
+	if (args_params(t, op, argv, argc, &params, &n, err, sizeof err) != OM_OK) {
+		cli_fail(c, OM_BAD_PARAMS, "%s", err);
+		if (op) {
+			help_usage(t, op, usage, sizeof usage);
+			fprintf(stderr, "usage: %s\n", usage);
+		}
+		return CLI_FAILED;
+	}
+	int rc = cli_call(c, argv[0], params, n, &result);
+	args_free(params, n);
+	if (rc != CLI_OK)
+		return rc;
+	render_result(c, &result);
+	om_value_free(&result);
+	return CLI_OK;
+}
+
+int commands_run(cli *c, char *const *argv, size_t argc)
+{
+	const cli_command *cmd = commands_find(argv[0]);
+	if (cmd) {
+		size_t n = argc - 1;
+		if (n < cmd->min_args || n > cmd->max_args)
+			return cli_fail(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
+					cmd->usage[0] ? " " : "", cmd->usage);
+		return cmd->run(c, argv, argc);
+	}
+	const char *dot = strchr(argv[0], '.');
+	if (!dot)
+		return cli_fail(c, OM_NO_SUCH_METHOD, "no command '%s' (try 'help')", argv[0]);
+	/*
+	 * A type this program does not know is passed through for the server
+	 * to judge: a newer server may have it.
+	 */
+	const type_def *t = type_find(argv[0], (size_t)(dot - argv[0]));
+	if (!t)
+		return run_method(c, NULL, NULL, argv, argc);
+	const op_def *op = type_find_op(t, dot + 1, strlen(dot + 1));
+	if (!op)
+		return cli_fail(c, OM_NO_SUCH_METHOD, "%s has no operation '%s' (try 'help %s')",
+				t->name, dot + 1, t->name);
+	return run_method(c, t, op, argv, argc);
+}

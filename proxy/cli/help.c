@@ -1,0 +1,134 @@
+/*
+ * help.c — `help`, `help TYPE`, `help COMMAND`: every line comes from the
+ * op tables in types/ (names, params, one-line help, flags) and from the
+ * friendly command table, so help cannot drift from what the server does.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+/* How each arg_kind reads in help; a kind missing here reads as "a value". */
+static const char *const kind_text[] = {
+	[ARG_ANY] = "any value",
+	[ARG_INT] = "an integer",
+	[ARG_NUMBER] = "a number",
+	[ARG_BOOL] = "true or false",
+	[ARG_STR] = "a string",
+	[ARG_ARRAY] = "an array",
+	[ARG_MAP] = "a map",
+	[ARG_INT_OR_NIL] = "an integer, or null for an open end",
+	[ARG_TIMEOUT] = "seconds, or null to wait forever",
+};
+
+static const char *kind_name(uint8_t kind)
+{
+	if (kind < sizeof kind_text / sizeof kind_text[0] && kind_text[kind])
+		return kind_text[kind];
+	return "a value";
+}
+
+void help_usage(const type_def *t, const op_def *op, char *buf, size_t size)
+{
+	char params[256];
+	op_usage(op, params, sizeof params);
+	snprintf(buf, size, "%s.%s%s%s%s", t->name, op->name, t->admin ? "" : " NAME",
+		 params[0] ? " " : "", params);
+}
+
+static void command_usage(const cli_command *cmd, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", cmd->name, cmd->usage[0] ? " " : "", cmd->usage);
+}
+
+/* The widest usage line, so that every group's help column lines up. */
+static int usage_width(void)
+{
+	char buf[256];
+	size_t w = 0;
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		command_usage(&cli_commands[i], buf, sizeof buf);
+		w = strlen(buf) > w ? strlen(buf) : w;
+	}
+	for (const type_def *const *t = type_table; *t; t++)
+		for (size_t i = 0; i < (*t)->nops; i++) {
+			help_usage(*t, &(*t)->ops[i], buf, sizeof buf);
+			w = strlen(buf) > w ? strlen(buf) : w;
+		}
+	return (int)w;
+}
+
+static void type_group(cli *c, const type_def *t, int width)
+{
+	printf("%s%s%s: %s\n", c->color ? "\033[1m" : "", t->name, c->color ? "\033[0m" : "",
+	       t->help);
+	for (size_t i = 0; i < t->nops; i++) {
+		char usage[256];
+		help_usage(t, &t->ops[i], usage, sizeof usage);
+		printf("  %-*s  %s\n", width, usage, t->ops[i].help);
+	}
+}
+
+static int help_all(cli *c)
+{
+	int width = usage_width();
+	char usage[256];
+	printf("%sCommands%s (type them in the REPL, or run: objmgr COMMAND ARGS...)\n",
+	       c->color ? "\033[1m" : "", c->color ? "\033[0m" : "");
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		command_usage(&cli_commands[i], usage, sizeof usage);
+		printf("  %-*s  %s\n", width, usage, cli_commands[i].help);
+	}
+	for (const type_def *const *t = type_table; *t; t++) {
+		putchar('\n');
+		type_group(c, *t, width);
+	}
+	printf("\nArguments: a JSON literal (3, 2.5, true, null, \"text\", [1,2], {\"a\":1}),\n"
+	       "@name for a reference to a shared object, anything else a bare string.\n"
+	       "NAME is an object's name. In the REPL, quit, exit or Ctrl-D leaves.\n");
+	return CLI_OK;
+}
+
+static int help_op(const type_def *t, const op_def *op)
+{
+	char usage[256];
+	help_usage(t, op, usage, sizeof usage);
+	printf("usage: %s\n  %s\n", usage, op->help);
+	if (!t->admin)
+		printf("  %-8s  the %s's name\n", "NAME", t->name);
+	for (size_t i = 0; i < op->nargs; i++)
+		printf("  %-8s  %s%s\n", op->args[i].name, kind_name(op->args[i].kind),
+		       op->args[i].optional ? " (optional)" : "");
+	if (t->admin)
+		printf("  %s\n", op->flags & OP_WRITE ? "changes the server's state" : "reads only");
+	else if (op->flags & OP_WRITE)
+		printf("  writes: creates the %s when it is missing\n", t->name);
+	else
+		printf("  reads only: a missing %s reads as an empty one\n", t->name);
+	if (op->flags & OP_BLOCKING)
+		printf("  may wait before it answers\n");
+	return CLI_OK;
+}
+
+int help_run(cli *c, char *const *argv, size_t argc)
+{
+	if (argc < 2)
+		return help_all(c);
+	const char *topic = argv[1];
+	const cli_command *cmd = commands_find(topic);
+	if (cmd) {
+		char usage[256];
+		command_usage(cmd, usage, sizeof usage);
+		printf("usage: %s\n  %s\n", usage, cmd->help);
+		return CLI_OK;
+	}
+	const char *dot = strchr(topic, '.');
+	const type_def *t = type_find(topic, dot ? (size_t)(dot - topic) : strlen(topic));
+	if (t && !dot) {
+		type_group(c, t, usage_width());
+		return CLI_OK;
+	}
+	const op_def *op = t ? type_find_op(t, dot + 1, strlen(dot + 1)) : NULL;
+	if (op)
+		return help_op(t, op);
+	return cli_fail(c, OM_NO_SUCH_METHOD, "no command or type '%s' (try 'help')", topic);
+}

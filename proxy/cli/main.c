@@ -1,0 +1,160 @@
+/*
+ * main.c — objmgr's options and modes: a command on the command line runs
+ * once (one-shot), no command on a terminal opens the REPL, no command with
+ * piped stdin runs the lines it reads. The exit status is the contract
+ * scripts rely on: 0 ok, 1 a command failed, 2 the server was unreachable.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void print_help(void)
+{
+	printf("NAME\n"
+	       "    objmgr - inspect and change the live state of an objmgrd server\n"
+	       "\n"
+	       "SYNOPSIS\n"
+	       "    objmgr [OPTIONS] COMMAND [ARGS...]\n"
+	       "    objmgr [OPTIONS]                    (REPL on a terminal)\n"
+	       "    objmgr [OPTIONS] < commands.txt     (one command per line)\n"
+	       "\n"
+	       "DESCRIPTION\n"
+	       "    objmgr talks to objmgrd, the shared-object manager, over its Unix socket.\n"
+	       "    With a COMMAND it runs it once and prints the result. Without one it opens\n"
+	       "    an interactive REPL (line editing, history in ~/.objmgr_history, Tab\n"
+	       "    completion of commands and object names), or, when standard input is not\n"
+	       "    a terminal, runs the commands it reads, one per line, without prompts.\n"
+	       "\n"
+	       "    Each argument is read as a JSON literal when it parses as one (3, 2.5,\n"
+	       "    true, null, \"text\", [1,2], {\"a\":1}); @name is a reference to the shared\n"
+	       "    object called name; anything else is a bare string (alice). Where a\n"
+	       "    string is expected (an object's name), 2024 is the string \"2024\". An\n"
+	       "    argument starting with [, { or \" must be valid JSON. Values JSON lacks\n"
+	       "    are written as one-key objects: {\"$bin\": \"<base64>\"}, {\"$ref\": \"name\"},\n"
+	       "    {\"$ext\": [type, \"<base64>\"]}, {\"$uint\": \"<digits>\"}, {\"$float\": \"NaN\"},\n"
+	       "    {\"$str\": \"<base64>\"} (not UTF-8), {\"$map\": [[key, value], ...]}.\n"
+	       "\n"
+	       "COMMANDS\n");
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const cli_command *cmd = &cli_commands[i];
+		char usage[64];
+		snprintf(usage, sizeof usage, "%s %s", cmd->name, cmd->usage);
+		printf("    %-22s %s\n", usage, cmd->help);
+	}
+	printf("\n"
+	       "    Every server method is a command too, TYPE.OP [NAME] ARGS..., mirroring\n"
+	       "    the wire 1:1 (objmgr help lists them all with their parameters):\n");
+	for (const type_def *const *t = type_table; *t; t++)
+		printf("    %-22s %s\n", (*t)->name, (*t)->help);
+	printf("\n"
+	       "OPTIONS\n"
+	       "    -s, --socket ADDRESS   the server's socket: a path, or unix:PATH\n"
+	       "                           (default: see ENVIRONMENT)\n"
+	       "    --json                 print each result as one line of JSON\n"
+	       "    --raw                  print strings bare and arrays one element per line\n"
+	       "    --no-color             no colours, even on a terminal\n"
+	       "    -h, --help             print this help\n"
+	       "    -V, --version          print the version\n"
+	       "\n"
+	       "ENVIRONMENT\n"
+	       "    OBJMGR_SOCKET          the default socket\n"
+	       "    XDG_RUNTIME_DIR        without OBJMGR_SOCKET: $XDG_RUNTIME_DIR/objmgr.sock,\n"
+	       "                           else /tmp/objmgr-$UID/objmgr.sock\n"
+	       "    OBJMGR_HISTFILE        the REPL's history file (default ~/.objmgr_history;\n"
+	       "                           empty: keep no history)\n"
+	       "    NO_COLOR               when set and not empty, no colours\n"
+	       "\n"
+	       "EXIT STATUS\n"
+	       "    0  success\n"
+	       "    1  a command failed; \"error: <code>: <message>\" went to stderr\n"
+	       "       (also for a wrong command line)\n"
+	       "    2  the server could not be reached; the message says where objmgr looked\n"
+	       "\n"
+	       "EXAMPLES\n"
+	       "    objmgr dict.set users alice '{\"age\": 3}'\n"
+	       "    objmgr dict.get users alice\n"
+	       "    objmgr list.append jobs '{\"id\": 7}'\n"
+	       "    objmgr counter.add hits 1\n"
+	       "    objmgr ls 'user*'\n"
+	       "    objmgr show users\n"
+	       "    objmgr --json dict.items users | jq .alice\n"
+	       "    objmgr --raw dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr help dict.set\n");
+}
+
+/* Colours when the stream is a terminal that can show them and nobody said no. */
+static bool want_color(int fd, bool no_color)
+{
+	const char *env = getenv("NO_COLOR"), *term = getenv("TERM");
+	return !no_color && isatty(fd) && !(env && *env) && !(term && strcmp(term, "dumb") == 0);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR };
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"raw", no_argument, NULL, OPT_RAW},
+		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	cli c = {.mode = OUT_HUMAN};
+	bool no_color = false, json = false, raw = false;
+	int opt;
+
+	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
+	while ((opt = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			c.address = optarg;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_RAW:
+			raw = true;
+			break;
+		case OPT_NO_COLOR:
+			no_color = true;
+			break;
+		case 'h':
+			print_help();
+			return CLI_OK;
+		case 'V':
+			printf("objmgr %s\n", OM_VERSION);
+			return CLI_OK;
+		default:
+			fprintf(stderr, "objmgr: see objmgr --help\n");
+			return CLI_FAILED;
+		}
+	}
+	if (json && raw) {
+		fprintf(stderr, "objmgr: --json and --raw exclude each other\n");
+		return CLI_FAILED;
+	}
+	c.mode = json ? OUT_JSON : raw ? OUT_RAW : OUT_HUMAN;
+	c.color = c.mode == OUT_HUMAN && want_color(STDOUT_FILENO, no_color);
+	c.color_err = want_color(STDERR_FILENO, no_color);
+
+	int status;
+	if (optind < argc)
+		status = commands_run(&c, argv + optind, (size_t)(argc - optind));
+	else if (isatty(STDIN_FILENO))
+		status = repl_run(&c);
+	else
+		status = batch_run(&c, stdin);
+	cli_close(&c);
+
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("objmgr: writing the output");
+		return status == CLI_OK ? CLI_FAILED : status;
+	}
+	return status;
+}

@@ -1,0 +1,53 @@
+/*
+ * session.c — the one connection a run of objmgr uses: made when a command
+ * first needs the server (so `objmgr help` works without one), made again
+ * after it was lost, and the single place errors are printed.
+ */
+#include <stdarg.h>
+
+#include "cli.h"
+
+int cli_fail(cli *c, int code, const char *fmt, ...)
+{
+	static const char red[] = "\033[1;31m", reset[] = "\033[0m";
+	va_list ap;
+	fflush(stdout); /* keep stdout and stderr in order on a terminal */
+	fprintf(stderr, "%serror:%s %s: ", c->color_err ? red : "", c->color_err ? reset : "",
+		om_code_name(code));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_FAILED;
+}
+
+int cli_connect(cli *c)
+{
+	if (!c->client)
+		c->client = om_connect(c->address, NULL);
+	else if (!om_connected(c->client))
+		om_reconnect(c->client);
+	if (om_connected(c->client))
+		return CLI_OK;
+	/* om_errmsg says which socket it tried and why that failed. */
+	cli_fail(c, om_errcode(c->client), "%s", om_errmsg(c->client));
+	return CLI_UNREACHABLE;
+}
+
+int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result)
+{
+	int rc = cli_connect(c);
+	if (rc != CLI_OK)
+		return rc;
+	int code = om_call(c->client, method, params, n, result);
+	if (code == OM_OK)
+		return CLI_OK;
+	cli_fail(c, code, "%s", om_errmsg(c->client));
+	return code == OM_IO ? CLI_UNREACHABLE : CLI_FAILED;
+}
+
+void cli_close(cli *c)
+{
+	om_close(c->client);
+	c->client = NULL;
+}

@@ -1,0 +1,643 @@
+/*
+ * test-cli.c — the objmgr program in one-shot and piped mode, run as a real
+ * process ($OBJMGR_CLI) against a real objmgrd: every command class, the
+ * exit statuses 0 / 1 / 2, --json output parsed back with jansson, --raw,
+ * and commands piped on stdin.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "harness.h"
+#include "ops.h"
+
+#define MAX_ARGV 32
+
+static harness_server srv;
+
+/* What one run of objmgr did. */
+typedef struct run {
+	int status; /* exit status; 128 + the signal when one killed it */
+	char *out;
+	char *err;
+} run;
+
+static void start_server(void)
+{
+	harness_start(&srv, NULL);
+}
+
+static void stop_server(void)
+{
+	harness_stop(&srv);
+}
+
+static const char *cli_path(void)
+{
+	const char *p = getenv("OBJMGR_CLI");
+	ck_assert_msg(p && *p, "OBJMGR_CLI is not set (meson test sets it)");
+	return p;
+}
+
+static void run_free(run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Appends what fd has to a buffer; false at end of file. */
+static bool drain(int fd, FILE *to)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) < 0 && errno == EINTR)
+		;
+	ck_assert_msg(n >= 0, "read: %s", strerror(errno));
+	fwrite(buf, 1, (size_t)n, to);
+	return n > 0;
+}
+
+/*
+ * Runs objmgr with argv (argv[0] is replaced by the binary), input (may be
+ * NULL) on its stdin, and collects stdout and stderr, all three through
+ * one poll loop so that no pipe can fill up and stall the other side.
+ */
+static run run_argv(const char *input, char **argv)
+{
+	int in[2], out[2], err[2];
+	ck_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+		  pipe2(err, O_CLOEXEC) == 0);
+	argv[0] = (char *)cli_path();
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+
+	run r = {0};
+	size_t outlen, errlen, left = input ? strlen(input) : 0;
+	FILE *o = open_memstream(&r.out, &outlen), *e = open_memstream(&r.err, &errlen);
+	struct pollfd p[3] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN},
+			      {.fd = left ? in[1] : -1, .events = POLLOUT}};
+	if (!left)
+		close(in[1]);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		int rc = poll(p, 3, 30000);
+		ck_assert_msg(rc > 0, "objmgr %s ...: no output within 30 s", argv[1] ? argv[1] : "");
+		for (int i = 0; i < 2; i++)
+			if (p[i].fd >= 0 && p[i].revents && !drain(p[i].fd, i ? e : o)) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		if (p[2].fd >= 0 && p[2].revents) {
+			ssize_t n = write(in[1], input, left);
+			if (n > 0) {
+				input += n;
+				left -= (size_t)n;
+			}
+			if (n < 0 || left == 0) {
+				close(in[1]);
+				p[2].fd = -1;
+			}
+		}
+	}
+	if (p[2].fd >= 0)
+		close(in[1]);
+	fclose(o);
+	fclose(e);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r;
+}
+
+/* argv for run_argv(): objmgr -s <the test server> first... (a NULL-terminated list). */
+static void build_argv(char **argv, const char *first, va_list ap)
+{
+	size_t n = 0;
+	argv[n++] = NULL;
+	argv[n++] = "-s";
+	argv[n++] = srv.socket;
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert(n < MAX_ARGV - 1);
+		argv[n++] = (char *)a;
+	}
+	argv[n] = NULL;
+}
+
+/* objmgr -s <the test server> ARGS... (NULL-terminated), with input on stdin. */
+static run om_in(const char *input, const char *first, ...)
+{
+	char *argv[MAX_ARGV];
+	va_list ap;
+	va_start(ap, first);
+	build_argv(argv, first, ap);
+	va_end(ap);
+	return run_argv(input, argv);
+}
+
+#define om(...) om_in(NULL, __VA_ARGS__, NULL)
+
+/* Runs a command that must succeed with exactly this output. */
+static void expect_out(const char *want, const char *first, ...)
+{
+	char *argv[MAX_ARGV];
+	va_list ap;
+	va_start(ap, first);
+	build_argv(argv, first, ap);
+	va_end(ap);
+	run r = run_argv(NULL, argv);
+	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", first, r.status, r.err);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+}
+
+#define ok(want, ...) expect_out(want, __VA_ARGS__, NULL)
+
+/* The stdout of a --json command, parsed; checks it is exactly one line. */
+static json_t *json_of(run r)
+{
+	ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
+	size_t len = strlen(r.out);
+	ck_assert_msg(len > 0 && r.out[len - 1] == '\n' && !memchr(r.out, '\n', len - 1),
+		      "not one line: %s", r.out);
+	json_error_t e;
+	json_t *j = json_loads(r.out, JSON_DECODE_ANY, &e);
+	ck_assert_msg(j, "not JSON (%s): %s", e.text, r.out);
+	run_free(&r);
+	return j;
+}
+
+static void assert_json(json_t *got, const char *want_text)
+{
+	json_error_t e;
+	json_t *want = json_loads(want_text, JSON_DECODE_ANY, &e);
+	ck_assert_msg(want, "bad expected JSON: %s", want_text);
+	char *s = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
+	ck_assert_msg(json_equal(got, want), "got %s, want %s", s, want_text);
+	free(s);
+	json_decref(want);
+	json_decref(got);
+}
+
+START_TEST(test_set_then_get_prints_the_value)
+{
+	ok("null\n", "dict.set", "users", "alice", "3");
+	ok("3\n", "dict.get", "users", "alice");
+	ok("\"fallback\"\n", "dict.get", "users", "bob", "fallback");
+	ok("1\n", "list.append", "jobs", "{\"id\":7}");
+	ok("[{\"id\": 7}]\n", "list.items", "jobs");
+	ok("1\n", "counter.add", "hits", "1");
+	ok("-1\n", "counter.add", "hits", "-2");
+	ok("true\n", "counter.cas", "hits", "-1", "10");
+	ok("10\n", "counter.get", "hits");
+}
+END_TEST
+
+START_TEST(test_arguments_read_as_json_literals_else_strings)
+{
+	static const char *const cases[][2] = {
+		{"3", "3"},           {"2.5", "2.5"},           {"1.0", "1.0"},
+		{"true", "true"},     {"null", "null"},         {"\"3\"", "\"3\""},
+		{"[1,2]", "[1, 2]"},  {"{\"a\":1}", "{\"a\": 1}"}, {"alice", "\"alice\""},
+		{"two words", "\"two words\""}, {"007", "\"007\""}, {"", "\"\""},
+		{"-0", "0"},          {"@users", "{\"$ref\": \"users\"}"}, {"@", "\"@\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ok("null\n", "dict.set", "d", "k", cases[i][0]);
+		json_t *got = json_of(om("--json", "dict.get", "d", "k"));
+		assert_json(got, cases[i][1]);
+	}
+	/* 1.0 stays a float: the JSON keeps the point. */
+	ok("null\n", "dict.set", "d", "f", "1.0");
+	ok("1.0\n", "--json", "dict.get", "d", "f");
+}
+END_TEST
+
+START_TEST(test_integers_beyond_int64_are_unsigned_or_an_error)
+{
+	ok("null\n", "dict.set", "d", "k", "18446744073709551615");
+	ok("18446744073709551615\n", "dict.get", "d", "k");
+	ok("{\"$uint\": \"18446744073709551615\"}\n", "--json", "dict.get", "d", "k");
+	run r = om("dict.set", "d", "k", "18446744073709551616");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': "
+					   "18446744073709551616 is out of range"));
+	run_free(&r);
+	r = om("dict.set", "d", "k", "-9223372036854775809");
+	ck_assert_int_eq(r.status, 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_string_params_take_the_word_literally)
+{
+	ok("null\n", "dict.set", "2024", "k", "v");
+	ok("null\n", "dict.set", "true", "k", "v");
+	ok("{\"2024\": \"dict\", \"true\": \"dict\"}\n", "--json", "objects.list");
+	ok("dict\n", "type", "2024");
+}
+END_TEST
+
+START_TEST(test_invalid_json_is_an_error_not_a_string)
+{
+	run r = om("dict.set", "d", "k", "[1,");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': not valid JSON"));
+	run_free(&r);
+	ok("null\n", "dict.set", "d", "k", "\"[1,\"");
+	ok("\"[1,\"\n", "dict.get", "d", "k");
+}
+END_TEST
+
+START_TEST(test_server_error_exits_1_with_code_and_message)
+{
+	ok("null\n", "dict.set", "users", "alice", "3");
+	run r = om("dict.get", "users", "bob");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "error: key_error: dict 'users' has no key \"bob\"\n");
+	run_free(&r);
+	r = om("list.get", "users", "0");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: wrong_type: \"users\" is a dict, not a list\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_params_checked_against_the_op_table_before_sending)
+{
+	run r = om("list.get", "jobs", "x");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: bad_params: list.get: parameter 'index' must be an integer, got str\n"
+				"usage: list.get NAME index\n");
+	run_free(&r);
+	r = om("dict.get", "users");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: bad_params: dict.get: parameter 'key' is missing\n"
+				"usage: dict.get NAME key [default]\n");
+	run_free(&r);
+	r = om("dict.len");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.len: parameter 'name' is missing\n"));
+	run_free(&r);
+	r = om("counter.get", "hits", "extra");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: counter.get: takes at most 0 parameters"));
+	run_free(&r);
+	/* Nothing reached the server: no object was created. */
+	ok("{}\n", "--json", "objects.list");
+}
+END_TEST
+
+START_TEST(test_unknown_commands_are_no_such_method)
+{
+	run r = om("frobnicate");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: no_such_method: no command 'frobnicate' (try 'help')\n");
+	run_free(&r);
+	r = om("dict.frob", "d");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: no_such_method: dict has no operation 'frob' (try 'help dict')\n");
+	run_free(&r);
+	/* A type the tables lack goes to the server, which judges. */
+	r = om("nosuchtype.op", "q", "1");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "error: no_such_method: "));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_unreachable_server_exits_2_saying_where_it_looked)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/nobody-here.sock", srv.dir);
+	char *argv[] = {NULL, "-s", path, "ping", NULL};
+	run r = run_argv(NULL, argv);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_ptr_nonnull(strstr(r.err, "error: io: "));
+	ck_assert_ptr_nonnull(strstr(r.err, path));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_default_address_comes_from_objmgr_socket)
+{
+	setenv("OBJMGR_SOCKET", srv.socket, 1);
+	char *argv[] = {NULL, "ping", NULL};
+	run r = run_argv(NULL, argv);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "pong\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_help_lists_every_op_of_the_tables_without_a_server)
+{
+	char *argv[] = {NULL, "-s", "/nonexistent/objmgr.sock", "help", NULL};
+	run r = run_argv(NULL, argv);
+	ck_assert_int_eq(r.status, 0);
+	for (const type_def *const *t = type_table; *t; t++) {
+		for (size_t i = 0; i < (*t)->nops; i++) {
+			const op_def *op = &(*t)->ops[i];
+			char params[256], line[512];
+			op_usage(op, params, sizeof params);
+			snprintf(line, sizeof line, "%s.%s%s%s%s", (*t)->name, op->name,
+				 (*t)->admin ? "" : " NAME", params[0] ? " " : "", params);
+			ck_assert_msg(strstr(r.out, line), "help lacks %s", line);
+			ck_assert_msg(strstr(r.out, op->help), "help lacks \"%s\"", op->help);
+		}
+	}
+	ck_assert_ptr_nonnull(strstr(r.out, "ls [GLOB]"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_help_for_one_method_shows_its_params)
+{
+	const op_def *op = type_find_op(&dict_type, "get", 3);
+	char want[512];
+	snprintf(want, sizeof want, "usage: dict.get NAME key [default]\n  %s\n", op->help);
+	run r = om("help", "dict.get");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "got %s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "default   any value (optional)"));
+	run_free(&r);
+	r = om("help", "dict.nope");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: no_such_method: no command or type 'dict.nope' (try 'help')\n");
+	run_free(&r);
+}
+END_TEST
+
+static void make_objects(void)
+{
+	ok("null\n", "dict.update", "users", "{\"alice\": 3, \"bob\": {\"age\": 4}}");
+	ok("3\n", "list.extend", "jobs", "[\"a\", [1, 2], null]");
+	ok("7\n", "counter.add", "hits", "7");
+}
+
+START_TEST(test_ls_lists_name_type_and_size)
+{
+	make_objects();
+	ok("NAME   TYPE     SIZE\n"
+	   "hits   counter     -\n"
+	   "jobs   list        3\n"
+	   "users  dict        2\n", "ls");
+	ok("NAME   TYPE  SIZE\n"
+	   "users  dict     2\n", "ls", "u*");
+	ok("(no objects)\n", "ls", "zzz*");
+	assert_json(json_of(om("--json", "ls")),
+		    "[{\"name\": \"hits\", \"type\": \"counter\", \"size\": null},"
+		    " {\"name\": \"jobs\", \"type\": \"list\", \"size\": 3},"
+		    " {\"name\": \"users\", \"type\": \"dict\", \"size\": 2}]");
+	ok("hits\njobs\nusers\n", "--raw", "ls");
+}
+END_TEST
+
+START_TEST(test_show_prints_dict_rows_list_numbered_counter_value)
+{
+	make_objects();
+	ok("\"alice\"  3\n"
+	   "\"bob\"    {\"age\": 4}\n", "show", "users");
+	ok("0  \"a\"\n"
+	   "1  [1, 2]\n"
+	   "2  null\n", "show", "jobs");
+	ok("7\n", "show", "hits");
+	assert_json(json_of(om("--json", "show", "users")), "{\"alice\": 3, \"bob\": {\"age\": 4}}");
+	ok("alice\t3\nbob\t{\"age\": 4}\n", "--raw", "show", "users");
+	ok("null\n", "dict.clear", "users");
+	ok("(empty dict)\n", "show", "users");
+	run r = om("show", "nobody");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: key_error: there is no object named 'nobody'\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_type_and_del)
+{
+	make_objects();
+	ok("dict\n", "type", "users");
+	ok("none\n", "type", "nobody");
+	ok("null\n", "--json", "type", "nobody");
+	ok("2\n", "del", "users", "jobs", "nobody");
+	ok("none\n", "type", "users");
+	ok("hits\n", "--raw", "ls");
+}
+END_TEST
+
+START_TEST(test_info_and_ping)
+{
+	ok("pong\n", "ping");
+	ok("\"pong\"\n", "--json", "ping");
+	ok("\"pong\"\n", "server.ping");
+	json_t *info = json_of(om("--json", "info"));
+	ck_assert_str_eq(json_string_value(json_object_get(info, "version")), OM_VERSION);
+	ck_assert_str_eq(json_string_value(json_object_get(info, "socket")), srv.socket);
+	json_decref(info);
+	run r = om("info");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strncmp(r.out, "version ", 8) == 0, "got %s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, " \"" OM_VERSION "\"\n"));
+	run_free(&r);
+}
+END_TEST
+
+/* What JSON lacks travels as the documented $ forms, and reads back the same. */
+START_TEST(test_json_forms_round_trip)
+{
+	static const char forms[] =
+		"{\"bin\": {\"$bin\": \"aGVsbG8=\"}, \"ref\": {\"$ref\": \"users\"},"
+		" \"ext\": {\"$ext\": [5, \"AQI=\"]}, \"big\": {\"$uint\": \"18446744073709551615\"},"
+		" \"nan\": {\"$float\": \"NaN\"}, \"inf\": {\"$float\": \"-Infinity\"},"
+		" \"intkeys\": {\"$map\": [[1, \"one\"], [[2], \"two\"]]},"
+		" \"dollar\": {\"$map\": [[\"$bin\", \"not a form\"]]},"
+		" \"plain\": {\"$other\": 1}, \"float\": 0.1, \"int\": 1,"
+		" \"latin1\": {\"$str\": \"/w==\"}, \"badkey\": {\"$map\": [[{\"$str\": \"/w==\"}, 1]]}}";
+	ok("null\n", "dict.update", "d", forms);
+	ok("b64\"aGVsbG8=\"\n", "dict.get", "d", "bin");
+	ok("@users\n", "dict.get", "d", "ref");
+	ok("ext(5, b64\"AQI=\")\n", "dict.get", "d", "ext");
+	ok("{1: \"one\", [2]: \"two\"}\n", "dict.get", "d", "intkeys");
+	ok("{\"$bin\": \"not a form\"}\n", "dict.get", "d", "dollar");
+	ok("NaN\n", "dict.get", "d", "nan");
+	ok("0.1\n", "--json", "dict.get", "d", "float");
+	ok("\"\xff\"\n", "dict.get", "d", "latin1");
+
+	run r = om("--json", "show", "d");
+	ck_assert_int_eq(r.status, 0);
+	char *again = strdup(r.out);
+	assert_json(json_of(r), forms);
+	/* --json output fed back as an argument gives the same object. */
+	again[strlen(again) - 1] = '\0';
+	ok("null\n", "dict.update", "copy", again);
+	free(again);
+	assert_json(json_of(om("--json", "show", "copy")), forms);
+
+	r = om("dict.set", "d", "k", "{\"$bin\": \"not base64!\"}");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': "
+					   "{\"$bin\": ...}: \"not base64!\" is not valid base64"));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_raw_prints_strings_bare_one_element_per_line)
+{
+	ok("3\n", "list.extend", "l", "[\"hello world\", 2, null]");
+	ok("hello world\n2\n\n", "--raw", "list.items", "l");
+	ok("hello world\n", "--raw", "list.get", "l", "0");
+	ok("null\n", "dict.set", "d", "name", "@l");
+	ok("l\n", "--raw", "dict.get", "d", "name");
+	ok("name\n", "--raw", "dict.keys", "d");
+	ok("name\tl\n", "--raw", "dict.items", "d");
+}
+END_TEST
+
+START_TEST(test_piped_lines_run_one_command_each)
+{
+	run r = om_in("dict.set p a 1\n"
+		      "# a comment, then a blank line\n"
+		      "\n"
+		      "dict.set p b [1,\n"
+		      "   2]\n"
+		      "dict.get p b\n"
+		      "dict.get p nope\n"
+		      "list.append l 'two words'\n"
+		      "list.append l \"quoted \\\"json\\\"\"\n"
+		      "list.items l\n"
+		      "ping\n", NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "null\nnull\n[1, 2]\n1\n2\n[\"two words\", \"quoted \\\"json\\\"\"]\npong\n");
+	ck_assert_str_eq(r.err, "error: key_error: dict 'p' has no key \"nope\"\n");
+	run_free(&r);
+
+	r = om_in("counter.add c 1\ncounter.add c 1\n", "--json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "1\n2\n");
+	run_free(&r);
+
+	r = om_in("dict.set p k [1,\n", NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "error: bad_params: line 1: the input ends inside an open [ or {\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_piped_input_stops_with_2_when_the_server_is_gone)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/nobody-here.sock", srv.dir);
+	char *argv[] = {NULL, "-s", path, NULL};
+	run r = run_argv("help\nping\nping\n", argv);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.out, "dict.set NAME key value"));
+	/* Reported once: the batch stops at the first unreachable command. */
+	ck_assert_ptr_nonnull(strstr(r.err, path));
+	ck_assert_ptr_null(strstr(strstr(r.err, path) + 1, path));
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_options_version_help_and_conflicts)
+{
+	char *version[] = {NULL, "--version", NULL};
+	run r = run_argv(NULL, version);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "objmgr " OM_VERSION "\n");
+	run_free(&r);
+
+	char *help[] = {NULL, "--help", NULL};
+	r = run_argv(NULL, help);
+	ck_assert_int_eq(r.status, 0);
+	static const char *const sections[] = {"NAME\n", "SYNOPSIS\n", "DESCRIPTION\n", "COMMANDS\n",
+					       "OPTIONS\n", "ENVIRONMENT\n", "EXIT STATUS\n", "EXAMPLES\n"};
+	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		ck_assert_msg(strstr(r.out, sections[i]), "--help lacks %s", sections[i]);
+	ck_assert_ptr_nonnull(strstr(r.out, "OBJMGR_HISTFILE"));
+	ck_assert_ptr_nonnull(strstr(r.out, "NO_COLOR"));
+	run_free(&r);
+
+	r = om("--json", "--raw", "ping");
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "objmgr: --json and --raw exclude each other\n");
+	run_free(&r);
+
+	r = om("--bogus");
+	ck_assert_int_eq(r.status, 1);
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_no_colour_when_not_a_terminal)
+{
+	ok("null\n", "dict.set", "d", "k", "v");
+	run r = om("dict.get", "d", "k");
+	ck_assert_str_eq(r.out, "\"v\"\n");
+	ck_assert_ptr_null(strchr(r.out, '\033'));
+	run_free(&r);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("oneshot");
+	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_set_then_get_prints_the_value);
+	tcase_add_test(tc, test_arguments_read_as_json_literals_else_strings);
+	tcase_add_test(tc, test_integers_beyond_int64_are_unsigned_or_an_error);
+	tcase_add_test(tc, test_string_params_take_the_word_literally);
+	tcase_add_test(tc, test_invalid_json_is_an_error_not_a_string);
+	tcase_add_test(tc, test_server_error_exits_1_with_code_and_message);
+	tcase_add_test(tc, test_params_checked_against_the_op_table_before_sending);
+	tcase_add_test(tc, test_unknown_commands_are_no_such_method);
+	tcase_add_test(tc, test_unreachable_server_exits_2_saying_where_it_looked);
+	tcase_add_test(tc, test_default_address_comes_from_objmgr_socket);
+	tcase_add_test(tc, test_help_lists_every_op_of_the_tables_without_a_server);
+	tcase_add_test(tc, test_help_for_one_method_shows_its_params);
+	tcase_add_test(tc, test_ls_lists_name_type_and_size);
+	tcase_add_test(tc, test_show_prints_dict_rows_list_numbered_counter_value);
+	tcase_add_test(tc, test_type_and_del);
+	tcase_add_test(tc, test_info_and_ping);
+	tcase_add_test(tc, test_json_forms_round_trip);
+	tcase_add_test(tc, test_raw_prints_strings_bare_one_element_per_line);
+	tcase_add_test(tc, test_piped_lines_run_one_command_each);
+	tcase_add_test(tc, test_piped_input_stops_with_2_when_the_server_is_gone);
+	tcase_add_test(tc, test_options_version_help_and_conflicts);
+	tcase_add_test(tc, test_no_colour_when_not_a_terminal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(cli_suite());
+}
