@@ -10,7 +10,7 @@ objmgr_packages() {
 		msgpack=libmsgpack-c-dev
 	fi
 	echo gcc clang meson ninja-build pkg-config "$msgpack" libuv1-dev check \
-		libsodium-dev libedit-dev libjansson-dev
+		libsodium-dev libedit-dev libjansson-dev python3-pynvim
 }
 
 # Installs the missing packages with apt-get when root; otherwise prints the
