@@ -15,10 +15,7 @@
 #include "mem.h"
 #include "value.h"
 
-static int bad(char *err, size_t errsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *err, size_t errsize, const char *fmt, ...)
+int args_bad(char *err, size_t errsize, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -54,7 +51,7 @@ static int parse_big(const char *word, om_value *out, char *err, size_t errsize)
 			return OM_OK;
 		}
 	}
-	return bad(err, errsize, "%s is out of range (integers go from %lld to %llu)", word,
+	return args_bad(err, errsize, "%s is out of range (integers go from %lld to %llu)", word,
 		   (long long)INT64_MIN, (unsigned long long)UINT64_MAX);
 }
 
@@ -77,7 +74,7 @@ int args_parse(const char *word, om_value *out, char *err, size_t errsize)
 		return parse_big(word, out, err, errsize);
 	/* Meant as JSON, surely: a silent string would hide the typo. */
 	if (word[0] == '[' || word[0] == '{' || word[0] == '"')
-		return bad(err, errsize, "not valid JSON (%s); a string starting with %c must be "
+		return args_bad(err, errsize, "not valid JSON (%s); a string starting with %c must be "
 			   "written as a JSON string", e.text, word[0]);
 	*out = value_str_dup(word, strlen(word));
 	return OM_OK;
@@ -131,14 +128,14 @@ int args_params(const type_def *t, const op_def *op, char *const *argv, size_t a
 	*params = NULL;
 	*n = 0;
 	if (named && argc == 0)
-		return bad(err, errsize, "%s: parameter 'name' is missing", method);
+		return args_bad(err, errsize, "%s: parameter 'name' is missing", method);
 
 	om_value *v = xcalloc(argc, sizeof *v);
 	for (size_t i = 0; i < argc; i++) {
 		if (args_parse(argv[i], &v[i], perr, sizeof perr) != OM_OK) {
 			param_name(t, op, i, pname, sizeof pname);
 			args_free(v, i);
-			return bad(err, errsize, "%s: parameter '%s': %s", method, pname, perr);
+			return args_bad(err, errsize, "%s: parameter '%s': %s", method, pname, perr);
 		}
 		if (wants_str(t, op, i) && is_scalar_not_str(&v[i])) {
 			om_value_free(&v[i]);
@@ -148,13 +145,13 @@ int args_params(const type_def *t, const op_def *op, char *const *argv, size_t a
 	if (named && v[0].kind != OM_STR) {
 		const char *kind = value_kind_name(&v[0]);
 		args_free(v, argc);
-		return bad(err, errsize, "%s: the object name must be a string, got %s", method, kind);
+		return args_bad(err, errsize, "%s: the object name must be a string, got %s", method, kind);
 	}
 	if (op) {
 		op_call call = {.type = t->name, .args = v + named, .nargs = argc - named};
 		if (op_check_args(t, op, &call) != OM_OK) {
 			args_free(v, argc);
-			return bad(err, errsize, "%s", call.message);
+			return args_bad(err, errsize, "%s", call.message);
 		}
 	}
 	*params = v;

@@ -84,6 +84,8 @@ void words_free(words *w);
 
 /* args.c */
 
+/* Writes a bad-argument message into err and returns OM_BAD_PARAMS. */
+int args_bad(char *err, size_t errsize, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * Reads one argument word: a JSON literal (with the "$" forms of
  * jsonform.c) when it parses as one, @name for a reference, else the word

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "cli.h"
 #include "mem.h"
 #include "value.h"
 
@@ -157,24 +158,12 @@ json_t *jsonform_encode(const om_value *v, int *digits)
 	return json_null();
 }
 
-static int bad(char *err, size_t errsize, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *err, size_t errsize, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsize, fmt, ap);
-	va_end(ap);
-	return OM_BAD_PARAMS;
-}
-
 /* The bytes a base64 string stands for, NUL-terminated as an owned value's are. */
 static int unbase64(const json_t *j, const char *name, om_value *out, uint8_t kind, char *err,
 		    size_t errsize)
 {
 	if (!json_is_string(j))
-		return bad(err, errsize, "{\"%s\": ...} needs a base64 string", name);
+		return args_bad(err, errsize, "{\"%s\": ...} needs a base64 string", name);
 	const char *s = json_string_value(j);
 	size_t len = json_string_length(j), n;
 	const char *end;
@@ -182,7 +171,7 @@ static int unbase64(const json_t *j, const char *name, om_value *out, uint8_t ki
 	if (sodium_base642bin(buf, len / 4 * 3 + 2, s, len, NULL, &n, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + len) {
 		free(buf);
-		return bad(err, errsize, "{\"%s\": ...}: \"%s\" is not valid base64", name, s);
+		return args_bad(err, errsize, "{\"%s\": ...}: \"%s\" is not valid base64", name, s);
 	}
 	buf[n] = '\0';
 	*out = om_strn((char *)buf, n);
@@ -197,7 +186,7 @@ static int decode_uint(const json_t *j, om_value *out, char *err, size_t errsize
 	errno = 0;
 	unsigned long long u = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
 	if (!s || *s < '0' || *s > '9' || *end || errno == ERANGE)
-		return bad(err, errsize, "{\"$uint\": ...} needs a string of decimal digits up to 18446744073709551615");
+		return args_bad(err, errsize, "{\"$uint\": ...} needs a string of decimal digits up to 18446744073709551615");
 	*out = om_uint(u);
 	return OM_OK;
 }
@@ -212,7 +201,7 @@ static int decode_float(const json_t *j, om_value *out, char *err, size_t errsiz
 	else if (s && strcmp(s, "-Infinity") == 0)
 		*out = om_float(-INFINITY);
 	else
-		return bad(err, errsize, "{\"$float\": ...} needs \"NaN\", \"Infinity\" or \"-Infinity\"");
+		return args_bad(err, errsize, "{\"$float\": ...} needs \"NaN\", \"Infinity\" or \"-Infinity\"");
 	return OM_OK;
 }
 
@@ -221,7 +210,7 @@ static int decode_ext(const json_t *j, om_value *out, char *err, size_t errsize)
 	const json_t *type = json_array_get(j, 0);
 	if (json_array_size(j) != 2 || !json_is_integer(type) ||
 	    json_integer_value(type) < -128 || json_integer_value(type) > 127)
-		return bad(err, errsize, "{\"$ext\": ...} needs [type (-128 to 127), \"<base64>\"]");
+		return args_bad(err, errsize, "{\"$ext\": ...} needs [type (-128 to 127), \"<base64>\"]");
 	int rc = unbase64(json_array_get(j, 1), "$ext", out, OM_EXT, err, errsize);
 	if (rc == OM_OK)
 		out->ext_type = (int8_t)json_integer_value(type);
@@ -235,7 +224,7 @@ static int decode_ref(const json_t *j, om_value *out, char *err, size_t errsize)
 		return rc;
 	if (out->kind != OM_STR || out->len == 0) {
 		om_value_free(out);
-		return bad(err, errsize, "{\"$ref\": ...} needs an object name");
+		return args_bad(err, errsize, "{\"$ref\": ...} needs an object name");
 	}
 	out->kind = OM_REF;
 	return OM_OK;
@@ -244,11 +233,11 @@ static int decode_ref(const json_t *j, om_value *out, char *err, size_t errsize)
 static int decode_pairs(const json_t *j, om_value *out, char *err, size_t errsize)
 {
 	if (!json_is_array(j))
-		return bad(err, errsize, "{\"$map\": ...} needs an array of [key, value] pairs");
+		return args_bad(err, errsize, "{\"$map\": ...} needs an array of [key, value] pairs");
 	size_t n = json_array_size(j);
 	for (size_t i = 0; i < n; i++)
 		if (json_array_size(json_array_get(j, i)) != 2)
-			return bad(err, errsize, "{\"$map\": ...}: pair %zu is not [key, value]", i);
+			return args_bad(err, errsize, "{\"$map\": ...}: pair %zu is not [key, value]", i);
 	*out = value_map_new(n);
 	for (size_t i = 0; i < 2 * n; i++) {
 		const json_t *pair = json_array_get(j, i / 2);
