@@ -1,0 +1,17 @@
+/*
+ * admin.h — the handlers of the "objects" and "server" methods, whose
+ * specs are in types/admin.c: they need the registry and the loop, which
+ * types/ must not know about.
+ */
+#ifndef OBJMGRD_ADMIN_H
+#define OBJMGRD_ADMIN_H
+
+#include "server.h"
+
+/* Runs with c's args checked against the op's spec; answers like an op_fn. */
+typedef int (*admin_fn)(server *s, op_call *c);
+
+/* The handler of t.op, or NULL when there is none. */
+admin_fn admin_handler(const type_def *t, const op_def *op);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * conn.h — one client connection: reading and framing msgpack-RPC
+ * messages, and writing the replies back.
+ *
+ * Replies are packed into a per-connection buffer and sent with one write
+ * per read batch. When a client's unsent replies pass the --max-output
+ * limit the server stops reading from it until they drain below half.
+ */
+#ifndef OBJMGRD_CONN_H
+#define OBJMGRD_CONN_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+
+#include "server.h"
+
+/* Accepts the pending connection on s->listener and starts serving it. */
+void conn_accept(server *s);
+
+/* The connection's id: unique for the server's life, never 0; the owner of what it acquires. */
+uint64_t conn_id(const conn *c);
+
+/* Packs c's replies into its output buffer. */
+msgpack_packer *conn_packer(conn *c);
+
+/*
+ * A reply was packed for c outside its own read batch (a parked call that
+ * completed): c's output goes out at the next conn_flush_ready().
+ */
+void conn_reply_later(conn *c);
+
+/*
+ * Sends the output of every connection given to conn_reply_later(), and
+ * stops reading from those past --max-output. May close connections whose
+ * socket failed, which releases their holdings (wait_conn_closed()).
+ */
+void conn_flush_ready(server *s);
+
+/*
+ * Closes every connection: with flush, each once its replies are sent;
+ * without, at once (pending writes are cancelled).
+ */
+void conn_close_all(server *s, bool flush);
+
+#endif

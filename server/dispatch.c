@@ -1,0 +1,271 @@
+/*
+ * dispatch.c — "type.op" to an operation, parameter checks, and the
+ * object rules every data-type method shares:
+ *  - params[0] names the object (a valid registry name);
+ *  - a write on a free name creates the object, unless the write fails:
+ *    a failed call leaves nothing behind;
+ *  - a read on a free name runs on a fresh empty object, destroyed once
+ *    the reply is packed, so reads never create anything;
+ *  - a name used as another type answers wrong_type.
+ * Each argument is decoded into an owned value (at most SERVER_MAX_DEPTH
+ * levels deep), the handler runs, the answer is packed straight into the
+ * connection's output buffer, and the arguments are freed. A call that
+ * must wait (OP_WAIT) is handed to wait.c with its arguments instead, and
+ * after any call on a type with blocking ops the parked calls run again.
+ */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "admin.h"
+#include "codec.h"
+#include "conn.h"
+#include "log.h"
+#include "wait.h"
+
+/* How much of an unknown method name an error message repeats. */
+#define SHOWN_METHOD 64
+
+static const om_value no_options; /* nil */
+
+int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *want)
+{
+	return op_fail(c, OM_WRONG_TYPE, "\"%s\" is a %s, not a %s", e->name, e->type->name,
+		       want->name);
+}
+
+static int check_name(const type_def *t, const op_def *op, const char *param,
+		      const char *name, size_t len, op_call *c)
+{
+	if (registry_name_valid(name, len))
+		return OM_OK;
+	return op_fail(c, OM_BAD_PARAMS,
+		       "%s.%s: parameter '%s' must be a non-empty string of at most %d bytes without NUL",
+		       t->name, op->name, param, REGISTRY_NAME_MAX);
+}
+
+/* Copies the object name params[0] into name (REGISTRY_NAME_MAX + 1 bytes), NUL-terminated. */
+static int take_name(const type_def *t, const op_def *op, const msgpack_object_array *params,
+		     op_call *c, char *name, size_t *len)
+{
+	if (params->size == 0)
+		return op_fail(c, OM_BAD_PARAMS, "%s.%s: parameter 'name' is missing", t->name, op->name);
+	const msgpack_object *o = &params->ptr[0];
+	bool str = o->type == MSGPACK_OBJECT_STR;
+	if (check_name(t, op, "name", str ? o->via.str.ptr : NULL, str ? o->via.str.size : 0, c))
+		return c->code;
+	memcpy(name, o->via.str.ptr, o->via.str.size);
+	name[o->via.str.size] = '\0';
+	*len = o->via.str.size;
+	return OM_OK;
+}
+
+/* Where a call ran: its registered object, or a temporary one for a read of a free name. */
+typedef struct target {
+	registry_entry *entry;
+	void *temp;
+} target;
+
+/*
+ * Runs op on the object named c->name (len bytes). A read of a free name
+ * runs on a new empty object left in to->temp: the answer may borrow from
+ * it, so the caller destroys it after packing. A write that waits keeps
+ * the object it created: the call is parked on it.
+ */
+static int run_on_object(server *s, const type_def *t, const op_def *op, size_t len,
+			 op_call *c, target *to)
+{
+	registry_entry *e = registry_find(&s->objects, c->name, len);
+	if (e) {
+		if (e->type != t)
+			return dispatch_wrong_type(c, e, t);
+		to->entry = e;
+		return op->fn(e->obj, c);
+	}
+	void *obj = t->create(&no_options, c);
+	if (!obj)
+		return c->code;
+	int rc = op->fn(obj, c);
+	if (!(op->flags & OP_WRITE)) {
+		to->temp = obj;
+		return rc;
+	}
+	if (rc != OM_OK && rc != OP_WAIT) {
+		t->destroy(obj);
+		return rc;
+	}
+	to->entry = registry_add(&s->objects, c->name, len, t, obj);
+	return rc;
+}
+
+/* c->open: the object called name of type t, created when the name is free. */
+static void *open_object(void *ctx, const char *name, const type_def *t, op_call *c)
+{
+	server *s = ctx;
+	size_t len = strlen(name);
+	if (!registry_name_valid(name, len)) {
+		op_fail(c, OM_BAD_PARAMS, "%s: \"%s\" is not a valid object name", c->type, name);
+		return NULL;
+	}
+	registry_entry *e = registry_find(&s->objects, name, len);
+	if (e && e->type != t) {
+		dispatch_wrong_type(c, e, t);
+		return NULL;
+	}
+	if (e)
+		return e->obj;
+	void *obj = t->create(&no_options, c);
+	return obj ? registry_add(&s->objects, name, len, t, obj)->obj : NULL;
+}
+
+/*
+ * Decodes the arguments, checks them and runs t.op. Only the first
+ * op->nargs arguments are decoded: with more, op_check_args rejects the
+ * call on their count before it looks at any of them.
+ */
+static int execute(server *s, const type_def *t, const op_def *op,
+		   const msgpack_object_array *params, char *name, op_call *c, size_t *ndecoded,
+		   target *to)
+{
+	size_t len = 0, first = 0;
+	if (!t->admin) {
+		if (take_name(t, op, params, c, name, &len))
+			return c->code;
+		first = 1;
+	}
+	c->nargs = params->size - first;
+	for (size_t i = 0; i < c->nargs && i < op->nargs; i++, (*ndecoded)++) {
+		if (codec_decode(&params->ptr[first + i], &c->args[i], SERVER_MAX_DEPTH))
+			return op_fail(c, OM_TOO_DEEP,
+				       "%s.%s: parameter '%s' nests arrays and maps more than %d levels deep",
+				       t->name, op->name, op->args[i].name, SERVER_MAX_DEPTH);
+	}
+	if (op_check_args(t, op, c))
+		return c->code;
+	if (!t->admin)
+		return run_on_object(s, t, op, len, c, to);
+	/* The admin ops that take an object name call that parameter "name". */
+	if (op->nargs && strcmp(op->args[0].name, "name") == 0 &&
+	    check_name(t, op, "name", c->args[0].as.str, c->args[0].len, c))
+		return c->code;
+	return admin_handler(t, op)(s, c);
+}
+
+void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c)
+{
+	if (msgid && c->code)
+		rpc_pack_error(pk, *msgid, c->code, c->message);
+	else if (msgid)
+		rpc_pack_result(pk, *msgid, op_answer(c));
+	else if (c->code)
+		log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
+}
+
+static bool has_blocking_ops(const type_def *t)
+{
+	for (size_t i = 0; i < t->nops; i++)
+		if (t->ops[i].flags & OP_BLOCKING)
+			return true;
+	return false;
+}
+
+/* Runs a request (msgid set) or a notification (msgid NULL) of method t.op from connection `from`. */
+static void call(server *s, conn *from, const type_def *t, const op_def *op,
+		 const msgpack_object_array *params, const uint32_t *msgid)
+{
+	char name[REGISTRY_NAME_MAX + 1];
+	om_value args[OP_MAX_ARGS];
+	op_call c;
+	memset(&c, 0, sizeof c);
+	name[0] = '\0';
+	c.type = t->name;
+	c.name = name;
+	c.args = args;
+	c.owner = conn_id(from);
+	c.open = open_object;
+	c.open_ctx = s;
+	size_t ndecoded = 0;
+	target to = {NULL, NULL};
+
+	s->ops_total++;
+	int rc = execute(s, t, op, params, name, &c, &ndecoded, &to);
+	if (rc == OP_WAIT)
+		rc = wait_park(s, from, to.entry, op, &c, msgid);
+	if (rc != OP_WAIT) {
+		c.code = rc;
+		dispatch_reply(conn_packer(from), msgid, op, &c);
+	}
+
+	for (size_t i = 0; i < ndecoded; i++)
+		om_value_free(&args[i]);
+	om_value_free(&c.result);
+	if (to.temp)
+		t->destroy(to.temp);
+	if (to.entry && s->nparked && has_blocking_ops(t))
+		wait_wake(s);
+}
+
+/* The op named by "type.op" in method[0..len), or NULL. */
+static const op_def *find_method(const char *method, size_t len, const type_def **t)
+{
+	const char *dot = len ? memchr(method, '.', len) : NULL;
+	if (!dot)
+		return NULL;
+	*t = type_find(method, (size_t)(dot - method));
+	if (!*t)
+		return NULL;
+	return type_find_op(*t, dot + 1, len - (size_t)(dot - method) - 1);
+}
+
+void dispatch_message(server *s, conn *from, const msgpack_object *o)
+{
+	msgpack_packer *pk = conn_packer(from);
+	rpc_msg m;
+	char err[128];
+	if (rpc_parse(o, &m, err, sizeof err)) {
+		if (m.type == RPC_REQUEST && m.has_msgid)
+			rpc_pack_error(pk, m.msgid, OM_BAD_REQUEST, err);
+		else
+			log_debug("ignored a malformed message: %s", err);
+		return;
+	}
+	if (m.type == RPC_RESPONSE) {
+		log_debug("ignored a response (msgid %u): the server takes requests", m.msgid);
+		return;
+	}
+	const type_def *t = NULL;
+	const op_def *op = find_method(m.method, m.method_len, &t);
+	int shown = (int)(m.method_len < SHOWN_METHOD ? m.method_len : SHOWN_METHOD);
+	if (!op && m.type == RPC_REQUEST) {
+		snprintf(err, sizeof err, "no such method: %.*s", shown, m.method);
+		rpc_pack_error(pk, m.msgid, OM_NO_SUCH_METHOD, err);
+		return;
+	}
+	if (!op) {
+		log_debug("ignored a notification of unknown method '%.*s'", shown, m.method);
+		return;
+	}
+	call(s, from, t, op, &m.params->via.array, m.type == RPC_REQUEST ? &m.msgid : NULL);
+}
+
+bool dispatch_check_tables(void)
+{
+	bool ok = true;
+	for (const type_def *const *t = type_table; *t; t++) {
+		for (size_t i = 0; i < (*t)->nops; i++) {
+			const op_def *op = &(*t)->ops[i];
+			if (!((*t)->admin ? admin_handler(*t, op) != NULL : op->fn != NULL)) {
+				log_error("internal error: method %s.%s has no handler", (*t)->name,
+					  op->name);
+				ok = false;
+			}
+			if ((op->flags & OP_BLOCKING) && !(op->flags & OP_WRITE)) {
+				log_error("internal error: method %s.%s blocks but is not a write",
+					  (*t)->name, op->name);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}

@@ -1,0 +1,34 @@
+/*
+ * dispatch.h — from a decoded msgpack-RPC message to an operation, and
+ * from its result to the reply.
+ */
+#ifndef OBJMGRD_DISPATCH_H
+#define OBJMGRD_DISPATCH_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+
+#include "server.h"
+
+/*
+ * Executes one message from connection `from`: a request is answered into
+ * its output (later, when it has to wait: wait.h), a notification is
+ * executed unanswered, anything else is answered bad_request when it has a
+ * msgid and ignored otherwise.
+ */
+void dispatch_message(server *s, conn *from, const msgpack_object *o);
+
+/* Packs c's answer (or error) to request msgid; for a notification (msgid NULL) only logs a failure. */
+void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c);
+
+/* Fails c with wrong_type: e exists, but is not a `want`. */
+int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *want);
+
+/*
+ * Checks at start-up that every operation of every type has a handler, and
+ * that every blocking one is a write (it may have to be parked on its
+ * object, which must exist); logs each that fails.
+ */
+bool dispatch_check_tables(void);
+
+#endif

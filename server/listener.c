@@ -1,0 +1,146 @@
+/*
+ * listener.c — binding the socket safely and accepting clients.
+ *
+ * A socket file may be left behind by a server that died. Connecting to it
+ * tells the two cases apart: a live server accepts, a stale file refuses
+ * (ECONNREFUSED). Only a stale *socket* is removed, never another kind of
+ * file somebody pointed --socket at by mistake.
+ */
+#include "listener.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "conn.h"
+#include "log.h"
+
+/* 0 when a server accepts connections on path, else a negative errno. */
+static int probe(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, path); /* the length was checked */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* Refuses a path held by a live server; removes a stale socket file. */
+static int clear_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_error("cannot use %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_error("%s exists and is not a socket; not replacing it", path);
+		return -1;
+	}
+	int rc = probe(path);
+	if (rc == 0) {
+		log_error("a server is already listening on %s", path);
+		return -1;
+	}
+	if (rc != -ECONNREFUSED) {
+		log_error("cannot check the socket %s: %s", path, strerror(-rc));
+		return -1;
+	}
+	log_info("replacing the stale socket %s", path);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		log_error("cannot remove the stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fallback default lives in /tmp, where anyone could have created the
+ * directory first: create it 0700, and use it only when it is ours alone.
+ */
+static int private_dir(const char *path)
+{
+	char dir[64];
+	const char *slash = strrchr(path, '/');
+	if (address_private_dir(dir, sizeof dir) || !slash || (size_t)(slash - path) != strlen(dir) ||
+	    strncmp(path, dir, strlen(dir)) != 0)
+		return 0;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 077)) {
+		log_error("%s must be a directory owned by you with mode 0700", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* libuv reports a missing directory as EACCES when binding: say what is really wrong first. */
+static int check_dir(const char *path)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	log_error("cannot create a socket in %s: %s", dir, strerror(errno));
+	return -1;
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	server *s = listener->data;
+	if (status < 0) {
+		log_warn("accepting a client failed: %s", uv_strerror(status));
+		return;
+	}
+	conn_accept(s);
+}
+
+int listener_start(server *s)
+{
+	const char *path = s->socket_path;
+	size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+	if (strlen(path) > max) {
+		log_error("socket path too long (%zu bytes; the limit is %zu): %s", strlen(path), max, path);
+		return -1;
+	}
+	if (!*path) {
+		log_error("the socket path is empty");
+		return -1;
+	}
+	if (private_dir(path) || check_dir(path) || clear_path(path))
+		return -1;
+	uv_pipe_init(s->loop, &s->listener, 0);
+	s->listener.data = s;
+	int rc = uv_pipe_bind(&s->listener, path);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, SOMAXCONN, on_connection);
+	if (rc < 0) {
+		log_error("cannot listen on %s: %s", path, uv_strerror(rc));
+		listener_stop(s);
+		return -1;
+	}
+	return 0;
+}
+
+void listener_stop(server *s)
+{
+	server_close_handle((uv_handle_t *)&s->listener);
+}

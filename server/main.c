@@ -1,0 +1,279 @@
+/*
+ * main.c — objmgrd's command line, start-up, signals and clean stop.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+#include "value.h"
+
+/* How long a stop waits for clients to take their last replies. */
+#define STOP_GRACE_MS 2000
+
+#define MIB ((size_t)1 << 20)
+
+static const char help_text[] =
+	"NAME\n"
+	"    objmgrd - the objmgr shared-object server\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
+	"            [--max-clients N] [--max-output BYTES]\n"
+	"    objmgrd --help | --version\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    objmgrd owns named shared objects (dicts, lists, counters, queues,\n"
+	"    locks, events and other coordination objects) and serves them to any\n"
+	"    number of programs over a Unix socket with msgpack-RPC (see\n"
+	"    docs/protocol.md). One event loop in one thread serves every client,\n"
+	"    so each operation is atomic. A call that must wait (a get from an\n"
+	"    empty queue) is parked and answered later; nobody else waits for it.\n"
+	"    What a client held (locks, permits) is released when it disconnects.\n"
+	"\n"
+	"    Once ready it prints \"objmgrd: listening on PATH\" on standard output.\n"
+	"    It refuses to start when a live server holds the socket, and replaces\n"
+	"    a stale socket file left by a server that died. SIGINT, SIGTERM and\n"
+	"    the server.shutdown method stop it cleanly: replies already computed\n"
+	"    are sent, the socket file is removed, and it exits 0.\n"
+	"\n"
+	"OPTIONS\n"
+	"    -s, --socket PATH\n"
+	"        Listen on PATH (\"unix:PATH\" works too) instead of the default.\n"
+	"    -l, --log-level error|warn|info|debug\n"
+	"        Log events of this level and above to standard error (default info).\n"
+	"    --max-message-size BYTES\n"
+	"        The largest message a client may send (default 64M). A client that\n"
+	"        sends a larger one gets a server.error notification \"too_large\"\n"
+	"        and is disconnected.\n"
+	"    --max-clients N\n"
+	"        The most connections open at once (default 1024). One more gets a\n"
+	"        server.error notification \"limit\" and is disconnected.\n"
+	"    --max-output BYTES\n"
+	"        The unsent replies one client may accumulate (default 64M). Past it\n"
+	"        the server stops reading that client's requests until its replies\n"
+	"        drain below half; nothing is dropped.\n"
+	"    -h, --help\n"
+	"        Print this help and exit.\n"
+	"    -V, --version\n"
+	"        Print the version and exit.\n"
+	"    BYTES is a number with an optional suffix K, M or G (powers of 1024).\n"
+	"\n"
+	"ENVIRONMENT\n"
+	"    OBJMGR_SOCKET\n"
+	"        The socket path when --socket is not given.\n"
+	"    XDG_RUNTIME_DIR\n"
+	"        Otherwise the socket is $XDG_RUNTIME_DIR/objmgr.sock; without\n"
+	"        either variable it is /tmp/objmgr-$UID/objmgr.sock, in a directory\n"
+	"        created with mode 0700.\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0   stopped cleanly, or --help or --version\n"
+	"    1   could not start (socket held by a live server, unusable path, ...)\n"
+	"    2   bad command line\n";
+
+typedef struct options {
+	const char *socket; /* NULL: the default */
+	int log_level;
+	server_limits limits;
+} options;
+
+enum { OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT };
+
+/* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
+static int parse_count(const char *arg, bool units, size_t *out)
+{
+	if (!isdigit((unsigned char)arg[0]))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned shift = 0;
+	if (units && *end) {
+		const char *suffixes = "KMG";
+		const char *u = strchr(suffixes, toupper((unsigned char)*end));
+		if (!u)
+			return -1;
+		shift = 10 * (unsigned)(u - suffixes + 1);
+		end++;
+	}
+	if (errno || *end || v == 0 || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)v << shift;
+	return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "objmgrd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'objmgrd --help'.\n");
+	return 2;
+}
+
+/* Fills o from argv. Returns -1 to go on, else the exit status (--help, --version, errors). */
+static int parse_options(int argc, char **argv, options *o)
+{
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE},
+		{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:l:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'l':
+			if (log_parse_level(optarg, &o->log_level))
+				return usage_error("unknown log level '%s'", optarg);
+			break;
+		case OPT_MAX_MESSAGE_SIZE:
+			if (parse_count(optarg, true, &o->limits.max_message_size))
+				return usage_error("--max-message-size: not a size: '%s'", optarg);
+			break;
+		case OPT_MAX_CLIENTS:
+			if (parse_count(optarg, false, &o->limits.max_clients))
+				return usage_error("--max-clients: not a positive number: '%s'", optarg);
+			break;
+		case OPT_MAX_OUTPUT:
+			if (parse_count(optarg, true, &o->limits.max_output))
+				return usage_error("--max-output: not a size: '%s'", optarg);
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			return 0;
+		case 'V':
+			printf("objmgrd %s\n", OM_VERSION);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+static void stop_force(uv_timer_t *t)
+{
+	server *s = t->data;
+	log_warn("closing %zu connection(s) that did not take their replies", s->nconns);
+	conn_close_all(s, false);
+}
+
+/* Runs on the loop iteration after the stop began, once the current batch's replies are packed. */
+static void stop_begin(uv_timer_t *t)
+{
+	server *s = t->data;
+	conn_close_all(s, true);
+	uv_timer_start(t, stop_force, STOP_GRACE_MS, 0);
+}
+
+void server_stop(server *s)
+{
+	if (s->stopping)
+		return;
+	log_info("stopping");
+	s->stopping = true;
+	listener_stop(s);
+	server_close_handle((uv_handle_t *)&s->sigint);
+	server_close_handle((uv_handle_t *)&s->sigterm);
+	uv_timer_start(&s->stop_timer, stop_begin, 0, 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	log_info("got %s", strsignal(signum));
+	server_stop(h->data);
+}
+
+static void watch_signal(server *s, uv_signal_t *h, int signum)
+{
+	uv_signal_init(s->loop, h);
+	h->data = s;
+	uv_signal_start(h, on_signal, signum);
+}
+
+/*
+ * Releases the loop. Every other handle is closed by now (the loop runs
+ * until they are); the stop timer never keeps it running, so close it here.
+ */
+static void finish(server *s)
+{
+	server_close_handle((uv_handle_t *)&s->stop_timer);
+	uv_run(s->loop, UV_RUN_DEFAULT);
+	int rc = uv_loop_close(s->loop);
+	if (rc)
+		log_error("the event loop did not close cleanly: %s", uv_strerror(rc));
+	registry_free(&s->objects);
+}
+
+int main(int argc, char **argv)
+{
+	options o = {
+		.log_level = LOG_LEVEL_INFO,
+		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB},
+	};
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	log_level = o.log_level;
+	if (!dispatch_check_tables())
+		return 1;
+
+	char default_path[PATH_MAX];
+	if (!o.socket) {
+		if (address_default(default_path, sizeof default_path)) {
+			log_error("the default socket path is too long; use --socket");
+			return 1;
+		}
+		o.socket = default_path;
+	}
+	/* A client that hangs up must not kill the server with SIGPIPE: writes report EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
+
+	static server s;
+	s.loop = uv_default_loop();
+	s.limits = o.limits;
+	s.socket_path = address_path(o.socket);
+	value_hash_randomize();
+	registry_init(&s.objects);
+	uv_timer_init(s.loop, &s.stop_timer);
+	s.stop_timer.data = &s;
+	uv_unref((uv_handle_t *)&s.stop_timer); /* never keeps the loop alive */
+	if (listener_start(&s)) {
+		finish(&s);
+		return 1;
+	}
+	watch_signal(&s, &s.sigint, SIGINT);
+	watch_signal(&s, &s.sigterm, SIGTERM);
+	s.started_ms = uv_now(s.loop);
+	printf("objmgrd: listening on %s\n", s.socket_path);
+	fflush(stdout);
+
+	uv_run(s.loop, UV_RUN_DEFAULT);
+	finish(&s);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,137 @@
+/*
+ * registry.c — a chained hash table of named objects.
+ *
+ * Clients choose the names, so they are hashed like dict keys, with
+ * value_hash's keyed SipHash: nobody can precompute names that all land in
+ * one bucket and turn lookups linear.
+ */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "value.h"
+
+#define INITIAL_BUCKETS 64
+
+bool registry_name_valid(const char *name, size_t len)
+{
+	return len > 0 && len <= REGISTRY_NAME_MAX && !memchr(name, '\0', len);
+}
+
+static uint64_t name_hash(const char *name, size_t len)
+{
+	om_value v = om_strn(name, len);
+	return value_hash(&v);
+}
+
+void registry_init(registry *r)
+{
+	r->nbuckets = INITIAL_BUCKETS;
+	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
+	r->count = 0;
+	r->holdable = NULL;
+}
+
+void registry_free(registry *r)
+{
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		registry_entry *e = r->buckets[i];
+		while (e) {
+			registry_entry *next = e->next;
+			e->type->destroy(e->obj);
+			free(e);
+			e = next;
+		}
+	}
+	free(r->buckets);
+	r->buckets = NULL;
+	r->nbuckets = r->count = 0;
+	r->holdable = NULL;
+}
+
+/* The link pointing at the entry named name[0..len), or at the NULL that ends its bucket. */
+static registry_entry **link_of(const registry *r, const char *name, size_t len)
+{
+	uint64_t h = name_hash(name, len);
+	registry_entry **p = &r->buckets[h & (r->nbuckets - 1)];
+	while (*p && !((*p)->hash == h && (*p)->len == len && memcmp((*p)->name, name, len) == 0))
+		p = &(*p)->next;
+	return p;
+}
+
+registry_entry *registry_find(const registry *r, const char *name, size_t len)
+{
+	return *link_of(r, name, len);
+}
+
+/* Doubles the bucket array, keeping the load factor at most 1. */
+static void grow(registry *r)
+{
+	size_t n = r->nbuckets * 2;
+	registry_entry **b = xcalloc(n, sizeof *b);
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		registry_entry *e = r->buckets[i];
+		while (e) {
+			registry_entry *next = e->next;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+			e = next;
+		}
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->nbuckets = n;
+}
+
+registry_entry *registry_add(registry *r, const char *name, size_t len,
+			     const type_def *type, void *obj)
+{
+	if (r->count >= r->nbuckets)
+		grow(r);
+	registry_entry *e = xcalloc(1, sizeof *e + len + 1);
+	e->hash = name_hash(name, len);
+	e->type = type;
+	e->obj = obj;
+	e->len = len;
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	registry_entry **head = &r->buckets[e->hash & (r->nbuckets - 1)];
+	e->next = *head;
+	*head = e;
+	r->count++;
+	if (type->release) {
+		e->hold_next = r->holdable;
+		if (r->holdable)
+			r->holdable->hold_prev = e;
+		r->holdable = e;
+	}
+	return e;
+}
+
+bool registry_delete(registry *r, const char *name, size_t len)
+{
+	registry_entry **p = link_of(r, name, len);
+	registry_entry *e = *p;
+	if (!e)
+		return false;
+	*p = e->next;
+	if (e->hold_prev)
+		e->hold_prev->hold_next = e->hold_next;
+	else if (r->holdable == e)
+		r->holdable = e->hold_next;
+	if (e->hold_next)
+		e->hold_next->hold_prev = e->hold_prev;
+	e->type->destroy(e->obj);
+	free(e);
+	r->count--;
+	return true;
+}
+
+void registry_each(const registry *r, void (*fn)(const registry_entry *e, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < r->nbuckets; i++)
+		for (const registry_entry *e = r->buckets[i]; e; e = e->next)
+			fn(e, ctx);
+}

@@ -1,0 +1,61 @@
+/*
+ * registry.h — the named objects a server holds: name -> (type, object).
+ *
+ * Names are byte strings (1 to REGISTRY_NAME_MAX bytes, no NUL); the
+ * registry owns its objects and destroys them with their type's destroy().
+ * Objects whose type has a release hook are also linked in a list of their
+ * own, so a closing connection releases its holdings without a scan of
+ * every object.
+ */
+#ifndef OBJMGRD_REGISTRY_H
+#define OBJMGRD_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ops.h"
+
+#define REGISTRY_NAME_MAX 1024
+
+struct parked;
+
+typedef struct registry_entry {
+	struct registry_entry *next; /* the next entry in the same bucket */
+	struct registry_entry *hold_prev, *hold_next; /* in holdable, when type->release */
+	/* Its parked calls, oldest first, and its place among the objects that have some (wait.c). */
+	struct parked *wait_first, *wait_last;
+	struct registry_entry *wait_prev, *wait_next;
+	uint64_t hash;
+	const type_def *type;
+	void *obj;
+	size_t len;
+	char name[];                 /* len bytes, then a NUL */
+} registry_entry;
+
+typedef struct registry {
+	registry_entry **buckets;
+	size_t nbuckets; /* a power of two */
+	size_t count;
+	registry_entry *holdable; /* the objects whose type has a release hook */
+} registry;
+
+/* True when name[0..len) may name an object. */
+bool registry_name_valid(const char *name, size_t len);
+
+void registry_init(registry *r);
+/* Destroys every object and the registry's own memory. */
+void registry_free(registry *r);
+
+/* The entry named name[0..len), or NULL. */
+registry_entry *registry_find(const registry *r, const char *name, size_t len);
+/* Adds obj (ownership passes to r) under a name that must not be present. */
+registry_entry *registry_add(registry *r, const char *name, size_t len,
+			     const type_def *type, void *obj);
+/* Destroys the named object; false when there was none. */
+bool registry_delete(registry *r, const char *name, size_t len);
+
+/* Calls fn on every entry, in no particular order; fn must not add or delete. */
+void registry_each(const registry *r, void (*fn)(const registry_entry *e, void *ctx), void *ctx);
+
+#endif

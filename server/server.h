@@ -1,0 +1,64 @@
+/*
+ * server.h — the state of one objmgrd process, shared by its modules.
+ *
+ * Everything runs on one libuv loop in one thread: no field needs a lock,
+ * and every operation is atomic with respect to every other.
+ */
+#ifndef OBJMGRD_SERVER_H
+#define OBJMGRD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "registry.h"
+
+/* How deeply arrays and maps may nest inside one parameter. */
+#define SERVER_MAX_DEPTH 24
+
+typedef struct server_limits {
+	size_t max_message_size; /* bytes of one incoming message */
+	size_t max_clients;      /* open connections */
+	size_t max_output;       /* unsent reply bytes per connection before reading pauses */
+} server_limits;
+
+typedef struct conn conn;
+
+typedef struct server {
+	uv_loop_t *loop;
+	server_limits limits;
+	const char *socket_path;
+	uv_pipe_t listener;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t stop_timer; /* closes the connections once a stop begins */
+	registry objects;
+	conn *conns;           /* every open connection, most recent first */
+	size_t nconns;
+	uint64_t next_conn_id;
+	uint64_t ops_total;    /* requests and notifications executed */
+	uint64_t started_ms;   /* uv_now() at start-up */
+	bool stopping;
+	/* Blocking calls (wait.c): */
+	registry_entry *waiting, *waiting_last; /* objects with parked calls, oldest first */
+	size_t nparked;        /* parked calls, on every object */
+	conn *ready;           /* connections with replies of parked calls to send */
+	bool waking;           /* wait_wake() is running */
+	bool wake_again;       /* something changed meanwhile: run it once more */
+} server;
+
+/* Closes h unless it was never initialised or is closing already. */
+static inline void server_close_handle(uv_handle_t *h)
+{
+	if (h->loop && !uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/*
+ * Begins a clean stop: accepts no more connections and reads no more
+ * requests; each connection is closed once its replies are sent (or after
+ * a grace period), then the loop ends.
+ */
+void server_stop(server *s);
+
+#endif

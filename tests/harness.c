@@ -1,0 +1,162 @@
+/* harness.c — starting, reaching and stopping a real objmgrd for tests. */
+#include "harness.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAIT_MS 10000
+#define POLL_MS 10
+#define MAX_ARGS 32
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* A connected socket to path, or -1. */
+static int try_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return -1;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * In the child: dies with the test process, and lets a sanitizer build's
+ * malloc return NULL for the huge sizes hostile msgpack headers ask for, as
+ * production malloc does, instead of aborting the server.
+ */
+static void child_exec(const char *bin, char *const argv[], pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	const char *asan = getenv("ASAN_OPTIONS");
+	char opts[1024];
+	snprintf(opts, sizeof opts, "%s%sallocator_may_return_null=1", asan ? asan : "",
+		 asan && *asan ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
+	execv(bin, argv);
+	fprintf(stderr, "harness: cannot run %s: %s\n", bin, strerror(errno));
+	_exit(127);
+}
+
+void harness_start(harness_server *s, ...)
+{
+	const char *bin = getenv("OBJMGRD");
+	ck_assert_msg(bin && *bin, "OBJMGRD is not set (meson test sets it)");
+	memset(s, 0, sizeof *s);
+	strcpy(s->dir, "/tmp/objmgr-test-XXXXXX");
+	ck_assert_msg(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(s->socket, sizeof s->socket, "%s/objmgr.sock", s->dir);
+
+	char *argv[MAX_ARGS + 4];
+	size_t n = 0;
+	argv[n++] = (char *)bin;
+	argv[n++] = "--socket";
+	argv[n++] = s->socket;
+	va_list ap;
+	va_start(ap, s);
+	for (char *a; (a = va_arg(ap, char *));) {
+		ck_assert_msg(n < MAX_ARGS + 3, "harness_start: too many arguments");
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+
+	pid_t parent = getpid();
+	s->pid = fork();
+	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
+	if (s->pid == 0)
+		child_exec(bin, argv, parent);
+
+	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		int fd = try_connect(s->socket);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		int status;
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			rmdir(s->dir);
+			ck_abort_msg("objmgrd exited (status 0x%x) before accepting connections", status);
+		}
+		sleep_ms(POLL_MS);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	s->pid = 0;
+	rmdir(s->dir);
+	ck_abort_msg("objmgrd did not accept connections on %s within %d ms", s->socket, WAIT_MS);
+}
+
+/* The server's exit status (128 + signal when killed); kills it when it does not exit within WAIT_MS. */
+static int reap(harness_server *s)
+{
+	int status;
+	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		pid_t r = waitpid(s->pid, &status, WNOHANG);
+		if (r < 0 && errno == ECHILD)
+			ck_abort_msg("objmgrd (pid %d) was started by another process: stop it from "
+				     "the process (fixture) that started it", (int)s->pid);
+		if (r == s->pid) {
+			s->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		sleep_ms(POLL_MS);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	s->pid = 0;
+	ck_abort_msg("objmgrd did not exit within %d ms", WAIT_MS);
+	return -1;
+}
+
+int harness_wait(harness_server *s)
+{
+	ck_assert_msg(s->pid > 0, "harness_wait: no server running");
+	return reap(s);
+}
+
+void harness_stop(harness_server *s)
+{
+	int code = 0;
+	if (s->pid > 0) {
+		ck_assert_int_eq(kill(s->pid, SIGTERM), 0);
+		code = reap(s);
+	}
+	bool socket_left = access(s->socket, F_OK) == 0;
+	unlink(s->socket);
+	int rc = rmdir(s->dir);
+	ck_assert_msg(code == 0, "objmgrd exited with status %d", code);
+	ck_assert_msg(!socket_left, "objmgrd left its socket %s behind", s->socket);
+	ck_assert_msg(rc == 0, "rmdir %s: %s", s->dir, strerror(errno));
+}
+
+int harness_connect_raw(const harness_server *s)
+{
+	int fd = try_connect(s->socket);
+	ck_assert_msg(fd >= 0, "connect %s: %s", s->socket, strerror(errno));
+	return fd;
+}

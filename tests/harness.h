@@ -1,0 +1,47 @@
+/*
+ * harness.h — a real objmgrd for integration tests.
+ *
+ * Each server runs on its own socket in a fresh temporary directory and
+ * dies with the process that started it (PR_SET_PDEATHSIG), so a failing
+ * Check test (forked by default) never leaves a server behind.
+ *
+ * Only the process that called harness_start() can reap the server, so
+ * call harness_stop() and harness_wait() from that same process: a checked
+ * fixture and its tests (one server per test), or an unchecked fixture
+ * alone (one server per test case, which its tests must not stop).
+ */
+#ifndef OBJMGR_TEST_HARNESS_H
+#define OBJMGR_TEST_HARNESS_H
+
+#include <sys/types.h>
+
+typedef struct harness_server {
+	pid_t pid;
+	char dir[256];
+	char socket[512];
+} harness_server;
+
+/*
+ * Starts $OBJMGRD (env var set by meson) on a socket in a fresh mkdtemp
+ * dir, extra argv NULL-terminated after s; waits (polling connect, up to
+ * 10 s) until it accepts. ck_abort on failure.
+ */
+void harness_start(harness_server *s, ...);
+
+/*
+ * SIGTERM, waitpid, checks it exited 0 and removed its socket, removes the
+ * socket dir. After harness_wait() only the socket and dir steps remain.
+ */
+void harness_stop(harness_server *s);
+
+/*
+ * Waits (up to 10 s) for the server to exit by itself, e.g. after
+ * server.shutdown, and returns its exit status (128 + the signal number when
+ * a signal killed it). Sets s->pid to 0.
+ */
+int harness_wait(harness_server *s);
+
+/* A blocking stream connection to s's socket, for raw wire tests. ck_abort on failure. */
+int harness_connect_raw(const harness_server *s);
+
+#endif

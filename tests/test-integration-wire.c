@@ -1,0 +1,1103 @@
+/*
+ * test-integration-wire.c — objmgrd seen from a raw Unix socket, with
+ * msgpack-c's packer and unpacker and no libobjmgr: framing, pipelining,
+ * notifications, malformed input, every limit, start-up and stop.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <msgpack.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "harness.h"
+
+#define REPLY_MS 10000
+
+static harness_server srv;
+
+/* A raw connection: its socket and the unpacker its replies are read with. */
+typedef struct client {
+	int fd;
+	msgpack_unpacker up;
+	msgpack_unpacked msg;
+} client;
+
+/* Packs requests and notifications to send. */
+typedef struct packet {
+	msgpack_sbuffer buf;
+	msgpack_packer pk;
+} packet;
+
+static void start_default(void)
+{
+	harness_start(&srv, NULL);
+}
+
+static void start_small_messages(void)
+{
+	harness_start(&srv, "--max-message-size", "1K", NULL);
+}
+
+static void start_two_clients(void)
+{
+	harness_start(&srv, "--max-clients", "2", NULL);
+}
+
+static void start_small_output(void)
+{
+	harness_start(&srv, "--max-output", "256K", NULL);
+}
+
+static void stop_server(void)
+{
+	harness_stop(&srv);
+}
+
+static void client_open(client *c)
+{
+	c->fd = harness_connect_raw(&srv);
+	ck_assert(msgpack_unpacker_init(&c->up, 64 * 1024));
+	msgpack_unpacked_init(&c->msg);
+}
+
+static void client_close(client *c)
+{
+	close(c->fd);
+	msgpack_unpacked_destroy(&c->msg);
+	msgpack_unpacker_destroy(&c->up);
+}
+
+static void packet_init(packet *p)
+{
+	msgpack_sbuffer_init(&p->buf);
+	msgpack_packer_init(&p->pk, &p->buf, msgpack_sbuffer_write);
+}
+
+static void packet_free(packet *p)
+{
+	msgpack_sbuffer_destroy(&p->buf);
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+/* [0, msgid, method, params]: the caller packs the nparams params next. */
+static void pack_request(msgpack_packer *pk, uint32_t msgid, const char *method, uint32_t nparams)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint8(pk, 0);
+	msgpack_pack_uint32(pk, msgid);
+	pack_str(pk, method);
+	msgpack_pack_array(pk, nparams);
+}
+
+/* [2, method, params]: the caller packs the nparams params next. */
+static void pack_notification(msgpack_packer *pk, const char *method, uint32_t nparams)
+{
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_uint8(pk, 2);
+	pack_str(pk, method);
+	msgpack_pack_array(pk, nparams);
+}
+
+/* depth nested one-item arrays around the integer 1. */
+static void pack_nested(msgpack_packer *pk, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		msgpack_pack_array(pk, 1);
+	msgpack_pack_uint8(pk, 1);
+}
+
+static void send_bytes(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(w > 0, "write: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Sends what p holds and empties it. */
+static void send_packet(client *c, packet *p)
+{
+	send_bytes(c->fd, p->buf.data, p->buf.size);
+	msgpack_sbuffer_clear(&p->buf);
+}
+
+/*
+ * Reads into c's unpacker. Returns false at end of stream (or a reset, as
+ * when the server closes with our bytes unread); fails after REPLY_MS.
+ */
+static bool client_fill(client *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	ck_assert_msg(poll(&p, 1, REPLY_MS) == 1, "nothing from the server in %d ms", REPLY_MS);
+	ck_assert(msgpack_unpacker_reserve_buffer(&c->up, 64 * 1024));
+	ssize_t n = read(c->fd, msgpack_unpacker_buffer(&c->up), msgpack_unpacker_buffer_capacity(&c->up));
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		return false;
+	ck_assert_msg(n > 0, "read: %s", strerror(errno));
+	msgpack_unpacker_buffer_consumed(&c->up, (size_t)n);
+	return true;
+}
+
+/* The next message from the server (valid until the next call), or NULL once it closed the connection. */
+static const msgpack_object *client_next(client *c)
+{
+	for (;;) {
+		msgpack_unpack_return rc = msgpack_unpacker_next(&c->up, &c->msg);
+		if (rc == MSGPACK_UNPACK_SUCCESS)
+			return &c->msg.data;
+		ck_assert_int_eq(rc, MSGPACK_UNPACK_CONTINUE);
+		if (!client_fill(c))
+			return NULL;
+	}
+}
+
+static bool is_str(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+static bool str_contains(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && memmem(o->via.str.ptr, o->via.str.size, s, strlen(s));
+}
+
+static bool is_uint(const msgpack_object *o, uint64_t v)
+{
+	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 == v;
+}
+
+/* The value stored under key in a msgpack map, or NULL. */
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
+{
+	for (uint32_t i = 0; i < m->via.map.size; i++)
+		if (is_str(&m->via.map.ptr[i].key, key))
+			return &m->via.map.ptr[i].val;
+	return NULL;
+}
+
+/* The next message is a response to msgid; returns its [error, result] pair's start. */
+static const msgpack_object *next_response(client *c, uint32_t msgid)
+{
+	const msgpack_object *o = client_next(c);
+	ck_assert_msg(o, "the server closed the connection instead of answering %u", msgid);
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_int_eq(o->via.array.size, 4);
+	const msgpack_object *f = o->via.array.ptr;
+	ck_assert_msg(is_uint(&f[0], 1), "not a response");
+	ck_assert_msg(is_uint(&f[1], msgid), "response to msgid %llu, expected %u",
+		      (unsigned long long)f[1].via.u64, msgid);
+	return &f[2];
+}
+
+/* The next message answers msgid with success; returns the result. */
+static const msgpack_object *expect_result(client *c, uint32_t msgid)
+{
+	const msgpack_object *f = next_response(c, msgid);
+	ck_assert_msg(f[0].type == MSGPACK_OBJECT_NIL, "msgid %u failed", msgid);
+	return &f[1];
+}
+
+/* The next message answers msgid with the error code; returns its message. */
+static const msgpack_object *expect_error(client *c, uint32_t msgid, const char *code)
+{
+	const msgpack_object *f = next_response(c, msgid);
+	ck_assert_msg(f[0].type == MSGPACK_OBJECT_ARRAY && f[0].via.array.size == 2,
+		      "msgid %u did not fail", msgid);
+	const msgpack_object *e = f[0].via.array.ptr;
+	ck_assert_msg(is_str(&e[0], code), "msgid %u: error code %.*s, expected %s", msgid,
+		      (int)e[0].via.str.size, e[0].via.str.ptr, code);
+	ck_assert_int_eq(e[1].type, MSGPACK_OBJECT_STR);
+	ck_assert_int_eq(f[1].type, MSGPACK_OBJECT_NIL);
+	return &e[1];
+}
+
+/* The server sends [2, "server.error", [code, message]] and closes. */
+static void expect_server_error_then_close(client *c, const char *code)
+{
+	const msgpack_object *o = client_next(c);
+	ck_assert_msg(o, "closed without a server.error notification");
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_int_eq(o->via.array.size, 3);
+	const msgpack_object *f = o->via.array.ptr;
+	ck_assert(is_uint(&f[0], 2));
+	ck_assert(is_str(&f[1], "server.error"));
+	ck_assert_int_eq(f[2].type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_int_eq(f[2].via.array.size, 2);
+	ck_assert_msg(is_str(&f[2].via.array.ptr[0], code), "server.error code %.*s, expected %s",
+		      (int)f[2].via.array.ptr[0].via.str.size, f[2].via.array.ptr[0].via.str.ptr, code);
+	ck_assert_int_eq(f[2].via.array.ptr[1].type, MSGPACK_OBJECT_STR);
+	ck_assert_msg(client_next(c) == NULL, "the connection stayed open");
+}
+
+/* server.ping on c answers "pong". */
+static void assert_ping(client *c, uint32_t msgid)
+{
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, msgid, "server.ping", 0);
+	send_packet(c, &p);
+	packet_free(&p);
+	ck_assert(is_str(expect_result(c, msgid), "pong"));
+}
+
+/* Sends one request of a method whose params are strings. */
+static void send_str_request(client *c, uint32_t msgid, const char *method, int n, ...)
+{
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, msgid, method, (uint32_t)n);
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		pack_str(&p.pk, va_arg(ap, const char *));
+	va_end(ap);
+	send_packet(c, &p);
+	packet_free(&p);
+}
+
+/* Waits until server.info on c counts n connections (hang-ups are seen asynchronously). */
+static void wait_connections(client *c, uint64_t n)
+{
+	for (uint32_t id = 100;; id++) {
+		send_str_request(c, id, "server.info", 0);
+		if (is_uint(map_get(expect_result(c, id), "connections"), n))
+			return;
+		ck_assert_msg(id < 1100, "the server never counted %llu connections", (unsigned long long)n);
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* --- requests, pipelining, notifications ---------------------------------- */
+
+START_TEST(test_ping_answers_pong)
+{
+	client c;
+	client_open(&c);
+	assert_ping(&c, 1);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_pipeline_of_10000_requests_is_answered_in_order_with_msgids)
+{
+	enum { N = 10000 };
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= N; id++) {
+		pack_request(&p.pk, id, "counter.add", 2);
+		pack_str(&p.pk, "hits");
+		msgpack_pack_uint8(&p.pk, 1);
+	}
+	send_packet(&c, &p);
+	for (uint32_t id = 1; id <= N; id++) {
+		const msgpack_object *r = expect_result(&c, id);
+		ck_assert_msg(is_uint(r, id), "msgid %u: wrong counter value", id);
+	}
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_notification_is_executed_and_not_answered)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_notification(&p.pk, "counter.add", 2);
+	pack_str(&p.pk, "n");
+	msgpack_pack_uint8(&p.pk, 5);
+	pack_request(&p.pk, 7, "counter.get", 1);
+	pack_str(&p.pk, "n");
+	send_packet(&c, &p);
+	ck_assert(is_uint(expect_result(&c, 7), 5));
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_notification_of_unknown_method_or_bad_params_is_ignored)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_notification(&p.pk, "nvim_subscribe", 1);
+	pack_str(&p.pk, "x");
+	pack_notification(&p.pk, "counter.add", 0);
+	send_packet(&c, &p);
+	assert_ping(&c, 2);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_response_sent_by_a_client_is_ignored)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	msgpack_pack_array(&p.pk, 4);
+	msgpack_pack_uint8(&p.pk, 1);
+	msgpack_pack_uint8(&p.pk, 9);
+	msgpack_pack_nil(&p.pk);
+	msgpack_pack_nil(&p.pk);
+	send_packet(&c, &p);
+	assert_ping(&c, 10);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+/* --- malformed input ------------------------------------------------------ */
+
+START_TEST(test_garbage_bytes_get_server_error_and_close_while_others_carry_on)
+{
+	client bad, good;
+	client_open(&good);
+	client_open(&bad);
+	send_bytes(bad.fd, "\xc1 not msgpack", 14);
+	expect_server_error_then_close(&bad, "bad_request");
+	assert_ping(&good, 1);
+	client_close(&bad);
+	client_close(&good);
+}
+END_TEST
+
+START_TEST(test_truncated_frame_then_hangup_leaves_the_server_fine)
+{
+	client cut, good;
+	packet p;
+	client_open(&good);
+	client_open(&cut);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	pack_str(&p.pk, "a value that never arrives whole");
+	send_bytes(cut.fd, p.buf.data, p.buf.size - 10);
+	client_close(&cut);
+	assert_ping(&good, 2);
+	send_str_request(&good, 3, "objects.type", 1, "d");
+	ck_assert_int_eq(expect_result(&good, 3)->type, MSGPACK_OBJECT_NIL);
+	packet_free(&p);
+	client_close(&good);
+}
+END_TEST
+
+START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	/* [0, 1, 5, []]: the method is not a string */
+	msgpack_pack_array(&p.pk, 4);
+	msgpack_pack_uint8(&p.pk, 0);
+	msgpack_pack_uint8(&p.pk, 1);
+	msgpack_pack_uint8(&p.pk, 5);
+	msgpack_pack_array(&p.pk, 0);
+	/* [0, 2, "dict.get"]: too short */
+	msgpack_pack_array(&p.pk, 3);
+	msgpack_pack_uint8(&p.pk, 0);
+	msgpack_pack_uint8(&p.pk, 2);
+	pack_str(&p.pk, "dict.get");
+	/* [0, 3, "server.ping", [], 9]: too long */
+	msgpack_pack_array(&p.pk, 5);
+	msgpack_pack_uint8(&p.pk, 0);
+	msgpack_pack_uint8(&p.pk, 3);
+	pack_str(&p.pk, "server.ping");
+	msgpack_pack_array(&p.pk, 0);
+	msgpack_pack_uint8(&p.pk, 9);
+	/* 42 and [7]: no msgid to answer, ignored */
+	msgpack_pack_uint8(&p.pk, 42);
+	msgpack_pack_array(&p.pk, 1);
+	msgpack_pack_uint8(&p.pk, 7);
+	send_packet(&c, &p);
+	ck_assert(str_contains(expect_error(&c, 1, "bad_request"), "method"));
+	ck_assert(str_contains(expect_error(&c, 2, "bad_request"), "[0, msgid, method, params]"));
+	expect_error(&c, 3, "bad_request");
+	assert_ping(&c, 4);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_params_not_an_array_is_bad_request)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	msgpack_pack_array(&p.pk, 4);
+	msgpack_pack_uint8(&p.pk, 0);
+	msgpack_pack_uint8(&p.pk, 5);
+	pack_str(&p.pk, "counter.get");
+	pack_str(&p.pk, "n");
+	send_packet(&c, &p);
+	ck_assert(str_contains(expect_error(&c, 5, "bad_request"), "params"));
+	assert_ping(&c, 6);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_unknown_method_is_no_such_method)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "dict.nope", 1, "d");
+	ck_assert(str_contains(expect_error(&c, 1, "no_such_method"), "dict.nope"));
+	send_str_request(&c, 2, "nope.get", 0);
+	expect_error(&c, 2, "no_such_method");
+	send_str_request(&c, 3, "ping", 0);
+	expect_error(&c, 3, "no_such_method");
+	send_str_request(&c, 4, "", 0);
+	expect_error(&c, 4, "no_such_method");
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_bad_arity_and_param_kinds_are_bad_params_naming_method_and_parameter)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	send_str_request(&c, 1, "dict.get", 1, "d");
+	ck_assert(str_contains(expect_error(&c, 1, "bad_params"), "dict.get: parameter 'key' is missing"));
+	send_str_request(&c, 2, "counter.add", 2, "n", "one");
+	ck_assert(str_contains(expect_error(&c, 2, "bad_params"), "counter.add: parameter 'delta'"));
+	send_str_request(&c, 3, "counter.get", 2, "n", "extra");
+	ck_assert(str_contains(expect_error(&c, 3, "bad_params"), "counter.get"));
+	send_str_request(&c, 4, "dict.len", 0);
+	ck_assert(str_contains(expect_error(&c, 4, "bad_params"), "dict.len: parameter 'name' is missing"));
+	pack_request(&p.pk, 5, "dict.len", 1);
+	msgpack_pack_uint8(&p.pk, 5);
+	send_packet(&c, &p);
+	ck_assert(str_contains(expect_error(&c, 5, "bad_params"), "dict.len: parameter 'name'"));
+	send_str_request(&c, 6, "objects.type", 0);
+	ck_assert(str_contains(expect_error(&c, 6, "bad_params"), "objects.type: parameter 'name' is missing"));
+	assert_ping(&c, 7);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_object_names_are_1_to_1024_bytes)
+{
+	char name[1026];
+	client c;
+	client_open(&c);
+	memset(name, 'n', 1025);
+	name[1025] = '\0';
+	send_str_request(&c, 1, "counter.add", 1, name);
+	expect_error(&c, 1, "bad_params");
+	send_str_request(&c, 2, "objects.create", 2, name, "dict");
+	expect_error(&c, 2, "bad_params");
+	name[1024] = '\0';
+	send_str_request(&c, 3, "objects.create", 2, name, "dict");
+	expect_result(&c, 3);
+	send_str_request(&c, 4, "dict.len", 1, "");
+	ck_assert(str_contains(expect_error(&c, 4, "bad_params"), "non-empty"));
+	send_str_request(&c, 5, "objects.type", 1, name);
+	ck_assert(is_str(expect_result(&c, 5), "dict"));
+	client_close(&c);
+}
+END_TEST
+
+/* --- the object rules dispatch applies ------------------------------------ */
+
+START_TEST(test_reads_of_missing_objects_create_nothing_and_writes_create_them)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "counter.get", 1, "n");
+	ck_assert(is_uint(expect_result(&c, 1), 0));
+	send_str_request(&c, 2, "dict.len", 1, "d");
+	ck_assert(is_uint(expect_result(&c, 2), 0));
+	send_str_request(&c, 3, "objects.list", 0);
+	const msgpack_object *list = expect_result(&c, 3);
+	ck_assert_int_eq(list->type, MSGPACK_OBJECT_MAP);
+	ck_assert_int_eq(list->via.map.size, 0);
+	send_str_request(&c, 4, "dict.set", 3, "d", "k", "v");
+	expect_result(&c, 4);
+	send_str_request(&c, 5, "objects.type", 1, "d");
+	ck_assert(is_str(expect_result(&c, 5), "dict"));
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_a_failed_write_on_a_missing_object_leaves_nothing)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "dict.del", 2, "d", "k");
+	expect_error(&c, 1, "key_error");
+	send_str_request(&c, 2, "objects.type", 1, "d");
+	ck_assert_int_eq(expect_result(&c, 2)->type, MSGPACK_OBJECT_NIL);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_using_an_object_as_another_type_is_wrong_type)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "list.append", 2, "users", "ann");
+	expect_result(&c, 1);
+	send_str_request(&c, 2, "dict.get", 2, "users", "k");
+	ck_assert(is_str(expect_error(&c, 2, "wrong_type"), "\"users\" is a list, not a dict"));
+	send_str_request(&c, 3, "objects.create", 2, "users", "counter");
+	expect_error(&c, 3, "wrong_type");
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_objects_create_is_idempotent_and_rejects_unknown_types)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "objects.create", 2, "q", "list");
+	ck_assert_int_eq(expect_result(&c, 1)->type, MSGPACK_OBJECT_NIL);
+	send_str_request(&c, 2, "objects.create", 2, "q", "list");
+	ck_assert_int_eq(expect_result(&c, 2)->type, MSGPACK_OBJECT_NIL);
+	send_str_request(&c, 3, "objects.create", 2, "x", "teapot");
+	ck_assert(str_contains(expect_error(&c, 3, "bad_params"), "teapot"));
+	send_str_request(&c, 4, "objects.create", 2, "x", "server");
+	expect_error(&c, 4, "bad_params");
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "objects.create", 2, "b", "dict");
+	send_str_request(&c, 2, "objects.create", 2, "a", "counter");
+	send_str_request(&c, 3, "objects.create", 2, "c", "list");
+	for (uint32_t id = 1; id <= 3; id++)
+		expect_result(&c, id);
+	send_str_request(&c, 4, "objects.list", 0);
+	const msgpack_object *m = expect_result(&c, 4);
+	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
+	ck_assert_int_eq(m->via.map.size, 3);
+	const char *names[] = {"a", "b", "c"}, *types[] = {"counter", "dict", "list"};
+	for (int i = 0; i < 3; i++) {
+		ck_assert(is_str(&m->via.map.ptr[i].key, names[i]));
+		ck_assert(is_str(&m->via.map.ptr[i].val, types[i]));
+	}
+	send_str_request(&c, 5, "objects.delete", 1, "b");
+	const msgpack_object *r = expect_result(&c, 5);
+	ck_assert(r->type == MSGPACK_OBJECT_BOOLEAN && r->via.boolean);
+	send_str_request(&c, 6, "objects.delete", 1, "b");
+	r = expect_result(&c, 6);
+	ck_assert(r->type == MSGPACK_OBJECT_BOOLEAN && !r->via.boolean);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_server_info_reports_the_server)
+{
+	client c, other;
+	client_open(&c);
+	client_open(&other);
+	wait_connections(&c, 2);
+	send_str_request(&c, 1, "server.info", 0);
+	const msgpack_object *ops = map_get(expect_result(&c, 1), "ops_total");
+	ck_assert_int_eq(ops->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	uint64_t ops_before = ops->via.u64;
+	send_str_request(&c, 2, "counter.add", 2, "n", "x"); /* failed, but executed */
+	expect_error(&c, 2, "bad_params");
+	send_str_request(&c, 3, "nope.nope", 0); /* not a method: not executed */
+	expect_error(&c, 3, "no_such_method");
+	send_str_request(&c, 4, "objects.create", 2, "d", "dict");
+	expect_result(&c, 4);
+	send_str_request(&c, 5, "server.info", 0);
+	const msgpack_object *m = expect_result(&c, 5);
+	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
+	ck_assert_int_eq(m->via.map.size, 9);
+	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
+	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
+	ck_assert(is_uint(map_get(m, "connections"), 2));
+	ck_assert(is_uint(map_get(m, "objects"), 1));
+	ck_assert(is_uint(map_get(m, "ops_total"), ops_before + 3));
+	ck_assert(is_uint(map_get(m, "waiting"), 0));
+	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)srv.pid));
+	ck_assert(is_str(map_get(m, "socket"), srv.socket));
+	client_close(&other);
+	client_close(&c);
+}
+END_TEST
+
+/* --- limits --------------------------------------------------------------- */
+
+START_TEST(test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	pack_nested(&p.pk, 24);
+	pack_request(&p.pk, 2, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	pack_nested(&p.pk, 25);
+	pack_request(&p.pk, 3, "list.append", 2);
+	pack_str(&p.pk, "l");
+	pack_nested(&p.pk, 30);
+	send_packet(&c, &p);
+	expect_result(&c, 1);
+	ck_assert(str_contains(expect_error(&c, 2, "too_deep"), "dict.set: parameter 'value'"));
+	expect_error(&c, 3, "too_deep");
+	send_str_request(&c, 4, "objects.type", 1, "l");
+	ck_assert_int_eq(expect_result(&c, 4)->type, MSGPACK_OBJECT_NIL);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_message_nested_past_the_unpacker_stack_gets_server_error_and_close)
+{
+	client c, good;
+	packet p;
+	client_open(&good);
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "list.append", 2);
+	pack_str(&p.pk, "l");
+	pack_nested(&p.pk, 40);
+	send_packet(&c, &p);
+	expect_server_error_then_close(&c, "too_deep");
+	assert_ping(&good, 1);
+	packet_free(&p);
+	client_close(&c);
+	client_close(&good);
+}
+END_TEST
+
+START_TEST(test_huge_array_header_does_not_hurt_the_server)
+{
+	client c, good;
+	client_open(&good);
+	client_open(&c);
+	/*
+	 * An array32 header claiming 4 billion items: msgpack-c asks for 96 GiB
+	 * at once. Where that fails the client is told and closed; where the
+	 * kernel overcommits, the message just waits for its items.
+	 */
+	send_bytes(c.fd, "\xdd\xff\xff\xff\xff", 5);
+	struct pollfd pf = {.fd = c.fd, .events = POLLIN};
+	if (poll(&pf, 1, 2000) == 1)
+		expect_server_error_then_close(&c, "too_deep");
+	assert_ping(&good, 1);
+	client_close(&c);
+	client_close(&good);
+}
+END_TEST
+
+START_TEST(test_message_over_max_message_size_gets_too_large_and_close)
+{
+	char big[2000];
+	client c, good;
+	client_open(&good);
+	client_open(&c);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	send_str_request(&good, 1, "dict.set", 3, "d", "k", "a message well under 1 KiB");
+	expect_result(&good, 1);
+	send_str_request(&c, 2, "dict.set", 3, "d", "k", big);
+	expect_server_error_then_close(&c, "too_large");
+	assert_ping(&good, 3);
+	client_close(&c);
+	client_close(&good);
+}
+END_TEST
+
+START_TEST(test_partial_message_over_max_message_size_is_refused_before_it_ends)
+{
+	char chunk[1500];
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	msgpack_pack_str(&p.pk, 1 << 20); /* announces 1 MiB; only 1.5 KiB follow */
+	send_packet(&c, &p);
+	memset(chunk, 'x', sizeof chunk);
+	send_bytes(c.fd, chunk, sizeof chunk);
+	expect_server_error_then_close(&c, "too_large");
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_client_past_max_clients_gets_limit_and_close)
+{
+	client a, b, extra;
+	client_open(&a);
+	wait_connections(&a, 1); /* harness_start's probe has gone */
+	client_open(&b);
+	assert_ping(&a, 1);
+	assert_ping(&b, 1);
+	client_open(&extra);
+	expect_server_error_then_close(&extra, "limit");
+	client_close(&extra);
+	assert_ping(&a, 2);
+
+	/* Once a client leaves, a new one is served. */
+	client_close(&b);
+	wait_connections(&a, 1);
+	client_open(&extra);
+	assert_ping(&extra, 3);
+	client_close(&extra);
+	client_close(&a);
+}
+END_TEST
+
+/* The resident memory of process pid, in KiB. */
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	ck_assert(kib > 0);
+	return kib;
+}
+
+/* Writes from buf[*off..size) until the socket takes no more for quiet_ms. */
+static void write_until_stuck(int fd, const char *buf, size_t size, size_t *off, int quiet_ms)
+{
+	while (*off < size) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, quiet_ms) == 0)
+			return;
+		ssize_t w = write(fd, buf + *off, size - *off);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		ck_assert_msg(w > 0, "write: %s", strerror(errno));
+		*off += (size_t)w;
+	}
+}
+
+START_TEST(test_client_that_does_not_read_is_throttled_and_loses_nothing)
+{
+	enum { N = 40000, VALUE = 4096 };
+	static char value[VALUE];
+	client slow, other;
+	packet p;
+	client_open(&other);
+	client_open(&slow);
+	packet_init(&p);
+	memset(value, 'v', sizeof value);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "big");
+	pack_str(&p.pk, "v");
+	msgpack_pack_bin_with_body(&p.pk, value, sizeof value);
+	send_packet(&other, &p);
+	expect_result(&other, 1);
+	long base = rss_kib(srv.pid);
+
+	/* N requests whose replies total 160 MiB, written without reading any reply. */
+	for (uint32_t id = 1; id <= N; id++) {
+		pack_request(&p.pk, id, "dict.get", 2);
+		pack_str(&p.pk, "big");
+		pack_str(&p.pk, "v");
+	}
+	ck_assert_int_eq(fcntl(slow.fd, F_SETFL, O_NONBLOCK), 0);
+	size_t off = 0;
+	write_until_stuck(slow.fd, p.buf.data, p.buf.size, &off, 500);
+	ck_assert_msg(off < p.buf.size, "the server read all %zu bytes of requests", p.buf.size);
+	long grown = rss_kib(srv.pid) - base;
+	ck_assert_msg(grown < 32 * 1024, "the server grew by %ld KiB", grown);
+	assert_ping(&other, 2);
+
+	/* Now read: every reply arrives, in order, whole. */
+	uint32_t got = 0;
+	while (got < N) {
+		struct pollfd pf = {.fd = slow.fd, .events = POLLIN | (off < p.buf.size ? POLLOUT : 0)};
+		ck_assert_msg(poll(&pf, 1, REPLY_MS) > 0, "stalled after %u replies", got);
+		if (pf.revents & POLLOUT)
+			write_until_stuck(slow.fd, p.buf.data, p.buf.size, &off, 0);
+		if (!(pf.revents & POLLIN))
+			continue;
+		ck_assert(msgpack_unpacker_reserve_buffer(&slow.up, 256 * 1024));
+		ssize_t n = read(slow.fd, msgpack_unpacker_buffer(&slow.up),
+				 msgpack_unpacker_buffer_capacity(&slow.up));
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		ck_assert_msg(n > 0, "read after %u replies: %s", got, n ? strerror(errno) : "closed");
+		msgpack_unpacker_buffer_consumed(&slow.up, (size_t)n);
+		while (msgpack_unpacker_next(&slow.up, &slow.msg) == MSGPACK_UNPACK_SUCCESS) {
+			const msgpack_object *f = slow.msg.data.via.array.ptr;
+			got++;
+			ck_assert_msg(is_uint(&f[1], got), "reply %u out of order", got);
+			ck_assert(f[2].type == MSGPACK_OBJECT_NIL);
+			ck_assert(f[3].type == MSGPACK_OBJECT_BIN && f[3].via.bin.size == VALUE);
+		}
+	}
+	packet_free(&p);
+	client_close(&slow);
+	client_close(&other);
+}
+END_TEST
+
+START_TEST(test_stop_closes_a_client_that_does_not_read_after_a_grace_period)
+{
+	enum { N = 5000 };
+	client slow;
+	packet p;
+	client_open(&slow);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= N; id++)
+		pack_request(&p.pk, id, "server.info", 0);
+	ck_assert_int_eq(fcntl(slow.fd, F_SETFL, O_NONBLOCK), 0);
+	size_t off = 0;
+	write_until_stuck(slow.fd, p.buf.data, p.buf.size, &off, 300);
+	ck_assert_int_eq(kill(srv.pid, SIGTERM), 0);
+	ck_assert_int_eq(harness_wait(&srv), 0);
+	packet_free(&p);
+	client_close(&slow);
+}
+END_TEST
+
+/* --- start-up and stop ---------------------------------------------------- */
+
+/* Runs objmgrd with args; returns its exit status, its output (stdout and stderr) in out. */
+static int run_objmgrd(char *out, size_t size, const char *arg1, const char *arg2)
+{
+	int pipefd[2];
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		const char *bin = getenv("OBJMGRD");
+		execl(bin, bin, arg1, arg2, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < size && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(pipefd[0]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_help_and_version_exit_0_and_a_bad_option_exits_2)
+{
+	static char out[16384];
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--help", NULL), 0);
+	const char *sections[] = {"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "ENVIRONMENT", "EXIT STATUS"};
+	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+		ck_assert_msg(strstr(out, sections[i]), "--help lacks %s", sections[i]);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--version", NULL), 0);
+	ck_assert_str_eq(out, "objmgrd 0.1.0\n");
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--bogus", NULL), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-clients", "0"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-output", "12X"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--log-level", "loud"), 2);
+}
+END_TEST
+
+START_TEST(test_second_server_on_a_live_socket_refuses_to_start)
+{
+	static char out[4096];
+	client c;
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--socket", srv.socket), 1);
+	ck_assert_msg(strstr(out, "already listening"), "output: %s", out);
+	client_open(&c);
+	assert_ping(&c, 1);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_socket_in_a_missing_directory_is_refused_clearly)
+{
+	static char out[4096];
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--socket", "/nonexistent-objmgr-dir/x.sock"), 1);
+	ck_assert_msg(strstr(out, "No such file or directory"), "output: %s", out);
+}
+END_TEST
+
+/* Whether a server accepts connections on path. */
+static bool accepting(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert(fd >= 0);
+	bool up = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return up;
+}
+
+START_TEST(test_stale_socket_is_replaced)
+{
+	harness_server second = srv;
+	ck_assert_int_eq(kill(srv.pid, SIGKILL), 0);
+	ck_assert_int_eq(harness_wait(&srv), 128 + SIGKILL);
+	ck_assert_int_eq(access(srv.socket, F_OK), 0);
+
+	/* A new server on the dead one's socket, started by hand and stopped by the fixture. */
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		const char *bin = getenv("OBJMGRD");
+		execl(bin, bin, "--socket", srv.socket, (char *)NULL);
+		_exit(127);
+	}
+	second.pid = pid;
+	srv = second;
+	for (int i = 0; !accepting(srv.socket); i++) {
+		ck_assert_msg(i < 1000, "the new server did not take over the stale socket");
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	client c;
+	client_open(&c);
+	assert_ping(&c, 1);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_server_shutdown_replies_then_exits_0_and_removes_the_socket)
+{
+	client c, other;
+	client_open(&other);
+	client_open(&c);
+	send_str_request(&c, 1, "server.shutdown", 0);
+	ck_assert_int_eq(expect_result(&c, 1)->type, MSGPACK_OBJECT_NIL);
+	ck_assert(client_next(&c) == NULL);
+	ck_assert(client_next(&other) == NULL);
+	ck_assert_int_eq(harness_wait(&srv), 0);
+	ck_assert_int_ne(access(srv.socket, F_OK), 0);
+	client_close(&other);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_sigint_stops_the_server_cleanly)
+{
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "counter.add", 2, "n", "x");
+	expect_error(&c, 1, "bad_params");
+	ck_assert_int_eq(kill(srv.pid, SIGINT), 0);
+	ck_assert(client_next(&c) == NULL);
+	ck_assert_int_eq(harness_wait(&srv), 0);
+	ck_assert_int_ne(access(srv.socket, F_OK), 0);
+	client_close(&c);
+}
+END_TEST
+
+static TCase *server_case(const char *name, void (*start)(void), int timeout)
+{
+	TCase *tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, start, stop_server);
+	tcase_set_timeout(tc, timeout);
+	return tc;
+}
+
+static Suite *wire_suite(void)
+{
+	Suite *s = suite_create("integration-wire");
+	TCase *tc = server_case("messages", start_default, 60);
+	tcase_add_test(tc, test_ping_answers_pong);
+	tcase_add_test(tc, test_pipeline_of_10000_requests_is_answered_in_order_with_msgids);
+	tcase_add_test(tc, test_notification_is_executed_and_not_answered);
+	tcase_add_test(tc, test_notification_of_unknown_method_or_bad_params_is_ignored);
+	tcase_add_test(tc, test_response_sent_by_a_client_is_ignored);
+	tcase_add_test(tc, test_garbage_bytes_get_server_error_and_close_while_others_carry_on);
+	tcase_add_test(tc, test_truncated_frame_then_hangup_leaves_the_server_fine);
+	tcase_add_test(tc, test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays);
+	tcase_add_test(tc, test_params_not_an_array_is_bad_request);
+	tcase_add_test(tc, test_unknown_method_is_no_such_method);
+	tcase_add_test(tc, test_bad_arity_and_param_kinds_are_bad_params_naming_method_and_parameter);
+	tcase_add_test(tc, test_object_names_are_1_to_1024_bytes);
+	tcase_add_test(tc, test_reads_of_missing_objects_create_nothing_and_writes_create_them);
+	tcase_add_test(tc, test_a_failed_write_on_a_missing_object_leaves_nothing);
+	tcase_add_test(tc, test_using_an_object_as_another_type_is_wrong_type);
+	tcase_add_test(tc, test_objects_create_is_idempotent_and_rejects_unknown_types);
+	tcase_add_test(tc, test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed);
+	tcase_add_test(tc, test_server_info_reports_the_server);
+	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
+	tcase_add_test(tc, test_message_nested_past_the_unpacker_stack_gets_server_error_and_close);
+	tcase_add_test(tc, test_huge_array_header_does_not_hurt_the_server);
+	tcase_add_test(tc, test_help_and_version_exit_0_and_a_bad_option_exits_2);
+	tcase_add_test(tc, test_second_server_on_a_live_socket_refuses_to_start);
+	tcase_add_test(tc, test_socket_in_a_missing_directory_is_refused_clearly);
+	tcase_add_test(tc, test_stale_socket_is_replaced);
+	tcase_add_test(tc, test_server_shutdown_replies_then_exits_0_and_removes_the_socket);
+	tcase_add_test(tc, test_sigint_stops_the_server_cleanly);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-message-size", start_small_messages, 60);
+	tcase_add_test(tc, test_message_over_max_message_size_gets_too_large_and_close);
+	tcase_add_test(tc, test_partial_message_over_max_message_size_is_refused_before_it_ends);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-clients", start_two_clients, 60);
+	tcase_add_test(tc, test_client_past_max_clients_gets_limit_and_close);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-output", start_small_output, 120);
+	tcase_add_test(tc, test_client_that_does_not_read_is_throttled_and_loses_nothing);
+	tcase_add_test(tc, test_stop_closes_a_client_that_does_not_read_after_a_grace_period);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(wire_suite());
+}
