@@ -38,6 +38,30 @@ enum op_flags {
 };
 
 typedef struct op_call op_call;
+typedef struct type_def type_def;
+
+/*
+ * A handler's answer for "not now": the call cannot complete yet (an empty
+ * queue, a lock held by another connection). The server parks it on the
+ * object's wait list and runs the handler again, with the same op_call,
+ * whenever a coordination object changes, and a last time with
+ * c->timed_out set when its timeout expires. A handler answering OP_WAIT
+ * must leave the object as it would be had the call never come, except
+ * for what it records in c->state to resume later (and the waiters a
+ * condition or barrier records, which its release hook drops).
+ *
+ * condition.wait bends two of these rules, and the server allows for it:
+ *  - its first run releases its lock, then answers OP_WAIT: the server
+ *    wakes the parked calls after a first run answering OP_WAIT as after
+ *    a successful op, so those waiting for that lock get it;
+ *  - it may answer OP_WAIT to its timed_out run: it must hold its lock
+ *    again before answering false, and another connection may hold it
+ *    when the timeout expires. The server keeps such a call parked in
+ *    place, its timer gone: later runs have timed_out false, and the
+ *    handler, which recorded the timeout in c->state, answers once it has
+ *    the lock (Python's Condition.wait does the same).
+ */
+#define OP_WAIT 1
 
 /*
  * A handler runs one operation on an existing object (for a read on a
@@ -65,6 +89,17 @@ struct op_call {
 	const om_value *borrowed; /* or a value inside the object, sent before anything changes it */
 	int code;         /* OM_OK or the error */
 	char message[256];
+	/* Blocking operations (OP_BLOCKING) also use: */
+	uint64_t owner;   /* the connection making the call, never 0: owns what it acquires */
+	bool timed_out;   /* the run of a parked call whose timeout expired: answer (OP_WAIT: see above) */
+	int64_t state[2]; /* scratch a parked call keeps between runs; zero on the first run */
+	/*
+	 * Another named object of type t, created when the name is free, for
+	 * operations that span two objects (a condition over a named lock).
+	 * NULL, with c failed as wrong_type, when the name has another type.
+	 */
+	void *(*open)(void *ctx, const char *name, const type_def *t, op_call *c);
+	void *open_ctx;
 };
 
 /* Sets the call's error and returns code. */
@@ -91,7 +126,7 @@ static inline const om_value *op_answer(const op_call *c)
 	return c->borrowed ? c->borrowed : &c->result;
 }
 
-typedef struct type_def {
+struct type_def {
 	const char *name; /* "dict" */
 	const char *help; /* one line */
 	/*
@@ -104,11 +139,18 @@ typedef struct type_def {
 	void *(*create)(const om_value *options, op_call *c);
 	void (*destroy)(void *obj);
 	size_t (*len)(const void *obj); /* items held; 1 for a counter */
+	/*
+	 * Gives up everything owner holds in obj (locks, permits) because its
+	 * connection closed; NULL for types whose objects nobody holds.
+	 */
+	void (*release)(void *obj, uint64_t owner);
 	const op_def *ops;
 	size_t nops;
-} type_def;
+};
 
 extern const type_def dict_type, list_type, counter_type;
+extern const type_def semaphore_type, condition_type, barrier_type;
+extern const type_def queue_type, lock_type, rlock_type, event_type;
 extern const type_def objects_type, server_type;
 
 /* Every type: the data types, then the admin tables. NULL-terminated. */

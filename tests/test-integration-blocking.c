@@ -1,0 +1,958 @@
+/*
+ * test-integration-blocking.c — queues, locks, rlocks and events against a
+ * real objmgrd: calls that wait are parked by the server, never by a
+ * thread, while it serves everyone else; waiters are served first come,
+ * first served; a connection that closes gives up what it held.
+ *
+ * Workers are forked processes with their own libobjmgr connection; they
+ * report through their exit status, and the parent reaps them all before
+ * it asserts. Calls the parent must leave waiting go through raw sockets
+ * (msgpack-c), whose replies it reads when it chooses, by msgid.
+ */
+#include <check.h>
+#include <errno.h>
+#include <msgpack.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "harness.h"
+#include "objmgr.h"
+
+#define REPLY_MS 10000
+#define MAX_WORKERS 8
+
+/* om_call with the params given inline: CALL(c, &out, "queue.put", om_str("q"), om_int(1)). */
+#define CALL(c, out, method, ...)                                                         \
+	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
+		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
+
+static harness_server srv;
+
+static void start_server(void)
+{
+	harness_start(&srv, NULL);
+}
+
+static void stop_server(void)
+{
+	harness_stop(&srv);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* A client of the parent process; om_call()s on it fail rather than hang after 60 s. */
+static om_client *client(void)
+{
+	om_options opts = {.timeout_s = 60};
+	om_client *c = om_connect(srv.socket, &opts);
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	return c;
+}
+
+/* Calls that must succeed, in the parent. */
+#define OK(c, out, method, ...)                                                           \
+	do {                                                                              \
+		int rc_ = CALL(c, out, method, __VA_ARGS__);                              \
+		ck_assert_msg(rc_ == OM_OK, "%s: %s: %s", method, om_code_name(rc_),        \
+			      om_errmsg(c));                                              \
+	} while (0)
+
+static int64_t int_of(const om_value *v)
+{
+	ck_assert_msg(v->kind == OM_INT || v->kind == OM_UINT, "not an integer");
+	return v->kind == OM_INT ? v->as.i : (int64_t)v->as.u;
+}
+
+/* server.info's "waiting": the calls parked right now. */
+static int64_t parked_calls(om_client *c)
+{
+	om_value info;
+	ck_assert_int_eq(om_call(c, "server.info", NULL, 0, &info), OM_OK);
+	const om_value *w = om_value_map_get(&info, "waiting");
+	ck_assert_ptr_nonnull(w);
+	int64_t n = int_of(w);
+	om_value_free(&info);
+	return n;
+}
+
+/* Waits until n calls are parked: blocked calls were sent on other connections, and arrive asynchronously. */
+static void wait_parked(om_client *c, int64_t n)
+{
+	for (int ms = 0; parked_calls(c) != n; ms += 5) {
+		ck_assert_msg(ms < REPLY_MS, "the server never had %lld parked calls", (long long)n);
+		sleep_ms(5);
+	}
+}
+
+/* --- raw connections ------------------------------------------------------ */
+
+typedef struct raw {
+	int fd;
+	msgpack_unpacker up;
+	msgpack_unpacked msg;
+} raw;
+
+static void raw_open(raw *r)
+{
+	r->fd = harness_connect_raw(&srv);
+	ck_assert(msgpack_unpacker_init(&r->up, 64 * 1024));
+	msgpack_unpacked_init(&r->msg);
+}
+
+static void raw_close(raw *r)
+{
+	close(r->fd);
+	msgpack_unpacked_destroy(&r->msg);
+	msgpack_unpacker_destroy(&r->up);
+}
+
+static void pack_value(msgpack_packer *pk, const om_value *v)
+{
+	switch (v->kind) {
+	case OM_NIL:
+		msgpack_pack_nil(pk);
+		break;
+	case OM_BOOL:
+		v->as.b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		break;
+	case OM_INT:
+		msgpack_pack_int64(pk, v->as.i);
+		break;
+	case OM_FLOAT64:
+		msgpack_pack_double(pk, v->as.f);
+		break;
+	case OM_STR:
+		msgpack_pack_str_with_body(pk, v->as.str, v->len);
+		break;
+	default:
+		ck_abort_msg("raw_send: kind %d is not supported here", v->kind);
+	}
+}
+
+/*
+ * Sends [0, msgid, method, params] without waiting for the reply; with
+ * msgid NULL, the notification [2, method, params].
+ */
+static void raw_send_message(raw *r, const uint32_t *msgid, const char *method,
+			     const om_value *params, size_t n)
+{
+	msgpack_sbuffer buf;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&buf);
+	msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, msgid ? 4 : 3);
+	msgpack_pack_uint8(&pk, msgid ? 0 : 2);
+	if (msgid)
+		msgpack_pack_uint32(&pk, *msgid);
+	msgpack_pack_str_with_body(&pk, method, strlen(method));
+	msgpack_pack_array(&pk, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		pack_value(&pk, &params[i]);
+	ck_assert_int_eq(send(r->fd, buf.data, buf.size, MSG_NOSIGNAL), (ssize_t)buf.size);
+	msgpack_sbuffer_destroy(&buf);
+}
+
+static void raw_send_params(raw *r, uint32_t msgid, const char *method, const om_value *params,
+			    size_t n)
+{
+	raw_send_message(r, &msgid, method, params, n);
+}
+
+#define RAW_SEND(r, msgid, method, ...)                                                   \
+	raw_send_params((r), (msgid), (method), (const om_value[]){__VA_ARGS__},             \
+			sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value))
+
+/* Whether bytes arrive on r within ms. */
+static bool raw_readable(raw *r, int ms)
+{
+	struct pollfd p = {.fd = r->fd, .events = POLLIN};
+	int n;
+	while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	return n == 1;
+}
+
+/* The next message on r (valid until the next call); fails after REPLY_MS or at end of stream. */
+static const msgpack_object *raw_next(raw *r)
+{
+	for (;;) {
+		msgpack_unpack_return rc = msgpack_unpacker_next(&r->up, &r->msg);
+		if (rc == MSGPACK_UNPACK_SUCCESS)
+			return &r->msg.data;
+		ck_assert_int_eq(rc, MSGPACK_UNPACK_CONTINUE);
+		ck_assert_msg(raw_readable(r, REPLY_MS), "no reply within %d ms", REPLY_MS);
+		ck_assert(msgpack_unpacker_reserve_buffer(&r->up, 64 * 1024));
+		ssize_t n = read(r->fd, msgpack_unpacker_buffer(&r->up),
+				 msgpack_unpacker_buffer_capacity(&r->up));
+		ck_assert_msg(n > 0, "the server closed the connection");
+		msgpack_unpacker_buffer_consumed(&r->up, (size_t)n);
+	}
+}
+
+/* True when r has no message buffered (unpacker fields: bytes read, bytes parsed) and none arrives within ms. */
+static bool raw_quiet(raw *r, int ms)
+{
+	return r->up.used == r->up.off && !raw_readable(r, ms);
+}
+
+/* The next message is the response to msgid: returns its [error, result]. */
+static const msgpack_object *raw_reply(raw *r, uint32_t msgid)
+{
+	const msgpack_object *o = raw_next(r);
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_int_eq(o->via.array.size, 4);
+	const msgpack_object *f = o->via.array.ptr;
+	ck_assert_int_eq(f[0].via.u64, 1);
+	ck_assert_msg(f[1].via.u64 == msgid, "a reply to msgid %llu, expected %u",
+		      (unsigned long long)f[1].via.u64, msgid);
+	return &f[2];
+}
+
+/* The next message answers msgid with success: returns the result. */
+static const msgpack_object *raw_result(raw *r, uint32_t msgid)
+{
+	const msgpack_object *f = raw_reply(r, msgid);
+	ck_assert_msg(f[0].type == MSGPACK_OBJECT_NIL, "msgid %u failed: %.*s", msgid,
+		      f[0].type == MSGPACK_OBJECT_ARRAY ? (int)f[0].via.array.ptr[1].via.str.size : 0,
+		      f[0].type == MSGPACK_OBJECT_ARRAY ? f[0].via.array.ptr[1].via.str.ptr : "");
+	return &f[1];
+}
+
+static bool is_str(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+static void raw_expect_bool(raw *r, uint32_t msgid, bool want)
+{
+	const msgpack_object *v = raw_result(r, msgid);
+	ck_assert_int_eq(v->type, MSGPACK_OBJECT_BOOLEAN);
+	ck_assert_int_eq(v->via.boolean, want);
+}
+
+static void raw_expect_str(raw *r, uint32_t msgid, const char *want)
+{
+	const msgpack_object *v = raw_result(r, msgid);
+	ck_assert_msg(is_str(v, want), "msgid %u: not the string \"%s\"", msgid, want);
+}
+
+/* The next message answers msgid with error code and message. */
+static void raw_expect_error(raw *r, uint32_t msgid, const char *code, const char *message)
+{
+	const msgpack_object *f = raw_reply(r, msgid);
+	ck_assert_msg(f[0].type == MSGPACK_OBJECT_ARRAY && f[0].via.array.size == 2,
+		      "msgid %u did not fail", msgid);
+	ck_assert_msg(is_str(&f[0].via.array.ptr[0], code), "msgid %u: not a %s error", msgid, code);
+	ck_assert_msg(is_str(&f[0].via.array.ptr[1], message), "msgid %u: message \"%.*s\"", msgid,
+		      (int)f[0].via.array.ptr[1].via.str.size, f[0].via.array.ptr[1].via.str.ptr);
+}
+
+/* --- forked workers -------------------------------------------------------- */
+
+/* A worker's job: returns OM_OK, or the code of the call that failed. */
+typedef int (*work_fn)(om_client *c, int id);
+
+static int worker_main(work_fn work, int id)
+{
+	om_options opts = {.timeout_s = 60};
+	om_client *c = om_connect(srv.socket, &opts);
+	int rc = om_errcode(c);
+	if (rc == OM_OK)
+		rc = work(c, id);
+	if (rc != OM_OK)
+		fprintf(stderr, "worker %d: %s: %s\n", id, om_code_name(rc), om_errmsg(c));
+	om_close(c);
+	return rc == OM_OK ? 0 : 1;
+}
+
+static pid_t spawn(work_fn work, int id)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(worker_main(work, id));
+	return pid;
+}
+
+/* Reaps the n workers in pids; returns how many failed. */
+static int reap_all(const pid_t *pids, int n)
+{
+	int failed = 0;
+	for (int i = 0; i < n; i++) {
+		int status = 0;
+		pid_t got;
+		while ((got = waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
+			;
+		if (got != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			failed++;
+	}
+	return failed;
+}
+
+/* Runs work(c, 0..n-1) in n forked workers at once; returns how many failed. */
+static int run_workers(int n, work_fn work)
+{
+	pid_t pids[MAX_WORKERS];
+	ck_assert_int_le(n, MAX_WORKERS);
+	for (int i = 0; i < n; i++)
+		pids[i] = spawn(work, i);
+	return reap_all(pids, n);
+}
+
+/* A worker's check: fails the worker with OM_VALUE_ERROR unless cond. */
+#define WORKER_CHECK(cond) do { if (!(cond)) return OM_VALUE_ERROR; } while (0)
+
+/* --- locks ------------------------------------------------------------------ */
+
+static int lock_rounds;
+
+/* counter.get then counter.set value + 1, under the lock: a read-modify-write no other worker may split. */
+static int increment_under_lock(om_client *c, int id)
+{
+	(void)id;
+	for (int i = 0; i < lock_rounds; i++) {
+		om_value got, n;
+		int rc = CALL(c, &got, "lock.acquire", om_str("guard"));
+		if (rc)
+			return rc;
+		WORKER_CHECK(got.kind == OM_BOOL && got.as.b);
+		if ((rc = CALL(c, &n, "counter.get", om_str("total"))))
+			return rc;
+		sched_yield();
+		rc = CALL(c, NULL, "counter.set", om_str("total"), om_int(n.as.i + 1));
+		if (rc || (rc = CALL(c, NULL, "lock.release", om_str("guard"))))
+			return rc;
+	}
+	return OM_OK;
+}
+
+static void check_counter(int64_t want)
+{
+	om_client *c = client();
+	om_value n;
+	OK(c, &n, "counter.get", om_str("total"));
+	ck_assert_int_eq(int_of(&n), want);
+	OK(c, &n, "lock.locked", om_str("guard"));
+	ck_assert(n.kind == OM_BOOL && !n.as.b);
+	om_close(c);
+}
+
+START_TEST(test_five_processes_incrementing_under_a_lock_make_exactly_5)
+{
+	lock_rounds = 1;
+	ck_assert_int_eq(run_workers(5, increment_under_lock), 0);
+	check_counter(5);
+}
+END_TEST
+
+START_TEST(test_four_processes_incrementing_200_times_under_a_lock_make_exactly_800)
+{
+	lock_rounds = 200;
+	ck_assert_int_eq(run_workers(4, increment_under_lock), 0);
+	check_counter(800);
+}
+END_TEST
+
+START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
+{
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	fflush(NULL);
+	pid_t holder = fork();
+	ck_assert_int_ge(holder, 0);
+	if (holder == 0) {
+		om_client *c = om_connect(srv.socket, NULL);
+		om_value got;
+		if (CALL(c, &got, "lock.acquire", om_str("L")) != OM_OK || !got.as.b)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause(); /* holds the lock until SIGKILL */
+	}
+	close(ready[1]);
+	char byte;
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+
+	om_client *c = client();
+	raw waiter;
+	raw_open(&waiter);
+	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
+	wait_parked(c, 1);
+	ck_assert(raw_quiet(&waiter, 100));
+
+	ck_assert_int_eq(kill(holder, SIGKILL), 0);
+	int status;
+	ck_assert_int_eq(waitpid(holder, &status, 0), holder);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "lock.release", om_str("L"));
+	raw_result(&waiter, 2);
+	om_value locked;
+	OK(c, &locked, "lock.locked", om_str("L"));
+	ck_assert(!locked.as.b);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_rlock_is_reentrant_for_its_holder_and_not_owned_by_others)
+{
+	om_client *a = client(), *b = client();
+	om_value v;
+	OK(a, &v, "rlock.acquire", om_str("r"));
+	ck_assert(v.as.b);
+	OK(a, &v, "rlock.acquire", om_str("r"), om_float(0.5));
+	ck_assert(v.as.b);
+	OK(b, &v, "rlock.acquire", om_str("r"), om_int(0));
+	ck_assert(!v.as.b);
+	ck_assert_int_eq(CALL(b, NULL, "rlock.release", om_str("r")), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(b), "rlock 'r' is held by another connection");
+	OK(a, NULL, "rlock.release", om_str("r"));
+	OK(b, &v, "rlock.locked", om_str("r"));
+	ck_assert(v.as.b);
+	OK(a, NULL, "rlock.release", om_str("r"));
+	OK(b, &v, "rlock.locked", om_str("r"));
+	ck_assert(!v.as.b);
+	ck_assert_int_eq(CALL(a, NULL, "rlock.release", om_str("r")), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(a), "rlock 'r' is not held");
+	OK(b, &v, "rlock.acquire", om_str("r"), om_int(0));
+	ck_assert(v.as.b);
+	om_close(a);
+	om_close(b);
+}
+END_TEST
+
+START_TEST(test_lock_release_by_a_non_holder_is_not_owner)
+{
+	om_client *a = client(), *b = client();
+	ck_assert_int_eq(CALL(a, NULL, "lock.release", om_str("m")), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(a), "lock 'm' is not held");
+	OK(a, NULL, "lock.acquire", om_str("m"));
+	ck_assert_int_eq(CALL(b, NULL, "lock.release", om_str("m")), OM_NOT_OWNER);
+	om_value v;
+	OK(b, &v, "lock.acquire", om_str("m"), om_float(0.05));
+	ck_assert(!v.as.b);
+	om_close(a);
+	om_close(b);
+}
+END_TEST
+
+/* --- queues ------------------------------------------------------------------ */
+
+enum { ITEMS = 10000, CONSUMERS = 3 };
+
+static int produce(om_client *c, int id)
+{
+	(void)id;
+	int rc = OM_OK;
+	for (int i = 0; i < ITEMS && rc == OM_OK; i++)
+		rc = CALL(c, NULL, "queue.put", om_str("jobs"), om_int(i));
+	for (int i = 0; i < CONSUMERS && rc == OM_OK; i++)
+		rc = CALL(c, NULL, "queue.put", om_str("jobs"), om_nil());
+	return rc;
+}
+
+/* Gets until the nil sentinel, then stores what it got as the list "seen-<id>". */
+static int consume(om_client *c, int id)
+{
+	om_value *got = calloc(ITEMS, sizeof *got);
+	size_t n = 0;
+	int rc;
+	for (;;) {
+		om_value v;
+		if ((rc = CALL(c, &v, "queue.get", om_str("jobs"))))
+			break;
+		if (v.kind == OM_NIL)
+			break;
+		if (v.kind != OM_INT || n == ITEMS) {
+			rc = OM_VALUE_ERROR;
+			break;
+		}
+		got[n++] = v;
+	}
+	char name[32];
+	snprintf(name, sizeof name, "seen-%d", id);
+	if (rc == OM_OK)
+		rc = CALL(c, NULL, "list.extend", om_str(name), om_array(got, n));
+	free(got);
+	return rc;
+}
+
+START_TEST(test_10000_items_through_a_bounded_queue_reach_3_consumers_exactly_once)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("maxsize"), om_int(10)};
+	OK(c, NULL, "objects.create", om_str("jobs"), om_str("queue"), om_map(opts, 1));
+	pid_t pids[CONSUMERS + 1];
+	for (int i = 0; i < CONSUMERS; i++)
+		pids[i] = spawn(consume, i);
+	pids[CONSUMERS] = spawn(produce, 0);
+	ck_assert_int_eq(reap_all(pids, CONSUMERS + 1), 0);
+
+	static int seen[ITEMS];
+	memset(seen, 0, sizeof seen);
+	size_t total = 0;
+	for (int id = 0; id < CONSUMERS; id++) {
+		char name[32];
+		snprintf(name, sizeof name, "seen-%d", id);
+		om_value items;
+		OK(c, &items, "list.items", om_str(name));
+		for (uint32_t k = 0; k < items.len; k++) {
+			int64_t i = int_of(&items.as.items[k]);
+			ck_assert(i >= 0 && i < ITEMS);
+			seen[i]++;
+		}
+		total += items.len;
+		om_value_free(&items);
+	}
+	ck_assert_uint_eq(total, ITEMS);
+	for (int i = 0; i < ITEMS; i++)
+		ck_assert_msg(seen[i] == 1, "item %d seen %d times", i, seen[i]);
+	om_value len;
+	OK(c, &len, "queue.len", om_str("jobs"));
+	ck_assert_int_eq(int_of(&len), 0);
+	om_close(c);
+}
+END_TEST
+
+/* Gets until nil, counting the items in the counter "consumed". */
+static int consume_until_sentinel(om_client *c, int id)
+{
+	(void)id;
+	for (;;) {
+		om_value v;
+		int rc = CALL(c, &v, "queue.get", om_str("work"));
+		if (rc || v.kind == OM_NIL)
+			return rc;
+		om_value_free(&v);
+		if ((rc = CALL(c, NULL, "counter.add", om_str("consumed"), om_int(1))))
+			return rc;
+	}
+}
+
+START_TEST(test_nil_sentinels_stop_every_blocked_consumer)
+{
+	om_client *c = client();
+	pid_t pids[CONSUMERS];
+	for (int i = 0; i < CONSUMERS; i++)
+		pids[i] = spawn(consume_until_sentinel, i);
+	wait_parked(c, CONSUMERS);
+	for (int i = 0; i < 30; i++)
+		OK(c, NULL, "queue.put", om_str("work"), om_str("job"));
+	for (int i = 0; i < CONSUMERS; i++)
+		OK(c, NULL, "queue.put", om_str("work"), om_nil());
+	ck_assert_int_eq(reap_all(pids, CONSUMERS), 0);
+	om_value v;
+	OK(c, &v, "counter.get", om_str("consumed"));
+	ck_assert_int_eq(int_of(&v), 30);
+	OK(c, &v, "queue.len", om_str("work"));
+	ck_assert_int_eq(int_of(&v), 0);
+	ck_assert_int_eq(parked_calls(c), 0);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_blocked_get_leaves_1000_requests_of_another_client_answered)
+{
+	raw blocked;
+	raw_open(&blocked);
+	RAW_SEND(&blocked, 1, "queue.get", om_str("q"));
+	/* the same connection goes on being served: its ping is answered first */
+	raw_send_params(&blocked, 2, "server.ping", NULL, 0);
+	raw_expect_str(&blocked, 2, "pong");
+
+	om_client *c = client();
+	for (int i = 1; i <= 1000; i++) {
+		om_value v;
+		OK(c, &v, "counter.add", om_str("other"), om_int(1));
+		ck_assert_int_eq(int_of(&v), i);
+	}
+	ck_assert(raw_quiet(&blocked, 0));
+	OK(c, NULL, "queue.put", om_str("q"), om_str("finally"));
+	raw_expect_str(&blocked, 1, "finally");
+	raw_close(&blocked);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_get_with_timeout_on_an_empty_queue_is_empty_after_the_timeout)
+{
+	om_client *c = client();
+	double t0 = now_s();
+	ck_assert_int_eq(CALL(c, NULL, "queue.get", om_str("none"), om_float(0.2)), OM_EMPTY);
+	double elapsed = now_s() - t0;
+	ck_assert_str_eq(om_errmsg(c), "queue 'none' is empty");
+	ck_assert_msg(elapsed >= 0.2, "answered after %.4f s, before the 0.2 s timeout", elapsed);
+	ck_assert_msg(elapsed < 5, "answered after %.4f s", elapsed);
+
+	t0 = now_s();
+	ck_assert_int_eq(CALL(c, NULL, "queue.get", om_str("none"), om_int(0)), OM_EMPTY);
+	ck_assert_msg(now_s() - t0 < 5, "a zero timeout waited");
+	ck_assert_int_eq(parked_calls(c), 0);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_put_with_timeout_on_a_full_queue_is_full_after_the_timeout)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("maxsize"), om_int(1)};
+	OK(c, NULL, "objects.create", om_str("one"), om_str("queue"), om_map(opts, 1));
+	OK(c, NULL, "queue.put", om_str("one"), om_int(1));
+	double t0 = now_s();
+	ck_assert_int_eq(CALL(c, NULL, "queue.put", om_str("one"), om_int(2), om_float(0.1)), OM_FULL);
+	ck_assert(now_s() - t0 >= 0.1);
+	ck_assert_str_eq(om_errmsg(c), "queue 'one' is full (maxsize 1)");
+	om_value v;
+	OK(c, &v, "queue.len", om_str("one"));
+	ck_assert_int_eq(int_of(&v), 1);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_waiters_on_get_are_served_in_arrival_order)
+{
+	om_client *c = client();
+	raw w[3];
+	for (int i = 0; i < 3; i++) {
+		raw_open(&w[i]);
+		RAW_SEND(&w[i], 10 + (uint32_t)i, "queue.get", om_str("fifo"));
+		wait_parked(c, i + 1);
+	}
+	OK(c, NULL, "queue.put", om_str("fifo"), om_str("first"));
+	OK(c, NULL, "queue.put", om_str("fifo"), om_str("second"));
+	OK(c, NULL, "queue.put", om_str("fifo"), om_str("third"));
+	raw_expect_str(&w[0], 10, "first");
+	raw_expect_str(&w[1], 11, "second");
+	raw_expect_str(&w[2], 12, "third");
+	for (int i = 0; i < 3; i++)
+		raw_close(&w[i]);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_join_answers_once_every_item_is_marked_done)
+{
+	om_client *c = client();
+	OK(c, NULL, "queue.put", om_str("tasks"), om_int(1));
+	OK(c, NULL, "queue.put", om_str("tasks"), om_int(2));
+	raw joiner;
+	raw_open(&joiner);
+	RAW_SEND(&joiner, 7, "queue.join", om_str("tasks"));
+	wait_parked(c, 1);
+	OK(c, NULL, "queue.get", om_str("tasks"));
+	OK(c, NULL, "queue.get", om_str("tasks"));
+	OK(c, NULL, "queue.task_done", om_str("tasks"));
+	ck_assert(raw_quiet(&joiner, 100));
+	OK(c, NULL, "queue.task_done", om_str("tasks"));
+	raw_expect_bool(&joiner, 7, true);
+	ck_assert_int_eq(CALL(c, NULL, "queue.task_done", om_str("tasks")), OM_VALUE_ERROR);
+	raw_close(&joiner);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_closed_connection_drops_its_waiting_get_and_loses_no_item)
+{
+	om_client *c = client();
+	raw gone;
+	raw_open(&gone);
+	RAW_SEND(&gone, 1, "queue.get", om_str("q"), om_float(30));
+	wait_parked(c, 1);
+	raw_close(&gone);
+	wait_parked(c, 0);
+	OK(c, NULL, "queue.put", om_str("q"), om_str("kept"));
+	om_value v;
+	OK(c, &v, "queue.get", om_str("q"), om_int(0));
+	ck_assert_str_eq(v.as.str, "kept");
+	om_value_free(&v);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_deleting_an_object_answers_its_waiters_broken)
+{
+	om_client *c = client();
+	raw w;
+	raw_open(&w);
+	RAW_SEND(&w, 3, "queue.get", om_str("doomed"));
+	RAW_SEND(&w, 4, "queue.get", om_str("doomed"), om_float(30));
+	wait_parked(c, 2);
+	om_value existed;
+	OK(c, &existed, "objects.delete", om_str("doomed"));
+	ck_assert(existed.as.b);
+	raw_expect_error(&w, 3, "broken", "queue 'doomed' was deleted");
+	raw_expect_error(&w, 4, "broken", "queue 'doomed' was deleted");
+	ck_assert_int_eq(parked_calls(c), 0);
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_blocking_notification_waits_and_is_never_answered)
+{
+	om_client *c = client();
+	raw w;
+	raw_open(&w);
+	om_value params[] = {om_str("q")};
+	raw_send_message(&w, NULL, "queue.get", params, 1);
+	wait_parked(c, 1);
+	OK(c, NULL, "queue.put", om_str("q"), om_str("taken"));
+	ck_assert_int_eq(parked_calls(c), 0);
+	om_value v;
+	OK(c, &v, "queue.len", om_str("q"));
+	ck_assert_int_eq(int_of(&v), 0);
+	raw_send_params(&w, 9, "server.ping", NULL, 0);
+	raw_expect_str(&w, 9, "pong");
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_server_stops_cleanly_with_calls_parked)
+{
+	om_client *c = client();
+	OK(c, NULL, "lock.acquire", om_str("held"));
+	raw w;
+	raw_open(&w);
+	RAW_SEND(&w, 1, "queue.get", om_str("q"), om_float(60));
+	RAW_SEND(&w, 2, "lock.acquire", om_str("held"));
+	RAW_SEND(&w, 3, "event.wait", om_str("e"));
+	wait_parked(c, 3);
+	harness_stop(&srv); /* exits 0, so no leak under ASan */
+	start_server();     /* for the fixture's own stop */
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
+/* --- events ------------------------------------------------------------------- */
+
+START_TEST(test_event_set_wakes_every_waiter)
+{
+	om_client *c = client();
+	raw w[3];
+	for (int i = 0; i < 3; i++) {
+		raw_open(&w[i]);
+		RAW_SEND(&w[i], 5, "event.wait", om_str("go"), i == 2 ? om_float(30) : om_nil());
+	}
+	wait_parked(c, 3);
+	om_value v;
+	OK(c, &v, "event.is_set", om_str("go"));
+	ck_assert(!v.as.b);
+	OK(c, NULL, "event.set", om_str("go"));
+	for (int i = 0; i < 3; i++) {
+		raw_expect_bool(&w[i], 5, true);
+		raw_close(&w[i]);
+	}
+	OK(c, &v, "event.wait", om_str("go"));
+	ck_assert(v.as.b);
+	OK(c, NULL, "event.clear", om_str("go"));
+	OK(c, &v, "event.wait", om_str("go"), om_float(0.05));
+	ck_assert(!v.as.b);
+	om_close(c);
+}
+END_TEST
+
+/* --- the server's side of semaphores, conditions and barriers ---------------- */
+
+/* Waits at the 4-party barrier, then appends its arrival index to the list "arrivals". */
+static int wait_at_barrier(om_client *c, int id)
+{
+	(void)id;
+	om_value index;
+	int rc = CALL(c, &index, "barrier.wait", om_str("b"), om_int(30));
+	if (rc == OM_OK)
+		rc = CALL(c, NULL, "list.append", om_str("arrivals"), index);
+	return rc;
+}
+
+START_TEST(test_barrier_of_4_parties_across_4_processes_releases_them_together)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("parties"), om_int(4)};
+	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	ck_assert_int_eq(run_workers(4, wait_at_barrier), 0);
+	om_value arrivals;
+	OK(c, NULL, "list.sort", om_str("arrivals"));
+	OK(c, &arrivals, "list.items", om_str("arrivals"));
+	ck_assert_uint_eq(arrivals.len, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		ck_assert_int_eq(int_of(&arrivals.as.items[i]), i);
+	om_value_free(&arrivals);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_closed_waiter_breaks_the_barrier_for_the_others)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("parties"), om_int(3)};
+	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	raw stays, leaves;
+	raw_open(&stays);
+	raw_open(&leaves);
+	RAW_SEND(&stays, 1, "barrier.wait", om_str("b"));
+	RAW_SEND(&leaves, 1, "barrier.wait", om_str("b"));
+	wait_parked(c, 2);
+	raw_close(&leaves);
+	const msgpack_object *f = raw_reply(&stays, 1);
+	ck_assert(f[0].type == MSGPACK_OBJECT_ARRAY && is_str(&f[0].via.array.ptr[0], "broken"));
+	ck_assert_int_eq(parked_calls(c), 0);
+	raw_close(&stays);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	raw waiter;
+	raw_open(&waiter);
+	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+
+	om_value v;
+	OK(c, &v, "lock.acquire", om_str("L"), om_int(5)); /* released by the wait */
+	ck_assert(v.as.b);
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	ck_assert(raw_quiet(&waiter, 100)); /* notified, but the lock is ours */
+	OK(c, NULL, "lock.release", om_str("L"));
+	raw_expect_bool(&waiter, 2, true);
+	ck_assert_int_eq(CALL(c, NULL, "lock.release", om_str("L")), OM_NOT_OWNER);
+	RAW_SEND(&waiter, 3, "lock.release", om_str("L"));
+	raw_result(&waiter, 3);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_condition_wait_past_its_timeout_still_waits_for_the_lock)
+{
+	om_client *c = client();
+	raw waiter;
+	raw_open(&waiter);
+	RAW_SEND(&waiter, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&waiter, 1, true);
+	double t0 = now_s();
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"), om_float(0.1));
+	wait_parked(c, 1);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	ck_assert(raw_quiet(&waiter, 300)); /* timed out, waiting for the lock */
+	ck_assert_int_eq(parked_calls(c), 1);
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&waiter, 2, false);
+	ck_assert(now_s() - t0 >= 0.3);
+	RAW_SEND(&waiter, 3, "condition.release", om_str("cv"));
+	raw_result(&waiter, 3);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_killed_holders_semaphore_permit_goes_to_a_waiter)
+{
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	fflush(NULL);
+	pid_t holder = fork();
+	ck_assert_int_ge(holder, 0);
+	if (holder == 0) {
+		om_client *hc = om_connect(srv.socket, NULL);
+		om_value got;
+		if (CALL(hc, &got, "semaphore.acquire", om_str("s")) != OM_OK || !got.as.b ||
+		    write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char byte;
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	om_client *c = client();
+	raw waiter;
+	raw_open(&waiter);
+	RAW_SEND(&waiter, 1, "semaphore.acquire", om_str("s"), om_int(30));
+	wait_parked(c, 1);
+	ck_assert_int_eq(kill(holder, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(holder, NULL, 0), holder);
+	raw_expect_bool(&waiter, 1, true);
+	om_value v;
+	OK(c, &v, "semaphore.value", om_str("s"));
+	ck_assert_int_eq(int_of(&v), 0);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+static Suite *blocking_suite(void)
+{
+	Suite *s = suite_create("integration-blocking");
+	TCase *tc = tcase_create("blocking");
+	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_five_processes_incrementing_under_a_lock_make_exactly_5);
+	tcase_add_test(tc, test_four_processes_incrementing_200_times_under_a_lock_make_exactly_800);
+	tcase_add_test(tc, test_killed_holder_releases_its_lock_to_a_blocked_waiter);
+	tcase_add_test(tc, test_rlock_is_reentrant_for_its_holder_and_not_owned_by_others);
+	tcase_add_test(tc, test_lock_release_by_a_non_holder_is_not_owner);
+	tcase_add_test(tc, test_10000_items_through_a_bounded_queue_reach_3_consumers_exactly_once);
+	tcase_add_test(tc, test_nil_sentinels_stop_every_blocked_consumer);
+	tcase_add_test(tc, test_blocked_get_leaves_1000_requests_of_another_client_answered);
+	tcase_add_test(tc, test_get_with_timeout_on_an_empty_queue_is_empty_after_the_timeout);
+	tcase_add_test(tc, test_put_with_timeout_on_a_full_queue_is_full_after_the_timeout);
+	tcase_add_test(tc, test_waiters_on_get_are_served_in_arrival_order);
+	tcase_add_test(tc, test_join_answers_once_every_item_is_marked_done);
+	tcase_add_test(tc, test_closed_connection_drops_its_waiting_get_and_loses_no_item);
+	tcase_add_test(tc, test_deleting_an_object_answers_its_waiters_broken);
+	tcase_add_test(tc, test_blocking_notification_waits_and_is_never_answered);
+	tcase_add_test(tc, test_server_stops_cleanly_with_calls_parked);
+	tcase_add_test(tc, test_event_set_wakes_every_waiter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("other types");
+	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_barrier_of_4_parties_across_4_processes_releases_them_together);
+	tcase_add_test(tc, test_closed_waiter_breaks_the_barrier_for_the_others);
+	tcase_add_test(tc, test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it);
+	tcase_add_test(tc, test_condition_wait_past_its_timeout_still_waits_for_the_lock);
+	tcase_add_test(tc, test_killed_holders_semaphore_permit_goes_to_a_waiter);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(blocking_suite());
+}

@@ -1,0 +1,269 @@
+/*
+ * condition.c — the condition type, as Python's threading.Condition: a
+ * lock, and a FIFO of callers waiting to be notified. The lock is the
+ * condition's own, embedded lock_type object, or the lock object named by
+ * the option {"lock": name}, opened through c->open on every call (never
+ * kept: it may be deleted and made again meanwhile).
+ *
+ * condition.wait runs in stages, kept in c->state[0] across runs:
+ *   0  first run: must hold the lock; releases it, joins the waiters with
+ *      a ticket (c->state[1]) and waits;
+ *   1  waiting to be notified: notify marks the first waiters notified;
+ *      a notified run moves to stage 2, a timed-out one to stage 3;
+ *   2, 3  taking the lock again, then answering true (notified) or false
+ *      (timed out). A timed-out call whose lock is held by another
+ *      connection answers OP_WAIT to its timed_out run and keeps waiting
+ *      for the lock without a timeout, as types/ops.h describes.
+ *
+ * Invariant: waiters[] holds the tickets of the calls in stage 1, in the
+ * order they began to wait; a closed connection's are dropped by the
+ * release hook, with its parked calls.
+ */
+#include <assert.h>
+
+#include "lock.h"
+#include "mem.h"
+#include "ops.h"
+#include "typeutil.h"
+#include "value.h"
+
+/* What registry.h allows an object name: 1 to 1,024 bytes, no NUL. */
+#define LOCK_NAME_MAX 1024
+
+enum {
+	STAGE_FIRST,
+	STAGE_WAITING,
+	STAGE_NOTIFIED,
+	STAGE_TIMED_OUT,
+};
+
+typedef struct waiter {
+	int64_t ticket;
+	uint64_t owner;
+	bool notified;
+} waiter;
+
+typedef struct condition {
+	char *lock_name; /* the named lock, or NULL for own_lock */
+	void *own_lock;  /* a lock_type object when lock_name is NULL */
+	waiter *waiters;
+	size_t nwaiters;
+	size_t cap;
+	int64_t next_ticket;
+} condition;
+
+/* The lock of cond: its own, or the named one. NULL when c failed (the name has another type). */
+static void *cond_lock(condition *cond, op_call *c)
+{
+	if (!cond->lock_name)
+		return cond->own_lock;
+	return c->open(c->open_ctx, cond->lock_name, &lock_type, c);
+}
+
+static int cond_not_owner(op_call *c, const char *what)
+{
+	return op_fail(c, OM_NOT_OWNER, "condition '%s': %s without holding the lock", c->name,
+		       what);
+}
+
+static waiter *cond_find(condition *cond, int64_t ticket)
+{
+	for (size_t i = 0; i < cond->nwaiters; i++)
+		if (cond->waiters[i].ticket == ticket)
+			return &cond->waiters[i];
+	return NULL;
+}
+
+/* Removes *w keeping the others in order. */
+static void cond_remove(condition *cond, waiter *w)
+{
+	size_t i = (size_t)(w - cond->waiters);
+	memmove(w, w + 1, (cond->nwaiters - i - 1) * sizeof *w);
+	cond->nwaiters--;
+}
+
+static void cond_add_waiter(condition *cond, op_call *c)
+{
+	if (cond->nwaiters == cond->cap) {
+		cond->cap = cond->cap ? 2 * cond->cap : 4;
+		cond->waiters = xrealloc(cond->waiters, cond->cap * sizeof *cond->waiters);
+	}
+	c->state[1] = cond->next_ticket++;
+	cond->waiters[cond->nwaiters++] = (waiter){c->state[1], c->owner, false};
+}
+
+/* Marks the first n waiters not yet notified (all of them when n is SIZE_MAX). */
+static void cond_notify(condition *cond, size_t n)
+{
+	for (size_t i = 0; i < cond->nwaiters && n > 0; i++) {
+		if (cond->waiters[i].notified)
+			continue;
+		cond->waiters[i].notified = true;
+		n--;
+	}
+}
+
+static int cond_op_acquire(void *obj, op_call *c)
+{
+	void *lock = cond_lock(obj, c);
+	if (!lock)
+		return c->code;
+	if (lock_try_acquire(lock, c->owner))
+		return op_ok(c, om_bool(true));
+	if (c->timed_out)
+		return op_ok(c, om_bool(false));
+	return OP_WAIT;
+}
+
+static int cond_op_release(void *obj, op_call *c)
+{
+	void *lock = cond_lock(obj, c);
+	if (!lock)
+		return c->code;
+	if (!lock_release(lock, c->owner))
+		return cond_not_owner(c, "release");
+	return op_ok(c, om_nil());
+}
+
+static int cond_op_wait(void *obj, op_call *c)
+{
+	condition *cond = obj;
+	if (c->state[0] == STAGE_WAITING) {
+		waiter *w = cond_find(cond, c->state[1]);
+		assert(w);
+		if (!w->notified && !c->timed_out)
+			return OP_WAIT;
+		c->state[0] = w->notified ? STAGE_NOTIFIED : STAGE_TIMED_OUT;
+		cond_remove(cond, w);
+	}
+	void *lock = cond_lock(cond, c);
+	if (!lock)
+		return c->code;
+	if (c->state[0] != STAGE_FIRST) {
+		if (!lock_try_acquire(lock, c->owner))
+			return OP_WAIT;
+		return op_ok(c, om_bool(c->state[0] == STAGE_NOTIFIED));
+	}
+	if (!lock_release(lock, c->owner))
+		return cond_not_owner(c, "wait");
+	cond_add_waiter(cond, c);
+	c->state[0] = STAGE_WAITING;
+	return OP_WAIT;
+}
+
+static int cond_op_notify(void *obj, op_call *c)
+{
+	condition *cond = obj;
+	size_t n = 1;
+	if (c->nargs > 0 && c->args[0].kind == OM_INT) {
+		if (c->args[0].as.i < 0)
+			return op_fail(c, OM_BAD_PARAMS,
+				       "condition.notify: parameter 'count' must not be negative");
+		n = (size_t)c->args[0].as.i;
+	} else if (c->nargs > 0) {
+		n = SIZE_MAX; /* an OM_UINT, above INT64_MAX: more than can wait */
+	}
+	void *lock = cond_lock(cond, c);
+	if (!lock)
+		return c->code;
+	if (!lock_held_by(lock, c->owner))
+		return cond_not_owner(c, "notify");
+	cond_notify(cond, n);
+	return op_ok(c, om_nil());
+}
+
+static int cond_op_notify_all(void *obj, op_call *c)
+{
+	condition *cond = obj;
+	void *lock = cond_lock(cond, c);
+	if (!lock)
+		return c->code;
+	if (!lock_held_by(lock, c->owner))
+		return cond_not_owner(c, "notify_all");
+	cond_notify(cond, SIZE_MAX);
+	return op_ok(c, om_nil());
+}
+
+static void *cond_create(const om_value *options, op_call *c)
+{
+	static const char *const names[] = {"lock", NULL};
+	if (!typeutil_known_options("condition", options, names, c))
+		return NULL;
+	const om_value *name = typeutil_option(options, "lock");
+	if (name && (name->kind != OM_STR || name->len == 0 || name->len > LOCK_NAME_MAX ||
+		     memchr(name->as.str, '\0', name->len))) {
+		op_fail(c, OM_BAD_PARAMS,
+			"condition: option 'lock' must be a lock's name: 1 to %d bytes without NUL",
+			LOCK_NAME_MAX);
+		return NULL;
+	}
+	condition *cond = xcalloc(1, sizeof *cond);
+	if (name) {
+		cond->lock_name = xmalloc(name->len + 1);
+		memcpy(cond->lock_name, name->as.str, name->len);
+		cond->lock_name[name->len] = '\0';
+		return cond;
+	}
+	cond->own_lock = lock_type.create(NULL, c);
+	assert(cond->own_lock); /* a lock takes no options: creating one cannot fail */
+	return cond;
+}
+
+static void cond_destroy(void *obj)
+{
+	condition *cond = obj;
+	if (cond->own_lock)
+		lock_type.destroy(cond->own_lock);
+	free(cond->lock_name);
+	free(cond->waiters);
+	free(cond);
+}
+
+static size_t cond_len(const void *obj)
+{
+	(void)obj;
+	return 1;
+}
+
+/*
+ * owner's connection closed, and its parked calls with it: drops its
+ * waiters and gives up its own lock if it held it. A named lock is
+ * released by the lock type's own hook.
+ */
+static void cond_release_owner(void *obj, uint64_t owner)
+{
+	condition *cond = obj;
+	size_t kept = 0;
+	for (size_t i = 0; i < cond->nwaiters; i++)
+		if (cond->waiters[i].owner != owner)
+			cond->waiters[kept++] = cond->waiters[i];
+	cond->nwaiters = kept;
+	if (cond->own_lock)
+		lock_type.release(cond->own_lock, owner);
+}
+
+#define TIMEOUT {"timeout", ARG_TIMEOUT, true}
+
+static const op_def cond_ops[] = {
+	{"acquire", cond_op_acquire, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	 "take the lock, waiting while another connection holds it; true, or false on timeout"},
+	{"release", cond_op_release, OP_WRITE, 0, {{0}},
+	 "give the lock up; not_owner when this connection does not hold it"},
+	{"wait", cond_op_wait, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	 "release the lock, wait for notify, take the lock again; true, or false on timeout"},
+	{"notify", cond_op_notify, OP_WRITE, 1, {{"count", ARG_INT, true}},
+	 "wake the first count waiters (default 1); the lock must be held"},
+	{"notify_all", cond_op_notify_all, OP_WRITE, 0, {{0}},
+	 "wake every waiter; the lock must be held"},
+};
+
+const type_def condition_type = {
+	.name = "condition",
+	.help = "a lock and waiters woken by notify (options: lock, a lock's name; default its own)",
+	.create = cond_create,
+	.destroy = cond_destroy,
+	.len = cond_len,
+	.release = cond_release_owner,
+	.ops = cond_ops,
+	.nops = sizeof cond_ops / sizeof cond_ops[0],
+};

@@ -1,0 +1,166 @@
+/*
+ * semaphore.c — the semaphore type: a count of free permits, as Python's
+ * Semaphore, or BoundedSemaphore with {"bounded": true}.
+ *
+ * Anyone may release a permit, as in Python, but each permit taken is also
+ * recorded against the connection that took it, and a release by that
+ * connection settles one of its own: when a connection closes, the permits
+ * it still holds (taken minus released by it) come back, so a crashed
+ * holder cannot starve the others.
+ *
+ * Invariants: 0 <= value, and value <= limit when bounded; holders[] has
+ * one entry per owner holding at least one permit.
+ */
+#include "mem.h"
+#include "ops.h"
+#include "typeutil.h"
+#include "value.h"
+
+typedef struct holding {
+	uint64_t owner;
+	int64_t count; /* > 0 */
+} holding;
+
+typedef struct semaphore {
+	int64_t value;    /* permits free now */
+	int64_t limit;    /* the initial value, which a bounded one never exceeds */
+	bool bounded;
+	holding *holders;
+	size_t nholders;
+	size_t cap;
+} semaphore;
+
+static holding *sem_holding(semaphore *s, uint64_t owner)
+{
+	for (size_t i = 0; i < s->nholders; i++)
+		if (s->holders[i].owner == owner)
+			return &s->holders[i];
+	return NULL;
+}
+
+static void sem_drop_holding(semaphore *s, holding *h)
+{
+	*h = s->holders[--s->nholders];
+}
+
+static void sem_record_take(semaphore *s, uint64_t owner)
+{
+	holding *h = sem_holding(s, owner);
+	if (h) {
+		h->count++;
+		return;
+	}
+	if (s->nholders == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 4;
+		s->holders = xrealloc(s->holders, s->cap * sizeof *s->holders);
+	}
+	s->holders[s->nholders++] = (holding){owner, 1};
+}
+
+/* Adds n permits, never past limit when bounded nor past INT64_MAX. */
+static void sem_give(semaphore *s, int64_t n)
+{
+	int64_t top = s->bounded ? s->limit : INT64_MAX;
+	s->value = n > top - s->value ? top : s->value + n;
+}
+
+static int sem_op_acquire(void *obj, op_call *c)
+{
+	semaphore *s = obj;
+	if (s->value > 0) {
+		s->value--;
+		sem_record_take(s, c->owner);
+		return op_ok(c, om_bool(true));
+	}
+	if (c->timed_out)
+		return op_ok(c, om_bool(false));
+	return OP_WAIT;
+}
+
+static int sem_op_release(void *obj, op_call *c)
+{
+	semaphore *s = obj;
+	if (s->bounded && s->value >= s->limit)
+		return op_fail(c, OM_VALUE_ERROR, "semaphore '%s' released too many times", c->name);
+	if (s->value == INT64_MAX)
+		return op_fail(c, OM_VALUE_ERROR, "semaphore '%s': the value would overflow int64",
+			       c->name);
+	s->value++;
+	holding *h = sem_holding(s, c->owner);
+	if (h && --h->count == 0)
+		sem_drop_holding(s, h);
+	return op_ok(c, om_nil());
+}
+
+static int sem_op_value(void *obj, op_call *c)
+{
+	return op_ok(c, om_int(((semaphore *)obj)->value));
+}
+
+static void *sem_create(const om_value *options, op_call *c)
+{
+	static const char *const names[] = {"value", "bounded", NULL};
+	if (!typeutil_known_options("semaphore", options, names, c))
+		return NULL;
+	const om_value *value = typeutil_option(options, "value");
+	const om_value *bounded = typeutil_option(options, "bounded");
+	if (value && value->kind == OM_UINT) {
+		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'value' is too large");
+		return NULL;
+	}
+	if (value && (value->kind != OM_INT || value->as.i < 0)) {
+		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'value' must be a non-negative integer");
+		return NULL;
+	}
+	if (bounded && bounded->kind != OM_BOOL) {
+		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'bounded' must be a boolean");
+		return NULL;
+	}
+	semaphore *s = xcalloc(1, sizeof *s);
+	s->value = s->limit = value ? value->as.i : 1;
+	s->bounded = bounded && bounded->as.b;
+	return s;
+}
+
+static void sem_destroy(void *obj)
+{
+	semaphore *s = obj;
+	free(s->holders);
+	free(s);
+}
+
+static size_t sem_len(const void *obj)
+{
+	(void)obj;
+	return 1;
+}
+
+/* owner's connection closed: the permits it still holds are free again. */
+static void sem_release_owner(void *obj, uint64_t owner)
+{
+	semaphore *s = obj;
+	holding *h = sem_holding(s, owner);
+	if (!h)
+		return;
+	sem_give(s, h->count);
+	sem_drop_holding(s, h);
+}
+
+static const op_def sem_ops[] = {
+	{"acquire", sem_op_acquire, OP_WRITE | OP_BLOCKING, 1, {{"timeout", ARG_TIMEOUT, true}},
+	 "take a permit, waiting while none is free; true, or false when the timeout expires"},
+	{"release", sem_op_release, OP_WRITE, 0, {{0}},
+	 "give a permit back; value_error when a bounded semaphore would pass its initial value"},
+	{"value", sem_op_value, 0, 0, {{0}}, "the number of free permits"},
+};
+
+const type_def semaphore_type = {
+	.name = "semaphore",
+	.help = "a count of permits (options: value, default 1; bounded); a closed connection's permits come back",
+	.create = sem_create,
+	.destroy = sem_destroy,
+	.len = sem_len,
+	.release = sem_release_owner,
+	.ops = sem_ops,
+	.nops = sizeof sem_ops / sizeof sem_ops[0],
+};
