@@ -440,6 +440,19 @@ START_TEST(test_show_prints_dict_rows_list_numbered_counter_value)
 }
 END_TEST
 
+/* A queue has no read of its contents: show must not fall back to queue.get, which takes. */
+START_TEST(test_show_of_a_coordination_object_prints_its_state_and_takes_nothing)
+{
+	ok("null\n", "queue.put", "q", "1");
+	ok("null\n", "queue.put", "q", "2");
+	ok("\"len\"  2\n", "show", "q");
+	ok("2\n", "queue.len", "q");
+	ok("null\n", "objects.create", "b", "barrier", "{\"parties\": 3}");
+	assert_json(json_of(om("--json", "show", "b")),
+		    "{\"parties\": 3, \"n_waiting\": 0, \"broken\": false}");
+}
+END_TEST
+
 START_TEST(test_type_and_del)
 {
 	make_objects();
@@ -625,6 +638,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_help_for_one_method_shows_its_params);
 	tcase_add_test(tc, test_ls_lists_name_type_and_size);
 	tcase_add_test(tc, test_show_prints_dict_rows_list_numbered_counter_value);
+	tcase_add_test(tc, test_show_of_a_coordination_object_prints_its_state_and_takes_nothing);
 	tcase_add_test(tc, test_type_and_del);
 	tcase_add_test(tc, test_info_and_ping);
 	tcase_add_test(tc, test_json_forms_round_trip);

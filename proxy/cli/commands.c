@@ -96,7 +96,7 @@ static int cmd_ping(cli *c, char *const *argv, size_t argc)
 const cli_command cli_commands[] = {
 	{"ls", "[GLOB]", "the objects whose names match GLOB (default *): name, type, size",
 	 0, 1, true, inspect_ls},
-	{"show", "NAME", "a whole object: a dict as key/value rows, a list numbered, a counter's value",
+	{"show", "NAME", "a whole object: a dict as key/value rows, a list numbered, a counter's value; the state of the others",
 	 1, 1, true, inspect_show},
 	{"type", "NAME", "the type of an object, or none", 1, 1, true, cmd_type},
 	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del},

@@ -13,10 +13,16 @@
 #include "value.h"
 
 /* t's op called name when it takes nothing but the object's name, else NULL. */
+/* A read that needs nothing but the object's name: safe for show and ls to call. */
+static bool is_whole(const op_def *op)
+{
+	return !(op->flags & OP_WRITE) && (op->nargs == 0 || op->args[0].optional);
+}
+
 static const op_def *whole_op(const type_def *t, const char *name)
 {
 	const op_def *op = t && !t->admin ? type_find_op(t, name, strlen(name)) : NULL;
-	return op && (op->nargs == 0 || op->args[0].optional) ? op : NULL;
+	return op && is_whole(op) ? op : NULL;
 }
 
 /* Calls "<type>.<op>" [name]; the result is owned by the caller. */
@@ -151,6 +157,33 @@ static void show_human(cli *c, const char *type, const om_value *v)
 		render_result(c, v);
 }
 
+/*
+ * For a type without a whole-contents read (a lock, a queue, a barrier):
+ * a map from each of its name-only reads to what it answers now, e.g.
+ * {"parties": 4, "n_waiting": 1, "broken": false}.
+ */
+static int show_state(cli *c, const type_def *t, const char *name, om_value *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nops; i++)
+		n += is_whole(&t->ops[i]);
+	om_value state = value_map_new(n);
+	n = 0;
+	for (size_t i = 0; i < t->nops; i++) {
+		if (!is_whole(&t->ops[i]))
+			continue;
+		state.as.items[2 * n] = value_str_dup(t->ops[i].name, strlen(t->ops[i].name));
+		int rc = call_on(c, t->name, t->ops[i].name, name, &state.as.items[2 * n + 1]);
+		n++;
+		if (rc != CLI_OK) {
+			om_value_free(&state);
+			return rc;
+		}
+	}
+	*out = state;
+	return CLI_OK;
+}
+
 int inspect_show(cli *c, char *const *argv, size_t argc)
 {
 	(void)argc;
@@ -165,13 +198,13 @@ int inspect_show(cli *c, char *const *argv, size_t argc)
 	}
 	const type_def *t = type_find(type.as.str, type.len);
 	const char *op = whole_op(t, "items") ? "items" : whole_op(t, "get") ? "get" : NULL;
-	if (!op) {
+	if (op)
+		rc = call_on(c, type.as.str, op, name, &whole);
+	else if (t)
+		rc = show_state(c, t, name, &whole);
+	else
 		rc = cli_fail(c, OM_WRONG_TYPE, "'%s' is a %s, which show cannot print", name,
 			      type.as.str);
-		om_value_free(&type);
-		return rc;
-	}
-	rc = call_on(c, type.as.str, op, name, &whole);
 	if (rc == CLI_OK) {
 		if (c->mode == OUT_HUMAN)
 			show_human(c, type.as.str, &whole);
