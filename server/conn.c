@@ -41,6 +41,7 @@ struct conn {
 	conn *prev, *next;       /* in srv->conns */
 	conn *ready_next;        /* in srv->ready, when ready */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
+	size_t nparked;          /* its calls parked on wait lists */
 	msgpack_unpacker in;
 	msgpack_sbuffer out;     /* replies packed since the last flush */
 	msgpack_sbuffer sending; /* the bytes of the write in flight */
@@ -404,6 +405,11 @@ void conn_accept(server *s)
 uint64_t conn_id(const conn *c)
 {
 	return c->id;
+}
+
+size_t *conn_parked(conn *c)
+{
+	return &c->nparked;
 }
 
 msgpack_packer *conn_packer(conn *c)

@@ -20,6 +20,9 @@ void conn_accept(server *s);
 /* The connection's id: unique for the server's life, never 0; the owner of what it acquires. */
 uint64_t conn_id(const conn *c);
 
+/* How many of c's calls are parked; kept by wait.c against --max-waiting. */
+size_t *conn_parked(conn *c);
+
 /* Packs c's replies into its output buffer. */
 msgpack_packer *conn_packer(conn *c);
 

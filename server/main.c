@@ -30,7 +30,7 @@ static const char help_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
-	"            [--max-clients N] [--max-output BYTES]\n"
+	"            [--max-clients N] [--max-output BYTES] [--max-waiting N]\n"
 	"    objmgrd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -64,6 +64,9 @@ static const char help_text[] =
 	"        The unsent replies one client may accumulate (default 64M). Past it\n"
 	"        the server stops reading that client's requests until its replies\n"
 	"        drain below half; nothing is dropped.\n"
+	"    --max-waiting N\n"
+	"        The most calls one client may have waiting at once (default 65536),\n"
+	"        e.g. pipelined gets on an empty queue. One more is answered \"limit\".\n"
 	"    -h, --help\n"
 	"        Print this help and exit.\n"
 	"    -V, --version\n"
@@ -89,7 +92,7 @@ typedef struct options {
 	server_limits limits;
 } options;
 
-enum { OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT };
+enum { OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_WAITING };
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
 static int parse_count(const char *arg, bool units, size_t *out)
@@ -131,6 +134,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE},
 		{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
 		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+		{"max-waiting", required_argument, NULL, OPT_MAX_WAITING},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -157,6 +161,10 @@ static int parse_options(int argc, char **argv, options *o)
 		case OPT_MAX_OUTPUT:
 			if (parse_count(optarg, true, &o->limits.max_output))
 				return usage_error("--max-output: not a size: '%s'", optarg);
+			break;
+		case OPT_MAX_WAITING:
+			if (parse_count(optarg, false, &o->limits.max_waiting))
+				return usage_error("--max-waiting: not a positive number: '%s'", optarg);
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -233,7 +241,8 @@ int main(int argc, char **argv)
 {
 	options o = {
 		.log_level = LOG_LEVEL_INFO,
-		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB},
+		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB,
+			   .max_waiting = 65536},
 	};
 	int status = parse_options(argc, argv, &o);
 	if (status >= 0)

@@ -21,6 +21,7 @@ typedef struct server_limits {
 	size_t max_message_size; /* bytes of one incoming message */
 	size_t max_clients;      /* open connections */
 	size_t max_output;       /* unsent reply bytes per connection before reading pauses */
+	size_t max_waiting;      /* parked calls per connection */
 } server_limits;
 
 typedef struct conn conn;

@@ -90,6 +90,7 @@ static void unpark(server *s, parked *p)
 	for (size_t i = 0; i < p->call.nargs; i++)
 		om_value_free(&p->args[i]);
 	om_value_free(&p->call.result);
+	(*conn_parked(p->from))--;
 	free(p);
 	s->nparked--;
 }
@@ -142,6 +143,10 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 			return rc;
 		timeout = -1; /* still waiting once timed out: no timeout any more */
 	}
+	if (*conn_parked(from) >= s->limits.max_waiting)
+		return op_fail(c, OM_LIMIT, "%s.%s: this connection already has %zu calls waiting (--max-waiting)",
+			       c->type, op->name, s->limits.max_waiting);
+	(*conn_parked(from))++;
 	parked *p = xcalloc(1, sizeof *p);
 	p->srv = s;
 	p->entry = e;

@@ -915,6 +915,36 @@ START_TEST(test_killed_holders_semaphore_permit_goes_to_a_waiter)
 }
 END_TEST
 
+static void start_server_waiting_2(void)
+{
+	harness_start(&srv, "--max-waiting", "2", NULL);
+}
+
+/* Parked calls hold memory: one connection may have only --max-waiting of them. */
+START_TEST(test_calls_past_max_waiting_are_answered_limit)
+{
+	om_client *c = client();
+	raw r;
+	raw_open(&r);
+	RAW_SEND(&r, 1, "queue.get", om_str("q"));
+	RAW_SEND(&r, 2, "queue.get", om_str("q"));
+	RAW_SEND(&r, 3, "queue.get", om_str("q"));
+	raw_expect_error(&r, 3, "limit",
+			 "queue.get: this connection already has 2 calls waiting (--max-waiting)");
+	ck_assert_int_eq(parked_calls(c), 2);
+	/* another connection has its own allowance */
+	raw other;
+	raw_open(&other);
+	RAW_SEND(&other, 9, "queue.get", om_str("q"));
+	wait_parked(c, 3);
+	OK(c, NULL, "queue.put", om_str("q"), om_str("one"));
+	raw_expect_str(&r, 1, "one");
+	raw_close(&other);
+	raw_close(&r);
+	om_close(c);
+}
+END_TEST
+
 static Suite *blocking_suite(void)
 {
 	Suite *s = suite_create("integration-blocking");
@@ -948,6 +978,11 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it);
 	tcase_add_test(tc, test_condition_wait_past_its_timeout_still_waits_for_the_lock);
 	tcase_add_test(tc, test_killed_holders_semaphore_permit_goes_to_a_waiter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, start_server_waiting_2, stop_server);
+	tcase_add_test(tc, test_calls_past_max_waiting_are_answered_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
