@@ -89,3 +89,8 @@ int result_pair(om_client *c, const char *method, om_value *v, om_value *first,
 	om_value_free(v);
 	return OM_OK;
 }
+
+om_value handle_timeout(double timeout_s)
+{
+	return timeout_s < 0 ? om_nil() : om_float(timeout_s);
+}

@@ -28,6 +28,34 @@ struct om_counter {
 	handle h;
 };
 
+struct om_queue {
+	handle h;
+};
+
+struct om_lock {
+	handle h;
+};
+
+struct om_rlock {
+	handle h;
+};
+
+struct om_semaphore {
+	handle h;
+};
+
+struct om_event {
+	handle h;
+};
+
+struct om_condition {
+	handle h;
+};
+
+struct om_barrier {
+	handle h;
+};
+
 /* A handle on the object name of client c; the name is copied. */
 handle handle_make(om_client *c, const char *name);
 void handle_free(handle *h);
@@ -41,6 +69,12 @@ int handle_call_size(const handle *h, const char *method, const om_value *args, 
 /* The same, for methods answering a bool; out may be NULL. */
 int handle_call_bool(const handle *h, const char *method, const om_value *args, size_t n,
 		     bool *out);
+
+/*
+ * The timeout param of a blocking method, from the C API's convention:
+ * negative waits forever (nil on the wire), else seconds (0: do not wait).
+ */
+om_value handle_timeout(double timeout_s);
 
 /*
  * Checks that the owned result v of method is a bool, stores it in *out (if

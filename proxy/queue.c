@@ -1,0 +1,46 @@
+/* queue.c — the typed proxy for queues: one function per queue.* wire method. */
+#include "handle.h"
+#include "mem.h"
+
+om_queue *om_queue_open(om_client *c, const char *name)
+{
+	om_queue *q = xmalloc(sizeof *q);
+	q->h = handle_make(c, name);
+	return q;
+}
+
+void om_queue_close(om_queue *q)
+{
+	if (!q)
+		return;
+	handle_free(&q->h);
+	free(q);
+}
+
+int om_queue_put(om_queue *q, om_value v, double timeout_s)
+{
+	om_value args[] = {v, handle_timeout(timeout_s)};
+	return handle_call(&q->h, "queue.put", args, 2, NULL);
+}
+
+int om_queue_get(om_queue *q, double timeout_s, om_value *out)
+{
+	om_value timeout = handle_timeout(timeout_s);
+	return handle_call(&q->h, "queue.get", &timeout, 1, out);
+}
+
+int om_queue_len(om_queue *q, size_t *out)
+{
+	return handle_call_size(&q->h, "queue.len", NULL, 0, out);
+}
+
+int om_queue_task_done(om_queue *q)
+{
+	return handle_call(&q->h, "queue.task_done", NULL, 0, NULL);
+}
+
+int om_queue_join(om_queue *q, double timeout_s, bool *done)
+{
+	om_value timeout = handle_timeout(timeout_s);
+	return handle_call_bool(&q->h, "queue.join", &timeout, 1, done);
+}

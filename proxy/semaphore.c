@@ -1,0 +1,34 @@
+/* semaphore.c — the typed proxy for semaphores: one function per semaphore.* wire method. */
+#include "handle.h"
+#include "mem.h"
+
+om_semaphore *om_semaphore_open(om_client *c, const char *name)
+{
+	om_semaphore *s = xmalloc(sizeof *s);
+	s->h = handle_make(c, name);
+	return s;
+}
+
+void om_semaphore_close(om_semaphore *s)
+{
+	if (!s)
+		return;
+	handle_free(&s->h);
+	free(s);
+}
+
+int om_semaphore_acquire(om_semaphore *s, double timeout_s, bool *acquired)
+{
+	om_value timeout = handle_timeout(timeout_s);
+	return handle_call_bool(&s->h, "semaphore.acquire", &timeout, 1, acquired);
+}
+
+int om_semaphore_release(om_semaphore *s)
+{
+	return handle_call(&s->h, "semaphore.release", NULL, 0, NULL);
+}
+
+int om_semaphore_value(om_semaphore *s, size_t *out)
+{
+	return handle_call_size(&s->h, "semaphore.value", NULL, 0, out);
+}
