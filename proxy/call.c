@@ -1,9 +1,15 @@
 /*
- * call.c — om_call: one request, one reply. The request is packed whole
- * and written with as few send() calls as the socket allows; replies are
- * read in large pieces into msgpack-c's streaming unpacker and matched by
- * msgid, so a late reply to a call that timed out is skipped, not taken
- * for the next call's answer.
+ * call.c — requests and replies: om_call (one request, then its reply) and
+ * the pipeline (om_send, om_flush, om_recv), on one machinery.
+ *
+ * Requests are packed into c->out and sent with as few send() calls as the
+ * socket allows: om_call sends at once, om_send only once OUT_FLUSH bytes
+ * have collected. While a send would block, what the server has answered
+ * meanwhile is read (not decoded yet), so that the two never wait for each
+ * other with full buffers. Replies are read in large pieces into
+ * msgpack-c's streaming unpacker and matched by msgid: om_call takes its
+ * own, stashes replies to pipelined requests for om_recv, and skips the
+ * late reply to a call that timed out.
  */
 #include "client.h"
 
@@ -14,22 +20,36 @@
 #include <time.h>
 
 #include "codec.h"
+#include "mem.h"
 
 enum {
 	READ_CHUNK = 64 * 1024, /* room made in the unpacker before each recv() */
-	OUT_KEEP = 1 << 20,     /* a request buffer above this is released after its call */
+	OUT_FLUSH = 64 * 1024,  /* om_send sends once this much is packed */
+	OUT_KEEP = 1 << 20,     /* an emptied request buffer above this is released */
 	/*
 	 * msgpack-c's unpacker already stops at 32 levels; a larger bound here
 	 * means decoding a reply it accepted never fails on depth.
 	 */
 	REPLY_MAX_DEPTH = 64,
-	SKIPPED = 1,            /* take_message: not the reply we wait for */
+	SKIPPED = 1,            /* take_message: not the reply waited for */
 };
 
 typedef struct deadline {
 	bool set;
 	struct timespec at; /* CLOCK_MONOTONIC */
 } deadline;
+
+/* What read_reply waits for. */
+typedef enum want_kind {
+	WANT_CALL,      /* the reply to msgid; pipelined replies on the way are stashed */
+	WANT_PIPELINED, /* the next reply to a pipelined request; msgid is set to its id */
+	WANT_NOTHING,   /* only a server.error notification; pipelined replies are stashed */
+} want_kind;
+
+typedef struct want {
+	want_kind kind;
+	uint32_t msgid;
+} want;
 
 static deadline deadline_after(double seconds)
 {
@@ -49,7 +69,7 @@ static deadline deadline_after(double seconds)
 	return d;
 }
 
-/* Waits for events on fd until the deadline: 1 when ready, 0 on timeout, -1 with errno. */
+/* Waits for events on fd until the deadline: the events that happened, 0 on timeout, -1 with errno. */
 static int wait_fd(int fd, short events, const deadline *d)
 {
 	for (;;) {
@@ -68,8 +88,98 @@ static int wait_fd(int fd, short events, const deadline *d)
 		struct pollfd p = {.fd = fd, .events = events};
 		/* POLLERR and POLLHUP count as ready: the next send/recv reports them. */
 		int rc = ppoll(&p, 1, d->set ? &left : NULL, NULL);
-		if (rc >= 0 || errno != EINTR)
+		if (rc > 0)
+			return p.revents;
+		if (rc == 0 || errno != EINTR)
 			return rc;
+	}
+}
+
+/* Adds id, the newest msgid, at the end; amortised O(1). */
+static void pending_add(pending_ids *p, uint32_t id)
+{
+	if (p->head + p->count == p->cap) {
+		if (p->count < p->cap / 2) {
+			memmove(p->ids, p->ids + p->head, p->count * sizeof *p->ids);
+			p->head = 0;
+		} else {
+			p->cap = p->cap ? 2 * p->cap : 64;
+			p->ids = xrealloc(p->ids, p->cap * sizeof *p->ids);
+		}
+	}
+	p->ids[p->head + p->count++] = id;
+}
+
+/*
+ * Removes id if it is pending and says whether it was. The ids are in the
+ * order they were issued, which is increasing modulo 2^32 counted from the
+ * oldest: the usual in-order reply is the oldest, an out-of-order one
+ * (a blocking call answered late) is found by binary search.
+ */
+static bool pending_take(pending_ids *p, uint32_t id)
+{
+	if (p->count == 0)
+		return false;
+	uint32_t *ids = p->ids + p->head;
+	uint32_t dist = id - ids[0];
+	size_t at = 0;
+	if (dist != 0) {
+		size_t lo = 1, hi = p->count;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (ids[mid] - ids[0] < dist)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == p->count || ids[lo] != id)
+			return false;
+		at = lo;
+	}
+	if (at == 0)
+		p->head++;
+	else
+		memmove(ids + at, ids + at + 1, (p->count - at - 1) * sizeof *ids);
+	if (--p->count == 0)
+		p->head = 0;
+	return true;
+}
+
+static void stash_push(stash *s, stashed item)
+{
+	if (s->head + s->count == s->cap) {
+		if (s->count < s->cap / 2) {
+			memmove(s->items, s->items + s->head, s->count * sizeof *s->items);
+			s->head = 0;
+		} else {
+			s->cap = s->cap ? 2 * s->cap : 16;
+			s->items = xrealloc(s->items, s->cap * sizeof *s->items);
+		}
+	}
+	s->items[s->head + s->count++] = item;
+}
+
+static stashed stash_pop(stash *s)
+{
+	stashed item = s->items[s->head++];
+	if (--s->count == 0)
+		s->head = 0;
+	return item;
+}
+
+void pipeline_clear(om_client *c)
+{
+	c->out.size = 0;
+	c->out_sent = 0;
+	if (c->out.alloc > OUT_KEEP) {
+		msgpack_sbuffer_destroy(&c->out);
+		msgpack_sbuffer_init(&c->out);
+	}
+	c->pending.head = c->pending.count = 0;
+	while (c->stash.count) {
+		stashed item = stash_pop(&c->stash);
+		free(item.message);
+		om_value_free(&item.result);
 	}
 }
 
@@ -85,6 +195,12 @@ static int protocol_error(om_client *c, const char *what)
 {
 	client_disconnect(c);
 	return client_fail(c, OM_PROTOCOL, "bad reply from %s: %s", c->address, what);
+}
+
+static int not_connected(om_client *c, const char *what)
+{
+	return client_fail(c, OM_IO, "%s: not connected to %s (om_reconnect() connects again)",
+			   what, c->address);
 }
 
 static bool is_str(const msgpack_object *o)
@@ -107,14 +223,39 @@ static int server_error(om_client *c, const msgpack_object *e, const char *prefi
 	return client_fail(c, code, "%s%.*s", prefix, (int)msg->size, msg->ptr);
 }
 
+/* A response's status: OM_OK with the owned result in *result (if result), or its error, recorded on c. */
+static int reply_status(om_client *c, const rpc_msg *m, om_value *result)
+{
+	if (m->error->type != MSGPACK_OBJECT_NIL)
+		return server_error(c, m->error, "");
+	if (result && codec_decode(m->result, result, REPLY_MAX_DEPTH) != OM_OK)
+		return protocol_error(c, "a result nested too deeply");
+	return OM_OK;
+}
+
 /*
- * Handles one message from the server. Returns SKIPPED when it is not the
- * reply to msgid (a notification, or the late reply to a call that timed
- * out; with msgid NULL no reply is expected), else the call's status with
- * the decoded result in *result when it succeeded.
+ * Keeps a reply to a pipelined request for om_recv. Returns SKIPPED, or
+ * OM_PROTOCOL when the reply is malformed (the connection is dropped).
  */
-static int take_message(om_client *c, const msgpack_object *o, const uint32_t *msgid,
-			om_value *result)
+static int stash_reply(om_client *c, const rpc_msg *m)
+{
+	stashed item = {.msgid = m->msgid, .result = om_nil()};
+	item.code = reply_status(c, m, &item.result);
+	if (c->fd < 0)
+		return item.code;
+	if (item.code != OM_OK)
+		item.message = xstrdup(c->message);
+	stash_push(&c->stash, item);
+	return SKIPPED;
+}
+
+/*
+ * Handles one message from the server. Returns SKIPPED when it is not what
+ * w waits for (a notification, a late reply to a call that timed out, or a
+ * pipelined reply stashed on the way), else the status of the reply waited
+ * for, with the decoded result in *result when it succeeded.
+ */
+static int take_message(om_client *c, const msgpack_object *o, want *w, om_value *result)
 {
 	rpc_msg m;
 	char err[128];
@@ -131,48 +272,60 @@ static int take_message(om_client *c, const msgpack_object *o, const uint32_t *m
 		}
 		return SKIPPED;
 	}
-	if (!msgid || m.msgid != *msgid)
+	if (w->kind == WANT_CALL && m.msgid == w->msgid)
+		return reply_status(c, &m, result);
+	if (!pending_take(&c->pending, m.msgid))
 		return SKIPPED;
-	if (m.error->type != MSGPACK_OBJECT_NIL)
-		return server_error(c, m.error, "");
-	if (result && codec_decode(m.result, result, REPLY_MAX_DEPTH) != OM_OK)
-		return protocol_error(c, "a result nested too deeply");
-	return OM_OK;
+	if (w->kind != WANT_PIPELINED)
+		return stash_reply(c, &m);
+	w->msgid = m.msgid;
+	return reply_status(c, &m, result);
 }
 
-/* Reads what the socket has into the unpacker, waiting until the deadline for at least one byte. */
-static int fill(om_client *c, const char *method, const deadline *d)
+/* One recv() into the unpacker's free space, EINTR retried; as recv() returns. */
+static ssize_t recv_chunk(om_client *c)
 {
-	if (!msgpack_unpacker_reserve_buffer(&c->unpacker, READ_CHUNK))
-		return lost(c, "recv", ENOMEM);
+	if (!msgpack_unpacker_reserve_buffer(&c->unpacker, READ_CHUNK)) {
+		errno = ENOMEM;
+		return -1;
+	}
 	for (;;) {
 		ssize_t n = recv(c->fd, msgpack_unpacker_buffer(&c->unpacker),
 				 msgpack_unpacker_buffer_capacity(&c->unpacker), 0);
-		if (n > 0) {
+		c->stats.recvs++;
+		if (n > 0)
 			msgpack_unpacker_buffer_consumed(&c->unpacker, (size_t)n);
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
+/* Reads what the socket has into the unpacker, waiting until the deadline for at least one byte. */
+static int fill(om_client *c, const char *what, const deadline *d)
+{
+	for (;;) {
+		ssize_t n = recv_chunk(c);
+		if (n > 0)
 			return OM_OK;
-		}
 		if (n == 0) {
 			client_disconnect(c);
 			return client_fail(c, OM_IO, "lost the connection to %s: the server closed it",
 					   c->address);
 		}
-		if (errno == EINTR)
-			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return lost(c, "recv", errno);
 		int rc = wait_fd(c->fd, POLLIN, d);
 		if (rc < 0)
 			return lost(c, "poll", errno);
 		if (rc == 0)
-			return client_fail(c, OM_TIMEOUT, "%s: no reply from %s within %g s", method,
+			return client_fail(c, OM_TIMEOUT, "%s: no reply from %s within %g s", what,
 					   c->address, c->opts.timeout_s);
 	}
 }
 
-/* Reads messages until the reply to msgid (NULL: until one that ends the wait with an error). */
-static int read_reply(om_client *c, const char *method, const uint32_t *msgid,
-		      const deadline *d, om_value *result)
+/* Reads messages until the one w waits for (WANT_NOTHING: until one that ends the wait with an error). */
+static int read_reply(om_client *c, const char *what, want *w, const deadline *d,
+		      om_value *result)
 {
 	msgpack_unpacked up;
 	msgpack_unpacked_init(&up);
@@ -180,11 +333,11 @@ static int read_reply(om_client *c, const char *method, const uint32_t *msgid,
 	for (;;) {
 		msgpack_unpack_return u = msgpack_unpacker_next(&c->unpacker, &up);
 		if (u == MSGPACK_UNPACK_SUCCESS) {
-			rc = take_message(c, &up.data, msgid, result);
+			rc = take_message(c, &up.data, w, result);
 			if (rc != SKIPPED)
 				break;
 		} else if (u == MSGPACK_UNPACK_CONTINUE) {
-			rc = fill(c, method, d);
+			rc = fill(c, what, d);
 			if (rc != OM_OK)
 				break;
 		} else {
@@ -197,45 +350,110 @@ static int read_reply(om_client *c, const char *method, const uint32_t *msgid,
 }
 
 /*
- * A send failed with err. A server that closes a connection first sends a
- * "server.error" notification saying why (too many clients, ...): when one
- * is already waiting in the socket, report it rather than the bare errno.
+ * A send failed with err, or the server hung up while we were sending. A
+ * server that closes a connection first sends a "server.error" notification
+ * saying why (too many clients, ...): when one is already waiting in the
+ * socket or the unpacker, report it rather than the bare errno.
  */
-static int send_failed(om_client *c, const char *method, int err)
+static int send_failed(om_client *c, const char *what, int err)
 {
 	deadline now = {.set = true};
 	clock_gettime(CLOCK_MONOTONIC, &now.at);
-	int rc = read_reply(c, method, NULL, &now, NULL);
+	want w = {.kind = WANT_NOTHING};
+	int rc = read_reply(c, what, &w, &now, NULL);
 	if (rc != OM_IO && rc != OM_TIMEOUT && rc != OM_PROTOCOL)
 		return rc;
 	return lost(c, "send", err);
 }
 
-/* Writes all n bytes: partial writes and EINTR are retried, a full socket is waited on. */
-static int send_all(om_client *c, const char *method, const char *p, size_t n, const deadline *d)
+/*
+ * Called while a send would block: reads what the server has sent, without
+ * decoding it yet. The server stops reading from a client whose replies
+ * pile up unread, so a client that only wrote would wait for it forever.
+ */
+static int absorb(om_client *c, const char *what)
 {
-	while (n > 0) {
-		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
+	ssize_t n = recv_chunk(c);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+		return OM_OK;
+	if (n == 0)
+		return send_failed(c, what, EPIPE);
+	return lost(c, "recv", errno);
+}
+
+/*
+ * Sends the unsent part of c->out: partial writes and EINTR are retried, a
+ * full socket is waited on (reading meanwhile). Running out of time with
+ * part of a request on the wire leaves a stream that cannot be continued
+ * within the deadline's promise, so the connection is dropped then.
+ */
+static int flush_out(om_client *c, const char *what, const deadline *d)
+{
+	while (c->out_sent < c->out.size) {
+		ssize_t k = send(c->fd, c->out.data + c->out_sent, c->out.size - c->out_sent,
+				 MSG_NOSIGNAL);
+		c->stats.sends++;
 		if (k >= 0) {
-			p += k;
-			n -= (size_t)k;
+			c->out_sent += (size_t)k;
 			continue;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return send_failed(c, method, errno);
-		int rc = wait_fd(c->fd, POLLOUT, d);
-		if (rc < 0)
+			return send_failed(c, what, errno);
+		int ev = wait_fd(c->fd, POLLOUT | POLLIN, d);
+		if (ev < 0)
 			return lost(c, "poll", errno);
-		if (rc == 0) {
-			/* Half a request on the wire: the stream cannot be reused. */
+		if (ev == 0) {
 			client_disconnect(c);
 			return client_fail(c, OM_TIMEOUT, "%s: could not send to %s within %g s",
-					   method, c->address, c->opts.timeout_s);
+					   what, c->address, c->opts.timeout_s);
+		}
+		if (ev & POLLIN) {
+			int rc = absorb(c, what);
+			if (rc != OM_OK)
+				return rc;
 		}
 	}
+	c->out.size = 0;
+	c->out_sent = 0;
+	if (c->out.alloc > OUT_KEEP) {
+		msgpack_sbuffer_destroy(&c->out);
+		msgpack_sbuffer_init(&c->out);
+	}
 	return OM_OK;
+}
+
+/*
+ * msgpack_sbuffer_write fails silently when realloc does, which would cut a
+ * request short and desynchronise the stream; running out of memory aborts
+ * here instead, as everywhere else (mem.h).
+ */
+static int out_write(void *data, const char *buf, size_t len)
+{
+	msgpack_sbuffer *b = data;
+	if (b->alloc - b->size < len) {
+		size_t n = b->alloc ? b->alloc * 2 : MSGPACK_SBUFFER_INIT_SIZE;
+		while (n - b->size < len)
+			n *= 2;
+		b->data = xrealloc(b->data, n);
+		b->alloc = n;
+	}
+	memcpy(b->data + b->size, buf, len);
+	b->size += len;
+	return 0;
+}
+
+/* Packs the request behind those not sent yet and returns its msgid, never 0. */
+static uint32_t pack_request(om_client *c, const char *method, const om_value *params, size_t n)
+{
+	uint32_t msgid = c->next_msgid++;
+	if (c->next_msgid == 0)
+		c->next_msgid = 1;
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &c->out, out_write);
+	rpc_pack_request(&pk, msgid, method, params, n);
+	return msgid;
 }
 
 int om_call(om_client *c, const char *method, const om_value *params, size_t n,
@@ -244,23 +462,87 @@ int om_call(om_client *c, const char *method, const om_value *params, size_t n,
 	if (result)
 		*result = om_nil();
 	if (c->fd < 0)
-		return client_fail(c, OM_IO, "%s: not connected to %s (om_reconnect() connects again)",
-				   method, c->address);
+		return not_connected(c, method);
 	deadline d = deadline_after(c->opts.timeout_s);
-	uint32_t msgid = c->next_msgid++;
-
-	msgpack_sbuffer_clear(&c->out);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &c->out, msgpack_sbuffer_write);
-	rpc_pack_request(&pk, msgid, method, params, n);
-	int rc = send_all(c, method, c->out.data, c->out.size, &d);
-	if (c->out.alloc > OUT_KEEP) {
-		msgpack_sbuffer_destroy(&c->out);
-		msgpack_sbuffer_init(&c->out);
-	}
+	want w = {.kind = WANT_CALL, .msgid = pack_request(c, method, params, n)};
+	int rc = flush_out(c, method, &d);
 	if (rc == OM_OK)
-		rc = read_reply(c, method, &msgid, &d, result);
+		rc = read_reply(c, method, &w, &d, result);
 	if (rc == OM_OK)
 		client_ok(c);
 	return rc;
+}
+
+int om_send(om_client *c, const char *method, const om_value *params, size_t n,
+	    uint32_t *msgid)
+{
+	if (msgid)
+		*msgid = 0;
+	if (c->fd < 0)
+		return not_connected(c, method);
+	uint32_t id = pack_request(c, method, params, n);
+	pending_add(&c->pending, id);
+	if (c->out.size - c->out_sent >= OUT_FLUSH) {
+		deadline d = deadline_after(c->opts.timeout_s);
+		int rc = flush_out(c, method, &d);
+		if (rc != OM_OK)
+			return rc;
+	}
+	if (msgid)
+		*msgid = id;
+	client_ok(c);
+	return OM_OK;
+}
+
+int om_flush(om_client *c)
+{
+	if (c->fd < 0)
+		return not_connected(c, "om_flush");
+	deadline d = deadline_after(c->opts.timeout_s);
+	int rc = flush_out(c, "om_flush", &d);
+	if (rc == OM_OK)
+		client_ok(c);
+	return rc;
+}
+
+int om_recv(om_client *c, uint32_t *msgid, om_value *result)
+{
+	if (msgid)
+		*msgid = 0;
+	if (result)
+		*result = om_nil();
+	if (c->stash.count) {
+		stashed item = stash_pop(&c->stash);
+		if (msgid)
+			*msgid = item.msgid;
+		if (result)
+			*result = item.result;
+		else
+			om_value_free(&item.result);
+		if (item.code == OM_OK) {
+			client_ok(c);
+			return OM_OK;
+		}
+		client_fail(c, item.code, "%s", item.message);
+		free(item.message);
+		return item.code;
+	}
+	if (c->pending.count == 0)
+		return client_fail(c, OM_EMPTY, "om_recv: no request is pending");
+	deadline d = deadline_after(c->opts.timeout_s);
+	int rc = flush_out(c, "om_recv", &d);
+	if (rc != OM_OK)
+		return rc;
+	want w = {.kind = WANT_PIPELINED};
+	rc = read_reply(c, "om_recv", &w, &d, result);
+	if (msgid && c->fd >= 0)
+		*msgid = w.msgid;
+	if (rc == OM_OK)
+		client_ok(c);
+	return rc;
+}
+
+size_t om_pending(const om_client *c)
+{
+	return c->pending.count + c->stash.count;
 }

@@ -39,6 +39,7 @@ void client_disconnect(om_client *c)
 	close(c->fd);
 	c->fd = -1;
 	msgpack_unpacker_destroy(&c->unpacker);
+	pipeline_clear(c);
 }
 
 /* Tells a user who forgot to start the server what to do about it. */
@@ -124,6 +125,8 @@ void om_close(om_client *c)
 		return;
 	client_disconnect(c);
 	msgpack_sbuffer_destroy(&c->out);
+	free(c->pending.ids);
+	free(c->stash.items);
 	free(c->address);
 	free(c);
 }

@@ -10,18 +10,57 @@
 
 #include "objmgr.h"
 
+/* A reply to a pipelined request that om_call read while waiting for its own. */
+typedef struct stashed {
+	uint32_t msgid;
+	int code;        /* OM_OK or the server's code */
+	char *message;   /* owned; NULL when code is OM_OK */
+	om_value result; /* owned; nil unless code is OM_OK */
+} stashed;
+
+/*
+ * The msgids of pipelined requests awaiting their replies, oldest first:
+ * ids[head .. head + count). Replies usually come in order, so taking one
+ * is usually taking the head.
+ */
+typedef struct pending_ids {
+	uint32_t *ids;
+	size_t head, count, cap;
+} pending_ids;
+
+/* Replies stashed for om_recv, in arrival order: items[head .. head + count). */
+typedef struct stash {
+	stashed *items;
+	size_t head, count, cap;
+} stash;
+
+/*
+ * Syscalls made on the socket since om_connect, across reconnects. Not part
+ * of the public API: tests read them through this header to prove that
+ * pipelining coalesces requests and reads replies in large pieces.
+ */
+typedef struct client_stats {
+	uint64_t sends; /* send() calls, including those that failed with EAGAIN */
+	uint64_t recvs; /* recv() calls, likewise */
+} client_stats;
+
 /*
  * Invariant: fd >= 0 exactly while connected, and the unpacker is
  * initialised exactly while connected, so a reconnect always starts
- * reading on a fresh, unbroken stream.
+ * reading on a fresh, unbroken stream. While disconnected, out, pending
+ * and the stash are empty: what was in flight died with the connection.
  */
 struct om_client {
 	int fd;
 	char *address;           /* the socket path, without "unix:" */
 	om_options opts;
-	uint32_t next_msgid;
+	uint32_t next_msgid;     /* never 0: om_recv's msgid 0 means "no reply" */
 	msgpack_unpacker unpacker; /* replies read but not yet consumed */
-	msgpack_sbuffer out;     /* the request being sent, reused between calls */
+	msgpack_sbuffer out;     /* requests packed and not yet sent whole */
+	size_t out_sent;         /* bytes at the start of out already sent */
+	pending_ids pending;     /* pipelined requests whose replies are not read yet */
+	stash stash;             /* pipelined replies read, not yet given to om_recv */
+	client_stats stats;
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
 };
@@ -33,7 +72,14 @@ int client_fail(om_client *c, int code, const char *fmt, ...)
 /* Records a success: clears the code and the message. */
 void client_ok(om_client *c);
 
-/* Closes the connection after an I/O or protocol failure; the handle stays usable for om_reconnect. */
+/*
+ * Closes the connection after an I/O or protocol failure, forgetting the
+ * requests in flight, answered or not; the handle stays usable for
+ * om_reconnect.
+ */
 void client_disconnect(om_client *c);
+
+/* Frees what the pipeline holds (unsent requests, pending msgids, stashed replies) and empties it. */
+void pipeline_clear(om_client *c);
 
 #endif

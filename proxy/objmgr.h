@@ -34,7 +34,8 @@ extern "C" {
  * Status codes. The server's error codes travel on the wire as snake_case
  * strings ("key_error"); om_code_name() gives that string for a code and
  * om_code_from_name() the code for a string. OM_IO, OM_PROTOCOL and
- * OM_UNKNOWN_ERROR are local to the client.
+ * OM_UNKNOWN_ERROR are local to the client, and so is OM_TIMEOUT when the
+ * client's own om_options.timeout_s passes before a reply (see om_call()).
  */
 enum om_code {
 	OM_OK = 0,
@@ -182,7 +183,11 @@ const om_value *om_value_map_get(const om_value *map, const char *key);
 typedef struct om_client om_client;
 
 typedef struct om_options {
-	double timeout_s; /* how long a call waits for its reply; 0 = forever */
+	/*
+	 * How long a call waits for its reply; 0 = forever. Keep it longer
+	 * than the timeout_s you give calls that wait (see Coordination).
+	 */
+	double timeout_s;
 } om_options;
 
 /*
@@ -228,6 +233,88 @@ int om_default_address(char *buf, size_t size);
  */
 int om_call(om_client *c, const char *method, const om_value *params, size_t n,
 	    om_value *result);
+
+/*
+ * Pipelining.
+ *
+ * om_send() queues a request without waiting for its reply; om_recv()
+ * takes the replies back one at a time. Every method has this form: what
+ * om_dict_set(d, k, v) sends is om_send(c, "dict.set", (om_value[]){
+ * om_str(name), k, v}, 3, &msgid), and likewise for each typed function.
+ * Requests go out in few large writes and replies come in in few large
+ * reads, so a batch of N requests costs far fewer than N round trips and
+ * 2N syscalls. The server runs pipelined requests in the order sent.
+ *
+ * Ownership: om_send() packs params before it returns, so they may be
+ * freed or reused at once. A result from om_recv() is owned by you (free
+ * it with om_value_free()), exactly as one from om_call().
+ *
+ * Order: the server answers in order, except that a blocking call (a
+ * queue.get on an empty queue, a lock.acquire, ...) is answered when it
+ * completes, after those sent behind it. om_recv() returns replies in the
+ * order they arrived, each with its msgid: match them by msgid.
+ *
+ * Mixing with om_call(): an om_call() sends the requests queued before it,
+ * then its own, and waits for its own reply; replies to pipelined requests
+ * that arrive first are kept for om_recv(), never lost. Typed functions
+ * are om_call()s, so they may be used while requests are pending too.
+ *
+ * When the connection drops (OM_IO, OM_PROTOCOL, a server.error code, or
+ * an OM_TIMEOUT while sending), every pipelined request not yet given back
+ * by om_recv() is forgotten, answered or not, and om_pending() falls to 0:
+ * whether such a request ran is unknown, as for an om_call() that failed
+ * the same way.
+ */
+
+/*
+ * Queues the request [0, msgid, method, params] (params: n values, copied
+ * before it returns) and stores its msgid, never 0, in *msgid (may be
+ * NULL). The request is sent once 64 KiB of requests are queued, or by
+ * om_flush(), om_recv() or om_call(); while a send would block, replies
+ * are read and kept, so om_send() never deadlocks with the server.
+ * Returns OM_OK, or without queueing anything (*msgid set to 0):
+ *  - OM_IO when not connected; OM_IO, OM_PROTOCOL or the server's code of
+ *    a server.error notification when sending the queue failed;
+ *  - OM_TIMEOUT when the queue could not be sent within opts->timeout_s.
+ * The connection is down after any of these, and om_pending() is 0.
+ */
+int om_send(om_client *c, const char *method, const om_value *params, size_t n,
+	    uint32_t *msgid);
+
+/*
+ * Sends every queued request, waiting (at most opts->timeout_s) while the
+ * socket is full, but not for replies. Returns OM_OK, or an error as
+ * om_send() does, after which the connection is down.
+ */
+int om_flush(om_client *c);
+
+/*
+ * Gives back the next reply to a pipelined request, in arrival order,
+ * sending the queued requests first. Waits at most opts->timeout_s.
+ *
+ * When it takes a reply, it stores the reply's msgid (as om_send() gave
+ * it) in *msgid and returns that request's own status: OM_OK with the
+ * owned result in *result, or the server's error code for that request
+ * (OM_KEY_ERROR, ...) with *result nil and the request's message in
+ * om_errmsg(c) until the next call on c. The connection stays up and the
+ * other requests are unaffected: an error inside a pipeline belongs to
+ * its request alone.
+ *
+ * When it takes none, *msgid is 0, *result is nil and it returns:
+ *  - OM_EMPTY when no request is pending (om_pending() is 0);
+ *  - OM_TIMEOUT when no reply came in time; the connection stays up and
+ *    the requests stay pending, so a later om_recv() can take them
+ *    (unless the queued requests could not even be sent in time: then the
+ *    connection is down, as after om_send()'s OM_TIMEOUT);
+ *  - OM_IO, OM_PROTOCOL or a server.error code as om_call() does; the
+ *    connection is down and om_pending() is 0.
+ * So *msgid != 0 exactly when the status is a reply's. msgid and result
+ * may be NULL to discard them.
+ */
+int om_recv(om_client *c, uint32_t *msgid, om_value *result);
+
+/* The number of requests om_send() accepted whose replies om_recv() has not given back yet. */
+size_t om_pending(const om_client *c);
 
 /*
  * Proxy handles.
@@ -462,10 +549,14 @@ int om_objects_delete(om_client *c, const char *name, bool *existed);
 
 /*
  * objects.create: creates an empty object of the type named type ("dict",
- * "list", "counter") with options (an OM_MAP, or om_nil() for none).
+ * "list", "counter", "queue", "lock", "rlock", "semaphore", "event",
+ * "condition", "barrier") with options (an OM_MAP, or om_nil() for none):
+ * queue {"maxsize": N} (0, the default, is unbounded); semaphore
+ * {"value": N} (default 1) and {"bounded": true}; condition {"lock": name}
+ * (a lock of that name, else its own); barrier {"parties": N} (required).
  * Succeeds too when it exists already with that type.
  * Errors: OM_WRONG_TYPE when it exists with another type; OM_BAD_PARAMS
- * for an unknown type or option.
+ * for an unknown type or option, or an option of the wrong kind.
  */
 int om_objects_create(om_client *c, const char *name, const char *type, om_value options);
 
@@ -485,6 +576,281 @@ int om_server_info(om_client *c, om_value *out);
  * with OM_IO.
  */
 int om_server_shutdown(om_client *c);
+
+
+/*
+ * Coordination: queues, locks, rlocks, semaphores, events, conditions and
+ * barriers, the objects Python's multiprocessing managers share for
+ * processes to wait on each other. Their handles follow the conventions of
+ * the proxy handles above.
+ *
+ * Creation. The first write creates a missing object with the default
+ * options: an unbounded queue, a semaphore of 1 permit, a condition over
+ * its own lock. For other options create it first with
+ * om_objects_create(). A barrier has no default: every barrier function
+ * on a missing barrier fails with OM_BAD_PARAMS until it is created with
+ * {"parties": N}.
+ *
+ * Blocking. A call that cannot proceed yet (a get on an empty queue, an
+ * acquire of a held lock) waits in the server, which parks the request and
+ * serves every other client meanwhile, then answers it when it can proceed
+ * or when its timeout expires. Waiters on an object are served first come,
+ * first served. Every function that may wait takes timeout_s:
+ *   < 0  wait as long as it takes;
+ *   0    do not wait: answer at once;
+ *   > 0  wait at most timeout_s seconds (never answered before they pass).
+ * The calling thread waits inside om_call() meanwhile, and the client's
+ * own om_options.timeout_s still bounds that: make it longer than any
+ * timeout_s you pass, or 0, or a call still rightly waiting fails locally
+ * with OM_TIMEOUT. The request then stays parked in the server and may
+ * still complete for this connection — take the item, hold the lock — with
+ * nobody reading its reply: after such an OM_TIMEOUT, om_reconnect() (the
+ * closed connection gives up what it held, see below) rather than carry
+ * on. While a call waits, objects.delete of its object answers it
+ * OM_BROKEN ("queue 'jobs' was deleted").
+ *
+ * Ownership survives crashes. A lock, an rlock, semaphore permits and a
+ * condition's lock belong to the connection that took them. When that
+ * connection closes — om_close(), the process exiting, crashing or killed
+ * with SIGKILL — the server releases everything it held, drops the calls
+ * it had waiting, and wakes the next waiters: nobody deadlocks. What the
+ * server cannot undo is the holder's unfinished work: the data the lock
+ * guarded may be half-updated, so check its invariants after acquiring.
+ */
+typedef struct om_queue om_queue;
+typedef struct om_lock om_lock;
+typedef struct om_rlock om_rlock;
+typedef struct om_semaphore om_semaphore;
+typedef struct om_event om_event;
+typedef struct om_condition om_condition;
+typedef struct om_barrier om_barrier;
+
+
+/*
+ * Queues: FIFOs of values, bounded by the option {"maxsize": N} or not,
+ * that count unfinished tasks as Python's JoinableQueue: every put adds
+ * one, every om_queue_task_done() takes one away.
+ */
+
+/* A handle on the queue called name on c. Never NULL; free with om_queue_close(). */
+om_queue *om_queue_open(om_client *c, const char *name);
+/* Frees the handle (not the queue on the server). NULL is a no-op. */
+void om_queue_close(om_queue *q);
+
+/*
+ * queue.put: adds v at the end, waiting while the queue holds maxsize
+ * values. Errors: OM_FULL when it is still full after timeout_s (v was
+ * not added).
+ */
+int om_queue_put(om_queue *q, om_value v, double timeout_s);
+
+/*
+ * queue.get: removes the first value and gives it back (owned) in *out,
+ * waiting while the queue is empty. Errors: OM_EMPTY when it is still
+ * empty after timeout_s.
+ */
+int om_queue_get(om_queue *q, double timeout_s, om_value *out);
+
+/* queue.len: the number of values waiting to be got (0 for a missing queue). */
+int om_queue_len(om_queue *q, size_t *out);
+
+/*
+ * queue.task_done: marks one got value as processed, for om_queue_join().
+ * Errors: OM_VALUE_ERROR when every value got is marked already.
+ */
+int om_queue_task_done(om_queue *q);
+
+/*
+ * queue.join: waits until every value ever put has been got and marked
+ * done; *done is true then, false when timeout_s passed first.
+ */
+int om_queue_join(om_queue *q, double timeout_s, bool *done);
+
+
+/*
+ * Locks and rlocks: held by one connection at a time. A lock makes even
+ * its holder wait (Python's Lock deadlocks there; a timeout gets you out);
+ * an rlock lets its holder acquire it again, and is free once released as
+ * many times. Unlike Python's Lock, only the holder may release either.
+ */
+
+/* A handle on the lock called name on c. Never NULL; free with om_lock_close(). */
+om_lock *om_lock_open(om_client *c, const char *name);
+/* Frees the handle (not the lock on the server, nor a hold on it). NULL is a no-op. */
+void om_lock_close(om_lock *l);
+
+/*
+ * lock.acquire: takes the lock for this connection, waiting while any
+ * connection holds it, this one included. *acquired is true when taken,
+ * false when timeout_s passed first.
+ */
+int om_lock_acquire(om_lock *l, double timeout_s, bool *acquired);
+
+/*
+ * lock.release: gives the lock up, waking the first waiter.
+ * Errors: OM_NOT_OWNER when this connection does not hold it.
+ */
+int om_lock_release(om_lock *l);
+
+/* lock.locked: whether any connection holds the lock. */
+int om_lock_locked(om_lock *l, bool *out);
+
+/* A handle on the rlock called name on c. Never NULL; free with om_rlock_close(). */
+om_rlock *om_rlock_open(om_client *c, const char *name);
+/* Frees the handle (not the rlock on the server, nor a hold on it). NULL is a no-op. */
+void om_rlock_close(om_rlock *l);
+
+/*
+ * rlock.acquire: takes the rlock for this connection, or once more when it
+ * holds it already; waits while another connection holds it. *acquired is
+ * true when taken, false when timeout_s passed first.
+ */
+int om_rlock_acquire(om_rlock *l, double timeout_s, bool *acquired);
+
+/*
+ * rlock.release: undoes one acquire; the rlock is free, and the first
+ * waiter woken, once released as many times as acquired.
+ * Errors: OM_NOT_OWNER when this connection does not hold it.
+ */
+int om_rlock_release(om_rlock *l);
+
+/* rlock.locked: whether any connection holds the rlock. */
+int om_rlock_locked(om_rlock *l, bool *out);
+
+
+/*
+ * Semaphores: a count of free permits, {"value": N} at first (default 1),
+ * as Python's Semaphore, or BoundedSemaphore with {"bounded": true}.
+ */
+
+/* A handle on the semaphore called name on c. Never NULL; free with om_semaphore_close(). */
+om_semaphore *om_semaphore_open(om_client *c, const char *name);
+/* Frees the handle (not the semaphore on the server, nor permits taken). NULL is a no-op. */
+void om_semaphore_close(om_semaphore *s);
+
+/*
+ * semaphore.acquire: takes a permit for this connection, waiting while
+ * none is free. *acquired is true when taken, false when timeout_s passed
+ * first.
+ */
+int om_semaphore_acquire(om_semaphore *s, double timeout_s, bool *acquired);
+
+/*
+ * semaphore.release: gives a permit back, waking the first waiter. Any
+ * connection may, as in Python. Errors: OM_VALUE_ERROR when a bounded
+ * semaphore would pass its initial value (nothing changes then).
+ */
+int om_semaphore_release(om_semaphore *s);
+
+/* semaphore.value: the number of free permits. */
+int om_semaphore_value(om_semaphore *s, size_t *out);
+
+
+/* Events: a flag processes wait on, as Python's Event. */
+
+/* A handle on the event called name on c. Never NULL; free with om_event_close(). */
+om_event *om_event_open(om_client *c, const char *name);
+/* Frees the handle (not the event on the server). NULL is a no-op. */
+void om_event_close(om_event *e);
+
+/* event.set: sets the flag and wakes every waiter, before any later request can clear it. */
+int om_event_set(om_event *e);
+
+/* event.clear: clears the flag. */
+int om_event_clear(om_event *e);
+
+/* event.is_set: whether the flag is set. */
+int om_event_is_set(om_event *e, bool *out);
+
+/*
+ * event.wait: waits until the flag is set; *set is true then, false when
+ * timeout_s passed first.
+ */
+int om_event_wait(om_event *e, double timeout_s, bool *set);
+
+
+/*
+ * Conditions: a lock and the callers waiting to be notified, as Python's
+ * Condition. The lock is the condition's own, or the lock named by the
+ * option {"lock": name}, which om_lock handles on that name share.
+ */
+
+/* A handle on the condition called name on c. Never NULL; free with om_condition_close(). */
+om_condition *om_condition_open(om_client *c, const char *name);
+/* Frees the handle (not the condition on the server, nor a hold on its lock). NULL is a no-op. */
+void om_condition_close(om_condition *cv);
+
+/*
+ * condition.acquire: takes the condition's lock, as om_lock_acquire().
+ * Errors: OM_WRONG_TYPE when its named lock's name holds another type.
+ */
+int om_condition_acquire(om_condition *cv, double timeout_s, bool *acquired);
+
+/*
+ * condition.release: gives the lock up.
+ * Errors: OM_NOT_OWNER when this connection does not hold it.
+ */
+int om_condition_release(om_condition *cv);
+
+/*
+ * condition.wait: releases the lock, waits until notified, and holds the
+ * lock again before it returns. *notified is true when notified, false
+ * when timeout_s passed first; then too it returns holding the lock, so
+ * possibly later than timeout_s when another connection held it. As in
+ * Python, test what you wait for in a loop around the wait.
+ * Errors: OM_NOT_OWNER when this connection does not hold the lock
+ * (nothing waited then).
+ */
+int om_condition_wait(om_condition *cv, double timeout_s, bool *notified);
+
+/*
+ * condition.notify: wakes the first n waiters (0: none), which take the
+ * lock once it is free. Errors: OM_NOT_OWNER when this connection does not
+ * hold the lock.
+ */
+int om_condition_notify(om_condition *cv, size_t n);
+
+/* condition.notify_all: wakes every waiter. Errors: as om_condition_notify(). */
+int om_condition_notify_all(om_condition *cv);
+
+
+/*
+ * Barriers: {"parties": N} callers wait until the last of them arrives,
+ * then all go on together, as Python's Barrier. A barrier must be created
+ * with om_objects_create() first.
+ */
+
+/* A handle on the barrier called name on c. Never NULL; free with om_barrier_close(). */
+om_barrier *om_barrier_open(om_client *c, const char *name);
+/* Frees the handle (not the barrier on the server). NULL is a no-op. */
+void om_barrier_close(om_barrier *b);
+
+/*
+ * barrier.wait: waits until parties callers have arrived; *index is this
+ * caller's arrival index, 0 for the first, parties - 1 for the last, whose
+ * arrival releases the round. Errors: OM_BROKEN when the barrier is
+ * broken, or breaks while waiting: when any waiter's timeout_s passes
+ * (timing out breaks it for every waiter), on om_barrier_abort() or
+ * om_barrier_reset(), or when a waiter's connection closes. After a
+ * timeout, an abort or a closed connection it stays broken, every wait
+ * failing at once, until om_barrier_reset().
+ */
+int om_barrier_wait(om_barrier *b, double timeout_s, size_t *index);
+
+/* barrier.reset: those waiting get OM_BROKEN; the barrier is empty and usable again. */
+int om_barrier_reset(om_barrier *b);
+
+/* barrier.abort: breaks the barrier: those waiting, and every wait until a reset, get OM_BROKEN. */
+int om_barrier_abort(om_barrier *b);
+
+/* barrier.parties: how many callers a round needs. */
+int om_barrier_parties(om_barrier *b, size_t *out);
+
+/* barrier.n_waiting: how many are waiting in this round. */
+int om_barrier_n_waiting(om_barrier *b, size_t *out);
+
+/* barrier.broken: whether the barrier is broken. */
+int om_barrier_broken(om_barrier *b, bool *out);
 
 #ifdef __cplusplus
 }

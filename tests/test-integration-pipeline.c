@@ -1,0 +1,368 @@
+/*
+ * test-integration-pipeline.c — libobjmgr's pipeline (om_send, om_flush,
+ * om_recv, om_pending) against a real objmgrd: every request applied,
+ * replies in order with their msgids, errors reported per reply, few
+ * syscalls per batch, om_call mixed in, no deadlock when both directions
+ * fill up, and what a timeout or a dropped connection leaves behind.
+ *
+ * The syscall counts come from the client's internal statistics
+ * (proxy/client.h), which only tests read.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check-main.h"
+#include "client.h"
+#include "harness.h"
+#include "objmgr.h"
+
+/* om_send with the params given inline: SEND(c, &id, "dict.set", om_str("d"), k, v). */
+#define SEND(c, msgid, method, ...)                                                       \
+	om_send((c), (method), (const om_value[]){__VA_ARGS__},                             \
+		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (msgid))
+
+#define CALL(c, out, method, ...)                                                         \
+	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
+		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
+
+/* One objmgrd per test: some tests stop it or give it options. */
+static harness_server srv;
+static om_client *c;
+
+static om_client *connect_client(double timeout_s)
+{
+	om_options opts = {.timeout_s = timeout_s};
+	om_client *cl = om_connect(srv.socket, &opts);
+	ck_assert_msg(om_errcode(cl) == OM_OK, "%s", om_errmsg(cl));
+	return cl;
+}
+
+static void setup(void)
+{
+	harness_start(&srv, NULL);
+	/* A wedged server fails each test with a message, not a Check timeout. */
+	c = connect_client(20);
+}
+
+static void teardown(void)
+{
+	om_close(c);
+	harness_stop(&srv);
+}
+
+/* v renders as want; then v is freed. */
+#define assert_value(v, want)                                                            \
+	do {                                                                             \
+		char buf_[256];                                                          \
+		om_value_format(&(v), buf_, sizeof buf_);                                \
+		ck_assert_str_eq(buf_, (want));                                          \
+		om_value_free(&(v));                                                     \
+	} while (0)
+
+/* Sends dict.set d key:i -> i for i in [0, n), checking each msgid is the next. */
+static void send_sets(om_client *cl, int n, uint32_t *first)
+{
+	char key[32];
+	uint32_t prev = 0;
+	for (int i = 0; i < n; i++) {
+		uint32_t id;
+		snprintf(key, sizeof key, "key:%d", i);
+		ck_assert_int_eq(SEND(cl, &id, "dict.set", om_str("d"), om_str(key), om_int(i)), OM_OK);
+		ck_assert_uint_ne(id, 0);
+		if (i == 0)
+			*first = id;
+		else
+			ck_assert_uint_eq(id, prev + 1);
+		prev = id;
+	}
+}
+
+START_TEST(test_10000_pipelined_sets_are_all_applied)
+{
+	uint32_t first;
+	send_sets(c, 10000, &first);
+	ck_assert_uint_eq(om_pending(c), 10000);
+	for (int i = 0; i < 10000; i++) {
+		uint32_t id = 0;
+		om_value v = om_int(1);
+		ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+		ck_assert_uint_eq(id, first + (uint32_t)i);
+		ck_assert_int_eq(v.kind, OM_NIL);
+	}
+	ck_assert_uint_eq(om_pending(c), 0);
+	om_dict *d = om_dict_open(c, "d");
+	size_t len = 0;
+	ck_assert_int_eq(om_dict_len(d, &len), OM_OK);
+	ck_assert_uint_eq(len, 10000);
+	om_value v;
+	ck_assert_int_eq(om_dict_get(d, om_str("key:9999"), &v), OM_OK);
+	assert_value(v, "9999");
+	om_dict_close(d);
+}
+END_TEST
+
+START_TEST(test_replies_come_in_send_order_with_their_msgids_and_results)
+{
+	uint32_t ids[500];
+	for (int i = 0; i < 500; i++)
+		ck_assert_int_eq(SEND(c, &ids[i], "counter.add", om_str("n"), om_int(2)), OM_OK);
+	for (int i = 0; i < 500; i++) {
+		uint32_t id;
+		om_value v;
+		ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+		ck_assert_uint_eq(id, ids[i]);
+		ck_assert_int_eq(v.kind, OM_INT);
+		ck_assert_int_eq(v.as.i, 2 * (i + 1));
+		ck_assert_uint_eq(om_pending(c), (size_t)(499 - i));
+	}
+}
+END_TEST
+
+START_TEST(test_errors_inside_a_pipeline_are_reported_per_reply)
+{
+	uint32_t ids[5];
+	ck_assert_int_eq(SEND(c, &ids[0], "dict.set", om_str("users"), om_str("alice"), om_int(3)), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[1], "dict.get", om_str("users"), om_str("bob")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[2], "list.pop", om_str("users")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[3], "no.such", om_str("x")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[4], "dict.get", om_str("users"), om_str("alice")), OM_OK);
+
+	uint32_t id;
+	om_value v;
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[0]);
+	ck_assert_str_eq(om_errmsg(c), "");
+
+	v = om_int(1);
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_KEY_ERROR);
+	ck_assert_uint_eq(id, ids[1]);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_int_eq(om_errcode(c), OM_KEY_ERROR);
+	ck_assert_str_eq(om_errmsg(c), "dict 'users' has no key \"bob\"");
+
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_WRONG_TYPE);
+	ck_assert_uint_eq(id, ids[2]);
+	ck_assert_str_eq(om_errmsg(c), "\"users\" is a dict, not a list");
+
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_NO_SUCH_METHOD);
+	ck_assert_uint_eq(id, ids[3]);
+
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[4]);
+	assert_value(v, "3");
+	ck_assert_int_eq(om_errcode(c), OM_OK);
+	ck_assert_str_eq(om_errmsg(c), "");
+	ck_assert(om_connected(c));
+}
+END_TEST
+
+START_TEST(test_a_batch_of_10000_takes_fewer_than_100_sends_and_100_recvs)
+{
+	client_stats before = c->stats;
+	uint32_t first;
+	send_sets(c, 10000, &first);
+	ck_assert_int_eq(om_flush(c), OM_OK);
+	uint64_t sends = c->stats.sends - before.sends;
+	while (om_pending(c))
+		ck_assert_int_eq(om_recv(c, NULL, NULL), OM_OK);
+	uint64_t recvs = c->stats.recvs - before.recvs;
+	ck_assert_msg(sends < 100, "%llu send() calls for 10,000 requests",
+		      (unsigned long long)sends);
+	/* The server answers a batch of requests with one write: the replies come in batches too. */
+	ck_assert_msg(recvs < 100, "%llu recv() calls for 10,000 replies",
+		      (unsigned long long)recvs);
+}
+END_TEST
+
+START_TEST(test_om_call_keeps_pipelined_replies_for_om_recv)
+{
+	uint32_t ids[3];
+	ck_assert_int_eq(SEND(c, &ids[0], "list.append", om_str("l"), om_str("a")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[1], "list.pop", om_str("empty")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[2], "list.append", om_str("l"), om_str("b")), OM_OK);
+
+	/* Sent after the three, so it sees both appends. */
+	om_value v;
+	ck_assert_int_eq(CALL(c, &v, "list.len", om_str("l")), OM_OK);
+	assert_value(v, "2");
+	ck_assert_uint_eq(om_pending(c), 3);
+
+	uint32_t id;
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[0]);
+	assert_value(v, "1");
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_INDEX_ERROR);
+	ck_assert_uint_eq(id, ids[1]);
+	ck_assert_str_eq(om_errmsg(c), "list 'empty' is empty");
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, ids[2]);
+	ck_assert_uint_eq(om_pending(c), 0);
+}
+END_TEST
+
+START_TEST(test_recv_with_nothing_pending_is_empty_with_msgid_0)
+{
+	uint32_t id = 7;
+	om_value v = om_int(1);
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_EMPTY);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_str_eq(om_errmsg(c), "om_recv: no request is pending");
+	ck_assert(om_connected(c));
+}
+END_TEST
+
+START_TEST(test_blocking_call_is_answered_after_those_sent_behind_it)
+{
+	uint32_t get_id, set_id;
+	ck_assert_int_eq(SEND(c, &get_id, "queue.get", om_str("q")), OM_OK);
+	ck_assert_int_eq(SEND(c, &set_id, "dict.set", om_str("d"), om_str("k"), om_int(1)), OM_OK);
+	uint32_t id;
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, set_id);
+
+	om_client *other = connect_client(20);
+	ck_assert_int_eq(CALL(other, NULL, "queue.put", om_str("q"), om_str("item")), OM_OK);
+	om_close(other);
+
+	om_value v;
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, get_id);
+	assert_value(v, "\"item\"");
+	ck_assert_uint_eq(om_pending(c), 0);
+}
+END_TEST
+
+START_TEST(test_recv_timeout_keeps_the_request_pending)
+{
+	om_client *t = connect_client(0.2);
+	uint32_t get_id, id = 9;
+	ck_assert_int_eq(SEND(t, &get_id, "queue.get", om_str("q")), OM_OK);
+	ck_assert_int_eq(om_recv(t, &id, NULL), OM_TIMEOUT);
+	ck_assert_uint_eq(id, 0);
+	ck_assert(om_connected(t));
+	ck_assert_uint_eq(om_pending(t), 1);
+
+	ck_assert_int_eq(CALL(c, NULL, "queue.put", om_str("q"), om_int(5)), OM_OK);
+	om_value v;
+	ck_assert_int_eq(om_recv(t, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, get_id);
+	assert_value(v, "5");
+	om_close(t);
+}
+END_TEST
+
+START_TEST(test_late_reply_to_a_timed_out_call_is_not_taken_by_om_recv)
+{
+	om_client *t = connect_client(0.2);
+	ck_assert_int_eq(CALL(t, NULL, "queue.get", om_str("q")), OM_TIMEOUT);
+	uint32_t set_id, id;
+	ck_assert_int_eq(SEND(t, &set_id, "dict.set", om_str("d"), om_str("k"), om_int(1)), OM_OK);
+	ck_assert_int_eq(om_recv(t, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, set_id);
+	/* The parked get is answered now, to nobody: om_recv has nothing to give. */
+	ck_assert_int_eq(CALL(c, NULL, "queue.put", om_str("q"), om_int(5)), OM_OK);
+	ck_assert_int_eq(SEND(t, &set_id, "dict.len", om_str("d")), OM_OK);
+	om_value v;
+	ck_assert_int_eq(om_recv(t, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, set_id);
+	assert_value(v, "1");
+	ck_assert_int_eq(om_recv(t, &id, NULL), OM_EMPTY);
+	om_close(t);
+}
+END_TEST
+
+/*
+ * 100,000 reads of a 1 KiB value: 100 MB of replies against a server that
+ * stops reading a client once 1 MiB of its replies is unsent, sent before
+ * a single om_recv. Only a client that reads while its sends block gets
+ * through.
+ */
+START_TEST(test_pipeline_larger_than_the_server_output_limit_does_not_deadlock)
+{
+	om_close(c);
+	harness_stop(&srv);
+	harness_start(&srv, "--max-output", "1M", NULL);
+	c = connect_client(20);
+	char big[1024];
+	memset(big, 'x', sizeof big);
+	ck_assert_int_eq(CALL(c, NULL, "dict.set", om_str("d"), om_str("big"),
+			      om_strn(big, sizeof big)), OM_OK);
+	enum { N = 100000 };
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(SEND(c, NULL, "dict.get", om_str("d"), om_str("big")), OM_OK);
+	ck_assert_uint_eq(om_pending(c), N);
+	for (int i = 0; i < N; i++) {
+		om_value v;
+		ck_assert_int_eq(om_recv(c, NULL, &v), OM_OK);
+		ck_assert_uint_eq(v.len, sizeof big);
+		om_value_free(&v);
+	}
+	ck_assert_uint_eq(om_pending(c), 0);
+}
+END_TEST
+
+START_TEST(test_dropped_connection_forgets_every_pending_request)
+{
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(SEND(c, NULL, "counter.add", om_str("n"), om_int(1)), OM_OK);
+	om_client *admin = connect_client(20);
+	ck_assert_int_eq(om_server_shutdown(admin), OM_OK);
+	om_close(admin);
+	ck_assert_int_eq(harness_wait(&srv), 0);
+
+	uint32_t id = 9;
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_IO);
+	ck_assert_uint_eq(id, 0);
+	ck_assert(!om_connected(c));
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_EMPTY);
+	ck_assert_int_eq(SEND(c, &id, "counter.add", om_str("n"), om_int(1)), OM_IO);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(om_flush(c), OM_IO);
+}
+END_TEST
+
+START_TEST(test_params_may_be_freed_as_soon_as_om_send_returns)
+{
+	char *key = strdup("transient");
+	char *val = strdup("value");
+	ck_assert_int_eq(SEND(c, NULL, "dict.set", om_str("d"), om_str(key), om_str(val)), OM_OK);
+	memset(key, '#', strlen(key));
+	memset(val, '#', strlen(val));
+	free(key);
+	free(val);
+	ck_assert_int_eq(om_recv(c, NULL, NULL), OM_OK);
+	om_value v;
+	ck_assert_int_eq(CALL(c, &v, "dict.get", om_str("d"), om_str("transient")), OM_OK);
+	assert_value(v, "\"value\"");
+}
+END_TEST
+
+static Suite *pipeline_suite(void)
+{
+	Suite *s = suite_create("integration-pipeline");
+	TCase *tc = tcase_create("pipeline");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_10000_pipelined_sets_are_all_applied);
+	tcase_add_test(tc, test_replies_come_in_send_order_with_their_msgids_and_results);
+	tcase_add_test(tc, test_errors_inside_a_pipeline_are_reported_per_reply);
+	tcase_add_test(tc, test_a_batch_of_10000_takes_fewer_than_100_sends_and_100_recvs);
+	tcase_add_test(tc, test_om_call_keeps_pipelined_replies_for_om_recv);
+	tcase_add_test(tc, test_recv_with_nothing_pending_is_empty_with_msgid_0);
+	tcase_add_test(tc, test_blocking_call_is_answered_after_those_sent_behind_it);
+	tcase_add_test(tc, test_recv_timeout_keeps_the_request_pending);
+	tcase_add_test(tc, test_late_reply_to_a_timed_out_call_is_not_taken_by_om_recv);
+	tcase_add_test(tc, test_pipeline_larger_than_the_server_output_limit_does_not_deadlock);
+	tcase_add_test(tc, test_dropped_connection_forgets_every_pending_request);
+	tcase_add_test(tc, test_params_may_be_freed_as_soon_as_om_send_returns);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(pipeline_suite());
+}
