@@ -2,7 +2,8 @@
 # scripts/lib.sh — shared by scripts/test and scripts/start: installs what the
 # build needs (Debian packages) and configures a meson build dir.
 
-# The Debian packages objmgr builds and tests with.
+# The Debian packages objmgr builds and tests with (python3-pynvim: a foreign
+# msgpack-RPC client for the compatibility test; redis: bench/compare's yardstick).
 objmgr_packages() {
 	local msgpack=libmsgpack-dev
 	# Newer Debian/Ubuntu renamed msgpack-c's C package.
@@ -10,7 +11,8 @@ objmgr_packages() {
 		msgpack=libmsgpack-c-dev
 	fi
 	echo gcc clang meson ninja-build pkg-config "$msgpack" libuv1-dev check \
-		libsodium-dev libedit-dev libjansson-dev python3-pynvim
+		libsodium-dev libedit-dev libjansson-dev python3-pynvim \
+		redis-server redis-tools
 }
 
 # Installs the missing packages with apt-get when root; otherwise prints the

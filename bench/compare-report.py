@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""compare-report.py DIR -- prints bench/compare's report from the results
+it left in DIR: machine (key=value lines), memory (key=value lines) and
+runs/SYSTEM.CONFIG.WORKLOAD.csv with .cpu beside each (server CPU ticks,
+ticks per second, requests, wall-clock ns)."""
+import csv
+import glob
+import os
+import sys
+
+CONFIGS = [
+    ("c1", "c=1 P=1, 2 CPUs"),
+    ("c1cpu0", "c=1 P=1, 1 CPU"),
+    ("c50", "c=50 P=1"),
+    ("c50p16", "c=50 P=16"),
+]
+WORKLOADS = ["PING", "SET", "GET", "INCR", "HSET", "LPUSH", "LPOP"]
+# objmgr and Python have one keyspace operation for Redis's SET and HSET.
+SAME_AS = {"HSET": "SET"}
+SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
+
+
+def read_kv(path):
+    with open(path) as f:
+        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+
+
+def read_runs(d):
+    runs = {}
+    for path in glob.glob(os.path.join(d, "runs", "*.csv")):
+        sysname, cfg, wl = os.path.basename(path)[:-4].split(".", 2)
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        # redis-benchmark names its rows after the command; there is one, or PING_MBULK.
+        row = rows[-1]
+        with open(path[:-4] + ".cpu") as f:
+            ticks, hz, n, wall = (int(x) for x in f.read().split())
+        runs[sysname, cfg, wl] = {
+            "rps": float(row["rps"]),
+            "us_per_op": ticks / hz * 1e6 / n,
+            "errors": int(row.get("errors", 0) or 0),
+        }
+    return runs
+
+
+def fmt_rate(r):
+    if r is None:
+        return "-"
+    return "{:,.0f} [{:.2f}]".format(r["rps"], r["us_per_op"])
+
+
+def ratio(a, b):
+    if a is None or b is None or b["rps"] == 0:
+        return None
+    return a["rps"] / b["rps"]
+
+
+def fmt_ratio(x):
+    return "-" if x is None else "{:.2f}".format(x)
+
+
+def mb(x):
+    return "{:.1f} MB".format(int(x) / 1e6)
+
+
+def main():
+    d = sys.argv[1]
+    m = read_kv(os.path.join(d, "machine"))
+    runs = read_runs(d)
+    get = runs.get
+
+    print("objmgr bench/compare, {}".format(m["date"]))
+    print("machine: {} CPUs, {}, Linux {}".format(m["nproc"], m["cpu"], m["kernel"]))
+    print("servers: {}, redis-server {}, {} multiprocessing SyncManager".format(
+        m["objmgr"], m["redis"], m["python"]))
+    print("load average: {} before, {} after".format(m["load_before"], m["load_after"]))
+    if m["quick"] == "true":
+        print("QUICK RUN: a few thousand requests per workload; the numbers mean nothing.")
+    print()
+    print("Throughput in ops/s, with the server's CPU time per operation in µs in brackets.")
+    print("objmgr: objmgr-benchmark; Redis: redis-benchmark; Python: bench/pymanager.py.")
+    print("Redis SET/GET/INCR are dict.set/get/incr on one objmgr dict (and d[k] = v, d.get(k)")
+    print("in Python), HSET the same dict.set, LPUSH/LPOP list.append/popleft (l.append, l.pop(0)).")
+    print("Python cannot pipeline: at c=50 P=16 its column is its best run of any config.")
+    print("c=1 runs are pinned: servers on CPU 0, the client on CPU 1 (2 CPUs) or CPU 0 (1 CPU);")
+    print("c=50 runs are placed by the scheduler. The floor is pingpong: blocking write/read only.")
+    print()
+    head = "{:<18} {:<6} {:>22} {:>22} {:>22} {:>8} {:>8}"
+    print(head.format("config", "op", "objmgr", "redis", "python", "/redis", "/python"))
+    best_py = {}
+    for wl in WORKLOADS:
+        py = [v for (s, c, w), v in runs.items() if s == "python" and w == SAME_AS.get(wl, wl)]
+        best_py[wl] = max(py, key=lambda v: v["rps"]) if py else None
+    ratios = {}
+    for cfg, label in CONFIGS:
+        floor = get(("floor", cfg, "PING"))
+        for wl in WORKLOADS:
+            om = get(("objmgr", cfg, SAME_AS.get(wl, wl)))
+            rd = get(("redis", cfg, wl))
+            py = best_py[wl] if cfg == "c50p16" else get(("python", cfg, SAME_AS.get(wl, wl)))
+            ratios[cfg, wl] = (ratio(om, rd), ratio(om, py))
+            print(head.format(label, wl, fmt_rate(om), fmt_rate(rd), fmt_rate(py),
+                              fmt_ratio(ratios[cfg, wl][0]), fmt_ratio(ratios[cfg, wl][1])))
+        if floor:
+            ratios[cfg, "floor"] = ratio(get(("objmgr", cfg, "PING")), floor)
+            print("{:<18} {:<6} {:>22}   objmgr PING / floor = {}".format(
+                label, "floor", fmt_rate(floor), fmt_ratio(ratios[cfg, "floor"])))
+        print()
+    errors = [(k, v["errors"]) for k, v in sorted(runs.items()) if v["errors"]]
+    for (s, c, w), e in errors:
+        print("note: {} {} {}: {} error replies".format(s, c, w, e))
+
+    mem = read_kv(os.path.join(d, "memory"))
+    n = int(mem["entries"])
+    print("Memory: one dict of {:,} entries \"key:N\" -> N; Redis: one hash of the same fields "
+          "({} encoding, {} fields)".format(n, mem["redis_encoding"], mem["redis_len"]))
+    head = "{:<14} {:>12} {:>12} {:>8} {:>14} {:>14}"
+    print(head.format("", "objmgr", "redis", "ratio", "objmgr/entry", "redis/entry"))
+    mem_ratio = {}
+    for what, label in (("used", "used_memory"), ("rss", "RSS")):
+        o, r = int(mem["objmgr_" + what]), int(mem["redis_" + what])
+        o0, r0 = int(mem["objmgr_%s_before" % what]), int(mem["redis_%s_before" % what])
+        mem_ratio[what] = o / r
+        print(head.format(label, mb(o), mb(r), "{:.2f}".format(o / r),
+                          "{:.0f} B".format((o - o0) / n), "{:.0f} B".format((r - r0) / n)))
+    print("(objmgr: server.info used_memory and /proc VmRSS; Redis: INFO used_memory and "
+          "used_memory_rss; per entry: growth over the empty server)")
+    print()
+
+    sizes = sorted({int(c) for (s, c, w) in runs if s == "size"})
+    print("Cost per operation as the objects grow: c=50 P=16, ops/s [server µs per op]")
+    head = "{:>12}" + " {:>22}" * len(SIZE_TESTS)
+    print(head.format("entries", *SIZE_TESTS))
+    for size in sizes:
+        print(head.format("{:,}".format(size),
+                          *(fmt_rate(get(("size", str(size), t))) for t in SIZE_TESTS)))
+    growth = {}
+    if len(sizes) > 1:
+        for t in SIZE_TESTS:
+            a, b = get(("size", str(sizes[0]), t)), get(("size", str(sizes[-1]), t))
+            growth[t] = b["us_per_op"] / a["us_per_op"] if a and b and a["us_per_op"] else None
+        print("{:>12}".format("growth") + "".join(
+            " {:>22}".format(fmt_ratio(growth[t]) + "x") for t in SIZE_TESTS))
+    print()
+
+    def span(cfg, which):
+        xs = [ratios[cfg, wl][which] for wl in WORKLOADS if ratios[cfg, wl][which] is not None]
+        return (min(xs), max(xs)) if xs else (None, None)
+
+    print("Targets (issue 5), from this run:")
+    checks = []
+    labels = dict(CONFIGS)
+    for cfg, goal in (("c1", 1.2), ("c1cpu0", 1.2), ("c50", 1.0), ("c50p16", 1.0)):
+        lo, hi = span(cfg, 0)
+        checks.append(("{} objmgr >= {}x Redis".format(labels[cfg], goal), lo, hi, goal))
+    for cfg in ("c1", "c1cpu0"):
+        f = ratios.get((cfg, "floor"))
+        checks.append(("{} objmgr PING >= 0.8x the floor".format(labels[cfg]), f, f, 0.8))
+    for cfg, goal in (("c1", 1.5), ("c1cpu0", 1.5), ("c50", 3.0), ("c50p16", 3.0)):
+        lo, hi = span(cfg, 1)
+        checks.append(("{} objmgr >= {}x Python".format(labels[cfg], goal), lo, hi, goal))
+    for label, lo, hi, goal in checks:
+        if lo is None:
+            continue
+        verdict = "met" if lo >= goal else ("met for some ops" if hi >= goal else "missed")
+        got = fmt_ratio(lo) if lo == hi else fmt_ratio(lo) + ".." + fmt_ratio(hi)
+        print("  {:<50} {:>12} {}".format(label, got, verdict))
+    for what, label in (("used", "used_memory"), ("rss", "RSS")):
+        print("  {:<50} {:>12} {}".format("memory, " + label + " <= Redis",
+                                           fmt_ratio(mem_ratio[what]),
+                                           "met" if mem_ratio[what] <= 1 else "missed"))
+    if growth:
+        worst = max(g for g in growth.values() if g is not None)
+        print("  {:<50} {:>12} {}".format(
+            "server cost per op within 1.25x from {:,} to {:,} entries".format(sizes[0], sizes[-1]),
+            "up to " + fmt_ratio(worst) + "x", "met" if worst <= 1.25 else "missed"))
+
+
+if __name__ == "__main__":
+    main()
