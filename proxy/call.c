@@ -424,26 +424,6 @@ static int flush_out(om_client *c, const char *what, const deadline *d)
 	return OM_OK;
 }
 
-/*
- * msgpack_sbuffer_write fails silently when realloc does, which would cut a
- * request short and desynchronise the stream; running out of memory aborts
- * here instead, as everywhere else (mem.h).
- */
-static int out_write(void *data, const char *buf, size_t len)
-{
-	msgpack_sbuffer *b = data;
-	if (b->alloc - b->size < len) {
-		size_t n = b->alloc ? b->alloc * 2 : MSGPACK_SBUFFER_INIT_SIZE;
-		while (n - b->size < len)
-			n *= 2;
-		b->data = xrealloc(b->data, n);
-		b->alloc = n;
-	}
-	memcpy(b->data + b->size, buf, len);
-	b->size += len;
-	return 0;
-}
-
 /* Packs the request behind those not sent yet and returns its msgid, never 0. */
 static uint32_t pack_request(om_client *c, const char *method, const om_value *params, size_t n)
 {
@@ -451,7 +431,7 @@ static uint32_t pack_request(om_client *c, const char *method, const om_value *p
 	if (c->next_msgid == 0)
 		c->next_msgid = 1;
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &c->out, out_write);
+	msgpack_packer_init(&pk, &c->out, codec_sbuffer_write);
 	rpc_pack_request(&pk, msgid, method, params, n);
 	return msgid;
 }

@@ -74,26 +74,6 @@ static size_t conn_pending(const conn *c)
 	return c->out.size + (c->writing ? c->sending.size : 0);
 }
 
-/*
- * msgpack_sbuffer_write fails silently when realloc does, which would cut
- * a reply short and desynchronise the client; running out of memory aborts
- * here instead, as everywhere else (mem.h).
- */
-static int out_write(void *data, const char *buf, size_t len)
-{
-	msgpack_sbuffer *b = data;
-	if (b->alloc - b->size < len) {
-		size_t n = b->alloc ? b->alloc * 2 : MSGPACK_SBUFFER_INIT_SIZE;
-		while (n - b->size < len)
-			n *= 2;
-		b->data = xrealloc(b->data, n);
-		b->alloc = n;
-	}
-	memcpy(b->data + b->size, buf, len);
-	b->size += len;
-	return 0;
-}
-
 /* Frees a large buffer once it is empty, so one big reply does not pin its memory. */
 static void sbuffer_trim(msgpack_sbuffer *b)
 {
@@ -378,7 +358,7 @@ void conn_accept(server *s)
 	unpacker_init(&c->in);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
-	msgpack_packer_init(&c->pk, &c->out, out_write);
+	msgpack_packer_init(&c->pk, &c->out, codec_sbuffer_write);
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->next = s->conns;

@@ -12,6 +12,21 @@
 #include "mem.h"
 #include "value.h"
 
+int codec_sbuffer_write(void *data, const char *buf, size_t len)
+{
+	msgpack_sbuffer *b = data;
+	if (b->alloc - b->size < len) {
+		size_t n = b->alloc ? b->alloc * 2 : MSGPACK_SBUFFER_INIT_SIZE;
+		while (n - b->size < len)
+			n *= 2;
+		b->data = xrealloc(b->data, n);
+		b->alloc = n;
+	}
+	memcpy(b->data + b->size, buf, len);
+	b->size += len;
+	return 0;
+}
+
 static int decode(const msgpack_object *o, om_value *out, int depth_left)
 {
 	*out = om_nil();

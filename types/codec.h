@@ -13,6 +13,14 @@
 
 #include "objmgr.h"
 
+/*
+ * A msgpack_packer write callback into a msgpack_sbuffer. msgpack-c's own
+ * msgpack_sbuffer_write fails silently when realloc does, which would cut a
+ * message short and desynchronise the stream; this one aborts on memory
+ * exhaustion instead, as everything else does (mem.h).
+ */
+int codec_sbuffer_write(void *data, const char *buf, size_t len);
+
 /* msgpack ext type that carries a reference to a shared object. */
 #define CODEC_EXT_REF 1
 

@@ -29,7 +29,7 @@ static const char *kind_name(uint8_t kind)
 
 void help_usage(const type_def *t, const op_def *op, char *buf, size_t size)
 {
-	char params[256];
+	char params[128]; /* four short parameter names: far less; and it keeps the line below 256 */
 	op_usage(op, params, sizeof params);
 	snprintf(buf, size, "%s.%s%s%s%s", t->name, op->name, t->admin ? "" : " NAME",
 		 params[0] ? " " : "", params);
