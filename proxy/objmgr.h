@@ -565,8 +565,10 @@ int om_server_ping(om_client *c);
 
 /*
  * server.info: an owned map of server facts: "version" (str), "uptime_s"
- * (float), "connections", "objects", "ops_total", "used_memory" (bytes),
- * "pid" (ints) and "socket" (str). Read them with om_value_map_get().
+ * (float), "connections", "objects", "ops_total", "waiting" (calls parked
+ * now), "used_memory" (bytes), "pid" (ints), "socket" (str) and "methods"
+ * (a map "type.op" -> {"calls": int, "usec": int}: per-method counts and
+ * server time). Read them with om_value_map_get().
  */
 int om_server_info(om_client *c, om_value *out);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "stats.h"
 #include "value.h"
 #include "wait.h"
 
@@ -127,7 +128,7 @@ static size_t heap_in_use(void)
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map = value_map_new(9);
+	om_value map = value_map_new(10);
 	om_value *p = map.as.items;
 	info_set(&p, "version", str_value(OM_VERSION));
 	info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0));
@@ -138,6 +139,7 @@ static int admin_server_info(server *s, op_call *c)
 	info_set(&p, "used_memory", om_uint(heap_in_use()));
 	info_set(&p, "pid", om_int(getpid()));
 	info_set(&p, "socket", str_value(s->socket_path));
+	info_set(&p, "methods", stats_info(s->stats));
 	return op_ok(c, map);
 }
 

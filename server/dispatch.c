@@ -22,6 +22,7 @@
 #include "codec.h"
 #include "conn.h"
 #include "log.h"
+#include "stats.h"
 #include "wait.h"
 
 /* How much of an unknown method name an error message repeats. */
@@ -189,6 +190,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	target to = {NULL, NULL};
 
 	s->ops_total++;
+	method_stats *st = stats_of(s->stats, t, op);
+	uint64_t started = uv_hrtime();
 	int rc = execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
@@ -204,6 +207,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		t->destroy(to.temp);
 	if (to.entry && s->nparked && has_blocking_ops(t))
 		wait_wake(s);
+	st->calls++;
+	st->ns += uv_hrtime() - started;
 }
 
 /* The op named by "type.op" in method[0..len), or NULL. */

@@ -17,6 +17,7 @@
 #include "listener.h"
 #include "log.h"
 #include "server.h"
+#include "stats.h"
 #include "value.h"
 
 /* How long a stop waits for clients to take their last replies. */
@@ -235,6 +236,7 @@ static void finish(server *s)
 	if (rc)
 		log_error("the event loop did not close cleanly: %s", uv_strerror(rc));
 	registry_free(&s->objects);
+	stats_free(s->stats);
 }
 
 int main(int argc, char **argv)
@@ -268,6 +270,7 @@ int main(int argc, char **argv)
 	s.socket_path = address_path(o.socket);
 	value_hash_randomize();
 	registry_init(&s.objects);
+	s.stats = stats_new();
 	uv_timer_init(s.loop, &s.stop_timer);
 	s.stop_timer.data = &s;
 	uv_unref((uv_handle_t *)&s.stop_timer); /* never keeps the loop alive */

@@ -38,6 +38,7 @@ typedef struct server {
 	size_t nconns;
 	uint64_t next_conn_id;
 	uint64_t ops_total;    /* requests and notifications executed */
+	struct method_stats *stats; /* per method: calls and time (stats.h) */
 	uint64_t started_ms;   /* uv_now() at start-up */
 	bool stopping;
 	/* Blocking calls (wait.c): */

@@ -478,7 +478,20 @@ START_TEST(test_info_and_ping)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strncmp(r.out, "version ", 8) == 0, "got %s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, " \"" OM_VERSION "\"\n"));
+	/* per-method counts: a table after the facts, not a map on one line */
+	ck_assert_ptr_nonnull(strstr(r.out, "\nMETHOD "));
+	ck_assert_ptr_nonnull(strstr(r.out, " CALLS  USEC  USEC/CALL\n"));
+	const char *row = strstr(r.out, "\nserver.ping ");
+	ck_assert_ptr_nonnull(row);
+	long calls = -1;
+	ck_assert_int_eq(sscanf(row, " server.ping %ld", &calls), 1);
+	ck_assert_int_eq(calls, 3); /* ping, --json ping, server.ping */
+	ck_assert_ptr_null(strstr(r.out, "methods"));
 	run_free(&r);
+	info = json_of(om("--json", "info"));
+	json_t *pings = json_object_get(json_object_get(json_object_get(info, "methods"), "server.ping"), "calls");
+	ck_assert_int_eq(json_integer_value(pings), 3);
+	json_decref(info);
 }
 END_TEST
 

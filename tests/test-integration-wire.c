@@ -644,7 +644,7 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 9);
+	ck_assert_int_eq(m->via.map.size, 10);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(is_uint(map_get(m, "connections"), 2));
@@ -654,6 +654,15 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), srv.socket));
+	/* per method: calls (a failed call counts, an unknown method does not) and time */
+	const msgpack_object *methods = map_get(m, "methods");
+	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
+	ck_assert(is_uint(map_get(map_get(methods, "counter.add"), "calls"), 1));
+	ck_assert(is_uint(map_get(map_get(methods, "objects.create"), "calls"), 1));
+	ck_assert_int_eq(map_get(map_get(methods, "objects.create"), "usec")->type,
+			 MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert_uint_ge(map_get(map_get(methods, "server.info"), "calls")->via.u64, 2);
+	ck_assert_uint_eq(methods->via.map.size, 3);
 	client_close(&other);
 	client_close(&c);
 }

@@ -60,6 +60,57 @@ static void facts(cli *c, const om_value *map)
 	free(cells);
 }
 
+/* Removes key from the owned map m, keeping the order of the rest; its value, owned, or nil. */
+static om_value take_key(om_value *m, const char *key)
+{
+	for (uint32_t i = 0; i < m->len; i++) {
+		om_value *pair = &m->as.items[2 * i];
+		if (pair[0].kind != OM_STR || strcmp(pair[0].as.str, key) != 0)
+			continue;
+		om_value v = pair[1];
+		om_value_free(&pair[0]);
+		memmove(pair, pair + 2, 2 * (m->len - i - 1) * sizeof *pair);
+		m->len--;
+		return v;
+	}
+	return om_nil();
+}
+
+/* The number under key in map, as text ("?" when absent). */
+static char *number_cell(const om_value *map, const char *key)
+{
+	const om_value *v = om_value_map_get(map, key);
+	return v ? render_human(v, false) : xstrdup("?");
+}
+
+/* server.info's "methods": one row per method called, with calls and time. */
+static void methods_table(const om_value *methods)
+{
+	size_t rows = (size_t)methods->len + 1;
+	char **cells = xcalloc(4 * rows, sizeof *cells);
+	cells[0] = xstrdup("METHOD");
+	cells[1] = xstrdup("CALLS");
+	cells[2] = xstrdup("USEC");
+	cells[3] = xstrdup("USEC/CALL");
+	for (uint32_t i = 0; i < methods->len; i++) {
+		const om_value *name = &methods->as.items[2 * i], *m = &methods->as.items[2 * i + 1];
+		const om_value *calls = om_value_map_get(m, "calls"), *usec = om_value_map_get(m, "usec");
+		char per[32] = "?";
+		if (calls && usec && calls->kind == OM_INT && usec->kind == OM_INT && calls->as.i > 0)
+			snprintf(per, sizeof per, "%.2f", (double)usec->as.i / (double)calls->as.i);
+		char **row = cells + 4 * (i + 1);
+		row[0] = name->kind == OM_STR ? xstrdup(name->as.str) : render_human(name, false);
+		row[1] = number_cell(m, "calls");
+		row[2] = number_cell(m, "usec");
+		row[3] = xstrdup(per);
+	}
+	putchar('\n');
+	render_table(stdout, cells, rows, 4, 0xe);
+	for (size_t i = 0; i < 4 * rows; i++)
+		free(cells[i]);
+	free(cells);
+}
+
 static int cmd_info(cli *c, char *const *argv, size_t argc)
 {
 	(void)argv;
@@ -68,10 +119,16 @@ static int cmd_info(cli *c, char *const *argv, size_t argc)
 	int rc = cli_call(c, "server.info", NULL, 0, &info);
 	if (rc != CLI_OK)
 		return rc;
-	if (c->mode == OUT_HUMAN && info.kind == OM_MAP)
+	if (c->mode == OUT_HUMAN && info.kind == OM_MAP) {
+		/* The facts, then the per-method table instead of one long map line. */
+		om_value methods = take_key(&info, "methods");
 		facts(c, &info);
-	else
+		if (methods.kind == OM_MAP)
+			methods_table(&methods);
+		om_value_free(&methods);
+	} else {
 		render_result(c, &info);
+	}
 	om_value_free(&info);
 	return CLI_OK;
 }
