@@ -82,8 +82,12 @@ static int admin_objects_create(server *s, op_call *c)
 	if (e)
 		return e->type == t ? OM_OK : dispatch_wrong_type(c, e, t);
 	void *obj = t->create(options, c);
-	if (!obj)
-		return c->code;
+	if (!obj) {
+		/* The type names the option; say which method and parameter it came through. */
+		char why[sizeof c->message];
+		memcpy(why, c->message, sizeof why);
+		return op_fail(c, c->code, "objects.create: parameter 'options': %.200s", why);
+	}
 	registry_add(&s->objects, name->as.str, name->len, t, obj);
 	return OM_OK;
 }

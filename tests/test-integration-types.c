@@ -768,7 +768,7 @@ START_TEST(test_objects_create_fails_for_another_or_an_unknown_type)
 	assert_fails(om_objects_create(c, "x", "tree", om_nil()), OM_BAD_PARAMS,
 		     "objects.create: unknown type \"tree\"");
 	assert_fails(om_objects_create(c, "y", "list", om_map(opts, 1)), OM_BAD_PARAMS,
-		     "list: unknown option 'maxsize'");
+		     "objects.create: parameter 'options': list: unknown option 'maxsize'");
 	assert_objects("{\"d\": \"dict\"}");
 }
 END_TEST
