@@ -14,7 +14,10 @@
  *    that is not EMPTY cost one unit of usable: the index always has an
  *    EMPTY slot, so every probe ends;
  *  - entries[nentries - 1] is live whenever nentries > 0 (trailing holes are
- *    trimmed at once), so the last inserted pair is always at the end.
+ *    trimmed at once), so the last inserted pair is always at the end;
+ *  - nentries <= allocated <= capacity: entries[] grows by half as pairs
+ *    arrive rather than to the index's whole capacity at once, so memory
+ *    follows the size (a third less at the worst point of a growing dict).
  */
 #include <assert.h>
 #include <string.h>
@@ -38,7 +41,8 @@ typedef struct dict_entry {
 
 typedef struct dict {
 	void *index;         /* NULL until the first insert */
-	dict_entry *entries; /* capacity(log2_size) of them */
+	dict_entry *entries; /* allocated of them */
+	size_t allocated;    /* grows by half up to capacity(log2_size) as entries arrive */
 	size_t nentries;     /* entries[0..nentries) in use, holes included */
 	size_t used;         /* live entries */
 	size_t usable;       /* entries that can still be added before a resize */
@@ -170,7 +174,10 @@ static void dict_resize(dict *d, uint8_t log2)
 	assert(cap > d->used);
 	void *index = xmalloc(size * index_width(log2));
 	memset(index, 0xff, size * index_width(log2)); /* -1, IX_EMPTY, at any width */
-	dict_entry *entries = xmalloc(cap * sizeof *entries);
+	size_t allocated = d->used + d->used / 2 + DICT_MIN_LOG2;
+	if (allocated > cap)
+		allocated = cap;
+	dict_entry *entries = xmalloc(allocated * sizeof *entries);
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++)
 		if (d->entries[i].key.kind != HOLE)
@@ -179,6 +186,7 @@ static void dict_resize(dict *d, uint8_t log2)
 	free(d->entries);
 	d->index = index;
 	d->entries = entries;
+	d->allocated = allocated;
 	d->log2_size = log2;
 	d->nentries = n;
 	d->usable = cap - n;
@@ -191,6 +199,11 @@ static dict_entry *dict_insert(dict *d, uint64_t hash, om_value key, om_value va
 {
 	if (d->usable == 0)
 		dict_resize(d, log2_for(d->used * 3));
+	if (d->nentries == d->allocated) {
+		size_t cap = capacity(d->log2_size), more = d->allocated + d->allocated / 2 + 1;
+		d->allocated = more < cap ? more : cap;
+		d->entries = xrealloc(d->entries, d->allocated * sizeof *d->entries);
+	}
 	size_t ix = d->nentries++;
 	index_set(d, dict_free_slot(d, hash), (int64_t)ix);
 	d->entries[ix] = (dict_entry){hash, key, value};
