@@ -20,10 +20,18 @@
 #define POLL_MS 10
 #define MAX_ARGS 32
 
-static void sleep_ms(long ms)
+void harness_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+double harness_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A connected socket to path, or -1. */
@@ -102,7 +110,7 @@ void harness_start(harness_server *s, ...)
 			rmdir(s->dir);
 			ck_abort_msg("objmgrd exited (status 0x%x) before accepting connections", status);
 		}
-		sleep_ms(POLL_MS);
+		harness_sleep_ms(POLL_MS);
 	}
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
@@ -124,7 +132,7 @@ static int reap(harness_server *s)
 			s->pid = 0;
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		}
-		sleep_ms(POLL_MS);
+		harness_sleep_ms(POLL_MS);
 	}
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);

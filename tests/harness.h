@@ -44,4 +44,9 @@ int harness_wait(harness_server *s);
 /* A blocking stream connection to s's socket, for raw wire tests. ck_abort on failure. */
 int harness_connect_raw(const harness_server *s);
 
+/* Sleeps ms milliseconds, through signals. */
+void harness_sleep_ms(long ms);
+/* Seconds on CLOCK_MONOTONIC, for measuring waits. */
+double harness_now_s(void);
+
 #endif

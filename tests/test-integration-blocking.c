@@ -47,19 +47,6 @@ static void stop_server(void)
 	harness_stop(&srv);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* A client of the parent process; om_call()s on it fail rather than hang after 60 s. */
 static om_client *client(void)
 {
@@ -100,7 +87,7 @@ static void wait_parked(om_client *c, int64_t n)
 {
 	for (int ms = 0; parked_calls(c) != n; ms += 5) {
 		ck_assert_msg(ms < REPLY_MS, "the server never had %lld parked calls", (long long)n);
-		sleep_ms(5);
+		harness_sleep_ms(5);
 	}
 }
 
@@ -603,16 +590,16 @@ END_TEST
 START_TEST(test_get_with_timeout_on_an_empty_queue_is_empty_after_the_timeout)
 {
 	om_client *c = client();
-	double t0 = now_s();
+	double t0 = harness_now_s();
 	ck_assert_int_eq(CALL(c, NULL, "queue.get", om_str("none"), om_float(0.2)), OM_EMPTY);
-	double elapsed = now_s() - t0;
+	double elapsed = harness_now_s() - t0;
 	ck_assert_str_eq(om_errmsg(c), "queue 'none' is empty");
 	ck_assert_msg(elapsed >= 0.2, "answered after %.4f s, before the 0.2 s timeout", elapsed);
 	ck_assert_msg(elapsed < 5, "answered after %.4f s", elapsed);
 
-	t0 = now_s();
+	t0 = harness_now_s();
 	ck_assert_int_eq(CALL(c, NULL, "queue.get", om_str("none"), om_int(0)), OM_EMPTY);
-	ck_assert_msg(now_s() - t0 < 5, "a zero timeout waited");
+	ck_assert_msg(harness_now_s() - t0 < 5, "a zero timeout waited");
 	ck_assert_int_eq(parked_calls(c), 0);
 	om_close(c);
 }
@@ -624,9 +611,9 @@ START_TEST(test_put_with_timeout_on_a_full_queue_is_full_after_the_timeout)
 	om_value opts[] = {om_str("maxsize"), om_int(1)};
 	OK(c, NULL, "objects.create", om_str("one"), om_str("queue"), om_map(opts, 1));
 	OK(c, NULL, "queue.put", om_str("one"), om_int(1));
-	double t0 = now_s();
+	double t0 = harness_now_s();
 	ck_assert_int_eq(CALL(c, NULL, "queue.put", om_str("one"), om_int(2), om_float(0.1)), OM_FULL);
-	ck_assert(now_s() - t0 >= 0.1);
+	ck_assert(harness_now_s() - t0 >= 0.1);
 	ck_assert_str_eq(om_errmsg(c), "queue 'one' is full (maxsize 1)");
 	om_value v;
 	OK(c, &v, "queue.len", om_str("one"));
@@ -863,7 +850,7 @@ START_TEST(test_condition_wait_past_its_timeout_still_waits_for_the_lock)
 	raw_open(&waiter);
 	RAW_SEND(&waiter, 1, "condition.acquire", om_str("cv"));
 	raw_expect_bool(&waiter, 1, true);
-	double t0 = now_s();
+	double t0 = harness_now_s();
 	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"), om_float(0.1));
 	wait_parked(c, 1);
 	OK(c, NULL, "condition.acquire", om_str("cv"));
@@ -871,7 +858,7 @@ START_TEST(test_condition_wait_past_its_timeout_still_waits_for_the_lock)
 	ck_assert_int_eq(parked_calls(c), 1);
 	OK(c, NULL, "condition.release", om_str("cv"));
 	raw_expect_bool(&waiter, 2, false);
-	ck_assert(now_s() - t0 >= 0.3);
+	ck_assert(harness_now_s() - t0 >= 0.3);
 	RAW_SEND(&waiter, 3, "condition.release", om_str("cv"));
 	raw_result(&waiter, 3);
 	raw_close(&waiter);

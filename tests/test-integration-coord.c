@@ -40,20 +40,6 @@ static void stop_server(void)
 	harness_stop(&srv);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* A client whose calls fail rather than hang once 60 s pass: longer than any WAIT_S wait. */
 static om_client *connect_client(void)
 {
@@ -103,7 +89,7 @@ static int64_t parked_calls(om_client *c)
  */
 static bool wait_parked(om_client *c, int64_t n)
 {
-	for (double end = now_s() + WAIT_S; now_s() < end; sleep_ms(5))
+	for (double end = harness_now_s() + WAIT_S; harness_now_s() < end; harness_sleep_ms(5))
 		if (parked_calls(c) == n)
 			return true;
 	return false;
@@ -231,7 +217,7 @@ static int increment_under_lock(om_client *c, int id)
 	if (rc == OM_OK)
 		rc = om_counter_get(n, &v);
 	if (rc == OM_OK) {
-		sleep_ms(20); /* every other worker tries meanwhile */
+		harness_sleep_ms(20); /* every other worker tries meanwhile */
 		rc = om_counter_set(n, om_int(v.as.i + 1));
 	}
 	if (rc == OM_OK)
@@ -463,9 +449,9 @@ START_TEST(test_get_with_timeout_0_2_on_an_empty_queue_is_empty_no_earlier_than_
 	om_client *c = client();
 	om_queue *q = om_queue_open(c, "q");
 	om_value v = om_int(7);
-	double start = now_s();
+	double start = harness_now_s();
 	int rc = om_queue_get(q, 0.2, &v);
-	double took = now_s() - start;
+	double took = harness_now_s() - start;
 	ck_assert_int_eq(rc, OM_EMPTY);
 	ck_assert_int_eq(om_errcode(c), OM_EMPTY);
 	ck_assert_str_eq(om_errmsg(c), "queue 'q' is empty");
@@ -563,7 +549,7 @@ static int hold_permits(om_client *c, int id)
 			rc = om_counter_add_int(holders, 1, &now);
 		if (rc == OM_OK)
 			rc = raise_max(max, now);
-		sleep_ms(2);
+		harness_sleep_ms(2);
 		if (rc == OM_OK)
 			rc = om_counter_add_int(holders, -1, NULL);
 		if (rc == OM_OK)
@@ -720,9 +706,9 @@ START_TEST(test_queue_put_get_len_task_done_and_join_without_waiting)
 	OK(c, om_queue_put(q, om_str("a"), 0));
 	ck_assert_int_eq(om_queue_put(q, om_str("b"), 0), OM_FULL);
 	ck_assert_str_eq(om_errmsg(c), "queue 'q' is full (maxsize 1)");
-	double start = now_s();
+	double start = harness_now_s();
 	ck_assert_int_eq(om_queue_put(q, om_str("b"), 0.1), OM_FULL);
-	ck_assert(now_s() - start >= 0.1);
+	ck_assert(harness_now_s() - start >= 0.1);
 	OK(c, om_queue_len(q, &len));
 	ck_assert_uint_eq(len, 1);
 
@@ -868,10 +854,10 @@ START_TEST(test_event_set_clear_is_set_and_wait_without_waiting)
 	ck_assert(!set);
 	OK(c, om_event_wait(e, 0, &set));
 	ck_assert(!set);
-	double start = now_s();
+	double start = harness_now_s();
 	OK(c, om_event_wait(e, 0.1, &set));
 	ck_assert(!set);
-	ck_assert(now_s() - start >= 0.1);
+	ck_assert(harness_now_s() - start >= 0.1);
 	OK(c, om_event_set(e));
 	OK(c, om_event_wait(e, -1, &set));
 	ck_assert(set);
@@ -900,10 +886,10 @@ START_TEST(test_condition_wait_and_notify_need_its_lock)
 	OK(c, om_condition_notify(cv, 1));
 	OK(c, om_condition_notify(cv, SIZE_MAX));
 	OK(c, om_condition_notify_all(cv));
-	double start = now_s();
+	double start = harness_now_s();
 	OK(c, om_condition_wait(cv, 0.1, &notified));
 	ck_assert(!notified);
-	ck_assert(now_s() - start >= 0.1);
+	ck_assert(harness_now_s() - start >= 0.1);
 	/* Timed out, it holds the lock again. */
 	OK(c, om_condition_release(cv));
 	ck_assert_int_eq(om_condition_release(cv), OM_NOT_OWNER);
@@ -954,9 +940,9 @@ START_TEST(test_barrier_breaks_on_a_timeout_and_abort_until_reset)
 	OK(c, om_barrier_n_waiting(b, &n));
 	ck_assert_uint_eq(n, 0);
 
-	double start = now_s();
+	double start = harness_now_s();
 	ck_assert_int_eq(om_barrier_wait(b, 0.1, &n), OM_BROKEN);
-	ck_assert(now_s() - start >= 0.1);
+	ck_assert(harness_now_s() - start >= 0.1);
 	OK(c, om_barrier_broken(b, &broken));
 	ck_assert(broken);
 	ck_assert_int_eq(om_barrier_wait(b, -1, &n), OM_BROKEN);
@@ -1016,9 +1002,9 @@ START_TEST(test_client_timeout_shorter_than_the_wait_is_a_local_timeout)
 	om_client *c = om_connect(srv.socket, &opts);
 	ck_assert_int_eq(om_errcode(c), OM_OK);
 	om_lock *l = om_lock_open(c, "L");
-	double start = now_s();
+	double start = harness_now_s();
 	ck_assert_int_eq(om_lock_acquire(l, 5, &acquired), OM_TIMEOUT);
-	ck_assert(now_s() - start >= 0.2);
+	ck_assert(harness_now_s() - start >= 0.2);
 	ck_assert(om_connected(c));
 	ck_assert_int_eq(parked_calls(holder), 1);
 
