@@ -20,6 +20,18 @@
 #define POLL_MS 10
 #define MAX_ARGS 32
 
+harness_server harness_srv;
+
+void harness_fixture_start(void)
+{
+	harness_start(&harness_srv, NULL);
+}
+
+void harness_fixture_stop(void)
+{
+	harness_stop(&harness_srv);
+}
+
 void harness_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

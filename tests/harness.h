@@ -44,6 +44,15 @@ int harness_wait(harness_server *s);
 /* A blocking stream connection to s's socket, for raw wire tests. ck_abort on failure. */
 int harness_connect_raw(const harness_server *s);
 
+/*
+ * The server most suites run beside: harness_fixture_start() starts it
+ * with no extra options and harness_fixture_stop() stops it, ready to pass
+ * to tcase_add_checked_fixture() or tcase_add_unchecked_fixture().
+ */
+extern harness_server harness_srv;
+void harness_fixture_start(void);
+void harness_fixture_stop(void);
+
 /* Sleeps ms milliseconds, through signals. */
 void harness_sleep_ms(long ms);
 /* Seconds on CLOCK_MONOTONIC, for measuring waits. */

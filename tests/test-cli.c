@@ -24,24 +24,12 @@
 
 #define MAX_ARGV 32
 
-static harness_server srv;
-
 /* What one run of objmgr did. */
 typedef struct run {
 	int status; /* exit status; 128 + the signal when one killed it */
 	char *out;
 	char *err;
 } run;
-
-static void start_server(void)
-{
-	harness_start(&srv, NULL);
-}
-
-static void stop_server(void)
-{
-	harness_stop(&srv);
-}
 
 static const char *cli_path(void)
 {
@@ -139,7 +127,7 @@ static void build_argv(char **argv, const char *first, va_list ap)
 	size_t n = 0;
 	argv[n++] = NULL;
 	argv[n++] = "-s";
-	argv[n++] = srv.socket;
+	argv[n++] = harness_srv.socket;
 	for (const char *a = first; a; a = va_arg(ap, const char *)) {
 		ck_assert(n < MAX_ARGV - 1);
 		argv[n++] = (char *)a;
@@ -335,7 +323,7 @@ END_TEST
 START_TEST(test_unreachable_server_exits_2_saying_where_it_looked)
 {
 	char path[600];
-	snprintf(path, sizeof path, "%s/nobody-here.sock", srv.dir);
+	snprintf(path, sizeof path, "%s/nobody-here.sock", harness_srv.dir);
 	char *argv[] = {NULL, "-s", path, "ping", NULL};
 	run r = run_argv(NULL, argv);
 	ck_assert_int_eq(r.status, 2);
@@ -348,7 +336,7 @@ END_TEST
 
 START_TEST(test_default_address_comes_from_objmgr_socket)
 {
-	setenv("OBJMGR_SOCKET", srv.socket, 1);
+	setenv("OBJMGR_SOCKET", harness_srv.socket, 1);
 	char *argv[] = {NULL, "ping", NULL};
 	run r = run_argv(NULL, argv);
 	ck_assert_int_eq(r.status, 0);
@@ -472,7 +460,7 @@ START_TEST(test_info_and_ping)
 	ok("\"pong\"\n", "server.ping");
 	json_t *info = json_of(om("--json", "info"));
 	ck_assert_str_eq(json_string_value(json_object_get(info, "version")), OM_VERSION);
-	ck_assert_str_eq(json_string_value(json_object_get(info, "socket")), srv.socket);
+	ck_assert_str_eq(json_string_value(json_object_get(info, "socket")), harness_srv.socket);
 	json_decref(info);
 	run r = om("info");
 	ck_assert_int_eq(r.status, 0);
@@ -579,7 +567,7 @@ END_TEST
 START_TEST(test_piped_input_stops_with_2_when_the_server_is_gone)
 {
 	char path[600];
-	snprintf(path, sizeof path, "%s/nobody-here.sock", srv.dir);
+	snprintf(path, sizeof path, "%s/nobody-here.sock", harness_srv.dir);
 	char *argv[] = {NULL, "-s", path, NULL};
 	run r = run_argv("help\nping\nping\n", argv);
 	ck_assert_int_eq(r.status, 2);
@@ -635,7 +623,7 @@ static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("oneshot");
-	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_set_then_get_prints_the_value);
 	tcase_add_test(tc, test_arguments_read_as_json_literals_else_strings);

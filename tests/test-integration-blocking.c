@@ -35,23 +35,11 @@
 	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
 		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
 
-static harness_server srv;
-
-static void start_server(void)
-{
-	harness_start(&srv, NULL);
-}
-
-static void stop_server(void)
-{
-	harness_stop(&srv);
-}
-
 /* A client of the parent process; om_call()s on it fail rather than hang after 60 s. */
 static om_client *client(void)
 {
 	om_options opts = {.timeout_s = 60};
-	om_client *c = om_connect(srv.socket, &opts);
+	om_client *c = om_connect(harness_srv.socket, &opts);
 	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
 	return c;
 }
@@ -101,7 +89,7 @@ typedef struct raw {
 
 static void raw_open(raw *r)
 {
-	r->fd = harness_connect_raw(&srv);
+	r->fd = harness_connect_raw(&harness_srv);
 	ck_assert(msgpack_unpacker_init(&r->up, 64 * 1024));
 	msgpack_unpacked_init(&r->msg);
 }
@@ -263,7 +251,7 @@ typedef int (*work_fn)(om_client *c, int id);
 static int worker_main(work_fn work, int id)
 {
 	om_options opts = {.timeout_s = 60};
-	om_client *c = om_connect(srv.socket, &opts);
+	om_client *c = om_connect(harness_srv.socket, &opts);
 	int rc = om_errcode(c);
 	if (rc == OM_OK)
 		rc = work(c, id);
@@ -370,7 +358,7 @@ START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
 	pid_t holder = fork();
 	ck_assert_int_ge(holder, 0);
 	if (holder == 0) {
-		om_client *c = om_connect(srv.socket, NULL);
+		om_client *c = om_connect(harness_srv.socket, NULL);
 		om_value got;
 		if (CALL(c, &got, "lock.acquire", om_str("L")) != OM_OK || !got.as.b)
 			_exit(1);
@@ -731,8 +719,8 @@ START_TEST(test_server_stops_cleanly_with_calls_parked)
 	RAW_SEND(&w, 2, "lock.acquire", om_str("held"));
 	RAW_SEND(&w, 3, "event.wait", om_str("e"));
 	wait_parked(c, 3);
-	harness_stop(&srv); /* exits 0, so no leak under ASan */
-	start_server();     /* for the fixture's own stop */
+	harness_stop(&harness_srv); /* exits 0, so no leak under ASan */
+	harness_fixture_start();     /* for the fixture's own stop */
 	raw_close(&w);
 	om_close(c);
 }
@@ -874,7 +862,7 @@ START_TEST(test_killed_holders_semaphore_permit_goes_to_a_waiter)
 	pid_t holder = fork();
 	ck_assert_int_ge(holder, 0);
 	if (holder == 0) {
-		om_client *hc = om_connect(srv.socket, NULL);
+		om_client *hc = om_connect(harness_srv.socket, NULL);
 		om_value got;
 		if (CALL(hc, &got, "semaphore.acquire", om_str("s")) != OM_OK || !got.as.b ||
 		    write(ready[1], "x", 1) != 1)
@@ -904,7 +892,7 @@ END_TEST
 
 static void start_server_waiting_2(void)
 {
-	harness_start(&srv, "--max-waiting", "2", NULL);
+	harness_start(&harness_srv, "--max-waiting", "2", NULL);
 }
 
 /* Parked calls hold memory: one connection may have only --max-waiting of them. */
@@ -936,7 +924,7 @@ static Suite *blocking_suite(void)
 {
 	Suite *s = suite_create("integration-blocking");
 	TCase *tc = tcase_create("blocking");
-	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_five_processes_incrementing_under_a_lock_make_exactly_5);
 	tcase_add_test(tc, test_four_processes_incrementing_200_times_under_a_lock_make_exactly_800);
@@ -958,7 +946,7 @@ static Suite *blocking_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("other types");
-	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_barrier_of_4_parties_across_4_processes_releases_them_together);
 	tcase_add_test(tc, test_closed_waiter_breaks_the_barrier_for_the_others);
@@ -968,7 +956,7 @@ static Suite *blocking_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, start_server_waiting_2, stop_server);
+	tcase_add_checked_fixture(tc, start_server_waiting_2, harness_fixture_stop);
 	tcase_add_test(tc, test_calls_past_max_waiting_are_answered_limit);
 	suite_add_tcase(s, tc);
 	return s;

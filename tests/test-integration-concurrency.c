@@ -21,18 +21,6 @@
 enum { MAX_WORKERS = 16 };
 
 /* One objmgrd for the test case, started and stopped by the runner so it is stopped even after failures. */
-static harness_server srv;
-
-static void server_start(void)
-{
-	harness_start(&srv, NULL);
-}
-
-static void server_stop(void)
-{
-	harness_stop(&srv);
-}
-
 /* A worker's job: returns OM_OK, or the code of the call that failed. */
 typedef int (*work_fn)(om_client *c, int id);
 
@@ -41,7 +29,7 @@ static int worker_main(work_fn work, int id)
 {
 	/* A server that stops answering fails the worker instead of hanging it. */
 	om_options opts = {.timeout_s = 60};
-	om_client *c = om_connect(srv.socket, &opts);
+	om_client *c = om_connect(harness_srv.socket, &opts);
 	int rc = om_errcode(c);
 	if (rc == OM_OK)
 		rc = work(c, id);
@@ -85,7 +73,7 @@ static int run_workers(int n, work_fn work)
 /* The parent's own client, for setting up and checking. */
 static om_client *connect_checked(void)
 {
-	om_client *c = om_connect(srv.socket, NULL);
+	om_client *c = om_connect(harness_srv.socket, NULL);
 	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
 	return c;
 }
@@ -209,7 +197,7 @@ static Suite *concurrency_suite(void)
 {
 	Suite *s = suite_create("integration-concurrency");
 	TCase *tc = tcase_create("processes");
-	tcase_add_unchecked_fixture(tc, server_start, server_stop);
+	tcase_add_unchecked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_counter_adds_from_8_processes_all_land);
 	tcase_add_test(tc, test_dict_incr_from_8_processes_on_one_key_all_land);

@@ -28,23 +28,11 @@
 #define WAIT_S 30.0
 #define MAX_WORKERS 8
 
-static harness_server srv;
-
-static void start_server(void)
-{
-	harness_start(&srv, NULL);
-}
-
-static void stop_server(void)
-{
-	harness_stop(&srv);
-}
-
 /* A client whose calls fail rather than hang once 60 s pass: longer than any WAIT_S wait. */
 static om_client *connect_client(void)
 {
 	om_options opts = {.timeout_s = 60};
-	return om_connect(srv.socket, &opts);
+	return om_connect(harness_srv.socket, &opts);
 }
 
 /* The parent's client. */
@@ -999,7 +987,7 @@ START_TEST(test_client_timeout_shorter_than_the_wait_is_a_local_timeout)
 	ck_assert(acquired);
 
 	om_options opts = {.timeout_s = 0.2};
-	om_client *c = om_connect(srv.socket, &opts);
+	om_client *c = om_connect(harness_srv.socket, &opts);
 	ck_assert_int_eq(om_errcode(c), OM_OK);
 	om_lock *l = om_lock_open(c, "L");
 	double start = harness_now_s();
@@ -1026,7 +1014,7 @@ static Suite *coord_suite(void)
 {
 	Suite *s = suite_create("integration-coord");
 	TCase *tc = tcase_create("processes");
-	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_five_processes_incrementing_a_counter_under_a_lock_make_exactly_5);
 	tcase_add_test(tc, test_lock_of_a_holder_killed_with_sigkill_goes_to_its_waiter);
@@ -1040,7 +1028,7 @@ static Suite *coord_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
-	tcase_add_checked_fixture(tc, start_server, stop_server);
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_queue_put_get_len_task_done_and_join_without_waiting);
 	tcase_add_test(tc, test_lock_waits_even_for_its_holder_and_only_the_holder_releases_it);

@@ -26,21 +26,20 @@
 	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
 		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
 
-/* One objmgrd per test: some tests stop it or give it options. */
-static harness_server srv;
+/* The client of this test's objmgrd (harness_srv, one per test: some stop it or give it options). */
 static om_client *c;
 
 static om_client *connect_client(double timeout_s)
 {
 	om_options opts = {.timeout_s = timeout_s};
-	om_client *cl = om_connect(srv.socket, &opts);
+	om_client *cl = om_connect(harness_srv.socket, &opts);
 	ck_assert_msg(om_errcode(cl) == OM_OK, "%s", om_errmsg(cl));
 	return cl;
 }
 
 static void setup(void)
 {
-	harness_start(&srv, NULL);
+	harness_start(&harness_srv, NULL);
 	/* A wedged server fails each test with a message, not a Check timeout. */
 	c = connect_client(20);
 }
@@ -48,7 +47,7 @@ static void setup(void)
 static void teardown(void)
 {
 	om_close(c);
-	harness_stop(&srv);
+	harness_stop(&harness_srv);
 }
 
 /* v renders as want; then v is freed. */
@@ -282,8 +281,8 @@ END_TEST
 START_TEST(test_pipeline_larger_than_the_server_output_limit_does_not_deadlock)
 {
 	om_close(c);
-	harness_stop(&srv);
-	harness_start(&srv, "--max-output", "1M", NULL);
+	harness_stop(&harness_srv);
+	harness_start(&harness_srv, "--max-output", "1M", NULL);
 	c = connect_client(20);
 	char big[1024];
 	memset(big, 'x', sizeof big);
@@ -310,7 +309,7 @@ START_TEST(test_dropped_connection_forgets_every_pending_request)
 	om_client *admin = connect_client(20);
 	ck_assert_int_eq(om_server_shutdown(admin), OM_OK);
 	om_close(admin);
-	ck_assert_int_eq(harness_wait(&srv), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
 
 	uint32_t id = 9;
 	ck_assert_int_eq(om_recv(c, &id, NULL), OM_IO);

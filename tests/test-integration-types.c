@@ -16,25 +16,14 @@
 #include "objmgr.h"
 
 /* One objmgrd per test case, started and stopped by the runner so it is stopped even after failures. */
-static harness_server srv;
 /* Each test's client, connected to an empty registry. */
 static om_client *c;
-
-static void server_start(void)
-{
-	harness_start(&srv, NULL);
-}
-
-static void server_stop(void)
-{
-	harness_stop(&srv);
-}
 
 static void client_setup(void)
 {
 	/* A wedged server fails each test with a message, not a Check timeout. */
 	om_options opts = {.timeout_s = 10};
-	c = om_connect(srv.socket, &opts);
+	c = om_connect(harness_srv.socket, &opts);
 	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
 	om_value all;
 	ck_assert_int_eq(om_objects_list(c, &all), OM_OK);
@@ -802,9 +791,9 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(objects && objects->kind == OM_INT);
 	ck_assert_int_eq(objects->as.i, 1);
 	ck_assert(socket && socket->kind == OM_STR);
-	ck_assert_str_eq(socket->as.str, srv.socket);
+	ck_assert_str_eq(socket->as.str, harness_srv.socket);
 	ck_assert(pid && pid->kind == OM_INT);
-	ck_assert_int_eq(pid->as.i, srv.pid);
+	ck_assert_int_eq(pid->as.i, harness_srv.pid);
 	ck_assert(connections && connections->kind == OM_INT && connections->as.i >= 1);
 	ck_assert(uptime && uptime->kind == OM_FLOAT64 && uptime->as.f >= 0);
 	ck_assert(ops && ops->kind == OM_INT && ops->as.i >= 2);
@@ -1082,7 +1071,7 @@ static Suite *types_suite(void)
 {
 	Suite *s = suite_create("integration-types");
 	TCase *tc = tcase_create("methods");
-	tcase_add_unchecked_fixture(tc, server_start, server_stop);
+	tcase_add_unchecked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_add_checked_fixture(tc, client_setup, client_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dict_set_then_get_returns_the_value);

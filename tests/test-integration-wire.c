@@ -26,8 +26,6 @@
 
 #define REPLY_MS 10000
 
-static harness_server srv;
-
 /* A raw connection: its socket and the unpacker its replies are read with. */
 typedef struct client {
 	int fd;
@@ -41,34 +39,24 @@ typedef struct packet {
 	msgpack_packer pk;
 } packet;
 
-static void start_default(void)
-{
-	harness_start(&srv, NULL);
-}
-
 static void start_small_messages(void)
 {
-	harness_start(&srv, "--max-message-size", "1K", NULL);
+	harness_start(&harness_srv, "--max-message-size", "1K", NULL);
 }
 
 static void start_two_clients(void)
 {
-	harness_start(&srv, "--max-clients", "2", NULL);
+	harness_start(&harness_srv, "--max-clients", "2", NULL);
 }
 
 static void start_small_output(void)
 {
-	harness_start(&srv, "--max-output", "256K", NULL);
-}
-
-static void stop_server(void)
-{
-	harness_stop(&srv);
+	harness_start(&harness_srv, "--max-output", "256K", NULL);
 }
 
 static void client_open(client *c)
 {
-	c->fd = harness_connect_raw(&srv);
+	c->fd = harness_connect_raw(&harness_srv);
 	ck_assert(msgpack_unpacker_init(&c->up, 64 * 1024));
 	msgpack_unpacked_init(&c->msg);
 }
@@ -652,8 +640,8 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(is_uint(map_get(m, "ops_total"), ops_before + 3));
 	ck_assert(is_uint(map_get(m, "waiting"), 0));
 	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
-	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)srv.pid));
-	ck_assert(is_str(map_get(m, "socket"), srv.socket));
+	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
+	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
 	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
@@ -845,7 +833,7 @@ START_TEST(test_client_that_does_not_read_is_throttled_and_loses_nothing)
 	msgpack_pack_bin_with_body(&p.pk, value, sizeof value);
 	send_packet(&other, &p);
 	expect_result(&other, 1);
-	long base = rss_kib(srv.pid);
+	long base = rss_kib(harness_srv.pid);
 
 	/* N requests whose replies total 160 MiB, written without reading any reply. */
 	for (uint32_t id = 1; id <= N; id++) {
@@ -857,7 +845,7 @@ START_TEST(test_client_that_does_not_read_is_throttled_and_loses_nothing)
 	size_t off = 0;
 	write_until_stuck(slow.fd, p.buf.data, p.buf.size, &off, 500);
 	ck_assert_msg(off < p.buf.size, "the server read all %zu bytes of requests", p.buf.size);
-	long grown = rss_kib(srv.pid) - base;
+	long grown = rss_kib(harness_srv.pid) - base;
 	ck_assert_msg(grown < 32 * 1024, "the server grew by %ld KiB", grown);
 	assert_ping(&other, 2);
 
@@ -903,8 +891,8 @@ START_TEST(test_stop_closes_a_client_that_does_not_read_after_a_grace_period)
 	ck_assert_int_eq(fcntl(slow.fd, F_SETFL, O_NONBLOCK), 0);
 	size_t off = 0;
 	write_until_stuck(slow.fd, p.buf.data, p.buf.size, &off, 300);
-	ck_assert_int_eq(kill(srv.pid, SIGTERM), 0);
-	ck_assert_int_eq(harness_wait(&srv), 0);
+	ck_assert_int_eq(kill(harness_srv.pid, SIGTERM), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
 	packet_free(&p);
 	client_close(&slow);
 }
@@ -961,7 +949,7 @@ START_TEST(test_second_server_on_a_live_socket_refuses_to_start)
 {
 	static char out[4096];
 	client c;
-	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--socket", srv.socket), 1);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--socket", harness_srv.socket), 1);
 	ck_assert_msg(strstr(out, "already listening"), "output: %s", out);
 	client_open(&c);
 	assert_ping(&c, 1);
@@ -991,10 +979,10 @@ static bool accepting(const char *path)
 
 START_TEST(test_stale_socket_is_replaced)
 {
-	harness_server second = srv;
-	ck_assert_int_eq(kill(srv.pid, SIGKILL), 0);
-	ck_assert_int_eq(harness_wait(&srv), 128 + SIGKILL);
-	ck_assert_int_eq(access(srv.socket, F_OK), 0);
+	harness_server second = harness_srv;
+	ck_assert_int_eq(kill(harness_srv.pid, SIGKILL), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 128 + SIGKILL);
+	ck_assert_int_eq(access(harness_srv.socket, F_OK), 0);
 
 	/* A new server on the dead one's socket, started by hand and stopped by the fixture. */
 	pid_t pid = fork();
@@ -1002,12 +990,12 @@ START_TEST(test_stale_socket_is_replaced)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		const char *bin = getenv("OBJMGRD");
-		execl(bin, bin, "--socket", srv.socket, (char *)NULL);
+		execl(bin, bin, "--socket", harness_srv.socket, (char *)NULL);
 		_exit(127);
 	}
 	second.pid = pid;
-	srv = second;
-	for (int i = 0; !accepting(srv.socket); i++) {
+	harness_srv = second;
+	for (int i = 0; !accepting(harness_srv.socket); i++) {
 		ck_assert_msg(i < 1000, "the new server did not take over the stale socket");
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
@@ -1028,8 +1016,8 @@ START_TEST(test_server_shutdown_replies_then_exits_0_and_removes_the_socket)
 	ck_assert_int_eq(expect_result(&c, 1)->type, MSGPACK_OBJECT_NIL);
 	ck_assert(client_next(&c) == NULL);
 	ck_assert(client_next(&other) == NULL);
-	ck_assert_int_eq(harness_wait(&srv), 0);
-	ck_assert_int_ne(access(srv.socket, F_OK), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
+	ck_assert_int_ne(access(harness_srv.socket, F_OK), 0);
 	client_close(&other);
 	client_close(&c);
 }
@@ -1041,10 +1029,10 @@ START_TEST(test_sigint_stops_the_server_cleanly)
 	client_open(&c);
 	send_str_request(&c, 1, "counter.add", 2, "n", "x");
 	expect_error(&c, 1, "bad_params");
-	ck_assert_int_eq(kill(srv.pid, SIGINT), 0);
+	ck_assert_int_eq(kill(harness_srv.pid, SIGINT), 0);
 	ck_assert(client_next(&c) == NULL);
-	ck_assert_int_eq(harness_wait(&srv), 0);
-	ck_assert_int_ne(access(srv.socket, F_OK), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
+	ck_assert_int_ne(access(harness_srv.socket, F_OK), 0);
 	client_close(&c);
 }
 END_TEST
@@ -1052,7 +1040,7 @@ END_TEST
 static TCase *server_case(const char *name, void (*start)(void), int timeout)
 {
 	TCase *tc = tcase_create(name);
-	tcase_add_checked_fixture(tc, start, stop_server);
+	tcase_add_checked_fixture(tc, start, harness_fixture_stop);
 	tcase_set_timeout(tc, timeout);
 	return tc;
 }
@@ -1060,7 +1048,7 @@ static TCase *server_case(const char *name, void (*start)(void), int timeout)
 static Suite *wire_suite(void)
 {
 	Suite *s = suite_create("integration-wire");
-	TCase *tc = server_case("messages", start_default, 60);
+	TCase *tc = server_case("messages", harness_fixture_start, 60);
 	tcase_add_test(tc, test_ping_answers_pong);
 	tcase_add_test(tc, test_pipeline_of_10000_requests_is_answered_in_order_with_msgids);
 	tcase_add_test(tc, test_notification_is_executed_and_not_answered);

@@ -31,7 +31,6 @@
 
 #define EXPECT_MS 15000
 
-static harness_server srv;
 static char tmp[64]; /* a directory for history files and symlinks, shared by the tests */
 
 /* One REPL on the master side of a pseudo-terminal, and all it has shown. */
@@ -75,12 +74,7 @@ static void remove_tmp(void)
 static void setup(void)
 {
 	empty_tmp();
-	harness_start(&srv, NULL);
-}
-
-static void teardown(void)
-{
-	harness_stop(&srv);
+	harness_start(&harness_srv, NULL);
 }
 
 static long now_ms(void)
@@ -233,7 +227,7 @@ static void term_ctrl_d(term *t)
 START_TEST(test_prompt_shows_the_address_and_commands_print_results)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "ping\r", "pong\r\n");
 	term_do(&t, "dict.set users alice 3\r", "null\r\n");
@@ -247,7 +241,7 @@ END_TEST
 START_TEST(test_an_error_is_shown_without_leaving)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "dict.get nobody k\r", "error: key_error: dict 'nobody' has no key \"k\"\r\n");
 	term_do(&t, "frobnicate\r", "error: no_such_method: no command 'frobnicate' (try 'help')\r\n");
@@ -261,7 +255,7 @@ END_TEST
 START_TEST(test_tab_completes_commands_and_object_names)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "dict.set inventory apples 1\r", "null\r\n");
 	term_do(&t, "list.extend invoices [10, 20]\r", "2\r\n");
@@ -281,7 +275,7 @@ END_TEST
 START_TEST(test_history_persists_across_sessions)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "counter.add h 41\r", "41\r\n");
 	term_ctrl_d(&t);
@@ -291,7 +285,7 @@ START_TEST(test_history_persists_across_sessions)
 	ck_assert_msg(access(path, R_OK) == 0, "no history file %s", path);
 
 	/* A new session: Up recalls the command, Enter runs it again. */
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "\033[A\r", "82\r\n");
 	term_ctrl_d(&t);
@@ -304,7 +298,7 @@ START_TEST(test_history_defaults_to_home)
 	snprintf(home, sizeof home, "HOME=%s", tmp);
 	const char *env[] = {home, "OBJMGR_HISTFILE", NULL};
 	term t;
-	term_start(&t, srv.socket, env);
+	term_start(&t, harness_srv.socket, env);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "ping\r", "pong\r\n");
 	term_ctrl_d(&t);
@@ -324,7 +318,7 @@ END_TEST
 START_TEST(test_open_bracket_continues_on_the_next_line)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_send(&t, "dict.set m k [1,\r");
 	term_prompt(&t, "\r\n... ");
@@ -345,11 +339,11 @@ END_TEST
 START_TEST(test_ctrl_d_and_quit_exit_0)
 {
 	term t;
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_ctrl_d(&t);
 
-	term_start(&t, srv.socket, NULL);
+	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_send(&t, "quit\r");
 	ck_assert_int_eq(term_finish(&t), 0);
@@ -366,14 +360,14 @@ START_TEST(test_lost_connection_is_reported_and_retried)
 	char link[128], next[128];
 	snprintf(link, sizeof link, "%s/link.sock", tmp);
 	snprintf(next, sizeof next, "%s/link.new", tmp);
-	ck_assert_int_eq(symlink(srv.socket, link), 0);
+	ck_assert_int_eq(symlink(harness_srv.socket, link), 0);
 
 	term t;
 	term_start(&t, link, NULL);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "ping\r", "pong\r\n");
 	term_do(&t, "server.shutdown\r", "null\r\n");
-	ck_assert_int_eq(harness_wait(&srv), 0);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
 
 	char down[600];
 	snprintf(down, sizeof down, "%s (not connected)> ", link);
@@ -398,13 +392,13 @@ START_TEST(test_colours_on_a_terminal_unless_no_color)
 {
 	const char *colour[] = {"NO_COLOR", NULL};
 	term t;
-	term_start(&t, srv.socket, colour);
+	term_start(&t, harness_srv.socket, colour);
 	term_prompt(&t, t.prompt);
 	term_do(&t, "dict.set d k v\r", "null");
 	term_do(&t, "dict.get d k\r", "\033[32m\"v\"\033[0m\r\n");
 	term_ctrl_d(&t);
 
-	term_start(&t, srv.socket, NULL); /* NO_COLOR=1 */
+	term_start(&t, harness_srv.socket, NULL); /* NO_COLOR=1 */
 	term_prompt(&t, t.prompt);
 	size_t from = t.mark;
 	term_do(&t, "dict.get d k\r", "\r\n\"v\"\r\n");
@@ -418,7 +412,7 @@ static Suite *repl_suite(void)
 	Suite *s = suite_create("repl");
 	TCase *tc = tcase_create("pty");
 	tcase_add_unchecked_fixture(tc, make_tmp, remove_tmp);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, harness_fixture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_prompt_shows_the_address_and_commands_print_results);
 	tcase_add_test(tc, test_an_error_is_shown_without_leaving);
