@@ -330,6 +330,54 @@ START_TEST(test_dict_keys_of_every_kind)
 }
 END_TEST
 
+/*
+ * Strings up to 14 bytes are stored inside the entry, longer ones behind a
+ * pointer (types/cval.h): every op must see the same values either way.
+ */
+START_TEST(test_dict_short_and_long_strings_round_trip)
+{
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	static const size_t lens[] = {0, 1, 13, 14, 15, 16, 36};
+	size_t n = sizeof lens / sizeof lens[0];
+	for (size_t i = 0; i < n; i++) {
+		D("set", om_strn(text, lens[i]), om_strn(text + 1, lens[i] ? lens[i] - 1 : 0));
+		D("set", om_bin(text, lens[i]), om_bin(text, lens[n - 1 - i]));
+	}
+	for (int i = 0; i < 100; i++) /* resize a few times: entries move */
+		D("set", om_int(i), om_str("filler"));
+	D("len");
+	th_expect(om_int((int64_t)(2 * n + 100)));
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(D("get", om_strn(text, lens[i])), OM_OK);
+		th_expect(om_strn(text + 1, lens[i] ? lens[i] - 1 : 0));
+		ck_assert_int_eq(D("get", om_bin(text, lens[i])), OM_OK);
+		th_expect(om_bin(text, lens[n - 1 - i]));
+	}
+	ck_assert_int_eq(D("get", om_strn(text, 15), om_nil()), OM_OK);
+	th_expect(om_strn(text + 1, 14));
+	ck_assert_int_eq(D("get", om_strn(text + 1, 14), om_nil()), OM_OK);
+	th_expect(om_nil()); /* same length, other bytes */
+	/* an inline value replaced by a long one and back */
+	D("set", om_str("k"), om_strn(text, 36));
+	D("set", om_str("k"), om_str("short"));
+	ck_assert_int_eq(D("setdefault", om_str("k"), om_int(0)), OM_OK);
+	th_expect(om_str("short"));
+	ck_assert_int_eq(D("incr", om_str("k"), om_int(1)), OM_WRONG_TYPE);
+	ck_assert_int_eq(D("pop", om_strn(text, 14)), OM_OK);
+	th_expect(om_strn(text + 1, 13));
+	ck_assert_int_eq(D("popitem"), OM_OK);
+	om_value pair[] = {om_str("k"), om_str("short")};
+	th_expect(om_array(pair, 2));
+	ck_assert_int_eq(D("del", om_bin(text, 0)), OM_OK);
+	D("items");
+	const om_value *items = th_answer();
+	ck_assert_uint_eq(items->len, 2 * n + 100 - 2);
+	om_value first = om_strn(text, 0), first_value = om_strn(text + 1, 0);
+	ck_assert(om_value_equal(&items->as.items[0], &first));
+	ck_assert(om_value_equal(&items->as.items[1], &first_value));
+}
+END_TEST
+
 START_TEST(test_dict_incr_missing_key_counts_as_zero)
 {
 	D("set", om_str("other"), om_int(0));
@@ -557,6 +605,7 @@ int main(void)
 	tcase_add_test(tc, test_dict_int_and_float_keys_are_distinct);
 	tcase_add_test(tc, test_dict_equal_numbers_are_one_key);
 	tcase_add_test(tc, test_dict_keys_of_every_kind);
+	tcase_add_test(tc, test_dict_short_and_long_strings_round_trip);
 	tcase_add_test(tc, test_dict_incr_missing_key_counts_as_zero);
 	tcase_add_test(tc, test_dict_incr_with_float_gives_float);
 	tcase_add_test(tc, test_dict_incr_non_number_is_wrong_type);

@@ -22,21 +22,23 @@
 #include <assert.h>
 #include <string.h>
 
+#include "cval.h"
 #include "mem.h"
 #include "ops.h"
 #include "typeutil.h"
 #include "value.h"
 
 #define DICT_MIN_LOG2 3  /* 8 slots, 5 entries */
-#define HOLE 0xff        /* key.kind of a deleted entry */
+#define HOLE 0xff        /* key.v.kind of a deleted entry */
 #define IX_EMPTY (-1)
 #define IX_DUMMY (-2)
 #define PERTURB_SHIFT 5
 
+/* 40 bytes: short string keys and values live inside it (cval.h). */
 typedef struct dict_entry {
 	uint64_t hash;
-	om_value key;
-	om_value value;
+	cval key;
+	cval value;
 } dict_entry;
 
 typedef struct dict {
@@ -125,7 +127,7 @@ static int64_t dict_lookup(const dict *d, const om_value *key, uint64_t hash, si
 			return -1;
 		if (ix >= 0) {
 			const dict_entry *e = &d->entries[ix];
-			if (e->hash == hash && value_eq(&e->key, key)) {
+			if (e->hash == hash && cval_eq(&e->key, key)) {
 				*slot = p.slot;
 				return ix;
 			}
@@ -180,7 +182,7 @@ static void dict_resize(dict *d, uint8_t log2)
 	dict_entry *entries = xmalloc(allocated * sizeof *entries);
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++)
-		if (d->entries[i].key.kind != HOLE)
+		if (d->entries[i].key.v.kind != HOLE)
 			entries[n++] = d->entries[i];
 	free(d->index);
 	free(d->entries);
@@ -195,7 +197,7 @@ static void dict_resize(dict *d, uint8_t log2)
 }
 
 /* Appends a pair whose key is known to be absent; key and value move in. */
-static dict_entry *dict_insert(dict *d, uint64_t hash, om_value key, om_value value)
+static dict_entry *dict_insert(dict *d, uint64_t hash, om_value *key, om_value *value)
 {
 	if (d->usable == 0)
 		dict_resize(d, log2_for(d->used * 3));
@@ -206,7 +208,7 @@ static dict_entry *dict_insert(dict *d, uint64_t hash, om_value key, om_value va
 	}
 	size_t ix = d->nentries++;
 	index_set(d, dict_free_slot(d, hash), (int64_t)ix);
-	d->entries[ix] = (dict_entry){hash, key, value};
+	d->entries[ix] = (dict_entry){hash, cval_take(key), cval_take(value)};
 	d->used++;
 	d->usable--;
 	return &d->entries[ix];
@@ -222,11 +224,11 @@ static void dict_put(dict *d, om_value *key, om_value *value)
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, hash, &slot);
 	if (ix < 0) {
-		dict_insert(d, hash, typeutil_take(key), typeutil_take(value));
+		dict_insert(d, hash, key, value);
 		return;
 	}
-	om_value_free(&d->entries[ix].value);
-	d->entries[ix].value = typeutil_take(value);
+	cval_free(&d->entries[ix].value);
+	d->entries[ix].value = cval_take(value);
 	om_value_free(key);
 }
 
@@ -238,14 +240,12 @@ static void dict_put(dict *d, om_value *key, om_value *value)
 static void dict_take(dict *d, size_t slot, size_t ix, om_value *key, om_value *value)
 {
 	dict_entry *e = &d->entries[ix];
-	*key = e->key;
-	*value = e->value;
-	e->key = om_nil();
-	e->key.kind = HOLE;
-	e->value = om_nil();
+	*key = cval_release(&e->key);
+	*value = cval_release(&e->value);
+	e->key.v.kind = HOLE;
 	index_set(d, slot, IX_DUMMY);
 	d->used--;
-	while (d->nentries > 0 && d->entries[d->nentries - 1].key.kind == HOLE)
+	while (d->nentries > 0 && d->entries[d->nentries - 1].key.v.kind == HOLE)
 		d->nentries--;
 	if (d->log2_size > DICT_MIN_LOG2 && d->used * 8 < capacity(d->log2_size))
 		dict_resize(d, log2_for(d->used * 3));
@@ -266,10 +266,10 @@ static bool dict_remove(dict *d, const om_value *key, om_value *old_key, om_valu
 static void dict_release(dict *d)
 {
 	for (size_t i = 0; i < d->nentries; i++) {
-		if (d->entries[i].key.kind == HOLE)
+		if (d->entries[i].key.v.kind == HOLE)
 			continue;
-		om_value_free(&d->entries[i].key);
-		om_value_free(&d->entries[i].value);
+		cval_free(&d->entries[i].key);
+		cval_free(&d->entries[i].value);
 	}
 	free(d->index);
 	free(d->entries);
@@ -283,8 +283,10 @@ static om_value dict_column(const dict *d, bool keys)
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
-		if (e->key.kind != HOLE)
-			om_value_copy(&out.as.items[n++], keys ? &e->key : &e->value);
+		if (e->key.v.kind == HOLE)
+			continue;
+		om_value view = cval_view(keys ? &e->key : &e->value);
+		om_value_copy(&out.as.items[n++], &view);
 	}
 	return out;
 }
@@ -306,7 +308,7 @@ static int dict_op_get(void *obj, op_call *c)
 {
 	dict_entry *e = dict_find(obj, &c->args[0]);
 	if (e)
-		return op_borrow(c, &e->value);
+		return op_borrow_view(c, cval_view(&e->value));
 	if (c->nargs > 1)
 		return op_ok(c, typeutil_take(&c->args[1]));
 	return dict_no_key(c, &c->args[0]);
@@ -346,10 +348,9 @@ static int dict_op_setdefault(void *obj, op_call *c)
 	size_t slot;
 	int64_t ix = dict_lookup(d, &c->args[0], hash, &slot);
 	if (ix >= 0)
-		return op_borrow(c, &d->entries[ix].value);
-	dict_entry *e = dict_insert(d, hash, typeutil_take(&c->args[0]),
-				    typeutil_take(&c->args[1]));
-	return op_borrow(c, &e->value);
+		return op_borrow_view(c, cval_view(&d->entries[ix].value));
+	dict_entry *e = dict_insert(d, hash, &c->args[0], &c->args[1]);
+	return op_borrow_view(c, cval_view(&e->value));
 }
 
 static int dict_op_len(void *obj, op_call *c)
@@ -374,10 +375,11 @@ static int dict_op_items(void *obj, op_call *c)
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
-		if (e->key.kind == HOLE)
+		if (e->key.v.kind == HOLE)
 			continue;
-		om_value_copy(&out.as.items[2 * n], &e->key);
-		om_value_copy(&out.as.items[2 * n + 1], &e->value);
+		om_value key = cval_view(&e->key), value = cval_view(&e->value);
+		om_value_copy(&out.as.items[2 * n], &key);
+		om_value_copy(&out.as.items[2 * n + 1], &value);
 		n++;
 	}
 	return op_ok(c, out);
@@ -417,8 +419,8 @@ static int dict_op_incr(void *obj, op_call *c)
 	uint64_t hash = value_hash(key);
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, hash, &slot);
-	om_value zero = om_int(0);
-	om_value *cur = ix >= 0 ? &d->entries[ix].value : &zero;
+	om_value cur_view = ix >= 0 ? cval_view(&d->entries[ix].value) : om_int(0);
+	const om_value *cur = &cur_view;
 	char kbuf[80], dbuf[40], cbuf[40];
 	om_value sum;
 	if (!value_is_number(cur)) {
@@ -433,10 +435,12 @@ static int dict_op_incr(void *obj, op_call *c)
 		return op_fail(c, OM_VALUE_ERROR, "dict '%s': %s + %s under key %s overflows int64",
 			       c->name, cbuf, dbuf, kbuf);
 	}
-	if (ix >= 0)
-		*cur = sum;
-	else
-		dict_insert(d, hash, typeutil_take(key), sum);
+	if (ix >= 0) {
+		d->entries[ix].value.v = sum; /* a number: never inline, nothing to free */
+	} else {
+		om_value stored = sum;
+		dict_insert(d, hash, key, &stored);
+	}
 	return op_ok(c, sum);
 }
 

@@ -87,6 +87,7 @@ struct op_call {
 	size_t nargs;     /* how many were given: optional ones may be absent */
 	om_value result;  /* an owned result, nil unless set */
 	const om_value *borrowed; /* or a value inside the object, sent before anything changes it */
+	om_value view;    /* what borrowed points at when the object lends a stored cval */
 	int code;         /* OM_OK or the error */
 	char message[256];
 	/* Blocking operations (OP_BLOCKING) also use: */
@@ -117,6 +118,14 @@ static inline int op_ok(op_call *c, om_value v)
 static inline int op_borrow(op_call *c, const om_value *v)
 {
 	c->borrowed = v;
+	return OM_OK;
+}
+
+/* Answers with a view of a value still owned by the object (see cval.h). */
+static inline int op_borrow_view(op_call *c, om_value view)
+{
+	c->view = view;
+	c->borrowed = &c->view;
 	return OM_OK;
 }
 

@@ -1,0 +1,97 @@
+/*
+ * cval.h — how a container stores a value: an om_value, or a short string
+ * kept inside the 16 bytes instead of behind a pointer.
+ *
+ * Most keys and many values are short strings ("key:123456" is 10 bytes).
+ * Stored as an om_value each costs a malloc chunk of its own (32 bytes with
+ * glibc for anything up to 24) and a cache miss to reach its bytes. A cval
+ * keeps strings and bins of up to CVAL_INLINE_MAX bytes inline, so a dict
+ * entry holds its key and value in the same cache line as its hash.
+ *
+ * A cval owns what it holds. cval_view() lends it out as an om_value
+ * that points into the cval: valid until the cval changes or is freed, and
+ * not NUL-terminated for inline strings (om_value lengths are what count).
+ */
+#ifndef OBJMGR_CVAL_H
+#define OBJMGR_CVAL_H
+
+#include <string.h>
+
+#include "value.h"
+
+#define CVAL_INLINE_MAX 14
+/* The tag of an inline string: 0x80 | OM_STR or 0x80 | OM_BIN, never an om_kind. */
+#define CVAL_INLINE 0x80
+
+typedef union cval {
+	om_value v; /* tag < CVAL_INLINE: an owned om_value */
+	struct {
+		uint8_t tag; /* CVAL_INLINE | kind, overlaying v.kind */
+		uint8_t len;
+		char bytes[CVAL_INLINE_MAX];
+	} s;
+} cval;
+
+static inline bool cval_is_inline(const cval *c)
+{
+	return (c->s.tag & CVAL_INLINE) && c->s.tag != 0xff;
+}
+
+/* Moves the owned value *v in (leaving it nil); short strings move inline. */
+static inline cval cval_take(om_value *v)
+{
+	cval c;
+	if ((v->kind == OM_STR || v->kind == OM_BIN) && v->len <= CVAL_INLINE_MAX) {
+		c.s.tag = (uint8_t)(CVAL_INLINE | v->kind);
+		c.s.len = (uint8_t)v->len;
+		if (v->len)
+			memcpy(c.s.bytes, v->as.str, v->len);
+		om_value_free(v);
+		return c;
+	}
+	c.v = *v;
+	*v = om_nil();
+	return c;
+}
+
+/* The value, borrowed from c (see above). */
+static inline om_value cval_view(const cval *c)
+{
+	if (!cval_is_inline(c))
+		return c->v;
+	om_value v = om_strn(c->s.bytes, c->s.len);
+	v.kind = (uint8_t)(c->s.tag & ~CVAL_INLINE);
+	return v;
+}
+
+/* value_eq(view of c, v), without building the view for inline strings. */
+static inline bool cval_eq(const cval *c, const om_value *v)
+{
+	if (!cval_is_inline(c))
+		return value_eq(&c->v, v);
+	return v->kind == (c->s.tag & ~CVAL_INLINE) && v->len == c->s.len &&
+	       (v->len == 0 || memcmp(c->s.bytes, v->as.str, v->len) == 0);
+}
+
+/* Moves the value out of c as an owned om_value; c is left nil. */
+static inline om_value cval_release(cval *c)
+{
+	om_value out;
+	if (cval_is_inline(c)) {
+		om_value view = cval_view(c);
+		om_value_copy(&out, &view);
+	} else {
+		out = c->v;
+	}
+	c->v = om_nil();
+	return out;
+}
+
+static inline void cval_free(cval *c)
+{
+	if (!cval_is_inline(c))
+		om_value_free(&c->v);
+	c->v = om_nil();
+}
+
+#endif
