@@ -43,6 +43,10 @@ struct conn {
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	size_t nparked;          /* its calls parked on wait lists */
 	msgpack_unpacker in;
+	msgpack_object held[DISPATCH_BATCH]; /* unpacked into in's zone, dispatched from held_next on */
+	size_t held_next, held_count;
+	int held_error;          /* the stream's failure behind the held messages, or 0 */
+	msgpack_zone *batch_zone; /* the held messages' zone, when not the unpacker's */
 	msgpack_sbuffer out;     /* replies packed since the last flush */
 	msgpack_sbuffer sending; /* the bytes of the write in flight */
 	msgpack_packer pk;       /* packs into out */
@@ -112,6 +116,8 @@ static void on_close(uv_handle_t *h)
 		c->next->prev = c->prev;
 	s->nconns--;
 	log_debug("client %llu: closed (%zu open)", (unsigned long long)c->id, s->nconns);
+	if (c->batch_zone)
+		msgpack_zone_free(c->batch_zone);
 	msgpack_unpacker_destroy(&c->in);
 	msgpack_sbuffer_destroy(&c->out);
 	msgpack_sbuffer_destroy(&c->sending);
@@ -235,46 +241,125 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 	conn_close_after_flush(c);
 }
 
-static void too_large(conn *c)
+/* Ends the connection for a stream failure met while unpacking (an OM_* code). */
+static void stream_failed(conn *c, int code)
 {
-	conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes",
-		  c->srv->limits.max_message_size);
+	if (code == OM_TOO_LARGE)
+		conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes",
+			  c->srv->limits.max_message_size);
+	else if (code == OM_TOO_DEEP) /* msgpack-c reports both of these as NOMEM */
+		conn_fail(c, OM_TOO_DEEP, "message nested more than %d levels deep, or "
+			  "declaring more items than the server can allocate",
+			  MSGPACK_EMBED_STACK_SIZE);
+	else
+		conn_fail(c, OM_BAD_REQUEST, "bytes that are not msgpack");
+}
+
+/*
+ * The next complete message into *msg, in the unpacker's zone: OM_OK,
+ * OP_WAIT for none yet, or the stream's failure.
+ */
+static int unpack_one(conn *c, msgpack_object *msg)
+{
+	size_t max = c->srv->limits.max_message_size;
+	int rc = msgpack_unpacker_execute(&c->in);
+	if (rc == 0)
+		return msgpack_unpacker_message_size(&c->in) > max ? OM_TOO_LARGE : OP_WAIT;
+	if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
+		return OM_TOO_DEEP;
+	if (rc < 0)
+		return OM_BAD_REQUEST;
+	size_t size = c->in.parsed; /* this message's bytes */
+	*msg = msgpack_unpacker_data(&c->in);
+	msgpack_unpacker_reset(&c->in);
+	return size <= max ? OM_OK : OM_TOO_LARGE;
+}
+
+/*
+ * The batch's messages are in the unpacker's zone, and so is the start of
+ * the partial message that follows them, which began at byte `start`.
+ * Moves the zone to c->batch_zone, freed after the batch, and rewinds the
+ * unpacker to parse that message again, into a fresh zone, when its bytes
+ * arrive.
+ */
+static void detach_batch(conn *c, size_t start)
+{
+	c->batch_zone = msgpack_unpacker_release_zone(&c->in);
+	if (!c->batch_zone) {
+		log_error("out of memory for a connection's unpacker zone");
+		abort();
+	}
+	msgpack_unpacker_reset(&c->in);
+	c->in.off = start;
+}
+
+/*
+ * Refills c->held with up to DISPATCH_BATCH complete messages and lets
+ * dispatch prefetch for them; false when there is none. A stream failure
+ * behind some complete messages waits until they have been answered.
+ *
+ * The batch shares one zone, freed or cleared once it is dispatched
+ * (release_batch): msgpack_unpacker_next() would allocate an 8 KiB zone
+ * per message instead.
+ */
+static bool conn_unpack(conn *c)
+{
+	c->held_next = c->held_count = 0;
+	if (c->held_error) {
+		stream_failed(c, c->held_error);
+		return false;
+	}
+	int rc = OM_OK;
+	size_t start = c->in.off;
+	while (c->held_count < DISPATCH_BATCH &&
+	       (rc = unpack_one(c, &c->held[c->held_count])) == OM_OK) {
+		c->held_count++;
+		start = c->in.off;
+	}
+	if (rc == OP_WAIT && c->held_count > 0 && c->in.parsed > 0)
+		detach_batch(c, start);
+	else if (rc != OM_OK && rc != OP_WAIT)
+		c->held_error = rc;
+	if (c->held_count > 0) {
+		dispatch_prefetch(c->srv, c->held, c->held_count);
+		return true;
+	}
+	if (c->held_error)
+		stream_failed(c, c->held_error);
+	else
+		unpacker_trim(&c->in);
+	return false;
+}
+
+/*
+ * Frees what the dispatched batch was decoded into. Left in the unpacker,
+ * the zone is cleared, after telling the unpacker that nothing points into
+ * its buffer any more (flush), so that it keeps reusing that buffer.
+ */
+static void release_batch(conn *c)
+{
+	if (c->batch_zone) {
+		msgpack_zone_free(c->batch_zone);
+		c->batch_zone = NULL;
+		return;
+	}
+	if (!msgpack_unpacker_flush_zone(&c->in)) {
+		log_error("out of memory for a connection's unpacker zone");
+		abort();
+	}
+	msgpack_unpacker_reset_zone(&c->in);
 }
 
 /* Dispatches the complete messages buffered, until none is left or output must drain first. */
 static void conn_dispatch(conn *c)
 {
 	server *s = c->srv;
-	msgpack_unpacked msg;
-	msgpack_unpacked_init(&msg);
 	while (!c->paused && !c->closing && !conn_dead(c) && !s->stopping) {
-		size_t size = 0;
-		msgpack_unpack_return rc = msgpack_unpacker_next_with_size(&c->in, &msg, &size);
-		if (rc == MSGPACK_UNPACK_CONTINUE) {
-			if (msgpack_unpacker_message_size(&c->in) > s->limits.max_message_size)
-				too_large(c);
-			else
-				unpacker_trim(&c->in);
+		if (c->held_next == c->held_count && !conn_unpack(c))
 			break;
-		}
-		if (rc == MSGPACK_UNPACK_NOMEM_ERROR) {
-			/* msgpack-c reports both of these as NOMEM. */
-			conn_fail(c, OM_TOO_DEEP, "message nested more than %d levels deep, or "
-				  "declaring more items than the server can allocate",
-				  MSGPACK_EMBED_STACK_SIZE);
-			break;
-		}
-		if (rc != MSGPACK_UNPACK_SUCCESS) {
-			conn_fail(c, OM_BAD_REQUEST, "bytes that are not msgpack");
-			break;
-		}
-		if (size > s->limits.max_message_size) {
-			msgpack_unpacked_destroy(&msg);
-			too_large(c);
-			break;
-		}
-		dispatch_message(s, c, &msg.data);
-		msgpack_unpacked_destroy(&msg);
+		dispatch_message(s, c, &c->held[c->held_next++]);
+		if (c->held_next == c->held_count)
+			release_batch(c);
 		if (conn_pending(c) > s->limits.max_output)
 			c->paused = true;
 	}

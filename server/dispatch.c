@@ -23,7 +23,14 @@
 #include "conn.h"
 #include "log.h"
 #include "stats.h"
+#include "value.h"
 #include "wait.h"
+
+/*
+ * Objects smaller than this fit in the CPU's caches: hashing their keys
+ * twice (once to prefetch) would cost more than the prefetch saves.
+ */
+#define PREFETCH_MIN_LEN 16384
 
 /* How much of an unknown method name an error message repeats. */
 #define SHOWN_METHOD 64
@@ -221,6 +228,49 @@ static const op_def *find_method(const char *method, size_t len, const type_def 
 	if (!*t)
 		return NULL;
 	return type_find_op(*t, dot + 1, len - (size_t)(dot - method) - 1);
+}
+
+/* Where message o's keyed operation will look, if it has one. */
+static bool key_target(server *s, const msgpack_object *o, registry_entry **e, uint64_t *hash)
+{
+	rpc_msg m;
+	char err[1];
+	const type_def *t;
+	if (rpc_parse(o, &m, err, sizeof err) || m.type == RPC_RESPONSE)
+		return false;
+	const op_def *op = find_method(m.method, m.method_len, &t);
+	if (!op || !(op->flags & OP_KEYED) || !t->prefetch)
+		return false;
+	const msgpack_object_array *params = &m.params->via.array;
+	om_value key;
+	if (params->size < 2 || params->ptr[0].type != MSGPACK_OBJECT_STR ||
+	    !codec_view(&params->ptr[1], &key))
+		return false;
+	const msgpack_object_str *name = &params->ptr[0].via.str;
+	if (!*e || (*e)->len != name->size || memcmp((*e)->name, name->ptr, name->size))
+		*e = registry_find(&s->objects, name->ptr, name->size);
+	if (!*e || (*e)->type != t || t->len((*e)->obj) < PREFETCH_MIN_LEN)
+		return false;
+	*hash = value_hash(&key);
+	return true;
+}
+
+void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n)
+{
+	struct {
+		const registry_entry *e;
+		uint64_t hash;
+	} at[DISPATCH_BATCH];
+	size_t k = 0;
+	registry_entry *e = NULL; /* the last object named: batches usually name one */
+	for (size_t i = 0; i < n && k < DISPATCH_BATCH; i++) {
+		if (!key_target(s, &msgs[i], &e, &at[k].hash))
+			continue;
+		at[k++].e = e;
+	}
+	for (int stage = 0; stage < 2; stage++)
+		for (size_t i = 0; i < k; i++)
+			at[i].e->type->prefetch(at[i].e->obj, at[i].hash, stage);
 }
 
 void dispatch_message(server *s, conn *from, const msgpack_object *o)

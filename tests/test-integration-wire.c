@@ -400,6 +400,79 @@ START_TEST(test_truncated_frame_then_hangup_leaves_the_server_fine)
 }
 END_TEST
 
+/*
+ * The server decodes up to 16 buffered messages before running them, into
+ * memory it reuses once they have run (server/conn.c). A message cut after
+ * such a batch, its first items already decoded, must not lose them: cut
+ * three bytes into the 20th request (its array header, type and msgid;
+ * the rest of it, an array of 100 items, needs more memory than the batch
+ * used), and again in the middle of the 21st one's string.
+ */
+START_TEST(test_messages_cut_after_a_batch_of_complete_ones_arrive_whole)
+{
+	static const char value[] = "a value of more than sixteen bytes, cut in the middle";
+	client c;
+	packet p;
+	size_t start[22];
+	client_open(&c);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= 21; id++) {
+		start[id] = p.buf.size;
+		pack_request(&p.pk, id, "dict.set", 3);
+		pack_str(&p.pk, "d");
+		msgpack_pack_uint32(&p.pk, id);
+		if (id != 20) {
+			pack_str(&p.pk, value);
+			continue;
+		}
+		msgpack_pack_array(&p.pk, 100);
+		for (int i = 0; i < 100; i++)
+			msgpack_pack_int(&p.pk, i);
+	}
+	size_t whole = p.buf.size, cut1 = start[20] + 3, cut2 = whole - sizeof value / 2;
+	send_bytes(c.fd, p.buf.data, cut1);
+	for (uint32_t id = 1; id <= 19; id++)
+		expect_result(&c, id);
+	send_bytes(c.fd, p.buf.data + cut1, cut2 - cut1);
+	expect_result(&c, 20);
+	send_bytes(c.fd, p.buf.data + cut2, whole - cut2);
+	expect_result(&c, 21);
+	msgpack_sbuffer_clear(&p.buf);
+	for (uint32_t id = 20; id <= 21; id++) {
+		pack_request(&p.pk, 100 + id, "dict.get", 2);
+		pack_str(&p.pk, "d");
+		msgpack_pack_uint32(&p.pk, id);
+	}
+	send_packet(&c, &p);
+	const msgpack_object *items = expect_result(&c, 120);
+	ck_assert_int_eq(items->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_uint_eq(items->via.array.size, 100);
+	for (uint32_t i = 0; i < 100; i++)
+		ck_assert(is_uint(&items->via.array.ptr[i], i));
+	ck_assert(is_str(expect_result(&c, 121), value));
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_requests_before_garbage_in_one_write_are_answered_first)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= 3; id++)
+		pack_request(&p.pk, id, "server.ping", 0);
+	msgpack_sbuffer_write(&p.buf, "\xc1", 1);
+	send_packet(&c, &p);
+	for (uint32_t id = 1; id <= 3; id++)
+		ck_assert(is_str(expect_result(&c, id), "pong"));
+	expect_server_error_then_close(&c, "bad_request");
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays)
 {
 	client c;
@@ -743,6 +816,30 @@ START_TEST(test_message_over_max_message_size_gets_too_large_and_close)
 }
 END_TEST
 
+START_TEST(test_requests_before_an_oversized_one_in_one_write_are_answered_first)
+{
+	char big[2000];
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	for (uint32_t id = 1; id <= 2; id++)
+		pack_request(&p.pk, id, "server.ping", 0);
+	pack_request(&p.pk, 3, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	pack_str(&p.pk, big);
+	send_packet(&c, &p);
+	for (uint32_t id = 1; id <= 2; id++)
+		ck_assert(is_str(expect_result(&c, id), "pong"));
+	expect_server_error_then_close(&c, "too_large");
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_partial_message_over_max_message_size_is_refused_before_it_ends)
 {
 	char chunk[1500];
@@ -1056,6 +1153,8 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_response_sent_by_a_client_is_ignored);
 	tcase_add_test(tc, test_garbage_bytes_get_server_error_and_close_while_others_carry_on);
 	tcase_add_test(tc, test_truncated_frame_then_hangup_leaves_the_server_fine);
+	tcase_add_test(tc, test_messages_cut_after_a_batch_of_complete_ones_arrive_whole);
+	tcase_add_test(tc, test_requests_before_garbage_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays);
 	tcase_add_test(tc, test_params_not_an_array_is_bad_request);
 	tcase_add_test(tc, test_unknown_method_is_no_such_method);
@@ -1080,6 +1179,7 @@ static Suite *wire_suite(void)
 
 	tc = server_case("max-message-size", start_small_messages, 60);
 	tcase_add_test(tc, test_message_over_max_message_size_gets_too_large_and_close);
+	tcase_add_test(tc, test_requests_before_an_oversized_one_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_partial_message_over_max_message_size_is_refused_before_it_ends);
 	suite_add_tcase(s, tc);
 

@@ -27,44 +27,55 @@ int codec_sbuffer_write(void *data, const char *buf, size_t len)
 	return 0;
 }
 
-static int decode(const msgpack_object *o, om_value *out, int depth_left)
+bool codec_view(const msgpack_object *o, om_value *out)
 {
 	*out = om_nil();
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_BOOLEAN:
 		*out = om_bool(o->via.boolean);
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		*out = om_uint(o->via.u64);
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
 		*out = om_int(o->via.i64);
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_FLOAT32:
 		*out = om_float(o->via.f64);
 		out->kind = OM_FLOAT32;
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_FLOAT64:
 		*out = om_float(o->via.f64);
-		return OM_OK;
+		return true;
 	case MSGPACK_OBJECT_STR:
-		*out = value_str_dup(o->via.str.ptr, o->via.str.size);
-		return OM_OK;
+		*out = om_strn(o->via.str.ptr, o->via.str.size);
+		return true;
 	case MSGPACK_OBJECT_BIN:
-		*out = value_str_dup(o->via.bin.ptr, o->via.bin.size);
-		out->kind = OM_BIN;
-		return OM_OK;
+		*out = om_bin(o->via.bin.ptr, o->via.bin.size);
+		return true;
 	case MSGPACK_OBJECT_EXT:
-		*out = value_str_dup(o->via.ext.ptr, o->via.ext.size);
 		if (o->via.ext.type == CODEC_EXT_REF) {
+			*out = om_strn(o->via.ext.ptr, o->via.ext.size);
 			out->kind = OM_REF;
 		} else {
-			out->kind = OM_EXT;
-			out->ext_type = o->via.ext.type;
+			*out = om_ext(o->via.ext.type, o->via.ext.ptr, o->via.ext.size);
 		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int decode(const msgpack_object *o, om_value *out, int depth_left)
+{
+	if (codec_view(o, out)) {
+		if (value_has_bytes(out))
+			out->as.str = xmemdup0(out->as.str, out->len);
 		return OM_OK;
+	}
+	switch (o->type) {
 	case MSGPACK_OBJECT_ARRAY: {
 		if (depth_left <= 0)
 			return OM_TOO_DEEP;
@@ -93,8 +104,9 @@ static int decode(const msgpack_object *o, om_value *out, int depth_left)
 		*out = v;
 		return OM_OK;
 	}
+	default:
+		return OM_BAD_REQUEST;
 	}
-	return OM_BAD_REQUEST;
 }
 
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth)

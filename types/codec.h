@@ -31,6 +31,13 @@ int codec_sbuffer_write(void *data, const char *buf, size_t len);
  */
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth);
 
+/*
+ * Reads a scalar o as a value that borrows o's bytes (valid as long as the
+ * msgpack zone behind o), normalised as codec_decode() does. False for
+ * arrays and maps, which cannot be read without allocating.
+ */
+bool codec_view(const msgpack_object *o, om_value *out);
+
 /* Packs v; integers in their smallest encoding, OM_REF as ext type 1. */
 void codec_pack(msgpack_packer *pk, const om_value *v);
 

@@ -135,6 +135,24 @@ static int64_t dict_lookup(const dict *d, const om_value *key, uint64_t hash, si
 	}
 }
 
+/* Stage 0: the index slot hash starts at; stage 1: the entry that slot names (see type_def). */
+static void dict_prefetch(const void *obj, uint64_t hash, int stage)
+{
+	const dict *d = obj;
+	if (!d->index)
+		return;
+	probe p = probe_start(d, hash);
+	if (stage == 0) {
+		__builtin_prefetch((const char *)d->index + p.slot * index_width(d->log2_size));
+		return;
+	}
+	int64_t ix = index_get(d, p.slot);
+	if (ix < 0)
+		return;
+	__builtin_prefetch(&d->entries[ix]);
+	__builtin_prefetch((const char *)&d->entries[ix + 1] - 1); /* an entry may span two lines */
+}
+
 static dict_entry *dict_find(const dict *d, const om_value *key)
 {
 	size_t slot;
@@ -465,15 +483,15 @@ static size_t dict_len(const void *obj)
 #define KEY {"key", ARG_ANY, false}
 
 static const op_def dict_ops[] = {
-	{"set", dict_op_set, OP_WRITE, 2, {KEY, {"value", ARG_ANY, false}},
+	{"set", dict_op_set, OP_WRITE | OP_KEYED, 2, {KEY, {"value", ARG_ANY, false}},
 	 "store value under key; an existing key keeps its position"},
-	{"get", dict_op_get, 0, 2, {KEY, {"default", ARG_ANY, true}},
+	{"get", dict_op_get, OP_KEYED, 2, {KEY, {"default", ARG_ANY, true}},
 	 "the value under key; default when absent, else key_error"},
-	{"has", dict_op_has, 0, 1, {KEY}, "whether key is present"},
-	{"del", dict_op_del, OP_WRITE, 1, {KEY}, "remove key; key_error when absent"},
-	{"pop", dict_op_pop, OP_WRITE, 2, {KEY, {"default", ARG_ANY, true}},
+	{"has", dict_op_has, OP_KEYED, 1, {KEY}, "whether key is present"},
+	{"del", dict_op_del, OP_WRITE | OP_KEYED, 1, {KEY}, "remove key; key_error when absent"},
+	{"pop", dict_op_pop, OP_WRITE | OP_KEYED, 2, {KEY, {"default", ARG_ANY, true}},
 	 "remove key and answer its value; default when absent, else key_error"},
-	{"setdefault", dict_op_setdefault, OP_WRITE, 2, {KEY, {"default", ARG_ANY, false}},
+	{"setdefault", dict_op_setdefault, OP_WRITE | OP_KEYED, 2, {KEY, {"default", ARG_ANY, false}},
 	 "store default under key unless present; answers the value now stored"},
 	{"len", dict_op_len, 0, 0, {{0}}, "the number of keys"},
 	{"keys", dict_op_keys, 0, 0, {{0}}, "the keys, in insertion order"},
@@ -484,7 +502,7 @@ static const op_def dict_ops[] = {
 	{"clear", dict_op_clear, OP_WRITE, 0, {{0}}, "remove every key"},
 	{"popitem", dict_op_popitem, OP_WRITE, 0, {{0}},
 	 "remove the last inserted pair and answer [key, value]; key_error when empty"},
-	{"incr", dict_op_incr, OP_WRITE, 2, {KEY, {"delta", ARG_NUMBER, false}},
+	{"incr", dict_op_incr, OP_WRITE | OP_KEYED, 2, {KEY, {"delta", ARG_NUMBER, false}},
 	 "add delta to the number under key (missing = 0) and answer it; int64 overflow is value_error"},
 };
 
@@ -494,6 +512,7 @@ const type_def dict_type = {
 	.create = dict_create,
 	.destroy = dict_destroy,
 	.len = dict_len,
+	.prefetch = dict_prefetch,
 	.ops = dict_ops,
 	.nops = sizeof dict_ops / sizeof dict_ops[0],
 };

@@ -35,6 +35,7 @@ typedef struct op_arg {
 enum op_flags {
 	OP_WRITE = 1 << 0,    /* mutates; creates the object when it is missing */
 	OP_BLOCKING = 1 << 1, /* may have to wait (queue.get, lock.acquire, ...) */
+	OP_KEYED = 1 << 2,    /* args[0] is a key the object looks up by value_hash() */
 };
 
 typedef struct op_call op_call;
@@ -153,6 +154,13 @@ struct type_def {
 	 * connection closed; NULL for types whose objects nobody holds.
 	 */
 	void (*release)(void *obj, uint64_t owner);
+	/*
+	 * Starts fetching into the cache what an OP_KEYED op on key_hash will
+	 * read, in two stages so that a batch of lookups overlaps its cache
+	 * misses: stage 0 for every call of the batch, then stage 1 for every
+	 * call, then the calls run. Only reads; NULL for types without keys.
+	 */
+	void (*prefetch)(const void *obj, uint64_t key_hash, int stage);
 	const op_def *ops;
 	size_t nops;
 };

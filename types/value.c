@@ -15,11 +15,6 @@
 
 #include "mem.h"
 
-static bool kind_has_bytes(uint8_t kind)
-{
-	return kind == OM_STR || kind == OM_BIN || kind == OM_EXT || kind == OM_REF;
-}
-
 static size_t item_count(const om_value *v)
 {
 	return v->kind == OM_MAP ? 2 * (size_t)v->len : v->len;
@@ -27,7 +22,7 @@ static size_t item_count(const om_value *v)
 
 void om_value_free(om_value *v)
 {
-	if (kind_has_bytes(v->kind)) {
+	if (value_has_bytes(v)) {
 		free(v->as.str);
 	} else if (v->kind == OM_ARRAY || v->kind == OM_MAP) {
 		size_t n = item_count(v);
@@ -41,7 +36,7 @@ void om_value_free(om_value *v)
 void om_value_copy(om_value *dst, const om_value *src)
 {
 	*dst = *src;
-	if (kind_has_bytes(src->kind)) {
+	if (value_has_bytes(src)) {
 		dst->as.str = xmemdup0(src->as.str, src->len);
 	} else if (src->kind == OM_ARRAY || src->kind == OM_MAP) {
 		size_t n = item_count(src);

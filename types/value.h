@@ -32,6 +32,11 @@ static inline bool value_is_float(const om_value *v)
 {
 	return v->kind == OM_FLOAT32 || v->kind == OM_FLOAT64;
 }
+/* True for the kinds whose as.str holds len bytes: STR, BIN, EXT and REF. */
+static inline bool value_has_bytes(const om_value *v)
+{
+	return v->kind == OM_STR || v->kind == OM_BIN || v->kind == OM_EXT || v->kind == OM_REF;
+}
 /* The kind's wire-facing name: "nil", "bool", "int", "float", "str", ... */
 const char *value_kind_name(const om_value *v);
 /* A value built with the constructors, turned owned (strings NUL-terminated). */
