@@ -354,6 +354,7 @@ static void release_batch(conn *c)
 static void conn_dispatch(conn *c)
 {
 	server *s = c->srv;
+	dispatch_clock_start(s);
 	while (!c->paused && !c->closing && !conn_dead(c) && !s->stopping) {
 		if (c->held_next == c->held_count && !conn_unpack(c))
 			break;

@@ -198,7 +198,6 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 
 	s->ops_total++;
 	method_stats *st = stats_of(s->stats, t, op);
-	uint64_t started = uv_hrtime();
 	int rc = execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
@@ -215,7 +214,14 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	if (to.entry && s->nparked && has_blocking_ops(t))
 		wait_wake(s);
 	st->calls++;
-	st->ns += uv_hrtime() - started;
+	uint64_t now = uv_hrtime();
+	st->ns += now - s->call_clock;
+	s->call_clock = now;
+}
+
+void dispatch_clock_start(server *s)
+{
+	s->call_clock = uv_hrtime();
 }
 
 /* The op named by "type.op" in method[0..len), or NULL. */

@@ -28,6 +28,13 @@ void dispatch_message(server *s, conn *from, const msgpack_object *o);
  */
 void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n);
 
+/*
+ * Starts the clock for the calls dispatched next: each call's time runs
+ * from the end of the one before (one clock read per call), so it includes
+ * reading its message and packing its reply.
+ */
+void dispatch_clock_start(server *s);
+
 /* Packs c's answer (or error) to request msgid; for a notification (msgid NULL) only logs a failure. */
 void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c);
 

@@ -39,6 +39,7 @@ typedef struct server {
 	uint64_t next_conn_id;
 	uint64_t ops_total;    /* requests and notifications executed */
 	struct method_stats *stats; /* per method: calls and time (stats.h) */
+	uint64_t call_clock;   /* uv_hrtime() at the end of the last call (dispatch.h) */
 	uint64_t started_ms;   /* uv_now() at start-up */
 	bool stopping;
 	/* Blocking calls (wait.c): */
