@@ -237,7 +237,8 @@ static const op_def *find_method(const char *method, size_t len, const type_def 
 }
 
 /* Where message o's keyed operation will look, if it has one. */
-static bool key_target(server *s, const msgpack_object *o, registry_entry **e, uint64_t *hash)
+static bool key_target(server *s, const msgpack_object *o, const registry_entry **e,
+		       uint64_t *hash)
 {
 	rpc_msg m;
 	char err[1];
@@ -253,8 +254,7 @@ static bool key_target(server *s, const msgpack_object *o, registry_entry **e, u
 	    !codec_view(&params->ptr[1], &key))
 		return false;
 	const msgpack_object_str *name = &params->ptr[0].via.str;
-	if (!*e || (*e)->len != name->size || memcmp((*e)->name, name->ptr, name->size))
-		*e = registry_find(&s->objects, name->ptr, name->size);
+	*e = registry_find(&s->objects, name->ptr, name->size);
 	if (!*e || (*e)->type != t || t->len((*e)->obj) < PREFETCH_MIN_LEN)
 		return false;
 	*hash = value_hash(&key);
@@ -268,12 +268,9 @@ void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n)
 		uint64_t hash;
 	} at[DISPATCH_BATCH];
 	size_t k = 0;
-	registry_entry *e = NULL; /* the last object named: batches usually name one */
-	for (size_t i = 0; i < n && k < DISPATCH_BATCH; i++) {
-		if (!key_target(s, &msgs[i], &e, &at[k].hash))
-			continue;
-		at[k++].e = e;
-	}
+	for (size_t i = 0; i < n && k < DISPATCH_BATCH; i++)
+		if (key_target(s, &msgs[i], &at[k].e, &at[k].hash))
+			k++;
 	for (int stage = 0; stage < 2; stage++)
 		for (size_t i = 0; i < k; i++)
 			at[i].e->type->prefetch(at[i].e->obj, at[i].hash, stage);

@@ -38,6 +38,7 @@ typedef struct registry {
 	size_t nbuckets; /* a power of two */
 	size_t count;
 	registry_entry *holdable; /* the objects whose type has a release hook */
+	registry_entry *last;     /* the last entry found: requests come in runs on one object */
 } registry;
 
 /* True when name[0..len) may name an object. */
@@ -48,7 +49,7 @@ void registry_init(registry *r);
 void registry_free(registry *r);
 
 /* The entry named name[0..len), or NULL. */
-registry_entry *registry_find(const registry *r, const char *name, size_t len);
+registry_entry *registry_find(registry *r, const char *name, size_t len);
 /* Adds obj (ownership passes to r) under a name that must not be present. */
 registry_entry *registry_add(registry *r, const char *name, size_t len,
 			     const type_def *type, void *obj);
