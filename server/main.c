@@ -25,6 +25,11 @@
 
 #define MIB ((size_t)1 << 20)
 
+/* The longest --busy-poll, in microseconds: a second of spinning after each request. */
+#define BUSY_POLL_MAX_US 1000000
+#define STRINGIFY(x) #x
+#define STR(x) STRINGIFY(x)
+
 static const char help_text[] =
 	"NAME\n"
 	"    objmgrd - the objmgr shared-object server\n"
@@ -32,6 +37,7 @@ static const char help_text[] =
 	"SYNOPSIS\n"
 	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
 	"            [--max-clients N] [--max-output BYTES] [--max-waiting N]\n"
+	"            [--busy-poll USEC]\n"
 	"    objmgrd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -68,6 +74,14 @@ static const char help_text[] =
 	"    --max-waiting N\n"
 	"        The most calls one client may have waiting at once (default 65536),\n"
 	"        e.g. pipelined gets on an empty queue. One more is answered \"limit\".\n"
+	"    --busy-poll USEC\n"
+	"        After each request, keep polling for the next one without sleeping\n"
+	"        for up to USEC microseconds, 0 to " STR(BUSY_POLL_MAX_US) " (default 0: off). A\n"
+	"        client that waits for each reply then finds the server's CPU awake:\n"
+	"        on machines (VMs especially) where waking an idle CPU is slow,\n"
+	"        this can double one client's round trips per second, e.g. with 50.\n"
+	"        It costs a busy CPU while requests keep coming, and nothing once\n"
+	"        they stop. Useful only when the clients run on other CPUs.\n"
 	"    -h, --help\n"
 	"        Print this help and exit.\n"
 	"    -V, --version\n"
@@ -91,9 +105,12 @@ typedef struct options {
 	const char *socket; /* NULL: the default */
 	int log_level;
 	server_limits limits;
+	unsigned long busy_poll_us; /* 0: off */
 } options;
 
-enum { OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_WAITING };
+enum {
+	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_WAITING, OPT_BUSY_POLL
+};
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
 static int parse_count(const char *arg, bool units, size_t *out)
@@ -118,6 +135,20 @@ static int parse_count(const char *arg, bool units, size_t *out)
 	return 0;
 }
 
+/* A number from 0 to max, digits only. */
+static int parse_bounded(const char *arg, unsigned long max, unsigned long *out)
+{
+	if (!isdigit((unsigned char)arg[0]))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = (unsigned long)v;
+	return 0;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "objmgrd: ");
@@ -136,6 +167,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
 		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
 		{"max-waiting", required_argument, NULL, OPT_MAX_WAITING},
+		{"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -166,6 +198,11 @@ static int parse_options(int argc, char **argv, options *o)
 		case OPT_MAX_WAITING:
 			if (parse_count(optarg, false, &o->limits.max_waiting))
 				return usage_error("--max-waiting: not a positive number: '%s'", optarg);
+			break;
+		case OPT_BUSY_POLL:
+			if (parse_bounded(optarg, BUSY_POLL_MAX_US, &o->busy_poll_us))
+				return usage_error("--busy-poll: not a number of microseconds from 0 to "
+						   STR(BUSY_POLL_MAX_US) ": '%s'", optarg);
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -225,12 +262,81 @@ static void watch_signal(server *s, uv_signal_t *h, int signum)
 }
 
 /*
+ * --busy-poll. A client that waits for each reply leaves the server's CPU
+ * idle between requests, and waking an idle CPU can cost more than serving
+ * the request (~20 µs in a KVM guest whose idle vCPUs halt). So for a while
+ * after the last request an active idle handle makes every loop iteration
+ * poll for I/O without blocking (libuv's poll timeout is 0 while an idle
+ * handle is active); a check handle, run after every poll, notes new
+ * requests and stops the idle handle once the window has passed, so the
+ * loop blocks in epoll_wait again. Both handles are unreferenced: they never
+ * keep the loop alive, so stopping works as without them.
+ * (UV_RUN_NOWAIT in a loop around uv_run would do the same, but would need
+ * its own copy of how UV_RUN_DEFAULT decides the loop is finished.)
+ */
+static struct busy_poll {
+	uint64_t window_ns;   /* how long to keep polling after the last request */
+	uint64_t ops_seen;    /* s->ops_total at the last check */
+	uint64_t last_ops_ns; /* uv_hrtime() when requests were last seen to run */
+	uv_check_t check;
+	uv_idle_t idle;
+} busy_poll;
+
+/*
+ * While active, the handle alone keeps the loop from blocking. It does not
+ * sched_yield(): that helps a client on the server's CPU, but with any busy
+ * process on that CPU the yielding server ran only now and then, and one
+ * client's round trips fell from ~11k/s (no polling) to ~660/s.
+ */
+static void busy_poll_spin(uv_idle_t *h)
+{
+	(void)h;
+}
+
+/* After each poll for I/O: spin on when requests ran, stop once the window passed or a stop began. */
+static void busy_poll_check(uv_check_t *h)
+{
+	server *s = h->data;
+	bool spinning = uv_is_active((uv_handle_t *)&busy_poll.idle);
+	if (s->stopping) {
+		uv_idle_stop(&busy_poll.idle);
+		return;
+	}
+	if (s->ops_total != busy_poll.ops_seen) {
+		busy_poll.ops_seen = s->ops_total;
+		busy_poll.last_ops_ns = uv_hrtime();
+		if (!spinning)
+			uv_idle_start(&busy_poll.idle, busy_poll_spin);
+		return;
+	}
+	if (spinning && uv_hrtime() - busy_poll.last_ops_ns >= busy_poll.window_ns)
+		uv_idle_stop(&busy_poll.idle);
+}
+
+static void busy_poll_start(server *s, unsigned long usec)
+{
+	if (usec == 0)
+		return;
+	busy_poll.window_ns = (uint64_t)usec * 1000;
+	uv_idle_init(s->loop, &busy_poll.idle);
+	uv_unref((uv_handle_t *)&busy_poll.idle);
+	uv_check_init(s->loop, &busy_poll.check);
+	busy_poll.check.data = s;
+	uv_check_start(&busy_poll.check, busy_poll_check);
+	uv_unref((uv_handle_t *)&busy_poll.check);
+	log_debug("busy-polling for %lu µs after each request", usec);
+}
+
+/*
  * Releases the loop. Every other handle is closed by now (the loop runs
- * until they are); the stop timer never keeps it running, so close it here.
+ * until they are); the stop timer and the busy-poll handles never keep it
+ * running, so close them here.
  */
 static void finish(server *s)
 {
 	server_close_handle((uv_handle_t *)&s->stop_timer);
+	server_close_handle((uv_handle_t *)&busy_poll.check);
+	server_close_handle((uv_handle_t *)&busy_poll.idle);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	int rc = uv_loop_close(s->loop);
 	if (rc)
@@ -280,6 +386,7 @@ int main(int argc, char **argv)
 	}
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
+	busy_poll_start(&s, o.busy_poll_us);
 	s.started_ms = uv_now(s.loop);
 	printf("objmgrd: listening on %s\n", s.socket_path);
 	fflush(stdout);

@@ -1134,6 +1134,98 @@ START_TEST(test_sigint_stops_the_server_cleanly)
 }
 END_TEST
 
+/* --- --busy-poll ------------------------------------------------------------ */
+
+static void start_busy_poll(void)
+{
+	harness_start(&harness_srv, "--busy-poll", "200", NULL);
+}
+
+static void start_busy_poll_max(void)
+{
+	harness_start(&harness_srv, "--busy-poll", "1000000", NULL);
+}
+
+/* The CPU time (user + system) process pid has used, in ms. */
+static long cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* utime and stime are fields 14 and 15; count from the end of the command name. */
+	const char *p = strrchr(buf, ')');
+	ck_assert(p);
+	unsigned long utime, stime;
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&utime, &stime), 2);
+	return (long)((utime + stime) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * The CPU time the server uses over 300 ms, in ms. Idle it uses next to
+ * none; spinning, up to 300 (less on a busy machine, but far above 50).
+ */
+static long cpu_ms_over_300_ms(void)
+{
+	long before = cpu_ms(harness_srv.pid);
+	harness_sleep_ms(300);
+	return cpu_ms(harness_srv.pid) - before;
+}
+
+START_TEST(test_busy_poll_server_stops_spinning_when_requests_stop)
+{
+	client c;
+	client_open(&c);
+	for (uint32_t id = 1; id <= 2000; id++)
+		assert_ping(&c, id);
+	harness_sleep_ms(100); /* the 200 µs window is long past */
+	long used = cpu_ms_over_300_ms();
+	ck_assert_msg(used < 50, "an idle server with a client connected used %ld ms of CPU in 300 ms",
+		      used);
+	assert_ping(&c, 2001);
+	client_close(&c);
+	harness_sleep_ms(100);
+	used = cpu_ms_over_300_ms();
+	ck_assert_msg(used < 50, "an idle server used %ld ms of CPU in 300 ms", used);
+}
+END_TEST
+
+START_TEST(test_busy_poll_of_1_s_spins_after_a_request_then_sleeps)
+{
+	client c;
+	client_open(&c);
+	assert_ping(&c, 1);
+	long used = cpu_ms_over_300_ms();
+	ck_assert_msg(used >= 50, "the server used %ld ms of CPU in the 300 ms after a request", used);
+	harness_sleep_ms(1000); /* past the 1 s window */
+	used = cpu_ms_over_300_ms();
+	ck_assert_msg(used < 50, "an idle server used %ld ms of CPU in 300 ms", used);
+	assert_ping(&c, 2);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_busy_poll_out_of_range_or_not_a_number_exits_2_naming_the_option)
+{
+	static char out[4096], want[256];
+	const char *bad[] = {"-1", "abc", "1000001", "", "50us", "+5", "18446744073709551616"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(run_objmgrd(out, sizeof out, "--busy-poll", bad[i]), 2);
+		snprintf(want, sizeof want, "objmgrd: --busy-poll: not a number of microseconds "
+			 "from 0 to 1000000: '%s'\nTry 'objmgrd --help'.\n", bad[i]);
+		ck_assert_str_eq(out, want);
+	}
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--busy-poll", NULL), 2);
+	ck_assert_str_eq(out, "objmgrd: option '--busy-poll' needs a value\nTry 'objmgrd --help'.\n");
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--help", NULL), 0);
+	ck_assert_msg(strstr(out, "--busy-poll USEC"), "--help lacks --busy-poll");
+}
+END_TEST
+
 static TCase *server_case(const char *name, void (*start)(void), int timeout)
 {
 	TCase *tc = tcase_create(name);
@@ -1190,6 +1282,24 @@ static Suite *wire_suite(void)
 	tc = server_case("max-output", start_small_output, 120);
 	tcase_add_test(tc, test_client_that_does_not_read_is_throttled_and_loses_nothing);
 	tcase_add_test(tc, test_stop_closes_a_client_that_does_not_read_after_a_grace_period);
+	suite_add_tcase(s, tc);
+
+	/* Requests, errors and stops work the same while the server busy-polls. */
+	tc = server_case("busy-poll", start_busy_poll, 60);
+	tcase_add_test(tc, test_ping_answers_pong);
+	tcase_add_test(tc, test_pipeline_of_10000_requests_is_answered_in_order_with_msgids);
+	tcase_add_test(tc, test_notification_is_executed_and_not_answered);
+	tcase_add_test(tc, test_garbage_bytes_get_server_error_and_close_while_others_carry_on);
+	tcase_add_test(tc, test_busy_poll_server_stops_spinning_when_requests_stop);
+	tcase_add_test(tc, test_busy_poll_out_of_range_or_not_a_number_exits_2_naming_the_option);
+	tcase_add_test(tc, test_server_shutdown_replies_then_exits_0_and_removes_the_socket);
+	tcase_add_test(tc, test_sigint_stops_the_server_cleanly);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("busy-poll-max", start_busy_poll_max, 60);
+	tcase_add_test(tc, test_busy_poll_of_1_s_spins_after_a_request_then_sleeps);
+	tcase_add_test(tc, test_server_shutdown_replies_then_exits_0_and_removes_the_socket);
+	tcase_add_test(tc, test_sigint_stops_the_server_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
 }
