@@ -7,13 +7,15 @@
  * have collected. While a send would block, what the server has answered
  * meanwhile is read (not decoded yet), so that the two never wait for each
  * other with full buffers. Replies are read in large pieces into
- * msgpack-c's streaming unpacker and matched by msgid: om_call takes its
- * own, stashes replies to pipelined requests for om_recv, and skips the
- * late reply to a call that timed out.
+ * msgpack-c's streaming unpacker and matched by msgid: om_call (and
+ * om_recv_id) takes its own, stashes replies to other pipelined requests
+ * for om_recv and om_recv_id, and skips the late reply to a call that timed
+ * out.
  */
 #include "client.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -32,6 +34,7 @@ enum {
 	 */
 	REPLY_MAX_DEPTH = 64,
 	SKIPPED = 1,            /* take_message: not the reply waited for */
+	STASH_MIN = 16,         /* the stash's first allocation, in replies */
 };
 
 typedef struct deadline {
@@ -43,6 +46,7 @@ typedef struct deadline {
 typedef enum want_kind {
 	WANT_CALL,      /* the reply to msgid; pipelined replies on the way are stashed */
 	WANT_PIPELINED, /* the next reply to a pipelined request; msgid is set to its id */
+	WANT_PIPELINED_ID, /* the reply to the pipelined request msgid; others are stashed */
 	WANT_NOTHING,   /* only a server.error notification; pipelined replies are stashed */
 } want_kind;
 
@@ -111,60 +115,149 @@ static void pending_add(pending_ids *p, uint32_t id)
 }
 
 /*
- * Removes id if it is pending and says whether it was. The ids are in the
- * order they were issued, which is increasing modulo 2^32 counted from the
- * oldest: the usual in-order reply is the oldest, an out-of-order one
- * (a blocking call answered late) is found by binary search.
+ * Where id is among the pending ids, or p->count when it is not there. The
+ * ids are in the order they were issued, which is increasing modulo 2^32
+ * counted from the oldest: the usual in-order reply is the oldest, an
+ * out-of-order one (a blocking call answered late) is found by binary
+ * search.
+ */
+static size_t pending_find(const pending_ids *p, uint32_t id)
+{
+	if (p->count == 0)
+		return 0;
+	const uint32_t *ids = p->ids + p->head;
+	uint32_t dist = id - ids[0];
+	if (dist == 0)
+		return 0;
+	size_t lo = 1, hi = p->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] - ids[0] < dist)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->count && ids[lo] == id ? lo : p->count;
+}
+
+/*
+ * Removes id if it is pending and says whether it was. Removing from the
+ * middle moves the shorter side, so the replies that overtake one old
+ * blocked request each cost O(1), not a move of everything behind it.
  */
 static bool pending_take(pending_ids *p, uint32_t id)
 {
-	if (p->count == 0)
+	size_t at = pending_find(p, id);
+	if (at == p->count)
 		return false;
 	uint32_t *ids = p->ids + p->head;
-	uint32_t dist = id - ids[0];
-	size_t at = 0;
-	if (dist != 0) {
-		size_t lo = 1, hi = p->count;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (ids[mid] - ids[0] < dist)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == p->count || ids[lo] != id)
-			return false;
-		at = lo;
-	}
-	if (at == 0)
+	if (at < p->count / 2) {
+		memmove(ids + 1, ids, at * sizeof *ids);
 		p->head++;
-	else
+	} else {
 		memmove(ids + at, ids + at + 1, (p->count - at - 1) * sizeof *ids);
+	}
 	if (--p->count == 0)
 		p->head = 0;
 	return true;
 }
 
-static void stash_push(stash *s, stashed item)
+/*
+ * The stash's index slot where a lookup of msgid starts. Fibonacci hashing:
+ * msgids are consecutive, and spread evenly they keep linear probing's runs
+ * short.
+ */
+static size_t stash_home(const stash *s, uint32_t msgid)
 {
-	if (s->head + s->count == s->cap) {
-		if (s->count < s->cap / 2) {
-			memmove(s->items, s->items + s->head, s->count * sizeof *s->items);
-			s->head = 0;
-		} else {
-			s->cap = s->cap ? 2 * s->cap : 16;
-			s->items = xrealloc(s->items, s->cap * sizeof *s->items);
-		}
-	}
-	s->items[s->head + s->count++] = item;
+	return (size_t)((msgid * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - s->index_bits));
 }
 
+static void stash_index_add(stash *s, size_t pos)
+{
+	size_t mask = ((size_t)1 << s->index_bits) - 1;
+	size_t i = stash_home(s, s->items[pos].msgid);
+	while (s->index[i])
+		i = (i + 1) & mask;
+	s->index[i] = pos + 1;
+}
+
+/*
+ * Called when the array is full: squeezes out the replies given back,
+ * doubles the array if it is still over half full, and rebuilds the index,
+ * twice the array's size so that it is never over half full. Each call
+ * leaves room for at least cap / 2 pushes, so pushing stays amortised O(1).
+ */
+static void stash_compact(stash *s)
+{
+	size_t n = 0;
+	for (size_t i = s->head; i < s->end; i++)
+		if (s->items[i].msgid)
+			s->items[n++] = s->items[i];
+	s->head = 0;
+	s->end = n;
+	if (n >= s->cap / 2) {
+		s->cap = s->cap ? 2 * s->cap : STASH_MIN;
+		s->items = xrealloc(s->items, s->cap * sizeof *s->items);
+		free(s->index);
+		s->index = xmalloc(2 * s->cap * sizeof *s->index);
+		for (s->index_bits = 1; ((size_t)1 << s->index_bits) < 2 * s->cap; s->index_bits++)
+			;
+	}
+	memset(s->index, 0, 2 * s->cap * sizeof *s->index);
+	for (size_t i = 0; i < n; i++)
+		stash_index_add(s, i);
+}
+
+static void stash_push(stash *s, stashed item)
+{
+	if (s->end == s->cap)
+		stash_compact(s);
+	s->items[s->end] = item;
+	stash_index_add(s, s->end++);
+	s->count++;
+}
+
+/* Takes the oldest reply, skipping those om_recv_id took. The stash must not be empty. */
 static stashed stash_pop(stash *s)
 {
-	stashed item = s->items[s->head++];
-	if (--s->count == 0)
-		s->head = 0;
+	while (s->items[s->head].msgid == 0)
+		s->head++;
+	stashed item = s->items[s->head];
+	s->items[s->head++].msgid = 0;
+	s->count--;
 	return item;
+}
+
+/* Takes the reply to msgid out of the stash, wherever it is, if it is there. */
+static bool stash_take(stash *s, uint32_t msgid, stashed *item)
+{
+	if (s->count == 0 || msgid == 0)
+		return false;
+	size_t mask = ((size_t)1 << s->index_bits) - 1;
+	for (size_t i = stash_home(s, msgid); s->index[i]; i = (i + 1) & mask) {
+		stashed *at = &s->items[s->index[i] - 1];
+		if (at->msgid == msgid) {
+			*item = *at;
+			at->msgid = 0;
+			s->count--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Frees the replies not given back, and the arrays. */
+static void stash_clear(stash *s)
+{
+	for (size_t i = s->head; i < s->end; i++) {
+		if (s->items[i].msgid) {
+			free(s->items[i].message);
+			om_value_free(&s->items[i].result);
+		}
+	}
+	free(s->items);
+	free(s->index);
+	*s = (stash){0};
 }
 
 void pipeline_clear(om_client *c)
@@ -176,11 +269,7 @@ void pipeline_clear(om_client *c)
 		msgpack_sbuffer_init(&c->out);
 	}
 	c->pending.head = c->pending.count = 0;
-	while (c->stash.count) {
-		stashed item = stash_pop(&c->stash);
-		free(item.message);
-		om_value_free(&item.result);
-	}
+	stash_clear(&c->stash);
 }
 
 /* The connection is unusable after a failed read or write: drop it and say why. */
@@ -234,7 +323,7 @@ static int reply_status(om_client *c, const rpc_msg *m, om_value *result)
 }
 
 /*
- * Keeps a reply to a pipelined request for om_recv. Returns SKIPPED, or
+ * Keeps a reply to a pipelined request for om_recv and om_recv_id. Returns SKIPPED, or
  * OM_PROTOCOL when the reply is malformed (the connection is dropped).
  */
 static int stash_reply(om_client *c, const rpc_msg *m)
@@ -276,6 +365,8 @@ static int take_message(om_client *c, const msgpack_object *o, want *w, om_value
 		return reply_status(c, &m, result);
 	if (!pending_take(&c->pending, m.msgid))
 		return SKIPPED;
+	if (w->kind == WANT_PIPELINED_ID && m.msgid == w->msgid)
+		return reply_status(c, &m, result);
 	if (w->kind != WANT_PIPELINED)
 		return stash_reply(c, &m);
 	w->msgid = m.msgid;
@@ -485,6 +576,22 @@ int om_flush(om_client *c)
 	return rc;
 }
 
+/* Gives back a stashed reply: its status, with its result in *result (if result) or its message on c. */
+static int stashed_give(om_client *c, stashed *item, om_value *result)
+{
+	if (result)
+		*result = item->result;
+	else
+		om_value_free(&item->result);
+	if (item->code == OM_OK) {
+		client_ok(c);
+		return OM_OK;
+	}
+	client_fail(c, item->code, "%s", item->message);
+	free(item->message);
+	return item->code;
+}
+
 int om_recv(om_client *c, uint32_t *msgid, om_value *result)
 {
 	if (msgid)
@@ -495,17 +602,7 @@ int om_recv(om_client *c, uint32_t *msgid, om_value *result)
 		stashed item = stash_pop(&c->stash);
 		if (msgid)
 			*msgid = item.msgid;
-		if (result)
-			*result = item.result;
-		else
-			om_value_free(&item.result);
-		if (item.code == OM_OK) {
-			client_ok(c);
-			return OM_OK;
-		}
-		client_fail(c, item.code, "%s", item.message);
-		free(item.message);
-		return item.code;
+		return stashed_give(c, &item, result);
 	}
 	if (c->pending.count == 0)
 		return client_fail(c, OM_EMPTY, "om_recv: no request is pending");
@@ -517,6 +614,29 @@ int om_recv(om_client *c, uint32_t *msgid, om_value *result)
 	rc = read_reply(c, "om_recv", &w, &d, result);
 	if (msgid && c->fd >= 0)
 		*msgid = w.msgid;
+	if (rc == OM_OK)
+		client_ok(c);
+	return rc;
+}
+
+int om_recv_id(om_client *c, uint32_t msgid, om_value *result)
+{
+	if (result)
+		*result = om_nil();
+	stashed item;
+	if (stash_take(&c->stash, msgid, &item))
+		return stashed_give(c, &item, result);
+	if (pending_find(&c->pending, msgid) == c->pending.count)
+		return client_fail(c, OM_BAD_REQUEST,
+				   "om_recv_id: request %" PRIu32 " is not pending (%s)", msgid,
+				   c->fd < 0 ? "not connected: what was in flight was forgotten"
+					     : "never sent, or its reply was given back already");
+	deadline d = deadline_after(c->opts.timeout_s);
+	int rc = flush_out(c, "om_recv_id", &d);
+	if (rc != OM_OK)
+		return rc;
+	want w = {.kind = WANT_PIPELINED_ID, .msgid = msgid};
+	rc = read_reply(c, "om_recv_id", &w, &d, result);
 	if (rc == OM_OK)
 		client_ok(c);
 	return rc;

@@ -127,6 +127,7 @@ void om_close(om_client *c)
 	msgpack_sbuffer_destroy(&c->out);
 	free(c->pending.ids);
 	free(c->stash.items);
+	free(c->stash.index);
 	free(c->address);
 	free(c);
 }

@@ -10,9 +10,9 @@
 
 #include "objmgr.h"
 
-/* A reply to a pipelined request that om_call read while waiting for its own. */
+/* A reply to a pipelined request read while waiting for another (by om_call or om_recv_id). */
 typedef struct stashed {
-	uint32_t msgid;
+	uint32_t msgid;  /* 0 once given back: never a real msgid */
 	int code;        /* OM_OK or the server's code */
 	char *message;   /* owned; NULL when code is OM_OK */
 	om_value result; /* owned; nil unless code is OM_OK */
@@ -28,10 +28,20 @@ typedef struct pending_ids {
 	size_t head, count, cap;
 } pending_ids;
 
-/* Replies stashed for om_recv, in arrival order: items[head .. head + count). */
+/*
+ * Replies stashed for om_recv and om_recv_id: items[head .. end) in arrival
+ * order, count of them not given back yet (those given back out of order,
+ * by om_recv_id, stay as holes with msgid 0 until the array is compacted).
+ * index maps a msgid to its position for om_recv_id: an open-addressing
+ * table of 2^index_bits = 2 * cap slots, each 0 (free) or 1 + a position
+ * below end, rebuilt at each compaction; a slot whose reply was given back
+ * points to a hole and is skipped by lookups.
+ */
 typedef struct stash {
 	stashed *items;
-	size_t head, count, cap;
+	size_t head, end, count, cap;
+	size_t *index;
+	unsigned index_bits;
 } stash;
 
 /*
@@ -59,7 +69,7 @@ struct om_client {
 	msgpack_sbuffer out;     /* requests packed and not yet sent whole */
 	size_t out_sent;         /* bytes at the start of out already sent */
 	pending_ids pending;     /* pipelined requests whose replies are not read yet */
-	stash stash;             /* pipelined replies read, not yet given to om_recv */
+	stash stash;             /* pipelined replies read, not yet given back */
 	client_stats stats;
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */

@@ -55,7 +55,7 @@ enum om_code {
 	OM_NOT_OWNER = -14,     /* "not_owner": releasing what you do not hold */
 	OM_LIMIT = -15,         /* "limit": a server limit was reached */
 	OM_BROKEN = -16,        /* "broken": a barrier was broken */
-	OM_BAD_REQUEST = -17,   /* "bad_request": not a msgpack-RPC request */
+	OM_BAD_REQUEST = -17,   /* "bad_request": not a msgpack-RPC request; om_recv_id(): not pending */
 	OM_IO = -18,            /* "io": connecting, sending or receiving failed */
 	OM_PROTOCOL = -19,      /* "protocol": the server's reply is malformed */
 	OM_UNKNOWN_ERROR = -20  /* "unknown": an error code this library lacks */
@@ -238,7 +238,8 @@ int om_call(om_client *c, const char *method, const om_value *params, size_t n,
  * Pipelining.
  *
  * om_send() queues a request without waiting for its reply; om_recv()
- * takes the replies back one at a time. Every method has this form: what
+ * takes the replies back one at a time, in arrival order, and om_recv_id()
+ * the reply to one request, by its msgid. Every method has this form: what
  * om_dict_set(d, k, v) sends is om_send(c, "dict.set", (om_value[]){
  * om_str(name), k, v}, 3, &msgid), and likewise for each typed function.
  * Requests go out in few large writes and replies come in in few large
@@ -246,24 +247,36 @@ int om_call(om_client *c, const char *method, const om_value *params, size_t n,
  * 2N syscalls. The server runs pipelined requests in the order sent.
  *
  * Ownership: om_send() packs params before it returns, so they may be
- * freed or reused at once. A result from om_recv() is owned by you (free
- * it with om_value_free()), exactly as one from om_call().
+ * freed or reused at once. A result from om_recv() or om_recv_id() is
+ * owned by you (free it with om_value_free()), exactly as one from
+ * om_call().
  *
  * Order: the server answers in order, except that a blocking call (a
  * queue.get on an empty queue, a lock.acquire, ...) is answered when it
  * completes, after those sent behind it. om_recv() returns replies in the
- * order they arrived, each with its msgid: match them by msgid.
+ * order they arrived, each with its msgid: match them by msgid. Or collect
+ * them in the order you choose with om_recv_id(): it waits for the one
+ * reply asked for and keeps those that arrive before it for later
+ * om_recv() or om_recv_id() calls. Each reply is given back once, by
+ * whichever of the two takes it first. So a blocking queue.get can be sent
+ * first and collected last:
+ *
+ *	om_send(c, "queue.get", (om_value[]){om_str("jobs"), om_float(5)}, 2, &get);
+ *	om_send(c, "dict.set", (om_value[]){om_str("d"), om_str("k"), om_int(1)}, 3, &set);
+ *	om_recv_id(c, set, NULL);     // at once, though sent after the get
+ *	om_recv_id(c, get, &job);     // when a job comes, or OM_EMPTY after 5 s
  *
  * Mixing with om_call(): an om_call() sends the requests queued before it,
  * then its own, and waits for its own reply; replies to pipelined requests
- * that arrive first are kept for om_recv(), never lost. Typed functions
- * are om_call()s, so they may be used while requests are pending too.
+ * that arrive first are kept for om_recv() and om_recv_id(), never lost.
+ * Typed functions are om_call()s, so they may be used while requests are
+ * pending too.
  *
  * When the connection drops (OM_IO, OM_PROTOCOL, a server.error code, or
  * an OM_TIMEOUT while sending), every pipelined request not yet given back
- * by om_recv() is forgotten, answered or not, and om_pending() falls to 0:
- * whether such a request ran is unknown, as for an om_call() that failed
- * the same way.
+ * by om_recv() or om_recv_id() is forgotten, answered or not, and
+ * om_pending() falls to 0: whether such a request ran is unknown, as for an
+ * om_call() that failed the same way.
  */
 
 /*
@@ -290,7 +303,8 @@ int om_flush(om_client *c);
 
 /*
  * Gives back the next reply to a pipelined request, in arrival order,
- * sending the queued requests first. Waits at most opts->timeout_s.
+ * sending the queued requests first (replies om_recv_id() took already are
+ * not given again). Waits at most opts->timeout_s.
  *
  * When it takes a reply, it stores the reply's msgid (as om_send() gave
  * it) in *msgid and returns that request's own status: OM_OK with the
@@ -313,7 +327,43 @@ int om_flush(om_client *c);
  */
 int om_recv(om_client *c, uint32_t *msgid, om_value *result);
 
-/* The number of requests om_send() accepted whose replies om_recv() has not given back yet. */
+/*
+ * Gives back the reply to the pipelined request msgid (as om_send() gave
+ * it), whatever its place among the replies, sending the queued requests
+ * first. Waits at most opts->timeout_s for it; replies to other requests
+ * that arrive first are kept, in arrival order, for om_recv() and
+ * om_recv_id(). Finding a kept reply costs O(1) on average, so collecting
+ * replies in any order costs about what arrival order does.
+ *
+ * When it takes the reply, it returns that request's own status, as
+ * om_recv() does: OM_OK with the owned result in *result, or the server's
+ * error code for that request (OM_KEY_ERROR, OM_EMPTY for a queue.get that
+ * timed out, ...) with *result nil and the request's message in
+ * om_errmsg(c); the connection stays up and the other requests are
+ * unaffected. om_pending() is one less.
+ *
+ * When it takes none, *result is nil and it returns:
+ *  - OM_BAD_REQUEST when msgid is not pending: 0, never returned by
+ *    om_send() on this client, its reply given back already (by om_recv()
+ *    or om_recv_id()), or forgotten when the connection dropped. Nothing is
+ *    read or sent and om_pending() is unchanged. The server never answers a
+ *    request of om_send() with bad_request (the library only sends
+ *    well-formed ones), so this code cannot be mistaken for a reply's;
+ *    OM_EMPTY could (a queue.get's);
+ *  - OM_TIMEOUT when its reply did not come in time; the connection stays
+ *    up and the request stays pending, so a later om_recv_id() or om_recv()
+ *    can take it (unless the queued requests could not even be sent in
+ *    time: then the connection is down, as after om_send()'s OM_TIMEOUT);
+ *  - OM_IO, OM_PROTOCOL or a server.error code as om_call() does; the
+ *    connection is down and om_pending() is 0.
+ * result may be NULL to discard the result.
+ */
+int om_recv_id(om_client *c, uint32_t msgid, om_value *result);
+
+/*
+ * The number of requests om_send() accepted whose replies neither om_recv()
+ * nor om_recv_id() has given back yet.
+ */
 size_t om_pending(const om_client *c);
 
 /*

@@ -1,9 +1,10 @@
 /*
  * test-integration-pipeline.c — libobjmgr's pipeline (om_send, om_flush,
- * om_recv, om_pending) against a real objmgrd: every request applied,
- * replies in order with their msgids, errors reported per reply, few
- * syscalls per batch, om_call mixed in, no deadlock when both directions
- * fill up, and what a timeout or a dropped connection leaves behind.
+ * om_recv, om_recv_id, om_pending) against a real objmgrd: every request
+ * applied, replies in order with their msgids or collected by msgid in any
+ * order, errors reported per reply, few syscalls per batch, om_call mixed
+ * in, no deadlock when both directions fill up, and what a timeout or a
+ * dropped connection leaves behind.
  *
  * The syscall counts come from the client's internal statistics
  * (proxy/client.h), which only tests read.
@@ -339,6 +340,281 @@ START_TEST(test_params_may_be_freed_as_soon_as_om_send_returns)
 }
 END_TEST
 
+/* Sends n counter.add n 1: the reply to ids[i] is i + 1. */
+static void send_adds(om_client *cl, int n, uint32_t *ids)
+{
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(SEND(cl, &ids[i], "counter.add", om_str("n"), om_int(1)), OM_OK);
+}
+
+/* om_recv_id(cl, id) is OM_OK with the integer want. */
+static void assert_recv_id_int(om_client *cl, uint32_t id, int64_t want)
+{
+	om_value v = om_nil();
+	ck_assert_int_eq(om_recv_id(cl, id, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_INT);
+	ck_assert_int_eq(v.as.i, want);
+	ck_assert_int_eq(om_errcode(cl), OM_OK);
+}
+
+START_TEST(test_1000_replies_collected_by_id_in_reverse_order_get_their_own_values)
+{
+	enum { N = 1000 };
+	uint32_t ids[N];
+	send_adds(c, N, ids);
+	for (int i = N - 1; i >= 0; i--) {
+		assert_recv_id_int(c, ids[i], i + 1);
+		ck_assert_uint_eq(om_pending(c), (size_t)i);
+	}
+	uint32_t id = 9;
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_EMPTY);
+	ck_assert_uint_eq(id, 0);
+}
+END_TEST
+
+/*
+ * Several rounds of sends, each followed by collecting a pseudo-random
+ * choice of the replies outstanding, by id and (every fifth) by om_recv,
+ * then the rest by id: the stash fills, gets holes, is compacted and grows
+ * while every reply is given back exactly once, with its own value.
+ */
+START_TEST(test_replies_collected_in_any_order_are_each_given_back_once)
+{
+	enum { ROUNDS = 4, PER_ROUND = 1500, TAKE = 1000, N = ROUNDS * PER_ROUND };
+	static uint32_t ids[N];
+	static bool taken[N];
+	uint32_t rnd = 12345;
+	size_t left = 0;
+	int oldest = 0; /* below it, every reply is taken */
+	for (int r = 0; r < ROUNDS; r++) {
+		send_adds(c, PER_ROUND, ids + r * PER_ROUND);
+		int sent = (r + 1) * PER_ROUND;
+		left += PER_ROUND;
+		for (int k = 0; k < TAKE; k++) {
+			while (taken[oldest])
+				oldest++;
+			int i;
+			if (k % 5 == 4) {
+				/* No blocking calls: arrival order is msgid order. */
+				uint32_t id;
+				om_value v;
+				ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+				i = oldest;
+				ck_assert_uint_eq(id, ids[i]);
+				ck_assert_int_eq(v.as.i, i + 1);
+			} else {
+				rnd = rnd * 1103515245u + 12345u;
+				i = oldest + (int)((rnd >> 8) % (uint32_t)(sent - oldest));
+				while (taken[i])
+					i = i + 1 < sent ? i + 1 : oldest;
+				assert_recv_id_int(c, ids[i], i + 1);
+			}
+			taken[i] = true;
+			ck_assert_uint_eq(om_pending(c), --left);
+		}
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		if (taken[i]) {
+			ck_assert_int_eq(om_recv_id(c, ids[i], NULL), OM_BAD_REQUEST);
+			continue;
+		}
+		assert_recv_id_int(c, ids[i], i + 1);
+		ck_assert_uint_eq(om_pending(c), --left);
+	}
+	ck_assert_uint_eq(left, 0);
+}
+END_TEST
+
+START_TEST(test_recv_id_of_a_msgid_not_pending_is_bad_request_and_changes_nothing)
+{
+	om_value v = om_int(1);
+	ck_assert_int_eq(om_recv_id(c, 0, &v), OM_BAD_REQUEST);
+	ck_assert_int_eq(v.kind, OM_NIL);
+
+	uint32_t ids[2];
+	send_adds(c, 2, ids);
+	/* Never sent: nothing is sent or read, both requests stay pending. */
+	client_stats before = c->stats;
+	v = om_int(1);
+	ck_assert_int_eq(om_recv_id(c, ids[1] + 1000, &v), OM_BAD_REQUEST);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_int_eq(om_errcode(c), OM_BAD_REQUEST);
+	char want[128];
+	snprintf(want, sizeof want,
+		 "om_recv_id: request %u is not pending (never sent, or its reply was given back already)",
+		 ids[1] + 1000);
+	ck_assert_str_eq(om_errmsg(c), want);
+	ck_assert_uint_eq(c->stats.sends, before.sends);
+	ck_assert_uint_eq(c->stats.recvs, before.recvs);
+	ck_assert_uint_eq(om_pending(c), 2);
+	ck_assert(om_connected(c));
+
+	/* Given back by om_recv_id, then by om_recv: neither is given again. */
+	assert_recv_id_int(c, ids[1], 2);
+	ck_assert_int_eq(om_recv_id(c, ids[1], NULL), OM_BAD_REQUEST);
+	uint32_t id;
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, ids[0]);
+	ck_assert_int_eq(om_recv_id(c, ids[0], NULL), OM_BAD_REQUEST);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_EMPTY);
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert(om_connected(c));
+}
+END_TEST
+
+START_TEST(test_om_recv_and_om_recv_id_mixed_give_each_reply_once)
+{
+	uint32_t ids[7], id;
+	om_value v;
+	send_adds(c, 6, ids);
+	assert_recv_id_int(c, ids[3], 4); /* 0, 1 and 2 are kept on the way */
+	ck_assert_uint_eq(om_pending(c), 5);
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[0]);
+	assert_value(v, "1");
+	assert_recv_id_int(c, ids[2], 3);
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK); /* the kept one, not 3 again */
+	ck_assert_uint_eq(id, ids[1]);
+	assert_value(v, "2");
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK); /* from the socket now, 4 skipped */
+	ck_assert_uint_eq(id, ids[4]);
+	assert_value(v, "5");
+	ck_assert_int_eq(om_recv_id(c, ids[4], NULL), OM_BAD_REQUEST);
+	ck_assert_uint_eq(om_pending(c), 1);
+
+	/* An om_call keeps the replies before its own for either. */
+	ck_assert_int_eq(SEND(c, &ids[6], "counter.add", om_str("n"), om_int(1)), OM_OK);
+	ck_assert_int_eq(CALL(c, &v, "counter.get", om_str("n")), OM_OK);
+	assert_value(v, "7");
+	assert_recv_id_int(c, ids[6], 7);
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[5]);
+	assert_value(v, "6");
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_EMPTY);
+}
+END_TEST
+
+START_TEST(test_an_error_reply_collected_by_id_leaves_the_others_intact)
+{
+	uint32_t ids[4], id;
+	om_value v;
+	ck_assert_int_eq(SEND(c, &ids[0], "dict.set", om_str("users"), om_str("alice"), om_int(3)), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[1], "dict.get", om_str("users"), om_str("bob")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[2], "list.pop", om_str("users")), OM_OK);
+	ck_assert_int_eq(SEND(c, &ids[3], "dict.get", om_str("users"), om_str("alice")), OM_OK);
+
+	v = om_int(1);
+	ck_assert_int_eq(om_recv_id(c, ids[1], &v), OM_KEY_ERROR);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_int_eq(om_errcode(c), OM_KEY_ERROR);
+	ck_assert_str_eq(om_errmsg(c), "dict 'users' has no key \"bob\"");
+	ck_assert_uint_eq(om_pending(c), 3);
+
+	ck_assert_int_eq(om_recv_id(c, ids[3], &v), OM_OK);
+	assert_value(v, "3");
+	ck_assert_str_eq(om_errmsg(c), "");
+	/* An error kept on the way keeps its own message. */
+	ck_assert_int_eq(om_recv_id(c, ids[2], &v), OM_WRONG_TYPE);
+	ck_assert_str_eq(om_errmsg(c), "\"users\" is a dict, not a list");
+	ck_assert_int_eq(om_recv(c, &id, &v), OM_OK);
+	ck_assert_uint_eq(id, ids[0]);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert(om_connected(c));
+}
+END_TEST
+
+START_TEST(test_a_blocking_get_sent_first_can_be_collected_after_a_later_set)
+{
+	uint32_t get_id, set_id, id;
+	ck_assert_int_eq(SEND(c, &get_id, "queue.get", om_str("q")), OM_OK);
+	ck_assert_int_eq(SEND(c, &set_id, "dict.set", om_str("d"), om_str("k"), om_int(1)), OM_OK);
+	ck_assert_int_eq(om_recv_id(c, set_id, NULL), OM_OK);
+	ck_assert_uint_eq(om_pending(c), 1);
+
+	om_client *other = connect_client(20);
+	ck_assert_int_eq(CALL(other, NULL, "queue.put", om_str("q"), om_str("item")), OM_OK);
+	om_value v;
+	ck_assert_int_eq(CALL(other, &v, "dict.get", om_str("d"), om_str("k")), OM_OK);
+	assert_value(v, "1");
+	om_close(other);
+
+	ck_assert_int_eq(om_recv_id(c, get_id, &v), OM_OK);
+	assert_value(v, "\"item\"");
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_EMPTY);
+}
+END_TEST
+
+/*
+ * A get with a server-side timeout, collected first: the set's reply,
+ * which comes before it, is kept, and the get's own "empty" is its status
+ * (not om_recv_id's "not pending").
+ */
+START_TEST(test_recv_id_of_a_get_that_times_out_on_the_server_is_its_empty)
+{
+	uint32_t get_id, set_id, id;
+	ck_assert_int_eq(SEND(c, &get_id, "queue.get", om_str("q"), om_float(0.1)), OM_OK);
+	ck_assert_int_eq(SEND(c, &set_id, "dict.set", om_str("d"), om_str("k"), om_int(1)), OM_OK);
+	om_value v = om_int(1);
+	ck_assert_int_eq(om_recv_id(c, get_id, &v), OM_EMPTY);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert_str_eq(om_errmsg(c), "queue 'q' is empty");
+	ck_assert(om_connected(c));
+	ck_assert_uint_eq(om_pending(c), 1);
+	ck_assert_int_eq(om_recv_id(c, get_id, NULL), OM_BAD_REQUEST);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, set_id);
+	ck_assert_uint_eq(om_pending(c), 0);
+}
+END_TEST
+
+START_TEST(test_recv_id_timeout_keeps_the_request_pending)
+{
+	om_client *t = connect_client(0.2);
+	uint32_t get_id, set_id, id;
+	ck_assert_int_eq(SEND(t, &get_id, "queue.get", om_str("q")), OM_OK);
+	ck_assert_int_eq(SEND(t, &set_id, "dict.set", om_str("d"), om_str("k"), om_int(1)), OM_OK);
+	om_value v = om_int(1);
+	ck_assert_int_eq(om_recv_id(t, get_id, &v), OM_TIMEOUT);
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert(om_connected(t));
+	ck_assert_uint_eq(om_pending(t), 2);
+	ck_assert_int_eq(om_recv_id(t, get_id, NULL), OM_TIMEOUT);
+	ck_assert_uint_eq(om_pending(t), 2);
+
+	ck_assert_int_eq(CALL(c, NULL, "queue.put", om_str("q"), om_int(5)), OM_OK);
+	ck_assert_int_eq(om_recv_id(t, get_id, &v), OM_OK);
+	assert_value(v, "5");
+	ck_assert_int_eq(om_recv(t, &id, NULL), OM_OK);
+	ck_assert_uint_eq(id, set_id);
+	ck_assert_uint_eq(om_pending(t), 0);
+	om_close(t);
+}
+END_TEST
+
+START_TEST(test_recv_id_after_a_dropped_connection)
+{
+	uint32_t ids[3];
+	send_adds(c, 3, ids);
+	om_client *admin = connect_client(20);
+	ck_assert_int_eq(om_server_shutdown(admin), OM_OK);
+	om_close(admin);
+	ck_assert_int_eq(harness_wait(&harness_srv), 0);
+
+	ck_assert_int_eq(om_recv_id(c, ids[2], NULL), OM_IO);
+	ck_assert(!om_connected(c));
+	ck_assert_uint_eq(om_pending(c), 0);
+	ck_assert_int_eq(om_recv_id(c, ids[0], NULL), OM_BAD_REQUEST);
+	char want[128];
+	snprintf(want, sizeof want,
+		 "om_recv_id: request %u is not pending (not connected: what was in flight was forgotten)",
+		 ids[0]);
+	ck_assert_str_eq(om_errmsg(c), want);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	Suite *s = suite_create("integration-pipeline");
@@ -357,6 +633,15 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline_larger_than_the_server_output_limit_does_not_deadlock);
 	tcase_add_test(tc, test_dropped_connection_forgets_every_pending_request);
 	tcase_add_test(tc, test_params_may_be_freed_as_soon_as_om_send_returns);
+	tcase_add_test(tc, test_1000_replies_collected_by_id_in_reverse_order_get_their_own_values);
+	tcase_add_test(tc, test_replies_collected_in_any_order_are_each_given_back_once);
+	tcase_add_test(tc, test_recv_id_of_a_msgid_not_pending_is_bad_request_and_changes_nothing);
+	tcase_add_test(tc, test_om_recv_and_om_recv_id_mixed_give_each_reply_once);
+	tcase_add_test(tc, test_an_error_reply_collected_by_id_leaves_the_others_intact);
+	tcase_add_test(tc, test_a_blocking_get_sent_first_can_be_collected_after_a_later_set);
+	tcase_add_test(tc, test_recv_id_of_a_get_that_times_out_on_the_server_is_its_empty);
+	tcase_add_test(tc, test_recv_id_timeout_keeps_the_request_pending);
+	tcase_add_test(tc, test_recv_id_after_a_dropped_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }
