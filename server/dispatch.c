@@ -11,7 +11,7 @@
  * levels deep), the handler runs, the answer is packed straight into the
  * connection's output buffer, and the arguments are freed. A call that
  * must wait (OP_WAIT) is handed to wait.c with its arguments instead, and
- * after any call on a type with blocking ops the parked calls run again.
+ * after a write the parked calls it may let through run again (wait.h).
  */
 #include "dispatch.h"
 
@@ -121,10 +121,14 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 		dispatch_wrong_type(c, e, t);
 		return NULL;
 	}
-	if (e)
-		return e->obj;
-	void *obj = t->create(&no_options, c);
-	return obj ? registry_add(&s->objects, name, len, t, obj)->obj : NULL;
+	if (!e) {
+		void *obj = t->create(&no_options, c);
+		if (!obj)
+			return NULL;
+		e = registry_add(&s->objects, name, len, t, obj);
+	}
+	s->opened = e; /* for wait.c: the calls of c's object depend on e */
+	return e->obj;
 }
 
 /*
@@ -170,14 +174,6 @@ void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op,
 		log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
 }
 
-static bool has_blocking_ops(const type_def *t)
-{
-	for (size_t i = 0; i < t->nops; i++)
-		if (t->ops[i].flags & OP_BLOCKING)
-			return true;
-	return false;
-}
-
 /* Runs a request (msgid set) or a notification (msgid NULL) of method t.op from connection `from`. */
 static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		 const msgpack_object_array *params, const uint32_t *msgid)
@@ -198,6 +194,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 
 	s->ops_total++;
 	method_stats *st = stats_of(s->stats, t, op);
+	s->opened = NULL;
 	int rc = execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
@@ -211,8 +208,10 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	om_value_free(&c.result);
 	if (to.temp)
 		t->destroy(to.temp);
-	if (to.entry && s->nparked && has_blocking_ops(t))
+	if (s->nparked && (op->flags & OP_WRITE)) {
+		wait_changed(s, to.entry, s->opened);
 		wait_wake(s);
+	}
 	st->calls++;
 	uint64_t now = uv_hrtime();
 	st->ns += now - s->call_clock;

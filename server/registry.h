@@ -18,14 +18,13 @@
 
 #define REGISTRY_NAME_MAX 1024
 
-struct parked;
+struct wait_obj;
 
 typedef struct registry_entry {
 	struct registry_entry *next; /* the next entry in the same bucket */
 	struct registry_entry *hold_prev, *hold_next; /* in holdable, when type->release */
-	/* Its parked calls, oldest first, and its place among the objects that have some (wait.c). */
-	struct parked *wait_first, *wait_last;
-	struct registry_entry *wait_prev, *wait_next;
+	/* Its parked calls, pending wake-up and dependents (wait.c); NULL while it has none. */
+	struct wait_obj *wait;
 	uint64_t hash;
 	const type_def *type;
 	void *obj;

@@ -43,11 +43,12 @@ typedef struct server {
 	uint64_t started_ms;   /* uv_now() at start-up */
 	bool stopping;
 	/* Blocking calls (wait.c): */
-	registry_entry *waiting, *waiting_last; /* objects with parked calls, oldest first */
+	struct wait_obj *waiting, *waiting_last; /* objects with parked calls, oldest first */
+	struct wait_obj *dirty, *dirty_last; /* those whose parked calls must run again, in order */
+	registry_entry *opened; /* what the running call opened through c->open (dispatch.c) */
 	size_t nparked;        /* parked calls, on every object */
 	conn *ready;           /* connections with replies of parked calls to send */
 	bool waking;           /* wait_wake() is running */
-	bool wake_again;       /* something changed meanwhile: run it once more */
 } server;
 
 /* Closes h unless it was never initialised or is closing already. */

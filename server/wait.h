@@ -1,13 +1,37 @@
 /*
  * wait.h — blocking calls without blocking: a call whose handler answers
  * OP_WAIT is parked at the end of its object's wait list, with a timer
- * when it has a timeout, and run again after every change that may let it
+ * when it has a timeout, and run again after changes that may let it
  * proceed; its reply then goes out of band, matched by msgid.
  *
- * Wake-ups run every parked call, object by object, each list oldest
- * first (first come, first served), in passes repeated while any call
- * completes: a completed get can make room for a waiting put, a lock
- * released by a condition can let a waiting acquire through.
+ * What runs again. A change to an object X marks X dirty, and with it
+ * every object whose parked calls opened X through c->open (a condition
+ * over the named lock X: its waiters take X again). A change is a write
+ * call on X or one that opened X (condition.release on X's condition), a
+ * parked call on X completing or timing out, a closing connection giving
+ * up what it held (every object with a release hook counts as changed),
+ * and, for the objects that opened X only, X's deletion. wait_wake() then
+ * runs the dirty objects' lists, one object at a time in the order they
+ * were marked, each oldest first (first come, first served), and a call
+ * completing marks its object (and what it opened) dirty again, so the
+ * lists run again while calls complete: a completed get can make room for
+ * a waiting put, a lock released by condition.wait lets a waiting acquire
+ * through on the lock object. Nothing else runs: a put on queue A leaves
+ * the calls waiting on queue B alone.
+ *
+ * Where a run of a list stops. Some blocking ops are FIFO ops (OP_FIFO in
+ * their tables): every parked call of one on an object waits for the same
+ * thing (an item, room, a free lock, a permit, the flag, the end of the
+ * round), so once one of them answers OP_WAIT, every later call of that
+ * op on that object would too until the object changes, and the run
+ * skips them; it ends when the calls left are all skipped ones. A call
+ * completing in the run changes the object, so they may not wait any
+ * more: it marks the object dirty again, and the next run starts from
+ * the oldest call, which has the first chance at what was freed. So with
+ * 10,000 gets parked on a queue, a put runs the first two, not 10,000.
+ * rlock.acquire (its holder's calls go through) and condition.wait (each
+ * waits for its own notification) are not FIFO ops: their calls run
+ * every time.
  */
 #ifndef OBJMGRD_WAIT_H
 #define OBJMGRD_WAIT_H
@@ -27,15 +51,23 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 	      const uint32_t *msgid);
 
 /*
- * Runs the parked calls again after a change, answers those that complete
- * and sends their replies. Re-entrant: a call made while it runs makes it
- * run once more.
+ * A write call just ran on e (NULL: none), and opened `opened` through
+ * c->open (NULL: nothing): marks both dirty for the next wait_wake(), and
+ * when e has parked calls, records that they depend on `opened`.
+ */
+void wait_changed(server *s, registry_entry *e, registry_entry *opened);
+
+/*
+ * Runs the parked calls of the dirty objects again, as above, answers
+ * those that complete and sends their replies. Re-entrant: what is marked
+ * dirty while it runs, it runs too.
  */
 void wait_wake(server *s);
 
 /*
  * e is about to be deleted: its parked calls answer broken ("queue 'q' was
- * deleted"); their replies go out at the next wait_wake().
+ * deleted"), and the objects depending on it are marked dirty; the replies
+ * go out, and those objects' calls run, at the next wait_wake().
  */
 void wait_object_deleted(server *s, registry_entry *e);
 

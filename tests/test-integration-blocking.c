@@ -890,6 +890,318 @@ START_TEST(test_killed_holders_semaphore_permit_goes_to_a_waiter)
 }
 END_TEST
 
+/* --- wake-ups: which parked calls a change runs again (server/wait.h) ------------ */
+
+static void raw_expect_uint(raw *r, uint32_t msgid, uint64_t want)
+{
+	const msgpack_object *v = raw_result(r, msgid);
+	ck_assert_int_eq(v->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert_uint_eq(v->via.u64, want);
+}
+
+START_TEST(test_put_on_one_queue_leaves_the_waiters_on_another_waiting)
+{
+	om_client *c = client();
+	raw a, b;
+	raw_open(&a);
+	raw_open(&b);
+	RAW_SEND(&a, 1, "queue.get", om_str("qa"));
+	RAW_SEND(&b, 1, "queue.get", om_str("qb"));
+	wait_parked(c, 2);
+	OK(c, NULL, "queue.put", om_str("qa"), om_str("for a"));
+	raw_expect_str(&a, 1, "for a");
+	ck_assert(raw_quiet(&b, 50));
+	ck_assert_int_eq(parked_calls(c), 1);
+	OK(c, NULL, "queue.put", om_str("qb"), om_str("for b"));
+	raw_expect_str(&b, 1, "for b");
+	ck_assert_int_eq(parked_calls(c), 0);
+	raw_close(&a);
+	raw_close(&b);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_1000_gets_parked_on_one_queue_are_served_in_arrival_order_by_1000_puts)
+{
+	om_client *c = client();
+	raw r;
+	raw_open(&r);
+	for (uint32_t i = 1; i <= 1000; i++)
+		RAW_SEND(&r, i, "queue.get", om_str("many"));
+	wait_parked(c, 1000);
+	for (int i = 0; i < 1000; i++)
+		OK(c, NULL, "queue.put", om_str("many"), om_int(i));
+	for (uint32_t i = 1; i <= 1000; i++)
+		raw_expect_uint(&r, i, i - 1);
+	ck_assert_int_eq(parked_calls(c), 0);
+	raw_close(&r);
+	om_close(c);
+}
+END_TEST
+
+/* A join waiting at the head of the list does not hold up the gets behind it. */
+START_TEST(test_get_parked_behind_a_waiting_join_gets_the_item_put)
+{
+	om_client *c = client();
+	OK(c, NULL, "queue.put", om_str("mix"), om_int(1));
+	OK(c, NULL, "queue.get", om_str("mix")); /* one unfinished task, no item */
+	raw joiner, getter;
+	raw_open(&joiner);
+	raw_open(&getter);
+	RAW_SEND(&joiner, 1, "queue.join", om_str("mix"));
+	wait_parked(c, 1);
+	RAW_SEND(&getter, 1, "queue.get", om_str("mix"));
+	wait_parked(c, 2);
+	OK(c, NULL, "queue.put", om_str("mix"), om_int(2));
+	raw_expect_uint(&getter, 1, 2);
+	ck_assert(raw_quiet(&joiner, 50));
+	OK(c, NULL, "queue.task_done", om_str("mix"));
+	ck_assert(raw_quiet(&joiner, 50));
+	OK(c, NULL, "queue.task_done", om_str("mix"));
+	raw_expect_bool(&joiner, 1, true);
+	raw_close(&joiner);
+	raw_close(&getter);
+	om_close(c);
+}
+END_TEST
+
+/* rlock.acquire is no FIFO op: the holder's own parked acquire goes through past another's. */
+START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter)
+{
+	om_client *c = client();
+	OK(c, NULL, "rlock.acquire", om_str("r"));
+	raw a, b;
+	raw_open(&a);
+	raw_open(&b);
+	RAW_SEND(&b, 1, "rlock.acquire", om_str("r"));
+	wait_parked(c, 1);
+	RAW_SEND(&a, 1, "rlock.acquire", om_str("r"));
+	wait_parked(c, 2);
+	RAW_SEND(&b, 2, "rlock.acquire", om_str("r"));
+	wait_parked(c, 3);
+	OK(c, NULL, "rlock.release", om_str("r"));
+	raw_expect_bool(&b, 1, true);
+	raw_expect_bool(&b, 2, true);
+	ck_assert(raw_quiet(&a, 50));
+	RAW_SEND(&b, 3, "rlock.release", om_str("r"));
+	raw_result(&b, 3);
+	ck_assert(raw_quiet(&a, 50));
+	RAW_SEND(&b, 4, "rlock.release", om_str("r"));
+	raw_result(&b, 4);
+	raw_expect_bool(&a, 1, true);
+	raw_close(&a);
+	raw_close(&b);
+	om_close(c);
+}
+END_TEST
+
+/* A waiter never notified, first in the list, does not hold up an acquire behind it. */
+START_TEST(test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock)
+{
+	om_client *c = client();
+	raw waiter, acquirer;
+	raw_open(&waiter);
+	raw_open(&acquirer);
+	RAW_SEND(&waiter, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	RAW_SEND(&acquirer, 1, "condition.acquire", om_str("cv"));
+	wait_parked(c, 2);
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&acquirer, 1, true);
+	ck_assert(raw_quiet(&waiter, 50));
+	ck_assert_int_eq(parked_calls(c), 1);
+	raw_close(&acquirer); /* gives the lock up: the waiter still waits to be notified */
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&waiter, 2, true);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+/* condition.wait is no FIFO op: a waiter past its timeout gets the lock past an older one never notified. */
+START_TEST(test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one)
+{
+	om_client *c = client();
+	raw older, timed;
+	raw_open(&older);
+	raw_open(&timed);
+	RAW_SEND(&older, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&older, 1, true);
+	RAW_SEND(&older, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	RAW_SEND(&timed, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&timed, 1, true);
+	RAW_SEND(&timed, 2, "condition.wait", om_str("cv"), om_float(0.1));
+	wait_parked(c, 2);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	ck_assert(raw_quiet(&timed, 300)); /* timed out, waiting for the lock */
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&timed, 2, false);
+	ck_assert(raw_quiet(&older, 50));
+	RAW_SEND(&timed, 3, "condition.release", om_str("cv"));
+	raw_result(&timed, 3);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&older, 2, true);
+	raw_close(&older);
+	raw_close(&timed);
+	om_close(c);
+}
+END_TEST
+
+/* A timeout that breaks the barrier is a change: the other waiter answers broken at once. */
+START_TEST(test_barrier_waiter_timing_out_breaks_the_round_for_the_waiter_parked_before_it)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("parties"), om_int(3)};
+	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	raw stays, times_out;
+	raw_open(&stays);
+	raw_open(&times_out);
+	RAW_SEND(&stays, 1, "barrier.wait", om_str("b"));
+	wait_parked(c, 1);
+	RAW_SEND(&times_out, 1, "barrier.wait", om_str("b"), om_float(0.1));
+	raw_expect_error(&times_out, 1, "broken", "barrier 'b' broke: the wait timed out");
+	raw_expect_error(&stays, 1, "broken", "barrier 'b' is broken");
+	ck_assert_int_eq(parked_calls(c), 0);
+	raw_close(&stays);
+	raw_close(&times_out);
+	om_close(c);
+}
+END_TEST
+
+/* The condition's wait releases the named lock: the acquire waiting on the lock object gets it. */
+START_TEST(test_condition_wait_releasing_a_named_lock_lets_a_parked_lock_acquire_through)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	raw waiter, acquirer;
+	raw_open(&waiter);
+	raw_open(&acquirer);
+	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&acquirer, 1, "lock.acquire", om_str("L"));
+	wait_parked(c, 1);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	raw_expect_bool(&acquirer, 1, true);
+	ck_assert_int_eq(parked_calls(c), 1);
+	RAW_SEND(&acquirer, 2, "condition.notify", om_str("cv"));
+	raw_result(&acquirer, 2);
+	ck_assert(raw_quiet(&waiter, 50));
+	RAW_SEND(&acquirer, 3, "lock.release", om_str("L"));
+	raw_result(&acquirer, 3);
+	raw_expect_bool(&waiter, 2, true);
+	raw_close(&waiter);
+	raw_close(&acquirer);
+	om_close(c);
+}
+END_TEST
+
+/* The named lock a notified waiter needs is freed by its holder's connection closing. */
+START_TEST(test_notified_condition_waiter_takes_the_named_lock_its_holders_closing_frees)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	raw waiter, holder;
+	raw_open(&waiter);
+	raw_open(&holder);
+	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	RAW_SEND(&holder, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(&holder, 1, true);
+	RAW_SEND(&holder, 2, "condition.notify", om_str("cv"));
+	raw_result(&holder, 2);
+	ck_assert(raw_quiet(&waiter, 50));
+	raw_close(&holder);
+	raw_expect_bool(&waiter, 2, true);
+	om_value v;
+	OK(c, &v, "lock.locked", om_str("L"));
+	ck_assert(v.as.b);
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+/* Deleting the named lock a notified waiter needs: it takes the new lock of that name. */
+START_TEST(test_notified_condition_waiter_takes_a_new_lock_once_the_named_one_is_deleted)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	raw waiter;
+	raw_open(&waiter);
+	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	OK(c, NULL, "lock.acquire", om_str("L"));
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	ck_assert(raw_quiet(&waiter, 50));
+	OK(c, NULL, "objects.delete", om_str("L"));
+	raw_expect_bool(&waiter, 2, true);
+	ck_assert_int_eq(CALL(c, NULL, "lock.release", om_str("L")), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(c), "lock 'L' is held by another connection");
+	raw_close(&waiter);
+	om_close(c);
+}
+END_TEST
+
+/* A condition waiter waiting for its named lock, and one on the lock object. */
+static void park_waiters_of_a_named_lock(om_client *c, raw *w)
+{
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	RAW_SEND(w, 1, "lock.acquire", om_str("L"));
+	raw_expect_bool(w, 1, true);
+	RAW_SEND(w, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	OK(c, NULL, "lock.acquire", om_str("L"));
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	RAW_SEND(w, 3, "lock.acquire", om_str("L"), om_float(60));
+	wait_parked(c, 2);
+}
+
+START_TEST(test_deleting_a_condition_answers_its_waiter_for_the_lock_broken_and_keeps_the_lock)
+{
+	om_client *c = client();
+	raw w;
+	raw_open(&w);
+	park_waiters_of_a_named_lock(c, &w);
+	om_value existed;
+	OK(c, &existed, "objects.delete", om_str("cv"));
+	ck_assert(existed.as.b);
+	raw_expect_error(&w, 2, "broken", "condition 'cv' was deleted");
+	ck_assert_int_eq(parked_calls(c), 1);
+	OK(c, NULL, "lock.release", om_str("L"));
+	raw_expect_bool(&w, 3, true);
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_server_stops_cleanly_with_waiters_of_a_named_lock_parked)
+{
+	om_client *c = client();
+	raw w;
+	raw_open(&w);
+	park_waiters_of_a_named_lock(c, &w);
+	harness_stop(&harness_srv); /* exits 0, so no leak under ASan */
+	harness_fixture_start();     /* for the fixture's own stop */
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
 static void start_server_waiting_2(void)
 {
 	harness_start(&harness_srv, "--max-waiting", "2", NULL);
@@ -953,6 +1265,23 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it);
 	tcase_add_test(tc, test_condition_wait_past_its_timeout_still_waits_for_the_lock);
 	tcase_add_test(tc, test_killed_holders_semaphore_permit_goes_to_a_waiter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wake-ups");
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_put_on_one_queue_leaves_the_waiters_on_another_waiting);
+	tcase_add_test(tc, test_1000_gets_parked_on_one_queue_are_served_in_arrival_order_by_1000_puts);
+	tcase_add_test(tc, test_get_parked_behind_a_waiting_join_gets_the_item_put);
+	tcase_add_test(tc, test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter);
+	tcase_add_test(tc, test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock);
+	tcase_add_test(tc, test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one);
+	tcase_add_test(tc, test_barrier_waiter_timing_out_breaks_the_round_for_the_waiter_parked_before_it);
+	tcase_add_test(tc, test_condition_wait_releasing_a_named_lock_lets_a_parked_lock_acquire_through);
+	tcase_add_test(tc, test_notified_condition_waiter_takes_the_named_lock_its_holders_closing_frees);
+	tcase_add_test(tc, test_notified_condition_waiter_takes_a_new_lock_once_the_named_one_is_deleted);
+	tcase_add_test(tc, test_deleting_a_condition_answers_its_waiter_for_the_lock_broken_and_keeps_the_lock);
+	tcase_add_test(tc, test_server_stops_cleanly_with_waiters_of_a_named_lock_parked);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

@@ -167,7 +167,7 @@ static void barrier_release_owner(void *obj, uint64_t owner)
 }
 
 static const op_def barrier_ops[] = {
-	{"wait", barrier_op_wait, OP_WRITE | OP_BLOCKING, 1, {{"timeout", ARG_TIMEOUT, true}},
+	{"wait", barrier_op_wait, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {{"timeout", ARG_TIMEOUT, true}},
 	 "wait for all parties; the arrival index (0 first); broken if it breaks, and a timeout breaks it"},
 	{"reset", barrier_op_reset, OP_WRITE, 0, {{0}},
 	 "those waiting get broken; the barrier is empty and usable again"},

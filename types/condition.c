@@ -245,7 +245,7 @@ static void cond_release_owner(void *obj, uint64_t owner)
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def cond_ops[] = {
-	{"acquire", cond_op_acquire, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"acquire", cond_op_acquire, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "take the lock, waiting while another connection holds it; true, or false on timeout"},
 	{"release", cond_op_release, OP_WRITE, 0, {{0}},
 	 "give the lock up; not_owner when this connection does not hold it"},

@@ -115,7 +115,7 @@ static void lock_release_owner(void *obj, uint64_t owner)
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def lock_ops[] = {
-	{"acquire", lock_op_acquire, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"acquire", lock_op_acquire, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "take the lock, waiting while any connection (this one too) holds it; true, or false when the timeout expires"},
 	{"release", lock_op_release, OP_WRITE, 0, {{0}},
 	 "give the lock back; not_owner unless this connection holds it"},

@@ -36,6 +36,13 @@ enum op_flags {
 	OP_WRITE = 1 << 0,    /* mutates; creates the object when it is missing */
 	OP_BLOCKING = 1 << 1, /* may have to wait (queue.get, lock.acquire, ...) */
 	OP_KEYED = 1 << 2,    /* args[0] is a key the object looks up by value_hash() */
+	/*
+	 * A blocking op whose parked calls on one object all wait for the same
+	 * thing (an item, room, a free lock, a permit, the flag, the end of the
+	 * round): once one answers OP_WAIT, every later one would too until the
+	 * object changes, so the server need not run them (server/wait.h).
+	 */
+	OP_FIFO = 1 << 3,
 };
 
 typedef struct op_call op_call;
@@ -45,7 +52,7 @@ typedef struct type_def type_def;
  * A handler's answer for "not now": the call cannot complete yet (an empty
  * queue, a lock held by another connection). The server parks it on the
  * object's wait list and runs the handler again, with the same op_call,
- * whenever a coordination object changes, and a last time with
+ * after changes that may let it through (server/wait.h), and a last time with
  * c->timed_out set when its timeout expires. A handler answering OP_WAIT
  * must leave the object as it would be had the call never come, except
  * for what it records in c->state to resume later (and the waiters a

@@ -145,14 +145,14 @@ static size_t queue_len(const void *obj)
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def queue_ops[] = {
-	{"put", queue_op_put, OP_WRITE | OP_BLOCKING, 2, {{"value", ARG_ANY, false}, TIMEOUT},
+	{"put", queue_op_put, OP_WRITE | OP_BLOCKING | OP_FIFO, 2, {{"value", ARG_ANY, false}, TIMEOUT},
 	 "add value at the end, waiting while the queue is full; full when the timeout expires"},
-	{"get", queue_op_get, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"get", queue_op_get, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "remove and answer the first value, waiting while the queue is empty; empty when the timeout expires"},
 	{"len", queue_op_len, 0, 0, {{0}}, "the number of values waiting to be got"},
 	{"task_done", queue_op_task_done, OP_WRITE, 0, {{0}},
 	 "mark one got value as processed; value_error when every got value already is"},
-	{"join", queue_op_join, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"join", queue_op_join, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "wait until every value put has been marked done; true, or false when the timeout expires"},
 };
 

@@ -147,7 +147,7 @@ static void sem_release_owner(void *obj, uint64_t owner)
 }
 
 static const op_def sem_ops[] = {
-	{"acquire", sem_op_acquire, OP_WRITE | OP_BLOCKING, 1, {{"timeout", ARG_TIMEOUT, true}},
+	{"acquire", sem_op_acquire, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {{"timeout", ARG_TIMEOUT, true}},
 	 "take a permit, waiting while none is free; true, or false when the timeout expires"},
 	{"release", sem_op_release, OP_WRITE, 0, {{0}},
 	 "give a permit back; value_error when a bounded semaphore would pass its initial value"},
