@@ -174,6 +174,22 @@ void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op,
 		log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
 }
 
+/*
+ * A connection with --max-waiting calls parked makes no blocking call: it
+ * is answered limit before it runs, since a first run may change state
+ * that waiting relies on (condition.wait releases its lock, barrier.wait
+ * counts an arrival) and could not be undone if it then may not park.
+ */
+static bool blocking_refused(server *s, conn *from, const type_def *t, const op_def *op,
+			     op_call *c)
+{
+	if (!(op->flags & OP_BLOCKING) || *conn_parked(from) < s->limits.max_waiting)
+		return false;
+	op_fail(c, OM_LIMIT, "%s.%s: this connection already has %zu calls waiting (--max-waiting)",
+		t->name, op->name, s->limits.max_waiting);
+	return true;
+}
+
 /* Runs a request (msgid set) or a notification (msgid NULL) of method t.op from connection `from`. */
 static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		 const msgpack_object_array *params, const uint32_t *msgid)
@@ -195,7 +211,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	s->ops_total++;
 	method_stats *st = stats_of(s->stats, t, op);
 	s->opened = NULL;
-	int rc = execute(s, t, op, params, name, &c, &ndecoded, &to);
+	int rc = blocking_refused(s, from, t, op, &c) ? c.code
+						      : execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
 	if (rc != OP_WAIT) {

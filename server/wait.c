@@ -318,10 +318,7 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 			return rc;
 		timeout = -1; /* still waiting once timed out: no timeout any more */
 	}
-	if (*conn_parked(from) >= s->limits.max_waiting)
-		return op_fail(c, OM_LIMIT, "%s.%s: this connection already has %zu calls waiting (--max-waiting)",
-			       c->type, op->name, s->limits.max_waiting);
-	(*conn_parked(from))++;
+	(*conn_parked(from))++; /* under --max-waiting: dispatch refuses blocking calls past it */
 	parked *p = xcalloc(1, sizeof *p);
 	p->srv = s;
 	p->entry = e;

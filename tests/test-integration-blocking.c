@@ -1232,6 +1232,32 @@ START_TEST(test_calls_past_max_waiting_are_answered_limit)
 }
 END_TEST
 
+/*
+ * At the limit a blocking call is refused before it runs: a barrier.wait
+ * refused then must not count as an arrival, or the next one would pass.
+ */
+START_TEST(test_call_refused_at_max_waiting_leaves_no_trace)
+{
+	om_client *c = client();
+	om_value opts[] = {om_str("parties"), om_int(2)};
+	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	raw r;
+	raw_open(&r);
+	RAW_SEND(&r, 1, "queue.get", om_str("q"));
+	RAW_SEND(&r, 2, "queue.get", om_str("q"));
+	RAW_SEND(&r, 3, "barrier.wait", om_str("b"));
+	raw_expect_error(&r, 3, "limit",
+			 "barrier.wait: this connection already has 2 calls waiting (--max-waiting)");
+	om_value n_waiting;
+	OK(c, &n_waiting, "barrier.n_waiting", om_str("b"));
+	ck_assert_int_eq(int_of(&n_waiting), 0);
+	int rc = CALL(c, NULL, "barrier.wait", om_str("b"), om_float(0.2));
+	ck_assert_int_eq(rc, OM_BROKEN);
+	raw_close(&r);
+	om_close(c);
+}
+END_TEST
+
 static Suite *blocking_suite(void)
 {
 	Suite *s = suite_create("integration-blocking");
@@ -1287,6 +1313,7 @@ static Suite *blocking_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_checked_fixture(tc, start_server_waiting_2, harness_fixture_stop);
 	tcase_add_test(tc, test_calls_past_max_waiting_are_answered_limit);
+	tcase_add_test(tc, test_call_refused_at_max_waiting_leaves_no_trace);
 	suite_add_tcase(s, tc);
 	return s;
 }
