@@ -42,6 +42,7 @@ struct conn {
 	conn *ready_next;        /* in srv->ready, when ready */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	size_t nparked;          /* its calls parked on wait lists */
+	bool holder;             /* has called an object with a release hook (conn.h) */
 	msgpack_unpacker in;
 	msgpack_object held[DISPATCH_BATCH]; /* unpacked into in's zone, dispatched from held_next on */
 	size_t held_next, held_count;
@@ -476,6 +477,16 @@ uint64_t conn_id(const conn *c)
 size_t *conn_parked(conn *c)
 {
 	return &c->nparked;
+}
+
+void conn_note_holder(conn *c)
+{
+	c->holder = true;
+}
+
+bool conn_is_holder(const conn *c)
+{
+	return c->holder;
 }
 
 msgpack_packer *conn_packer(conn *c)

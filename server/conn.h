@@ -23,6 +23,13 @@ uint64_t conn_id(const conn *c);
 /* How many of c's calls are parked; kept by wait.c against --max-waiting. */
 size_t *conn_parked(conn *c);
 
+/*
+ * c called an object whose type has a release hook (it may hold something
+ * there): wait_conn_closed() releases only what such connections hold.
+ */
+void conn_note_holder(conn *c);
+bool conn_is_holder(const conn *c);
+
 /* Packs c's replies into its output buffer. */
 msgpack_packer *conn_packer(conn *c);
 

@@ -213,6 +213,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	s->opened = NULL;
 	int rc = blocking_refused(s, from, t, op, &c) ? c.code
 						      : execute(s, t, op, params, name, &c, &ndecoded, &to);
+	if (t->release || (s->opened && s->opened->type->release))
+		conn_note_holder(from);
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
 	if (rc != OP_WAIT) {

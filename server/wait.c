@@ -451,7 +451,7 @@ void wait_object_deleted(server *s, registry_entry *e)
 void wait_conn_closed(server *s, conn *from, uint64_t owner)
 {
 	wait_obj *next_w;
-	for (wait_obj *w = s->waiting; w; w = next_w) {
+	for (wait_obj *w = *conn_parked(from) ? s->waiting : NULL; w; w = next_w) {
 		next_w = w->next;
 		parked *next;
 		for (parked *p = w->first; p; p = next) {
@@ -460,7 +460,9 @@ void wait_conn_closed(server *s, conn *from, uint64_t owner)
 				unpark(s, p);
 		}
 	}
-	for (registry_entry *e = s->objects.holdable; e; e = e->hold_next) {
+	/* Only a connection that called an object with a release hook can hold something. */
+	for (registry_entry *e = conn_is_holder(from) ? s->objects.holdable : NULL; e;
+	     e = e->hold_next) {
 		e->type->release(e->obj, owner);
 		mark(s, e);
 	}
