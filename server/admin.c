@@ -130,9 +130,22 @@ static size_t heap_in_use(void)
 #endif
 }
 
+/* The settings the server runs with, as its options name them. */
+static om_value config_info(const server *s)
+{
+	om_value map = value_map_new(5);
+	om_value *p = map.as.items;
+	info_set(&p, "max_message_size", om_uint(s->limits.max_message_size));
+	info_set(&p, "max_clients", om_uint(s->limits.max_clients));
+	info_set(&p, "max_output", om_uint(s->limits.max_output));
+	info_set(&p, "max_waiting", om_uint(s->limits.max_waiting));
+	info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us));
+	return map;
+}
+
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map = value_map_new(10);
+	om_value map = value_map_new(11);
 	om_value *p = map.as.items;
 	info_set(&p, "version", str_value(OM_VERSION));
 	info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0));
@@ -143,6 +156,7 @@ static int admin_server_info(server *s, op_call *c)
 	info_set(&p, "used_memory", om_uint(heap_in_use()));
 	info_set(&p, "pid", om_int(getpid()));
 	info_set(&p, "socket", str_value(s->socket_path));
+	info_set(&p, "config", config_info(s));
 	info_set(&p, "methods", stats_info(s->stats));
 	return op_ok(c, map);
 }

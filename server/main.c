@@ -387,6 +387,7 @@ int main(int argc, char **argv)
 	}
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
+	s.busy_poll_us = o.busy_poll_us;
 	busy_poll_start(&s, o.busy_poll_us);
 	s.started_ms = uv_now(s.loop);
 	printf("objmgrd: listening on %s\n", s.socket_path);

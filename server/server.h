@@ -29,6 +29,7 @@ typedef struct conn conn;
 typedef struct server {
 	uv_loop_t *loop;
 	server_limits limits;
+	unsigned long busy_poll_us; /* --busy-poll, 0: off */
 	const char *socket_path;
 	uv_pipe_t listener;
 	uv_signal_t sigint, sigterm;

@@ -705,7 +705,7 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 10);
+	ck_assert_int_eq(m->via.map.size, 11);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(is_uint(map_get(m, "connections"), 2));
@@ -715,6 +715,14 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
+	const msgpack_object *config = map_get(m, "config");
+	ck_assert_int_eq(config->type, MSGPACK_OBJECT_MAP);
+	ck_assert_int_eq(config->via.map.size, 5);
+	ck_assert(is_uint(map_get(config, "max_message_size"), 64 << 20));
+	ck_assert(is_uint(map_get(config, "max_clients"), 1024));
+	ck_assert(is_uint(map_get(config, "max_output"), 64 << 20));
+	ck_assert(is_uint(map_get(config, "max_waiting"), 65536));
+	ck_assert(is_uint(map_get(config, "busy_poll_us"), 0));
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
 	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
