@@ -224,7 +224,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 
 	for (size_t i = 0; i < ndecoded; i++)
 		om_value_free(&args[i]);
-	om_value_free(&c.result);
+	op_answer_free(&c);
 	if (to.temp)
 		t->destroy(to.temp);
 	if (s->nparked && (op->flags & OP_WRITE)) {

@@ -260,7 +260,7 @@ static void unpark(server *s, parked *p)
 	stop_timer(p);
 	for (size_t i = 0; i < p->call.nargs; i++)
 		om_value_free(&p->args[i]);
-	om_value_free(&p->call.result);
+	op_answer_free(&p->call);
 	(*conn_parked(p->from))--;
 	free(p);
 	s->nparked--;
@@ -328,6 +328,15 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 	p->has_msgid = msgid != NULL;
 	p->msgid = msgid ? *msgid : 0;
 	p->call = *c;
+	/*
+	 * A call that waits has answered nothing, and c keeps whatever it
+	 * holds: the copy neither owns c's answer nor points into c (a view
+	 * from op_ok_cval() or op_borrow_view() is packed from the op_call
+	 * holding it: c here, p->call once a run of the parked call answers).
+	 */
+	p->call.result = om_nil();
+	p->call.borrowed = NULL;
+	memset(p->call.held, 0, sizeof p->call.held);
 	p->call.name = e->name;
 	p->call.args = p->args;
 	for (size_t i = 0; i < c->nargs; i++) {

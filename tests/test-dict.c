@@ -239,6 +239,33 @@ START_TEST(test_dict_popitem_answers_last_inserted)
 }
 END_TEST
 
+/* Keys and values on both sides of the 14 bytes kept inline come out whole, short ones uncopied. */
+START_TEST(test_dict_pop_and_popitem_move_short_and_long_strings_out)
+{
+	const char *s36 = "abcdefghijklmnopqrstuvwxyz0123456789";
+	om_value sizes[] = {om_strn(s36, 0), om_bin(s36, 1), om_strn(s36, 14), om_bin(s36, 14),
+			    om_strn(s36, 15), om_bin(s36, 36)};
+	size_t n = sizeof sizes / sizeof sizes[0];
+	for (size_t i = 0; i < n; i++)
+		D("set", sizes[i], sizes[n - 1 - i]);
+	ck_assert_int_eq(D("pop", om_strn(s36, 14)), OM_OK);
+	ck_assert_ptr_eq(th_call.view.as.str, th_call.held[0].s.bytes);
+	th_expect(om_bin(s36, 14));
+	ck_assert_int_eq(D("pop", om_bin(s36, 14)), OM_OK);
+	th_expect(om_strn(s36, 14));
+	ck_assert_int_eq(D("pop", om_strn(s36, 0)), OM_OK);
+	ck_assert_ptr_null(th_call.borrowed);
+	th_expect(om_bin(s36, 36));
+	D("popitem");
+	th_expect_array(om_bin(s36, 36), om_strn(s36, 0));
+	D("popitem");
+	th_expect_array(om_strn(s36, 15), om_bin(s36, 1));
+	D("popitem");
+	th_expect_array(om_bin(s36, 1), om_strn(s36, 15));
+	ck_assert_int_eq(D("popitem"), OM_KEY_ERROR);
+}
+END_TEST
+
 START_TEST(test_dict_popitem_skips_deleted_entries)
 {
 	for (int i = 0; i < 6; i++)
@@ -600,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_dict_update_with_repeated_key_keeps_last_value);
 	tcase_add_test(tc, test_dict_clear_empties_and_dict_stays_usable);
 	tcase_add_test(tc, test_dict_popitem_answers_last_inserted);
+	tcase_add_test(tc, test_dict_pop_and_popitem_move_short_and_long_strings_out);
 	tcase_add_test(tc, test_dict_popitem_skips_deleted_entries);
 	tcase_add_test(tc, test_dict_popitem_empty_is_key_error);
 	tcase_add_test(tc, test_dict_int_and_float_keys_are_distinct);

@@ -536,6 +536,334 @@ START_TEST(test_list_matches_array_model)
 }
 END_TEST
 
+/*
+ * Strings and bins on both sides of the 14 bytes a list slot keeps inline
+ * (types/cval.h). Value k of NSIZED: the first sized_len[k / 2] bytes of
+ * sized_bytes, a str for even k and a bin of the same bytes for odd k.
+ */
+static const size_t sized_len[] = {0, 1, 13, 14, 15, 36};
+#define NSIZED 12
+static const char sized_bytes[] = "a\0cdefghijklmnopqrstuvwxyz0123456789ABCD";
+
+static om_value sized(int k)
+{
+	size_t n = sized_len[k / 2];
+	return k % 2 ? om_bin(sized_bytes, n) : om_strn(sized_bytes, n);
+}
+
+/* Asserts that the list is exactly want[0..n), through items, get (both signs) and len. */
+static void expect_items(const om_value *want, size_t n, int line)
+{
+	ck_assert_int_eq(L("items"), OM_OK);
+	th_expect_at(th_answer(), om_array(want, n), __FILE__, line);
+	for (size_t i = 0; i < n; i++) {
+		th_assert(L("get", om_int((int64_t)i)) == OM_OK, "line %d: get %zu", line, i);
+		th_expect_at(th_answer(), want[i], __FILE__, line);
+		th_assert(L("get", om_int((int64_t)i - (int64_t)n)) == OM_OK, "line %d", line);
+		th_expect_at(th_answer(), want[i], __FILE__, line);
+	}
+	L("len");
+	th_expect_at(th_answer(), om_int((int64_t)n), __FILE__, line);
+}
+
+START_TEST(test_list_strings_around_inline_size_round_trip)
+{
+	om_value want[NSIZED];
+	/* Even values appended, odd ones inserted at the front (an appendleft). */
+	for (int k = 0; k < NSIZED; k++) {
+		if (k % 2 == 0)
+			ck_assert_int_eq(L("append", sized(k)), OM_OK);
+		else
+			ck_assert_int_eq(L("insert", om_int(0), sized(k)), OM_OK);
+		th_expect(om_int(k + 1));
+	}
+	for (int k = 0; k < NSIZED / 2; k++) {
+		want[k] = sized(NSIZED - 1 - 2 * k);
+		want[NSIZED / 2 + k] = sized(2 * k);
+	}
+	expect_items(want, NSIZED, __LINE__);
+	L("slice", om_int(4), om_int(-3));
+	th_expect(om_array(want + 4, NSIZED - 7));
+	L("slice", om_int(-1), om_nil());
+	th_expect_array(sized(10));
+}
+END_TEST
+
+/* A short string's get answers a view of its slot; a popped one stays in the call, uncopied. */
+START_TEST(test_list_short_strings_are_answered_without_copies)
+{
+	L("append", sized(4));
+	L("append", sized(6));
+	L("get", om_int(0));
+	ck_assert_ptr_eq(th_call.borrowed, &th_call.view);
+	th_expect(sized(4));
+	ck_assert_int_eq(L("pop"), OM_OK);
+	ck_assert_ptr_eq(th_call.borrowed, &th_call.view);
+	ck_assert_ptr_eq(th_call.view.as.str, th_call.held[0].s.bytes);
+	th_expect(sized(6));
+	L("append", sized(8));
+	ck_assert_int_eq(L("popleft"), OM_OK);
+	ck_assert_ptr_eq(th_call.view.as.str, th_call.held[0].s.bytes);
+	th_expect(sized(4));
+	/* Longer than 14 bytes: moved out as the owned result, as before. */
+	ck_assert_int_eq(L("popleft"), OM_OK);
+	ck_assert_ptr_null(th_call.borrowed);
+	th_expect(sized(8));
+}
+END_TEST
+
+START_TEST(test_list_str_and_bin_of_the_same_bytes_differ)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < NSIZED; k++)
+			L("append", sized(k));
+	for (int k = 0; k < NSIZED; k++) {
+		ck_assert_int_eq(L("index", sized(k)), OM_OK);
+		th_expect(om_int(k));
+		L("count", sized(k));
+		th_expect(om_int(2));
+	}
+	/* Same length, one byte different; and a prefix of a stored item. */
+	L("count", om_strn("a\0cdefghijklmnopqrstuvwxyz012345678X", 36));
+	th_expect(om_int(0));
+	L("count", om_bin(sized_bytes, 35));
+	th_expect(om_int(0));
+	ck_assert_int_eq(L("index", om_strn(sized_bytes, 2)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "list 'jobs' does not contain \"a\\u0000\"");
+	/* Removing each bin once leaves the strs and the second round of bins. */
+	for (int k = 1; k < NSIZED; k += 2)
+		ck_assert_int_eq(L("remove", sized(k)), OM_OK);
+	om_value want[NSIZED + NSIZED / 2];
+	for (int k = 0; k < NSIZED / 2; k++)
+		want[k] = sized(2 * k);
+	for (int k = 0; k < NSIZED; k++)
+		want[NSIZED / 2 + k] = sized(k);
+	expect_items(want, NSIZED + NSIZED / 2, __LINE__);
+	L("index", sized(1));
+	th_expect(om_int(7));
+}
+END_TEST
+
+START_TEST(test_list_set_swaps_short_and_long_items)
+{
+	om_value want[NSIZED];
+	for (int k = 0; k < NSIZED; k++)
+		L("append", sized(k));
+	for (int k = 0; k < NSIZED; k++) {
+		ck_assert_int_eq(L("set", om_int(k), sized(NSIZED - 1 - k)), OM_OK);
+		th_expect(om_nil());
+		want[k] = sized(NSIZED - 1 - k);
+	}
+	expect_items(want, NSIZED, __LINE__);
+	/* The same slot through inline, heap and inline again; and a non-string. */
+	L("set", om_int(-1), sized(11));
+	L("set", om_int(-1), sized(3));
+	L("set", om_int(-1), om_int(7));
+	L("set", om_int(-1), sized(2));
+	want[NSIZED - 1] = sized(2);
+	expect_items(want, NSIZED, __LINE__);
+}
+END_TEST
+
+START_TEST(test_list_pop_and_popleft_answer_strings_exactly)
+{
+	/* 96 items: the ring grows to 128, then halves on the way down. */
+	int ks[8 * NSIZED];
+	size_t first = 0, last = 8 * NSIZED;
+	for (size_t i = 0; i < last; i++) {
+		ks[i] = (int)(i % NSIZED);
+		L("append", sized(ks[i]));
+	}
+	ck_assert_int_eq(L("pop", om_int(13)), OM_OK);
+	th_expect(sized(1));
+	memmove(&ks[13], &ks[14], (--last - 13) * sizeof *ks);
+	ck_assert_int_eq(L("pop", om_int(-2)), OM_OK);
+	th_expect(sized(10));
+	ks[last - 2] = ks[last - 1];
+	last--;
+	while (first < last) {
+		ck_assert_int_eq(L("popleft"), OM_OK);
+		th_expect_at(th_answer(), sized(ks[first++]), __FILE__, __LINE__);
+		ck_assert_int_eq(L("pop"), OM_OK);
+		th_expect_at(th_answer(), sized(ks[--last]), __FILE__, __LINE__);
+	}
+	L("len");
+	th_expect(om_int(0));
+	ck_assert_int_eq(L("popleft"), OM_INDEX_ERROR);
+}
+END_TEST
+
+START_TEST(test_list_sort_and_reverse_strings_around_inline_size)
+{
+	om_value scrambled[NSIZED], want[NSIZED];
+	/* 5 is coprime with 12: every value once, out of order. */
+	for (int k = 0; k < NSIZED; k++)
+		scrambled[k] = sized((k * 5) % NSIZED);
+	ck_assert_int_eq(L("extend", om_array(scrambled, NSIZED)), OM_OK);
+	th_expect(om_int(NSIZED));
+	expect_items(scrambled, NSIZED, __LINE__);
+	/* Each str is a prefix of the next longer one; every str sorts before every bin. */
+	for (int k = 0; k < NSIZED / 2; k++) {
+		want[k] = sized(2 * k);
+		want[NSIZED / 2 + k] = sized(2 * k + 1);
+	}
+	ck_assert_int_eq(L("sort"), OM_OK);
+	expect_items(want, NSIZED, __LINE__);
+	L("reverse");
+	for (int k = 0; k < NSIZED; k++)
+		scrambled[k] = want[NSIZED - 1 - k];
+	expect_items(scrambled, NSIZED, __LINE__);
+	L("sort");
+	L("sort", om_bool(true));
+	expect_items(scrambled, NSIZED, __LINE__);
+}
+END_TEST
+
+/* A model item: the value sized(k) with its first byte replaced by tag, so items differ. */
+typedef struct model_item {
+	int k;
+	char bytes[sizeof sized_bytes];
+} model_item;
+
+static model_item model_make(int k, int tag)
+{
+	model_item m = {.k = k};
+	memcpy(m.bytes, sized_bytes, sizeof sized_bytes);
+	m.bytes[0] = (char)('A' + tag % 26);
+	return m;
+}
+
+static om_value model_value(const model_item *m)
+{
+	size_t n = sized_len[m->k / 2];
+	return m->k % 2 ? om_bin(m->bytes, n) : om_strn(m->bytes, n);
+}
+
+static int model_cmp(const void *a, const void *b)
+{
+	om_value va = model_value(a), vb = model_value(b);
+	return value_cmp(&va, &vb);
+}
+
+static void model_check(const model_item *model, size_t len, int step)
+{
+	L("items");
+	const om_value *items = th_answer();
+	th_assert(items->len == len, "step %d: length %u, want %zu", step, items->len, len);
+	for (size_t i = 0; i < len; i++) {
+		om_value want = model_value(&model[i]);
+		th_assert(th_same(&items->as.items[i], &want), "step %d: item %zu", step, i);
+	}
+}
+
+/*
+ * Random inserts (at the front too), pops, popleft, sets, removes and
+ * index lookups of strings and bins of every size, checked against a
+ * plain array as the ring wraps, grows and shrinks; sorted now and then.
+ */
+START_TEST(test_list_strings_match_array_model)
+{
+	enum { MAX = 300 };
+	static model_item model[MAX];
+	size_t len = 0;
+	uint64_t seed = 7;
+	for (int step = 0; step < 30000; step++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t r = (uint32_t)(seed >> 33);
+		int64_t idx = (int64_t)(r % (2 * len + 3)) - (int64_t)len - 1;
+		size_t pos = idx < 0 ? (idx + (int64_t)len < 0 ? 0 : (size_t)(idx + (int64_t)len))
+				     : ((size_t)idx > len ? len : (size_t)idx);
+		bool inside = idx >= -(int64_t)len && idx < (int64_t)len;
+		model_item m = model_make((int)((r >> 8) % NSIZED), step);
+		om_value v = model_value(&m);
+		/* Grow for a while, then shrink for a while: the ring doubles and halves. */
+		bool growing = (step / 3000) % 2 == 0;
+		switch (r % 8) {
+		case 0:
+		case 1:
+			if (len == MAX || !growing)
+				break;
+			th_assert(L("insert", om_int(idx), v) == OM_OK, "step %d", step);
+			memmove(&model[pos + 1], &model[pos], (len - pos) * sizeof *model);
+			model[pos] = m;
+			len++;
+			break;
+		case 2:
+			if (!inside) {
+				th_assert(L("pop", om_int(idx)) == OM_INDEX_ERROR, "step %d", step);
+				break;
+			}
+			th_assert(L("pop", om_int(idx)) == OM_OK, "step %d", step);
+			v = model_value(&model[pos]);
+			th_assert(th_same(th_answer(), &v), "step %d: pop", step);
+			memmove(&model[pos], &model[pos + 1], (len - pos - 1) * sizeof *model);
+			len--;
+			break;
+		case 3:
+			if (len == 0) {
+				th_assert(L("popleft") == OM_INDEX_ERROR, "step %d", step);
+				break;
+			}
+			th_assert(L("popleft") == OM_OK, "step %d", step);
+			v = model_value(&model[0]);
+			th_assert(th_same(th_answer(), &v), "step %d: popleft", step);
+			memmove(&model[0], &model[1], (len - 1) * sizeof *model);
+			len--;
+			break;
+		case 4:
+			if (!inside)
+				break;
+			th_assert(L("set", om_int(idx), v) == OM_OK, "step %d", step);
+			model[pos] = m;
+			break;
+		case 5: {
+			/* An item equal to a model item (or absent): index, count, remove. */
+			model_item probe = len && inside ? model[pos] : m;
+			v = model_value(&probe);
+			size_t first = 0, n = 0;
+			for (size_t i = len; i-- > 0;) {
+				om_value mv = model_value(&model[i]);
+				if (value_eq(&mv, &v)) {
+					first = i;
+					n++;
+				}
+			}
+			L("count", v);
+			th_assert(th_answer()->as.i == (int64_t)n, "step %d: count", step);
+			if (n == 0) {
+				th_assert(L("index", v) == OM_VALUE_ERROR, "step %d", step);
+				th_assert(L("remove", v) == OM_VALUE_ERROR, "step %d", step);
+				break;
+			}
+			L("index", v);
+			th_assert(th_answer()->as.i == (int64_t)first, "step %d: index", step);
+			if (growing)
+				break;
+			th_assert(L("remove", v) == OM_OK, "step %d", step);
+			memmove(&model[first], &model[first + 1], (len - first - 1) * sizeof *model);
+			len--;
+			break;
+		}
+		case 6:
+			if (r % 97 == 0) {
+				L("sort");
+				qsort(model, len, sizeof *model, model_cmp);
+				model_check(model, len, step);
+			}
+			break;
+		default:
+			if (len == MAX || !growing)
+				break;
+			th_assert(L("append", v) == OM_OK, "step %d", step);
+			model[len++] = m;
+			break;
+		}
+		if (step % 101 == 0 || step == 29999)
+			model_check(model, len, step);
+	}
+}
+END_TEST
+
 START_TEST(test_list_create_options)
 {
 	op_call c = {0};
@@ -613,6 +941,13 @@ int main(void)
 	tcase_add_test(tc, test_list_sort_empty_and_single);
 	tcase_add_test(tc, test_list_both_ends_at_scale);
 	tcase_add_test(tc, test_list_matches_array_model);
+	tcase_add_test(tc, test_list_strings_around_inline_size_round_trip);
+	tcase_add_test(tc, test_list_short_strings_are_answered_without_copies);
+	tcase_add_test(tc, test_list_str_and_bin_of_the_same_bytes_differ);
+	tcase_add_test(tc, test_list_set_swaps_short_and_long_items);
+	tcase_add_test(tc, test_list_pop_and_popleft_answer_strings_exactly);
+	tcase_add_test(tc, test_list_sort_and_reverse_strings_around_inline_size);
+	tcase_add_test(tc, test_list_strings_match_array_model);
 	tcase_add_test(tc, test_list_create_options);
 	tcase_add_test(tc, test_list_params_are_checked);
 	tcase_add_test(tc, test_list_op_table);

@@ -46,7 +46,7 @@ static inline void th_reset(void)
 {
 	for (size_t i = 0; i < th_call.nargs; i++)
 		om_value_free(&th_args[i]);
-	om_value_free(&th_call.result);
+	op_answer_free(&th_call);
 	memset(&th_call, 0, sizeof th_call);
 }
 
@@ -170,7 +170,7 @@ static inline void th_unpark(th_parked *p)
 {
 	for (size_t i = 0; i < p->c.nargs; i++)
 		om_value_free(&p->args[i]);
-	om_value_free(&p->c.result);
+	op_answer_free(&p->c);
 }
 
 static inline const om_value *th_answer(void)

@@ -73,20 +73,6 @@ static inline bool cval_eq(const cval *c, const om_value *v)
 	       (v->len == 0 || memcmp(c->s.bytes, v->as.str, v->len) == 0);
 }
 
-/* Moves the value out of c as an owned om_value; c is left nil. */
-static inline om_value cval_release(cval *c)
-{
-	om_value out;
-	if (cval_is_inline(c)) {
-		om_value view = cval_view(c);
-		om_value_copy(&out, &view);
-	} else {
-		out = c->v;
-	}
-	c->v = om_nil();
-	return out;
-}
-
 static inline void cval_free(cval *c)
 {
 	if (!cval_is_inline(c))

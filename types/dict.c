@@ -251,15 +251,16 @@ static void dict_put(dict *d, om_value *key, om_value *value)
 }
 
 /*
- * Moves entries[ix] (found at slot) out into *key and *value and leaves a
- * hole. Trailing holes are trimmed; a table less than 1/8 full shrinks, so
- * a dict that was big once does not hold its memory forever.
+ * Moves entries[ix] (found at slot) out into *key and *value, as they are
+ * stored (no copy of inline strings), and leaves a hole. Trailing holes are
+ * trimmed; a table less than 1/8 full shrinks, so a dict that was big once
+ * does not hold its memory forever.
  */
-static void dict_take(dict *d, size_t slot, size_t ix, om_value *key, om_value *value)
+static void dict_take(dict *d, size_t slot, size_t ix, cval *key, cval *value)
 {
 	dict_entry *e = &d->entries[ix];
-	*key = cval_release(&e->key);
-	*value = cval_release(&e->value);
+	*key = e->key;
+	*value = e->value;
 	e->key.v.kind = HOLE;
 	index_set(d, slot, IX_DUMMY);
 	d->used--;
@@ -270,7 +271,7 @@ static void dict_take(dict *d, size_t slot, size_t ix, om_value *key, om_value *
 }
 
 /* Removes key, moving its stored key and value out; false when absent. */
-static bool dict_remove(dict *d, const om_value *key, om_value *old_key, om_value *old_value)
+static bool dict_remove(dict *d, const om_value *key, cval *old_key, cval *old_value)
 {
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, value_hash(key), &slot);
@@ -326,7 +327,7 @@ static int dict_op_get(void *obj, op_call *c)
 {
 	dict_entry *e = dict_find(obj, &c->args[0]);
 	if (e)
-		return op_borrow_view(c, cval_view(&e->value));
+		return op_borrow_cval(c, &e->value);
 	if (c->nargs > 1)
 		return op_ok(c, typeutil_take(&c->args[1]));
 	return dict_no_key(c, &c->args[0]);
@@ -339,20 +340,20 @@ static int dict_op_has(void *obj, op_call *c)
 
 static int dict_op_del(void *obj, op_call *c)
 {
-	om_value key, value;
+	cval key, value;
 	if (!dict_remove(obj, &c->args[0], &key, &value))
 		return dict_no_key(c, &c->args[0]);
-	om_value_free(&key);
-	om_value_free(&value);
+	cval_free(&key);
+	cval_free(&value);
 	return op_ok(c, om_nil());
 }
 
 static int dict_op_pop(void *obj, op_call *c)
 {
-	om_value key, value;
+	cval key, value;
 	if (dict_remove(obj, &c->args[0], &key, &value)) {
-		om_value_free(&key);
-		return op_ok(c, value);
+		cval_free(&key);
+		return op_ok_cval(c, value);
 	}
 	if (c->nargs > 1)
 		return op_ok(c, typeutil_take(&c->args[1]));
@@ -366,9 +367,9 @@ static int dict_op_setdefault(void *obj, op_call *c)
 	size_t slot;
 	int64_t ix = dict_lookup(d, &c->args[0], hash, &slot);
 	if (ix >= 0)
-		return op_borrow_view(c, cval_view(&d->entries[ix].value));
+		return op_borrow_cval(c, &d->entries[ix].value);
 	dict_entry *e = dict_insert(d, hash, &c->args[0], &c->args[1]);
-	return op_borrow_view(c, cval_view(&e->value));
+	return op_borrow_cval(c, &e->value);
 }
 
 static int dict_op_len(void *obj, op_call *c)
@@ -424,9 +425,9 @@ static int dict_op_popitem(void *obj, op_call *c)
 		return op_fail(c, OM_KEY_ERROR, "dict '%s' is empty", c->name);
 	size_t ix = d->nentries - 1;
 	size_t slot = dict_slot_of(d, d->entries[ix].hash, ix);
-	om_value pair = value_array_new(2);
-	dict_take(d, slot, ix, &pair.as.items[0], &pair.as.items[1]);
-	return op_ok(c, pair);
+	cval key, value;
+	dict_take(d, slot, ix, &key, &value);
+	return op_ok_cval_pair(c, key, value);
 }
 
 /* Nothing is stored when it fails: the key stays absent or keeps its value. */

@@ -6,9 +6,15 @@
  * two and len <= cap. Indexing is O(1); appending or popping at either end
  * is O(1) amortized (the buffer doubles when full and halves when under a
  * quarter full); inserting or removing inside moves the shorter side.
+ *
+ * Items are cvals (cval.h): a string or bin of up to 14 bytes lives in its
+ * 16-byte slot, so a list of short strings costs no malloc per item and a
+ * get touches one cache line. Reads answer views of the slots; comparisons
+ * (index, count, remove, sort) look at views, never at copies.
  */
 #include <string.h>
 
+#include "cval.h"
 #include "mem.h"
 #include "ops.h"
 #include "typeutil.h"
@@ -17,13 +23,13 @@
 #define LIST_MIN_CAP 8
 
 typedef struct list {
-	om_value *items;
+	cval *items;
 	size_t cap;
 	size_t head;
 	size_t len;
 } list;
 
-static om_value *at(const list *l, size_t i)
+static cval *at(const list *l, size_t i)
 {
 	return &l->items[(l->head + i) & (l->cap - 1)];
 }
@@ -31,7 +37,7 @@ static om_value *at(const list *l, size_t i)
 /* Moves the items into a fresh buffer of cap slots, starting at slot 0. */
 static void list_realloc(list *l, size_t cap)
 {
-	om_value *items = xmalloc(cap * sizeof *items);
+	cval *items = xmalloc(cap * sizeof *items);
 	for (size_t i = 0; i < l->len; i++)
 		items[i] = *at(l, i);
 	free(l->items);
@@ -56,7 +62,7 @@ static void list_maybe_shrink(list *l)
 		list_realloc(l, l->cap / 2);
 }
 
-static void list_push_back(list *l, om_value v)
+static void list_push_back(list *l, cval v)
 {
 	list_reserve(l, 1);
 	l->len++;
@@ -64,7 +70,7 @@ static void list_push_back(list *l, om_value v)
 }
 
 /* Inserts v before item i (0 <= i <= len), shifting the shorter side. */
-static void list_insert_at(list *l, size_t i, om_value v)
+static void list_insert_at(list *l, size_t i, cval v)
 {
 	list_reserve(l, 1);
 	if (i < l->len - i) {
@@ -81,9 +87,9 @@ static void list_insert_at(list *l, size_t i, om_value v)
 }
 
 /* Removes item i (< len) and gives it back, closing the gap from the shorter side. */
-static om_value list_remove_at(list *l, size_t i)
+static cval list_remove_at(list *l, size_t i)
 {
-	om_value v = *at(l, i);
+	cval v = *at(l, i);
 	if (i < l->len - 1 - i) {
 		for (size_t k = i; k > 0; k--)
 			*at(l, k) = *at(l, k - 1);
@@ -100,7 +106,7 @@ static om_value list_remove_at(list *l, size_t i)
 static void list_release(list *l)
 {
 	for (size_t i = 0; i < l->len; i++)
-		om_value_free(at(l, i));
+		cval_free(at(l, i));
 	free(l->items);
 	memset(l, 0, sizeof *l);
 }
@@ -136,7 +142,7 @@ static int list_empty(op_call *c)
 static size_t list_find(const list *l, const om_value *v)
 {
 	size_t i = 0;
-	while (i < l->len && !value_eq(at(l, i), v))
+	while (i < l->len && !cval_eq(at(l, i), v))
 		i++;
 	return i;
 }
@@ -167,26 +173,29 @@ static om_value list_copy_range(const list *l, size_t start, size_t stop)
 {
 	size_t n = stop > start ? stop - start : 0;
 	om_value out = value_array_new(n);
-	for (size_t i = 0; i < n; i++)
-		om_value_copy(&out.as.items[i], at(l, start + i));
+	for (size_t i = 0; i < n; i++) {
+		om_value view = cval_view(at(l, start + i));
+		om_value_copy(&out.as.items[i], &view);
+	}
 	return out;
 }
 
 /*
- * A stable merge sort of a[0..n), tmp[] being scratch of n values. With
+ * A stable merge sort of a[0..n), tmp[] being scratch of n / 2 items. With
  * `reverse` the comparison is flipped rather than the result reversed, so
  * equal items keep their order, as with Python's sort(reverse=True).
  */
-static int sort_cmp(const om_value *a, const om_value *b, bool reverse)
+static int sort_cmp(const cval *a, const cval *b, bool reverse)
 {
-	return reverse ? value_cmp(b, a) : value_cmp(a, b);
+	om_value va = cval_view(a), vb = cval_view(b);
+	return reverse ? value_cmp(&vb, &va) : value_cmp(&va, &vb);
 }
 
-static void merge_sort(om_value *a, om_value *tmp, size_t n, bool reverse)
+static void merge_sort(cval *a, cval *tmp, size_t n, bool reverse)
 {
 	if (n < 16) {
 		for (size_t i = 1; i < n; i++) {
-			om_value x = a[i];
+			cval x = a[i];
 			size_t j = i;
 			for (; j > 0 && sort_cmp(&a[j - 1], &x, reverse) > 0; j--)
 				a[j] = a[j - 1];
@@ -210,7 +219,7 @@ static void merge_sort(om_value *a, om_value *tmp, size_t n, bool reverse)
 static int list_op_append(void *obj, op_call *c)
 {
 	list *l = obj;
-	list_push_back(l, typeutil_take(&c->args[0]));
+	list_push_back(l, cval_take(&c->args[0]));
 	return op_ok(c, om_int((int64_t)l->len));
 }
 
@@ -220,7 +229,7 @@ static int list_op_extend(void *obj, op_call *c)
 	om_value *src = &c->args[0];
 	list_reserve(l, src->len);
 	for (uint32_t i = 0; i < src->len; i++)
-		list_push_back(l, typeutil_take(&src->as.items[i]));
+		list_push_back(l, cval_take(&src->as.items[i]));
 	return op_ok(c, om_int((int64_t)l->len));
 }
 
@@ -228,7 +237,7 @@ static int list_op_insert(void *obj, op_call *c)
 {
 	list *l = obj;
 	size_t i = slice_bound(&c->args[0], l->len, 0);
-	list_insert_at(l, i, typeutil_take(&c->args[1]));
+	list_insert_at(l, i, cval_take(&c->args[1]));
 	return op_ok(c, om_int((int64_t)l->len));
 }
 
@@ -238,7 +247,7 @@ static int list_op_get(void *obj, op_call *c)
 	size_t i;
 	if (!list_index(l, &c->args[0], &i))
 		return list_out_of_range(c, l, &c->args[0]);
-	return op_borrow(c, at(l, i));
+	return op_borrow_cval(c, at(l, i));
 }
 
 static int list_op_set(void *obj, op_call *c)
@@ -247,8 +256,8 @@ static int list_op_set(void *obj, op_call *c)
 	size_t i;
 	if (!list_index(l, &c->args[0], &i))
 		return list_out_of_range(c, l, &c->args[0]);
-	om_value_free(at(l, i));
-	*at(l, i) = typeutil_take(&c->args[1]);
+	cval_free(at(l, i));
+	*at(l, i) = cval_take(&c->args[1]);
 	return op_ok(c, om_nil());
 }
 
@@ -260,7 +269,7 @@ static int list_op_pop(void *obj, op_call *c)
 	size_t i = l->len - 1;
 	if (c->nargs > 0 && !list_index(l, &c->args[0], &i))
 		return list_out_of_range(c, l, &c->args[0]);
-	return op_ok(c, list_remove_at(l, i));
+	return op_ok_cval(c, list_remove_at(l, i));
 }
 
 static int list_op_popleft(void *obj, op_call *c)
@@ -268,7 +277,7 @@ static int list_op_popleft(void *obj, op_call *c)
 	list *l = obj;
 	if (l->len == 0)
 		return list_empty(c);
-	return op_ok(c, list_remove_at(l, 0));
+	return op_ok_cval(c, list_remove_at(l, 0));
 }
 
 static int list_op_remove(void *obj, op_call *c)
@@ -277,8 +286,8 @@ static int list_op_remove(void *obj, op_call *c)
 	size_t i = list_find(l, &c->args[0]);
 	if (i == l->len)
 		return list_absent(c, &c->args[0]);
-	om_value v = list_remove_at(l, i);
-	om_value_free(&v);
+	cval v = list_remove_at(l, i);
+	cval_free(&v);
 	return op_ok(c, om_nil());
 }
 
@@ -296,7 +305,7 @@ static int list_op_count(void *obj, op_call *c)
 	list *l = obj;
 	int64_t n = 0;
 	for (size_t i = 0; i < l->len; i++)
-		n += value_eq(at(l, i), &c->args[0]);
+		n += cval_eq(at(l, i), &c->args[0]);
 	return op_ok(c, om_int(n));
 }
 
@@ -329,7 +338,7 @@ static int list_op_reverse(void *obj, op_call *c)
 {
 	list *l = obj;
 	for (size_t i = 0, j = l->len; i + 1 < j; i++, j--) {
-		om_value t = *at(l, i);
+		cval t = *at(l, i);
 		*at(l, i) = *at(l, j - 1);
 		*at(l, j - 1) = t;
 	}
@@ -344,7 +353,7 @@ static int list_op_sort(void *obj, op_call *c)
 		return op_ok(c, om_nil());
 	if (l->head + l->len > l->cap)
 		list_realloc(l, l->cap); /* make the items contiguous */
-	om_value *tmp = xmalloc((l->len / 2) * sizeof *tmp);
+	cval *tmp = xmalloc((l->len / 2) * sizeof *tmp);
 	merge_sort(at(l, 0), tmp, l->len, reverse);
 	free(tmp);
 	return op_ok(c, om_nil());

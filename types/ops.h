@@ -9,6 +9,7 @@
 #ifndef OBJMGR_OPS_H
 #define OBJMGR_OPS_H
 
+#include "cval.h"
 #include "objmgr.h"
 
 /* What a parameter must be; op_check_args() enforces it before a handler runs. */
@@ -74,7 +75,7 @@ typedef struct type_def type_def;
 /*
  * A handler runs one operation on an existing object (for a read on a
  * missing object the dispatcher passes a fresh empty one). It answers with
- * op_ok()/op_borrow() or op_fail() and returns the resulting code.
+ * op_ok()/op_borrow()/op_ok_cval() or op_fail() and returns the resulting code.
  */
 typedef int (*op_fn)(void *obj, op_call *call);
 
@@ -96,6 +97,14 @@ struct op_call {
 	om_value result;  /* an owned result, nil unless set */
 	const om_value *borrowed; /* or a value inside the object, sent before anything changes it */
 	om_value view;    /* what borrowed points at when the object lends a stored cval */
+	/*
+	 * Values moved out of the object for the answer (op_ok_cval(),
+	 * op_ok_cval_pair()), kept here and answered as views of them: the
+	 * call owns them until op_answer_free(). pair[] holds the items of a
+	 * two-item answer.
+	 */
+	cval held[2];
+	om_value pair[2];
 	int code;         /* OM_OK or the error */
 	char message[256];
 	/* Blocking operations (OP_BLOCKING) also use: */
@@ -137,10 +146,58 @@ static inline int op_borrow_view(op_call *c, om_value view)
 	return OM_OK;
 }
 
-/* The answer: the borrowed value if any, else the owned result. */
+/* Answers with a cval still stored in the object: the value itself, or a view of an inline one. */
+static inline int op_borrow_cval(op_call *c, const cval *v)
+{
+	if (!cval_is_inline(v))
+		return op_borrow(c, &v->v);
+	return op_borrow_view(c, cval_view(v));
+}
+
+/*
+ * Answers with v, moved out of the object, without copying it: an owned
+ * value becomes the result as with op_ok(); an inline string stays in the
+ * call and is answered as a view of it, so that popping a short string
+ * costs no malloc to unpack it.
+ */
+static inline int op_ok_cval(op_call *c, cval v)
+{
+	if (!cval_is_inline(&v))
+		return op_ok(c, v.v);
+	c->held[0] = v;
+	return op_borrow_view(c, cval_view(&c->held[0]));
+}
+
+/* Answers the array [a, b], both moved out of the object, allocating nothing. */
+static inline int op_ok_cval_pair(op_call *c, cval a, cval b)
+{
+	c->held[0] = a;
+	c->held[1] = b;
+	c->pair[0] = cval_view(&c->held[0]);
+	c->pair[1] = cval_view(&c->held[1]);
+	return op_borrow_view(c, om_array(c->pair, 2));
+}
+
+/*
+ * The answer: the borrowed value if any, else the owned result. It may
+ * point into c itself (op_ok_cval()): pack it from c, not from a copy.
+ */
 static inline const om_value *op_answer(const op_call *c)
 {
 	return c->borrowed ? c->borrowed : &c->result;
+}
+
+/*
+ * Frees what c owns of its answer, once it is packed: the result and the
+ * held values. Those are nil in most calls: testing that inline spares
+ * every call two calls of om_value_free().
+ */
+static inline void op_answer_free(op_call *c)
+{
+	om_value_free(&c->result);
+	for (int i = 0; i < 2; i++)
+		if (c->held[i].v.kind != OM_NIL)
+			cval_free(&c->held[i]);
 }
 
 struct type_def {
