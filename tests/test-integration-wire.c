@@ -455,6 +455,69 @@ START_TEST(test_messages_cut_after_a_batch_of_complete_ones_arrive_whole)
 }
 END_TEST
 
+/*
+ * The same in bulk: 3,000 requests whose values are strings of 0 to 40
+ * bytes and arrays, sent in pieces of 1 to 200 bytes with pauses, so that
+ * batches end at every kind of place inside a message. Each reply comes
+ * in order, and every value is stored whole.
+ */
+START_TEST(test_requests_sent_in_random_pieces_are_all_answered_in_order)
+{
+	enum { N = 3000 };
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= N; id++) {
+		pack_request(&p.pk, id, "dict.set", 3);
+		pack_str(&p.pk, "d");
+		msgpack_pack_uint32(&p.pk, id);
+		if (id % 7 == 0) {
+			msgpack_pack_array(&p.pk, id % 5);
+			for (uint32_t i = 0; i < id % 5; i++)
+				msgpack_pack_uint32(&p.pk, id + i);
+		} else {
+			msgpack_pack_str_with_body(&p.pk, text, id % 41);
+		}
+	}
+	unsigned seed = 7;
+	for (size_t off = 0, pieces = 0; off < p.buf.size; pieces++) {
+		size_t n = 1 + (size_t)rand_r(&seed) % 200;
+		if (n > p.buf.size - off)
+			n = p.buf.size - off;
+		send_bytes(c.fd, p.buf.data + off, n);
+		off += n;
+		if (pieces % 16 == 0)
+			harness_sleep_ms(1);
+	}
+	for (uint32_t id = 1; id <= N; id++)
+		expect_result(&c, id);
+	msgpack_sbuffer_clear(&p.buf);
+	for (uint32_t id = 1; id <= N; id++) {
+		pack_request(&p.pk, N + id, "dict.get", 2);
+		pack_str(&p.pk, "d");
+		msgpack_pack_uint32(&p.pk, id);
+	}
+	send_packet(&c, &p);
+	for (uint32_t id = 1; id <= N; id++) {
+		const msgpack_object *v = expect_result(&c, N + id);
+		if (id % 7 == 0) {
+			ck_assert_int_eq(v->type, MSGPACK_OBJECT_ARRAY);
+			ck_assert_uint_eq(v->via.array.size, id % 5);
+			for (uint32_t i = 0; i < id % 5; i++)
+				ck_assert(is_uint(&v->via.array.ptr[i], id + i));
+		} else {
+			ck_assert_int_eq(v->type, MSGPACK_OBJECT_STR);
+			ck_assert_uint_eq(v->via.str.size, id % 41);
+			ck_assert(memcmp(v->via.str.ptr, text, id % 41) == 0);
+		}
+	}
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_requests_before_garbage_in_one_write_are_answered_first)
 {
 	client c;
@@ -1254,6 +1317,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_garbage_bytes_get_server_error_and_close_while_others_carry_on);
 	tcase_add_test(tc, test_truncated_frame_then_hangup_leaves_the_server_fine);
 	tcase_add_test(tc, test_messages_cut_after_a_batch_of_complete_ones_arrive_whole);
+	tcase_add_test(tc, test_requests_sent_in_random_pieces_are_all_answered_in_order);
 	tcase_add_test(tc, test_requests_before_garbage_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays);
 	tcase_add_test(tc, test_params_not_an_array_is_bad_request);
