@@ -213,6 +213,13 @@ static const msgpack_object *raw_result(raw *r, uint32_t msgid)
 	return &f[1];
 }
 
+/* Sends a request on r that must answer at once and succeed. */
+#define RAW_OK(r, msgid, method, ...)                                                     \
+	do {                                                                              \
+		RAW_SEND((r), (msgid), (method), __VA_ARGS__);                            \
+		raw_result((r), (msgid));                                                 \
+	} while (0)
+
 static bool is_str(const msgpack_object *o, const char *s)
 {
 	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
@@ -385,8 +392,7 @@ START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	raw_expect_bool(&waiter, 1, true);
-	RAW_SEND(&waiter, 2, "lock.release", om_str("L"));
-	raw_result(&waiter, 2);
+	RAW_OK(&waiter, 2, "lock.release", om_str("L"));
 	om_value locked;
 	OK(c, &locked, "lock.locked", om_str("L"));
 	ck_assert(!locked.as.b);
@@ -756,6 +762,27 @@ END_TEST
 
 /* --- the server's side of semaphores, conditions and barriers ---------------- */
 
+/* Creates the condition "cv" over the named lock "L". */
+static void create_condition_over_l(om_client *c)
+{
+	om_value opts[] = {om_str("lock"), om_str("L")};
+	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+}
+
+/* r takes the lock "L" (free now) with request msgid. */
+static void raw_acquire_l(raw *r, uint32_t msgid)
+{
+	RAW_SEND(r, msgid, "lock.acquire", om_str("L"));
+	raw_expect_bool(r, msgid, true);
+}
+
+/* Creates the barrier "b" for parties connections. */
+static void create_barrier(om_client *c, int64_t parties)
+{
+	om_value opts[] = {om_str("parties"), om_int(parties)};
+	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+}
+
 /* Waits at the 4-party barrier, then appends its arrival index to the list "arrivals". */
 static int wait_at_barrier(om_client *c, int id)
 {
@@ -770,8 +797,7 @@ static int wait_at_barrier(om_client *c, int id)
 START_TEST(test_barrier_of_4_parties_across_4_processes_releases_them_together)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("parties"), om_int(4)};
-	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	create_barrier(c, 4);
 	ck_assert_int_eq(run_workers(4, wait_at_barrier), 0);
 	om_value arrivals;
 	OK(c, NULL, "list.sort", om_str("arrivals"));
@@ -787,8 +813,7 @@ END_TEST
 START_TEST(test_closed_waiter_breaks_the_barrier_for_the_others)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("parties"), om_int(3)};
-	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	create_barrier(c, 3);
 	raw stays, leaves;
 	raw_open(&stays);
 	raw_open(&leaves);
@@ -807,12 +832,10 @@ END_TEST
 START_TEST(test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("lock"), om_str("L")};
-	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	create_condition_over_l(c);
 	raw waiter;
 	raw_open(&waiter);
-	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
-	raw_expect_bool(&waiter, 1, true);
+	raw_acquire_l(&waiter, 1);
 	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
 	wait_parked(c, 1);
 
@@ -824,8 +847,7 @@ START_TEST(test_condition_over_a_named_lock_resumes_once_the_notifier_releases_i
 	OK(c, NULL, "lock.release", om_str("L"));
 	raw_expect_bool(&waiter, 2, true);
 	ck_assert_int_eq(CALL(c, NULL, "lock.release", om_str("L")), OM_NOT_OWNER);
-	RAW_SEND(&waiter, 3, "lock.release", om_str("L"));
-	raw_result(&waiter, 3);
+	RAW_OK(&waiter, 3, "lock.release", om_str("L"));
 	raw_close(&waiter);
 	om_close(c);
 }
@@ -847,8 +869,7 @@ START_TEST(test_condition_wait_past_its_timeout_still_waits_for_the_lock)
 	OK(c, NULL, "condition.release", om_str("cv"));
 	raw_expect_bool(&waiter, 2, false);
 	ck_assert(harness_now_s() - t0 >= 0.3);
-	RAW_SEND(&waiter, 3, "condition.release", om_str("cv"));
-	raw_result(&waiter, 3);
+	RAW_OK(&waiter, 3, "condition.release", om_str("cv"));
 	raw_close(&waiter);
 	om_close(c);
 }
@@ -983,11 +1004,9 @@ START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_olde
 	raw_expect_bool(&b, 1, true);
 	raw_expect_bool(&b, 2, true);
 	ck_assert(raw_quiet(&a, 50));
-	RAW_SEND(&b, 3, "rlock.release", om_str("r"));
-	raw_result(&b, 3);
+	RAW_OK(&b, 3, "rlock.release", om_str("r"));
 	ck_assert(raw_quiet(&a, 50));
-	RAW_SEND(&b, 4, "rlock.release", om_str("r"));
-	raw_result(&b, 4);
+	RAW_OK(&b, 4, "rlock.release", om_str("r"));
 	raw_expect_bool(&a, 1, true);
 	raw_close(&a);
 	raw_close(&b);
@@ -1043,8 +1062,7 @@ START_TEST(test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_u
 	OK(c, NULL, "condition.release", om_str("cv"));
 	raw_expect_bool(&timed, 2, false);
 	ck_assert(raw_quiet(&older, 50));
-	RAW_SEND(&timed, 3, "condition.release", om_str("cv"));
-	raw_result(&timed, 3);
+	RAW_OK(&timed, 3, "condition.release", om_str("cv"));
 	OK(c, NULL, "condition.acquire", om_str("cv"));
 	OK(c, NULL, "condition.notify", om_str("cv"));
 	OK(c, NULL, "condition.release", om_str("cv"));
@@ -1059,8 +1077,7 @@ END_TEST
 START_TEST(test_barrier_waiter_timing_out_breaks_the_round_for_the_waiter_parked_before_it)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("parties"), om_int(3)};
-	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	create_barrier(c, 3);
 	raw stays, times_out;
 	raw_open(&stays);
 	raw_open(&times_out);
@@ -1080,23 +1097,19 @@ END_TEST
 START_TEST(test_condition_wait_releasing_a_named_lock_lets_a_parked_lock_acquire_through)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("lock"), om_str("L")};
-	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	create_condition_over_l(c);
 	raw waiter, acquirer;
 	raw_open(&waiter);
 	raw_open(&acquirer);
-	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
-	raw_expect_bool(&waiter, 1, true);
+	raw_acquire_l(&waiter, 1);
 	RAW_SEND(&acquirer, 1, "lock.acquire", om_str("L"));
 	wait_parked(c, 1);
 	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
 	raw_expect_bool(&acquirer, 1, true);
 	ck_assert_int_eq(parked_calls(c), 1);
-	RAW_SEND(&acquirer, 2, "condition.notify", om_str("cv"));
-	raw_result(&acquirer, 2);
+	RAW_OK(&acquirer, 2, "condition.notify", om_str("cv"));
 	ck_assert(raw_quiet(&waiter, 50));
-	RAW_SEND(&acquirer, 3, "lock.release", om_str("L"));
-	raw_result(&acquirer, 3);
+	RAW_OK(&acquirer, 3, "lock.release", om_str("L"));
 	raw_expect_bool(&waiter, 2, true);
 	raw_close(&waiter);
 	raw_close(&acquirer);
@@ -1108,19 +1121,16 @@ END_TEST
 START_TEST(test_notified_condition_waiter_takes_the_named_lock_its_holders_closing_frees)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("lock"), om_str("L")};
-	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	create_condition_over_l(c);
 	raw waiter, holder;
 	raw_open(&waiter);
 	raw_open(&holder);
-	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
-	raw_expect_bool(&waiter, 1, true);
+	raw_acquire_l(&waiter, 1);
 	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
 	wait_parked(c, 1);
 	RAW_SEND(&holder, 1, "lock.acquire", om_str("L"));
 	raw_expect_bool(&holder, 1, true);
-	RAW_SEND(&holder, 2, "condition.notify", om_str("cv"));
-	raw_result(&holder, 2);
+	RAW_OK(&holder, 2, "condition.notify", om_str("cv"));
 	ck_assert(raw_quiet(&waiter, 50));
 	raw_close(&holder);
 	raw_expect_bool(&waiter, 2, true);
@@ -1136,12 +1146,10 @@ END_TEST
 START_TEST(test_notified_condition_waiter_takes_a_new_lock_once_the_named_one_is_deleted)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("lock"), om_str("L")};
-	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	create_condition_over_l(c);
 	raw waiter;
 	raw_open(&waiter);
-	RAW_SEND(&waiter, 1, "lock.acquire", om_str("L"));
-	raw_expect_bool(&waiter, 1, true);
+	raw_acquire_l(&waiter, 1);
 	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
 	wait_parked(c, 1);
 	OK(c, NULL, "lock.acquire", om_str("L"));
@@ -1159,8 +1167,7 @@ END_TEST
 /* A condition waiter waiting for its named lock, and one on the lock object. */
 static void park_waiters_of_a_named_lock(om_client *c, raw *w)
 {
-	om_value opts[] = {om_str("lock"), om_str("L")};
-	OK(c, NULL, "objects.create", om_str("cv"), om_str("condition"), om_map(opts, 1));
+	create_condition_over_l(c);
 	RAW_SEND(w, 1, "lock.acquire", om_str("L"));
 	raw_expect_bool(w, 1, true);
 	RAW_SEND(w, 2, "condition.wait", om_str("cv"));
@@ -1239,8 +1246,7 @@ END_TEST
 START_TEST(test_call_refused_at_max_waiting_leaves_no_trace)
 {
 	om_client *c = client();
-	om_value opts[] = {om_str("parties"), om_int(2)};
-	OK(c, NULL, "objects.create", om_str("b"), om_str("barrier"), om_map(opts, 1));
+	create_barrier(c, 2);
 	raw r;
 	raw_open(&r);
 	RAW_SEND(&r, 1, "queue.get", om_str("q"));
