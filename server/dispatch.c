@@ -286,6 +286,8 @@ void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n)
 		uint64_t hash;
 	} at[DISPATCH_BATCH];
 	size_t k = 0;
+	if (n < 2)
+		return; /* one lookup has nothing to overlap with */
 	for (size_t i = 0; i < n && k < DISPATCH_BATCH; i++)
 		if (key_target(s, &msgs[i], &at[k].e, &at[k].hash))
 			k++;
