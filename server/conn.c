@@ -32,6 +32,13 @@
 
 /* The unpacker's first buffer; it grows to fit the largest message. */
 #define READ_BUFFER (64 * 1024)
+/*
+ * A batch ends once its messages reach this many bytes: their decoded
+ * items stay in its zone until the whole batch has run, so large messages
+ * go one at a time, as they would unbatched (decoding can take many times
+ * a message's size: msgpack-c reserves 24 bytes per declared item).
+ */
+#define BATCH_BYTES (64 * 1024)
 /* Empty buffers larger than this are freed rather than kept for reuse. */
 #define KEEP_BUFFER (1024 * 1024)
 
@@ -260,7 +267,7 @@ static void stream_failed(conn *c, int code)
  * The next complete message into *msg, in the unpacker's zone: OM_OK,
  * OP_WAIT for none yet, or the stream's failure.
  */
-static int unpack_one(conn *c, msgpack_object *msg)
+static int unpack_one(conn *c, msgpack_object *msg, size_t *size)
 {
 	size_t max = c->srv->limits.max_message_size;
 	int rc = msgpack_unpacker_execute(&c->in);
@@ -270,10 +277,10 @@ static int unpack_one(conn *c, msgpack_object *msg)
 		return OM_TOO_DEEP;
 	if (rc < 0)
 		return OM_BAD_REQUEST;
-	size_t size = c->in.parsed; /* this message's bytes */
+	*size = c->in.parsed; /* this message's bytes */
 	*msg = msgpack_unpacker_data(&c->in);
 	msgpack_unpacker_reset(&c->in);
-	return size <= max ? OM_OK : OM_TOO_LARGE;
+	return *size <= max ? OM_OK : OM_TOO_LARGE;
 }
 
 /*
@@ -311,10 +318,11 @@ static bool conn_unpack(conn *c)
 		return false;
 	}
 	int rc = OM_OK;
-	size_t start = c->in.off;
-	while (c->held_count < DISPATCH_BATCH &&
-	       (rc = unpack_one(c, &c->held[c->held_count])) == OM_OK) {
+	size_t start = c->in.off, size, bytes = 0;
+	while (c->held_count < DISPATCH_BATCH && bytes < BATCH_BYTES &&
+	       (rc = unpack_one(c, &c->held[c->held_count], &size)) == OM_OK) {
 		c->held_count++;
+		bytes += size;
 		start = c->in.off;
 	}
 	if (rc == OP_WAIT && c->held_count > 0 && c->in.parsed > 0)
