@@ -97,6 +97,14 @@ static void fake_serve(fake *f, const char *reply, size_t n, size_t chunk, bool 
 	_exit(0);
 }
 
+/* A fake server answering reply[0..n) as fake_serve() says, and a client connected to it. */
+static om_client *fake_client(fake *f, const char *reply, size_t n, size_t chunk, bool close_after)
+{
+	fake_listen(f);
+	fake_serve(f, reply, n, chunk, close_after);
+	return om_connect(f->path, NULL);
+}
+
 /* Reaps the fake server; it must have exited 0. */
 static void fake_end(fake *f)
 {
@@ -203,9 +211,7 @@ END_TEST
 START_TEST(test_reply_is_returned_with_its_value)
 {
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, PONG_1, sizeof PONG_1 - 1, sizeof PONG_1, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, PONG_1, sizeof PONG_1 - 1, sizeof PONG_1, false);
 	om_value v;
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, &v), OM_OK);
 	assert_value(v, "\"pong\"");
@@ -219,9 +225,7 @@ START_TEST(test_reply_split_into_single_bytes_is_reassembled)
 	/* [1, 1, nil, [1, "two", 3.5]] */
 	static const char reply[] = "\x94\x01\x01\xc0\x93\x01\xa3two\xcb\x40\x0c\x00\x00\x00\x00\x00\x00";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, 1, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, 1, false);
 	om_value v;
 	ck_assert_int_eq(om_call(c, "list.items", NULL, 0, &v), OM_OK);
 	assert_value(v, "[1, \"two\", 3.5]");
@@ -237,9 +241,7 @@ START_TEST(test_notifications_and_other_msgids_are_skipped)
 				    "\x94\x01\x07\xc0\xa5other"
 				    "\x94\x01\x01\xc0\xa4mine";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	om_value v;
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, &v), OM_OK);
 	assert_value(v, "\"mine\"");
@@ -294,9 +296,7 @@ START_TEST(test_error_reply_sets_code_and_message_until_the_next_success)
 	static const char reply[] = "\x94\x01\x01\x92\xa9key_error\xb7" "dict 'd' has no key \"k\"\xc0"
 				    "\x94\x01\x02\xc0\xc0";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	om_value v = om_int(5);
 	ck_assert_int_eq(om_call(c, "dict.get", NULL, 0, &v), OM_KEY_ERROR);
 	ck_assert_int_eq(v.kind, OM_NIL);
@@ -317,9 +317,7 @@ START_TEST(test_unknown_error_code_keeps_its_name_in_the_message)
 	/* [1, 1, ["mystery", "boom"], nil] */
 	static const char reply[] = "\x94\x01\x01\x92\xa7mystery\xa4" "boom\xc0";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_UNKNOWN_ERROR);
 	ck_assert_str_eq(om_errmsg(c), "mystery: boom");
 	om_close(c);
@@ -332,9 +330,7 @@ START_TEST(test_server_error_notification_reports_its_code_and_drops_the_connect
 	/* [2, "server.error", ["limit", "too many connections"]] */
 	static const char reply[] = "\x93\x02\xacserver.error\x92\xa5limit\xb4too many connections";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, true);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, true);
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_LIMIT);
 	ck_assert_str_eq(om_errmsg(c), "objmgrd closed the connection: too many connections");
 	ck_assert(!om_connected(c));
@@ -347,9 +343,7 @@ START_TEST(test_bytes_that_are_not_msgpack_are_a_protocol_error)
 {
 	static const char reply[] = "\xc1\xc1\xc1";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_PROTOCOL);
 	char want[256];
 	snprintf(want, sizeof want, "bad reply from %s: bytes that are not msgpack, or nested too deeply",
@@ -366,9 +360,7 @@ START_TEST(test_reply_of_the_wrong_shape_is_a_protocol_error)
 	/* [1, 1, nil] */
 	static const char reply[] = "\x93\x01\x01\xc0";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_PROTOCOL);
 	char want[256];
 	snprintf(want, sizeof want, "bad reply from %s: a response must be [1, msgid, error, result]",
@@ -385,9 +377,7 @@ START_TEST(test_typed_result_of_the_wrong_type_is_a_protocol_error)
 	/* [1, 1, nil, "three"] */
 	static const char reply[] = "\x94\x01\x01\xc0\xa5three";
 	fake f;
-	fake_listen(&f);
-	fake_serve(&f, reply, sizeof reply - 1, sizeof reply, false);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, false);
 	om_list *l = om_list_open(c, "l");
 	size_t n = 99;
 	ck_assert_int_eq(om_list_len(l, &n), OM_PROTOCOL);
