@@ -357,7 +357,11 @@ START_TEST(test_four_processes_incrementing_200_times_under_a_lock_make_exactly_
 }
 END_TEST
 
-START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
+/*
+ * Forks a process that calls method (an acquire) on object name, then holds
+ * what it got until SIGKILL; returns once it holds it.
+ */
+static pid_t fork_holder(const char *method, const char *name)
 {
 	int ready[2];
 	ck_assert_int_eq(pipe(ready), 0);
@@ -367,18 +371,22 @@ START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
 	if (holder == 0) {
 		om_client *c = om_connect(harness_srv.socket, NULL);
 		om_value got;
-		if (CALL(c, &got, "lock.acquire", om_str("L")) != OM_OK || !got.as.b)
-			_exit(1);
-		if (write(ready[1], "x", 1) != 1)
+		if (CALL(c, &got, method, om_str(name)) != OM_OK || !got.as.b ||
+		    write(ready[1], "x", 1) != 1)
 			_exit(1);
 		for (;;)
-			pause(); /* holds the lock until SIGKILL */
+			pause();
 	}
 	close(ready[1]);
 	char byte;
 	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
 	close(ready[0]);
+	return holder;
+}
 
+START_TEST(test_killed_holder_releases_its_lock_to_a_blocked_waiter)
+{
+	pid_t holder = fork_holder("lock.acquire", "L");
 	om_client *c = client();
 	raw waiter;
 	raw_open(&waiter);
@@ -877,24 +885,7 @@ END_TEST
 
 START_TEST(test_killed_holders_semaphore_permit_goes_to_a_waiter)
 {
-	int ready[2];
-	ck_assert_int_eq(pipe(ready), 0);
-	fflush(NULL);
-	pid_t holder = fork();
-	ck_assert_int_ge(holder, 0);
-	if (holder == 0) {
-		om_client *hc = om_connect(harness_srv.socket, NULL);
-		om_value got;
-		if (CALL(hc, &got, "semaphore.acquire", om_str("s")) != OM_OK || !got.as.b ||
-		    write(ready[1], "x", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	char byte;
-	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
-	close(ready[0]);
+	pid_t holder = fork_holder("semaphore.acquire", "s");
 	om_client *c = client();
 	raw waiter;
 	raw_open(&waiter);
