@@ -51,7 +51,7 @@ struct conn {
 	size_t nparked;          /* its calls parked on wait lists */
 	bool holder;             /* has called an object with a release hook (conn.h) */
 	msgpack_unpacker in;
-	msgpack_object held[DISPATCH_BATCH]; /* unpacked into in's zone, dispatched from held_next on */
+	dispatch_msg held[DISPATCH_BATCH]; /* read into in's zone, dispatched from held_next on */
 	size_t held_next, held_count;
 	int held_error;          /* the stream's failure behind the held messages, or 0 */
 	msgpack_zone *batch_zone; /* the held messages' zone, when not the unpacker's */
@@ -267,7 +267,7 @@ static void stream_failed(conn *c, int code)
  * The next complete message into *msg, in the unpacker's zone: OM_OK,
  * OP_WAIT for none yet, or the stream's failure.
  */
-static int unpack_one(conn *c, msgpack_object *msg, size_t *size)
+static int unpack_one(conn *c, dispatch_msg *msg, size_t *size)
 {
 	size_t max = c->srv->limits.max_message_size;
 	int rc = msgpack_unpacker_execute(&c->in);
@@ -278,7 +278,8 @@ static int unpack_one(conn *c, msgpack_object *msg, size_t *size)
 	if (rc < 0)
 		return OM_BAD_REQUEST;
 	*size = c->in.parsed; /* this message's bytes */
-	*msg = msgpack_unpacker_data(&c->in);
+	msgpack_object o = msgpack_unpacker_data(&c->in);
+	dispatch_read(msg, &o);
 	msgpack_unpacker_reset(&c->in);
 	return *size <= max ? OM_OK : OM_TOO_LARGE;
 }

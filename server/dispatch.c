@@ -254,32 +254,35 @@ static const op_def *find_method(const char *method, size_t len, const type_def 
 	return type_find_op(*t, dot + 1, len - (size_t)(dot - method) - 1);
 }
 
-/* Where message o's keyed operation will look, if it has one. */
-static bool key_target(server *s, const msgpack_object *o, const registry_entry **e,
-		       uint64_t *hash)
+void dispatch_read(dispatch_msg *d, const msgpack_object *o)
 {
-	rpc_msg m;
 	char err[1];
-	const type_def *t;
-	if (rpc_parse(o, &m, err, sizeof err) || m.type == RPC_RESPONSE)
+	d->o = *o;
+	d->parsed = !rpc_parse(&d->o, &d->m, err, sizeof err);
+	d->op = NULL;
+	if (d->parsed && d->m.type != RPC_RESPONSE)
+		d->op = find_method(d->m.method, d->m.method_len, &d->t);
+}
+
+/* Where message d's keyed operation will look, if it has one. */
+static bool key_target(server *s, const dispatch_msg *d, const registry_entry **e, uint64_t *hash)
+{
+	if (!d->op || !(d->op->flags & OP_KEYED) || !d->t->prefetch)
 		return false;
-	const op_def *op = find_method(m.method, m.method_len, &t);
-	if (!op || !(op->flags & OP_KEYED) || !t->prefetch)
-		return false;
-	const msgpack_object_array *params = &m.params->via.array;
+	const msgpack_object_array *params = &d->m.params->via.array;
 	om_value key;
 	if (params->size < 2 || params->ptr[0].type != MSGPACK_OBJECT_STR ||
 	    !codec_view(&params->ptr[1], &key))
 		return false;
 	const msgpack_object_str *name = &params->ptr[0].via.str;
 	*e = registry_find(&s->objects, name->ptr, name->size);
-	if (!*e || (*e)->type != t || t->len((*e)->obj) < PREFETCH_MIN_LEN)
+	if (!*e || (*e)->type != d->t || d->t->len((*e)->obj) < PREFETCH_MIN_LEN)
 		return false;
 	*hash = value_hash(&key);
 	return true;
 }
 
-void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n)
+void dispatch_prefetch(server *s, const dispatch_msg *msgs, size_t n)
 {
 	struct {
 		const registry_entry *e;
@@ -296,35 +299,35 @@ void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n)
 			at[i].e->type->prefetch(at[i].e->obj, at[i].hash, stage);
 }
 
-void dispatch_message(server *s, conn *from, const msgpack_object *o)
+void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 {
 	msgpack_packer *pk = conn_packer(from);
-	rpc_msg m;
+	const rpc_msg *m = &d->m;
 	char err[128];
-	if (rpc_parse(o, &m, err, sizeof err)) {
-		if (m.type == RPC_REQUEST && m.has_msgid)
-			rpc_pack_error(pk, m.msgid, OM_BAD_REQUEST, err);
+	if (!d->parsed) {
+		rpc_msg again; /* parsed once more, for the words of the error */
+		rpc_parse(&d->o, &again, err, sizeof err);
+		if (again.type == RPC_REQUEST && again.has_msgid)
+			rpc_pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
 		else
 			log_debug("ignored a malformed message: %s", err);
 		return;
 	}
-	if (m.type == RPC_RESPONSE) {
-		log_debug("ignored a response (msgid %u): the server takes requests", m.msgid);
+	if (m->type == RPC_RESPONSE) {
+		log_debug("ignored a response (msgid %u): the server takes requests", m->msgid);
 		return;
 	}
-	const type_def *t = NULL;
-	const op_def *op = find_method(m.method, m.method_len, &t);
-	int shown = (int)(m.method_len < SHOWN_METHOD ? m.method_len : SHOWN_METHOD);
-	if (!op && m.type == RPC_REQUEST) {
-		snprintf(err, sizeof err, "no such method: %.*s", shown, m.method);
-		rpc_pack_error(pk, m.msgid, OM_NO_SUCH_METHOD, err);
+	int shown = (int)(m->method_len < SHOWN_METHOD ? m->method_len : SHOWN_METHOD);
+	if (!d->op && m->type == RPC_REQUEST) {
+		snprintf(err, sizeof err, "no such method: %.*s", shown, m->method);
+		rpc_pack_error(pk, m->msgid, OM_NO_SUCH_METHOD, err);
 		return;
 	}
-	if (!op) {
-		log_debug("ignored a notification of unknown method '%.*s'", shown, m.method);
+	if (!d->op) {
+		log_debug("ignored a notification of unknown method '%.*s'", shown, m->method);
 		return;
 	}
-	call(s, from, t, op, &m.params->via.array, m.type == RPC_REQUEST ? &m.msgid : NULL);
+	call(s, from, d->t, d->op, &m->params->via.array, m->type == RPC_REQUEST ? &m->msgid : NULL);
 }
 
 bool dispatch_check_tables(void)

@@ -8,7 +8,24 @@
 #include <msgpack.h>
 #include <stdbool.h>
 
+#include "codec.h"
 #include "server.h"
+
+/*
+ * A message read for dispatch: its envelope parsed and its method looked
+ * up once, by dispatch_read(), for both dispatch_prefetch() and
+ * dispatch_message(). It points into the msgpack zone o came from.
+ */
+typedef struct dispatch_msg {
+	msgpack_object o;
+	rpc_msg m;
+	bool parsed;         /* rpc_parse() passed: m holds the envelope */
+	const type_def *t;
+	const op_def *op;    /* NULL: no such method */
+} dispatch_msg;
+
+/* Parses o into d. */
+void dispatch_read(dispatch_msg *d, const msgpack_object *o);
 
 /*
  * Executes one message from connection `from`: a request is answered into
@@ -16,7 +33,7 @@
  * executed unanswered, anything else is answered bad_request when it has a
  * msgid and ignored otherwise.
  */
-void dispatch_message(server *s, conn *from, const msgpack_object *o);
+void dispatch_message(server *s, conn *from, const dispatch_msg *d);
 
 /* At most this many messages are read ahead of dispatching, for dispatch_prefetch(). */
 #define DISPATCH_BATCH 16
@@ -26,7 +43,7 @@ void dispatch_message(server *s, conn *from, const msgpack_object *o);
  * keyed operations (OP_KEYED) will read, so their cache misses overlap
  * instead of following one another. Changes nothing.
  */
-void dispatch_prefetch(server *s, const msgpack_object *msgs, size_t n);
+void dispatch_prefetch(server *s, const dispatch_msg *msgs, size_t n);
 
 /*
  * Starts the clock for the calls dispatched next: each call's time runs
