@@ -190,9 +190,13 @@ static bool blocking_refused(server *s, conn *from, const type_def *t, const op_
 	return true;
 }
 
-/* Runs a request (msgid set) or a notification (msgid NULL) of method t.op from connection `from`. */
+/*
+ * Runs a request (msgid set) or a notification (msgid NULL) of method t.op
+ * from connection `from`; key_hash is its key's hash when already known.
+ */
 static void call(server *s, conn *from, const type_def *t, const op_def *op,
-		 const msgpack_object_array *params, const uint32_t *msgid)
+		 const msgpack_object_array *params, const uint32_t *msgid,
+		 const uint64_t *key_hash)
 {
 	char name[REGISTRY_NAME_MAX + 1];
 	om_value args[OP_MAX_ARGS];
@@ -203,6 +207,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	c.name = name;
 	c.args = args;
 	c.owner = conn_id(from);
+	c.key_hashed = key_hash != NULL;
+	c.key_hash = key_hash ? *key_hash : 0;
 	c.open = open_object;
 	c.open_ctx = s;
 	size_t ndecoded = 0;
@@ -260,12 +266,13 @@ void dispatch_read(dispatch_msg *d, const msgpack_object *o)
 	d->o = *o;
 	d->parsed = !rpc_parse(&d->o, &d->m, err, sizeof err);
 	d->op = NULL;
+	d->key_hashed = false;
 	if (d->parsed && d->m.type != RPC_RESPONSE)
 		d->op = find_method(d->m.method, d->m.method_len, &d->t);
 }
 
-/* Where message d's keyed operation will look, if it has one. */
-static bool key_target(server *s, const dispatch_msg *d, const registry_entry **e, uint64_t *hash)
+/* Where message d's keyed operation will look, if it has one; hashes its key into d. */
+static bool key_target(server *s, dispatch_msg *d, const registry_entry **e)
 {
 	if (!d->op || !(d->op->flags & OP_KEYED) || !d->t->prefetch)
 		return false;
@@ -278,25 +285,24 @@ static bool key_target(server *s, const dispatch_msg *d, const registry_entry **
 	*e = registry_find(&s->objects, name->ptr, name->size);
 	if (!*e || (*e)->type != d->t || d->t->len((*e)->obj) < PREFETCH_MIN_LEN)
 		return false;
-	*hash = value_hash(&key);
+	d->key_hash = value_hash(&key);
+	d->key_hashed = true;
 	return true;
 }
 
-void dispatch_prefetch(server *s, const dispatch_msg *msgs, size_t n)
+void dispatch_prefetch(server *s, dispatch_msg *msgs, size_t n)
 {
-	struct {
-		const registry_entry *e;
-		uint64_t hash;
-	} at[DISPATCH_BATCH];
+	const registry_entry *at[DISPATCH_BATCH];
+	dispatch_msg *of[DISPATCH_BATCH];
 	size_t k = 0;
 	if (n < 2)
 		return; /* one lookup has nothing to overlap with */
 	for (size_t i = 0; i < n && k < DISPATCH_BATCH; i++)
-		if (key_target(s, &msgs[i], &at[k].e, &at[k].hash))
-			k++;
+		if (key_target(s, &msgs[i], &at[k]))
+			of[k++] = &msgs[i];
 	for (int stage = 0; stage < 2; stage++)
 		for (size_t i = 0; i < k; i++)
-			at[i].e->type->prefetch(at[i].e->obj, at[i].hash, stage);
+			at[i]->type->prefetch(at[i]->obj, of[i]->key_hash, stage);
 }
 
 void dispatch_message(server *s, conn *from, const dispatch_msg *d)
@@ -327,7 +333,8 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		log_debug("ignored a notification of unknown method '%.*s'", shown, m->method);
 		return;
 	}
-	call(s, from, d->t, d->op, &m->params->via.array, m->type == RPC_REQUEST ? &m->msgid : NULL);
+	call(s, from, d->t, d->op, &m->params->via.array, m->type == RPC_REQUEST ? &m->msgid : NULL,
+	     d->key_hashed ? &d->key_hash : NULL);
 }
 
 bool dispatch_check_tables(void)

@@ -22,6 +22,8 @@ typedef struct dispatch_msg {
 	bool parsed;         /* rpc_parse() passed: m holds the envelope */
 	const type_def *t;
 	const op_def *op;    /* NULL: no such method */
+	bool key_hashed;     /* dispatch_prefetch() hashed its key: key_hash (op_key_hash()) */
+	uint64_t key_hash;
 } dispatch_msg;
 
 /* Parses o into d. */
@@ -43,7 +45,7 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d);
  * keyed operations (OP_KEYED) will read, so their cache misses overlap
  * instead of following one another. Changes nothing.
  */
-void dispatch_prefetch(server *s, const dispatch_msg *msgs, size_t n);
+void dispatch_prefetch(server *s, dispatch_msg *msgs, size_t n);
 
 /*
  * Starts the clock for the calls dispatched next: each call's time runs

@@ -102,6 +102,59 @@ START_TEST(test_10000_pipelined_sets_are_all_applied)
 }
 END_TEST
 
+/* Key i of the big dict: a string, an integer, a float or a bin, in turn. */
+static om_value big_key(int i, char *buf, size_t size)
+{
+	snprintf(buf, size, "key:%d", i);
+	switch (i % 4) {
+	case 0:
+		return om_str(buf);
+	case 1:
+		return om_int(-i);
+	case 2:
+		return om_float(i + 0.5);
+	default:
+		return om_bin(buf, strlen(buf));
+	}
+}
+
+/*
+ * Past 16,384 entries the server hashes the keys of a pipelined batch ahead
+ * to prefetch, and the lookup reuses that hash (server/dispatch.c): every
+ * kind of key must still find its own entry, and a missing one none.
+ */
+START_TEST(test_pipelined_reads_of_a_dict_past_the_prefetch_size_find_every_key)
+{
+	enum { N = 20000 };
+	char buf[32];
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(SEND(c, NULL, "dict.set", om_str("big"), big_key(i, buf, sizeof buf),
+				      om_int(i)), OM_OK);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(om_recv(c, NULL, NULL), OM_OK);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(SEND(c, NULL, "dict.get", om_str("big"), big_key(i, buf, sizeof buf)),
+				 OM_OK);
+	for (int i = 0; i < N; i++) {
+		om_value v;
+		ck_assert_int_eq(om_recv(c, NULL, &v), OM_OK);
+		ck_assert_msg(v.kind == OM_INT && v.as.i == i, "key %d: wrong value", i);
+	}
+	for (int i = 0; i < 100; i++) {
+		ck_assert_int_eq(SEND(c, NULL, "dict.has", om_str("big"), om_str("absent")), OM_OK);
+		ck_assert_int_eq(SEND(c, NULL, "dict.incr", om_str("big"), om_int(-4 * i - 1),
+				      om_int(1)), OM_OK);
+	}
+	for (int i = 0; i < 100; i++) {
+		om_value v;
+		ck_assert_int_eq(om_recv(c, NULL, &v), OM_OK);
+		ck_assert(v.kind == OM_BOOL && !v.as.b);
+		ck_assert_int_eq(om_recv(c, NULL, &v), OM_OK);
+		ck_assert_int_eq(v.as.i, 4 * i + 2);
+	}
+}
+END_TEST
+
 START_TEST(test_replies_come_in_send_order_with_their_msgids_and_results)
 {
 	uint32_t ids[500];
@@ -622,6 +675,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_10000_pipelined_sets_are_all_applied);
+	tcase_add_test(tc, test_pipelined_reads_of_a_dict_past_the_prefetch_size_find_every_key);
 	tcase_add_test(tc, test_replies_come_in_send_order_with_their_msgids_and_results);
 	tcase_add_test(tc, test_errors_inside_a_pipeline_are_reported_per_reply);
 	tcase_add_test(tc, test_a_batch_of_10000_takes_fewer_than_100_sends_and_100_recvs);

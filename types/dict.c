@@ -153,10 +153,10 @@ static void dict_prefetch(const void *obj, uint64_t hash, int stage)
 	__builtin_prefetch((const char *)&d->entries[ix + 1] - 1); /* an entry may span two lines */
 }
 
-static dict_entry *dict_find(const dict *d, const om_value *key)
+static dict_entry *dict_find(const dict *d, const om_value *key, uint64_t hash)
 {
 	size_t slot;
-	int64_t ix = dict_lookup(d, key, value_hash(key), &slot);
+	int64_t ix = dict_lookup(d, key, hash, &slot);
 	return ix >= 0 ? &d->entries[ix] : NULL;
 }
 
@@ -236,9 +236,8 @@ static dict_entry *dict_insert(dict *d, uint64_t hash, om_value *key, om_value *
  * Stores key -> value, moving both out of their places. An existing key
  * keeps its position and its original key value, as in Python.
  */
-static void dict_put(dict *d, om_value *key, om_value *value)
+static void dict_put(dict *d, om_value *key, uint64_t hash, om_value *value)
 {
-	uint64_t hash = value_hash(key);
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, hash, &slot);
 	if (ix < 0) {
@@ -271,10 +270,11 @@ static void dict_take(dict *d, size_t slot, size_t ix, cval *key, cval *value)
 }
 
 /* Removes key, moving its stored key and value out; false when absent. */
-static bool dict_remove(dict *d, const om_value *key, cval *old_key, cval *old_value)
+static bool dict_remove(dict *d, const om_value *key, uint64_t hash, cval *old_key,
+			cval *old_value)
 {
 	size_t slot;
-	int64_t ix = dict_lookup(d, key, value_hash(key), &slot);
+	int64_t ix = dict_lookup(d, key, hash, &slot);
 	if (ix < 0)
 		return false;
 	dict_take(d, slot, (size_t)ix, old_key, old_value);
@@ -319,13 +319,13 @@ static int dict_no_key(op_call *c, const om_value *key)
 
 static int dict_op_set(void *obj, op_call *c)
 {
-	dict_put(obj, &c->args[0], &c->args[1]);
+	dict_put(obj, &c->args[0], op_key_hash(c), &c->args[1]);
 	return op_ok(c, om_nil());
 }
 
 static int dict_op_get(void *obj, op_call *c)
 {
-	dict_entry *e = dict_find(obj, &c->args[0]);
+	dict_entry *e = dict_find(obj, &c->args[0], op_key_hash(c));
 	if (e)
 		return op_borrow_cval(c, &e->value);
 	if (c->nargs > 1)
@@ -335,13 +335,13 @@ static int dict_op_get(void *obj, op_call *c)
 
 static int dict_op_has(void *obj, op_call *c)
 {
-	return op_ok(c, om_bool(dict_find(obj, &c->args[0]) != NULL));
+	return op_ok(c, om_bool(dict_find(obj, &c->args[0], op_key_hash(c)) != NULL));
 }
 
 static int dict_op_del(void *obj, op_call *c)
 {
 	cval key, value;
-	if (!dict_remove(obj, &c->args[0], &key, &value))
+	if (!dict_remove(obj, &c->args[0], op_key_hash(c), &key, &value))
 		return dict_no_key(c, &c->args[0]);
 	cval_free(&key);
 	cval_free(&value);
@@ -351,7 +351,7 @@ static int dict_op_del(void *obj, op_call *c)
 static int dict_op_pop(void *obj, op_call *c)
 {
 	cval key, value;
-	if (dict_remove(obj, &c->args[0], &key, &value)) {
+	if (dict_remove(obj, &c->args[0], op_key_hash(c), &key, &value)) {
 		cval_free(&key);
 		return op_ok_cval(c, value);
 	}
@@ -363,7 +363,7 @@ static int dict_op_pop(void *obj, op_call *c)
 static int dict_op_setdefault(void *obj, op_call *c)
 {
 	dict *d = obj;
-	uint64_t hash = value_hash(&c->args[0]);
+	uint64_t hash = op_key_hash(c);
 	size_t slot;
 	int64_t ix = dict_lookup(d, &c->args[0], hash, &slot);
 	if (ix >= 0)
@@ -408,7 +408,7 @@ static int dict_op_update(void *obj, op_call *c)
 {
 	om_value *pairs = c->args[0].as.items;
 	for (uint32_t i = 0; i < c->args[0].len; i++)
-		dict_put(obj, &pairs[2 * i], &pairs[2 * i + 1]);
+		dict_put(obj, &pairs[2 * i], value_hash(&pairs[2 * i]), &pairs[2 * i + 1]);
 	return op_ok(c, om_nil());
 }
 
@@ -435,7 +435,7 @@ static int dict_op_incr(void *obj, op_call *c)
 {
 	dict *d = obj;
 	om_value *key = &c->args[0], *delta = &c->args[1];
-	uint64_t hash = value_hash(key);
+	uint64_t hash = op_key_hash(c);
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, hash, &slot);
 	om_value cur_view = ix >= 0 ? cval_view(&d->entries[ix].value) : om_int(0);

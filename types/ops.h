@@ -105,6 +105,9 @@ struct op_call {
 	 */
 	cval held[2];
 	om_value pair[2];
+	/* An OP_KEYED call's value_hash(&args[0]) when dispatch computed it already (op_key_hash()). */
+	uint64_t key_hash;
+	bool key_hashed;
 	int code;         /* OM_OK or the error */
 	char message[256];
 	/* Blocking operations (OP_BLOCKING) also use: */
@@ -123,6 +126,12 @@ struct op_call {
 /* Sets the call's error and returns code. */
 int op_fail(op_call *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* value_hash(&c->args[0]) of an OP_KEYED call, hashed once per request. */
+static inline uint64_t op_key_hash(const op_call *c)
+{
+	return c->key_hashed ? c->key_hash : value_hash(&c->args[0]);
+}
 
 /* Answers with v, whose ownership passes to the call. */
 static inline int op_ok(op_call *c, om_value v)
