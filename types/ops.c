@@ -49,6 +49,11 @@ int op_fail(op_call *c, int code, const char *fmt, ...)
 	return code;
 }
 
+int op_no_memory(op_call *c)
+{
+	return op_fail(c, OM_LIMIT, "out of memory");
+}
+
 static bool kind_ok(uint8_t kind, const om_value *v)
 {
 	switch (kind) {

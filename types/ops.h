@@ -127,6 +127,12 @@ struct op_call {
 int op_fail(op_call *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A mem_* allocation failed while serving c: answers limit, "out of
+ * memory". The handler returns this before changing its object.
+ */
+int op_no_memory(op_call *c);
+
 /* value_hash(&c->args[0]) of an OP_KEYED call, hashed once per request. */
 static inline uint64_t op_key_hash(const op_call *c)
 {
