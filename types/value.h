@@ -19,6 +19,11 @@
 void value_hash_randomize(void);
 /* Consistent with value_eq: equal values hash equally (1 == uint64 1, 0.0 == -0.0). */
 uint64_t value_hash(const om_value *v);
+/*
+ * For tests: how many pairs of map entries this thread's comparisons of
+ * maps have compared so far (equality and ordering both count).
+ */
+extern _Thread_local unsigned long value_pair_compares;
 static inline bool value_eq(const om_value *a, const om_value *b) { return om_value_equal(a, b); }
 static inline int value_cmp(const om_value *a, const om_value *b) { return om_value_compare(a, b); }
 /* Nesting depth: 0 for a scalar, 1 for a flat array or map, ... */
