@@ -131,6 +131,20 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 	return e->obj;
 }
 
+/* True when v, or a value nested in it, is a reference whose payload is no object name. */
+static bool holds_bad_ref(const om_value *v)
+{
+	if (v->kind == OM_REF)
+		return !registry_name_valid(v->as.str, v->len);
+	if (v->kind != OM_ARRAY && v->kind != OM_MAP)
+		return false;
+	size_t n = v->kind == OM_MAP ? 2 * (size_t)v->len : v->len;
+	for (size_t i = 0; i < n; i++)
+		if (holds_bad_ref(&v->as.items[i]))
+			return true;
+	return false;
+}
+
 /*
  * Decodes the arguments, checks them and runs t.op. Only the first
  * op->nargs arguments are decoded: with more, op_check_args rejects the
@@ -153,6 +167,12 @@ static int execute(server *s, const type_def *t, const op_def *op,
 				       "%s.%s: parameter '%s' nests arrays and maps more than %d levels deep",
 				       t->name, op->name, op->args[i].name, SERVER_MAX_DEPTH);
 	}
+	for (size_t i = 0; i < *ndecoded; i++)
+		if (holds_bad_ref(&c->args[i]))
+			return op_fail(c, OM_BAD_PARAMS,
+				       "%s.%s: parameter '%s' holds a reference whose name is not a "
+				       "valid object name (1 to %d bytes without NUL)",
+				       t->name, op->name, op->args[i].name, REGISTRY_NAME_MAX);
 	if (op_check_args(t, op, c))
 		return c->code;
 	if (!t->admin)
