@@ -79,6 +79,39 @@ START_TEST(test_ext_type_one_is_a_reference)
 }
 END_TEST
 
+START_TEST(test_an_empty_ext_one_still_decodes_as_a_reference)
+{
+	/* the codec carries any payload; the server checks it is an object name */
+	const char bytes[] = {(char)0xc7, 0, 1};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_REF);
+	ck_assert_uint_eq(v.len, 0);
+	om_value_free(&v);
+}
+END_TEST
+
+START_TEST(test_duplicate_map_keys_are_kept_as_sent)
+{
+	/* {"a": 1, "a": 2} */
+	const char bytes[] = {(char)0x82, (char)0xa1, 'a', 1, (char)0xa1, 'a', 2};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_MAP);
+	ck_assert_uint_eq(v.len, 2);
+	ck_assert_int_eq(v.as.items[1].as.i, 1);
+	ck_assert_int_eq(v.as.items[3].as.i, 2);
+	/* equal to the same pairs in another order, not to either pair alone */
+	om_value swapped[] = {om_str("a"), om_int(2), om_str("a"), om_int(1)};
+	om_value once[] = {om_str("a"), om_int(2)};
+	om_value m = om_map(swapped, 2), one = om_map(once, 1);
+	ck_assert(om_value_equal(&v, &m));
+	ck_assert_uint_eq(value_hash(&v), value_hash(&m));
+	ck_assert(!om_value_equal(&v, &one));
+	om_value_free(&v);
+}
+END_TEST
+
 START_TEST(test_nesting_beyond_limit_is_too_deep)
 {
 	om_value levels[4];
@@ -191,6 +224,8 @@ int main(void)
 	tcase_add_test(tc, test_every_kind_round_trips);
 	tcase_add_test(tc, test_uint64_encoded_one_decodes_as_int);
 	tcase_add_test(tc, test_ext_type_one_is_a_reference);
+	tcase_add_test(tc, test_an_empty_ext_one_still_decodes_as_a_reference);
+	tcase_add_test(tc, test_duplicate_map_keys_are_kept_as_sent);
 	tcase_add_test(tc, test_nesting_beyond_limit_is_too_deep);
 	tcase_add_test(tc, test_request_envelope_is_read);
 	tcase_add_test(tc, test_malformed_envelopes_are_bad_requests);

@@ -26,7 +26,9 @@ int codec_sbuffer_write(void *data, const char *buf, size_t len);
 
 /*
  * Converts o into an owned value. Integers are normalised (see objmgr.h),
- * ext type 1 becomes OM_REF. Fails with OM_TOO_DEEP, leaving *out nil, when
+ * ext type 1 becomes OM_REF whatever its payload (the server refuses one
+ * that is no object name: dispatch.c), and a map keeps every pair as sent,
+ * duplicate keys included. Fails with OM_TOO_DEEP, leaving *out nil, when
  * arrays and maps nest more than max_depth levels (a scalar is depth 0).
  */
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth);
