@@ -1,8 +1,9 @@
 /*
  * value.c — equality, hashing, ordering and copying of om_value.
  *
- * The invariant everything here keeps: value_eq(a, b) implies
- * value_hash(a) == value_hash(b), so any value can be a dict key. Integers
+ * The invariants everything here keeps: value_eq(a, b) implies
+ * value_hash(a) == value_hash(b), so any value can be a dict key, and
+ * value_cmp(a, b) == 0 exactly when value_eq(a, b). Integers
  * are normalised on decode (OM_UINT only above INT64_MAX), which makes
  * integer equality a plain comparison; floats compare by numeric value with
  * every NaN equal to every other.
