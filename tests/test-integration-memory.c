@@ -97,7 +97,20 @@ START_TEST(test_out_of_memory_answers_limit_and_keeps_every_object)
 	ck_assert_uint_eq(len, n);
 	om_list_close(seen);
 
-	/* Replies of 64 KiB need room to be packed: the ballast gives it back. */
+	/*
+	 * Reads need memory for their answers: copying the items, or packing
+	 * one of them into a reply buffer that must grow. Without it they
+	 * answer limit too, and the connection goes on.
+	 */
+	om_value got;
+	ck_assert_int_eq(om_list_items(l, &got), OM_LIMIT);
+	ck_assert_str_eq(om_errmsg(filler), "out of memory");
+	ck_assert_int_eq(om_list_get(l, 0, &got), OM_LIMIT);
+	ck_assert_str_eq(om_errmsg(filler), "out of memory");
+	ck_assert_int_eq(om_list_len(l, &len), OM_OK);
+	ck_assert_uint_eq(len, n);
+
+	/* The ballast gives the reads room again. */
 	ck_assert_int_eq(om_objects_delete(other, "ballast", NULL), OM_OK);
 	om_list_close(ballast);
 	for (uint32_t i = 0; i < n; i++) {
