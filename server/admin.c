@@ -101,6 +101,8 @@ static int admin_objects_create(server *s, op_call *c)
 	if (e)
 		return e->type == t ? OM_OK : dispatch_wrong_type(c, e, t);
 	void *obj = t->create(options, c);
+	if (!obj && c->code == OM_LIMIT)
+		return c->code; /* out of memory */
 	if (!obj) {
 		/* The type names the option; say which method and parameter it came through. */
 		char why[sizeof c->message];
