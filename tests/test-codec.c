@@ -3,6 +3,7 @@
 
 #include "check-main.h"
 #include "codec.h"
+#include "types-helper.h"
 #include "value.h"
 
 /* Packs v with codec_pack and decodes it back with msgpack-c + codec_decode. */
@@ -217,6 +218,85 @@ START_TEST(test_error_response_carries_code_name)
 }
 END_TEST
 
+/* One codec_decode() of o per run of th_each_failure(). */
+typedef struct decoding {
+	const msgpack_object *o;
+	const om_value *want;
+	om_value out;
+} decoding;
+
+static bool decode_run(void *ctx)
+{
+	decoding *d = ctx;
+	int rc = codec_decode(d->o, &d->out, 24);
+	ck_assert(rc == OM_OK || rc == OM_LIMIT);
+	return rc == OM_LIMIT;
+}
+
+/* A failed decode is nil, and has freed what it had decoded (ASan checks); a good one is equal. */
+static void decode_check(void *ctx, bool out_of_memory)
+{
+	decoding *d = ctx;
+	if (out_of_memory) {
+		ck_assert_int_eq(d->out.kind, OM_NIL);
+		return;
+	}
+	ck_assert(om_value_equal(&d->out, d->want));
+	om_value_free(&d->out);
+}
+
+START_TEST(test_decode_out_of_memory_is_limit_and_leaves_nil)
+{
+	om_value inner[] = {om_str("deep"), om_int(1), om_bin("\0\1", 2), om_ref("jobs")};
+	om_value pairs[] = {om_str("k"), om_array(inner, 4), om_int(7), om_array(NULL, 0)};
+	om_value v = om_map(pairs, 2);
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	codec_pack(&pk, &v);
+	msgpack_unpacked up;
+	msgpack_unpacked_init(&up);
+	ck_assert_int_eq(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	decoding d = {.o = &up.data, .want = &v};
+	static const th_attempt attempt = {NULL, decode_run, decode_check};
+	/* the map, "k", the array, "deep", the bin, the ref, the empty array */
+	ck_assert_uint_eq(th_each_failure(&attempt, &d), 7);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/*
+ * A write that cannot get memory fails, and every write after it, until
+ * the caller rolls the buffer back: what was written before stays.
+ */
+START_TEST(test_out_write_failure_sticks_until_rolled_back)
+{
+	static char big[20000];
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	codec_out out = {&sb, false};
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &out, codec_out_write);
+	ck_assert_int_eq(msgpack_pack_str_with_body(&pk, "abc", 3), 0);
+	ck_assert_uint_eq(sb.size, 4);
+	size_t mark = sb.size;
+	mem_fail_nth(1);
+	ck_assert_int_eq(msgpack_pack_bin_with_body(&pk, big, sizeof big), -1);
+	mem_fail_nth(0);
+	ck_assert(out.failed);
+	ck_assert_int_eq(msgpack_pack_nil(&pk), -1);
+	ck_assert_uint_eq(sb.size, mark + 3); /* the bin's header, which fitted */
+	sb.size = mark;
+	out.failed = false;
+	ck_assert_int_eq(msgpack_pack_bin_with_body(&pk, big, sizeof big), 0);
+	ck_assert_uint_eq(sb.size, mark + 3 + sizeof big);
+	ck_assert_int_eq(memcmp(sb.data, "\xa3" "abc", 4), 0);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("codec");
@@ -231,6 +311,8 @@ int main(void)
 	tcase_add_test(tc, test_malformed_envelopes_are_bad_requests);
 	tcase_add_test(tc, test_notification_and_response_envelopes);
 	tcase_add_test(tc, test_error_response_carries_code_name);
+	tcase_add_test(tc, test_decode_out_of_memory_is_limit_and_leaves_nil);
+	tcase_add_test(tc, test_out_write_failure_sticks_until_rolled_back);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -3,8 +3,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <sodium.h>
+
 #include "check-main.h"
 #include "mem.h"
+#include "types-helper.h"
 #include "value.h"
 
 static bool eq(om_value a, om_value b)
@@ -415,6 +418,85 @@ START_TEST(test_code_names_round_trip)
 }
 END_TEST
 
+/* One value_copy() of src per run of th_each_failure(). */
+typedef struct copying {
+	const om_value *src;
+	om_value out;
+} copying;
+
+static bool copy_run(void *ctx)
+{
+	copying *c = ctx;
+	return !value_copy(&c->out, c->src);
+}
+
+/* A failed copy is nil, and has freed what it had copied (ASan checks); a good one is equal. */
+static void copy_check(void *ctx, bool out_of_memory)
+{
+	copying *c = ctx;
+	if (out_of_memory) {
+		ck_assert_int_eq(c->out.kind, OM_NIL);
+		return;
+	}
+	ck_assert(om_value_equal(&c->out, c->src));
+	om_value_free(&c->out);
+}
+
+START_TEST(test_copy_out_of_memory_is_false_and_leaves_nil)
+{
+	om_value inner_pairs[] = {om_ref("jobs"), om_ext(3, "xyz", 3)};
+	om_value inner[] = {om_str("deep"), om_int(1), om_bin("\0\1", 2), om_map(inner_pairs, 1)};
+	om_value pairs[] = {om_str("k"), om_array(inner, 4), om_int(7), om_float(0.5)};
+	om_value src = om_map(pairs, 2);
+	copying c = {.src = &src};
+	static const th_attempt attempt = {NULL, copy_run, copy_check};
+	/* the map, "k", the array, "deep", the bin, the inner map, the ref, the ext */
+	ck_assert_uint_eq(th_each_failure(&attempt, &c), 8);
+}
+END_TEST
+
+START_TEST(test_constructors_out_of_memory_are_false_and_nil)
+{
+	om_value v;
+	mem_fail_nth(1);
+	ck_assert(!value_str_copy(&v, "abc", 3));
+	ck_assert_int_eq(v.kind, OM_NIL);
+	mem_fail_nth(1);
+	ck_assert(!value_array_alloc(&v, 4));
+	ck_assert_int_eq(v.kind, OM_NIL);
+	mem_fail_nth(1);
+	ck_assert(!value_map_alloc(&v, 4));
+	ck_assert_int_eq(v.kind, OM_NIL);
+	ck_assert(value_map_alloc(&v, 2));
+	ck_assert_int_eq(v.kind, OM_MAP);
+	ck_assert_uint_eq(v.len, 2);
+	ck_assert_int_eq(v.as.items[3].kind, OM_NIL);
+	om_value_free(&v);
+}
+END_TEST
+
+/* b64 is written in pieces, allocating nothing: they must join up as one encoding would. */
+START_TEST(test_format_of_long_bins_is_one_base64)
+{
+	unsigned char bytes[100];
+	for (size_t i = 0; i < sizeof bytes; i++)
+		bytes[i] = (unsigned char)(i * 37 + 11);
+	const size_t lens[] = {0, 1, 47, 48, 49, 96, 100};
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		char want[200] = "b64\"", got[200];
+		sodium_bin2base64(want + 4, sizeof want - 5, bytes, lens[i],
+				  sodium_base64_VARIANT_ORIGINAL);
+		strcat(want, "\"");
+		om_value b = om_bin(bytes, lens[i]);
+		mem_fail_nth(1);
+		om_value_format(&b, got, sizeof got);
+		ck_assert(mem_fail_pending());
+		mem_fail_nth(0);
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("value");
@@ -442,6 +524,9 @@ int main(void)
 	tcase_add_test(tc, test_format_cuts_long_values_with_ellipsis);
 	tcase_add_test(tc, test_map_get_finds_string_keys);
 	tcase_add_test(tc, test_code_names_round_trip);
+	tcase_add_test(tc, test_copy_out_of_memory_is_false_and_leaves_nil);
+	tcase_add_test(tc, test_constructors_out_of_memory_are_false_and_nil);
+	tcase_add_test(tc, test_format_of_long_bins_is_one_base64);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

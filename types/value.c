@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <sodium.h>
 
@@ -35,17 +36,69 @@ void om_value_free(om_value *v)
 	*v = om_nil();
 }
 
-void om_value_copy(om_value *dst, const om_value *src)
+bool value_copy(om_value *out, const om_value *src)
 {
-	*dst = *src;
+	*out = *src;
 	if (value_has_bytes(src)) {
-		dst->as.str = xmemdup0(src->as.str, src->len);
+		out->as.str = mem_dup0(src->as.str, src->len);
+		if (!out->as.str)
+			goto fail;
 	} else if (src->kind == OM_ARRAY || src->kind == OM_MAP) {
 		size_t n = item_count(src);
-		dst->as.items = xmalloc(n * sizeof(om_value));
-		for (size_t i = 0; i < n; i++)
-			om_value_copy(&dst->as.items[i], &src->as.items[i]);
+		out->as.items = mem_alloc(n * sizeof(om_value));
+		if (!out->as.items)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			if (!value_copy(&out->as.items[i], &src->as.items[i])) {
+				while (i--)
+					om_value_free(&out->as.items[i]);
+				free(out->as.items);
+				goto fail;
+			}
+		}
 	}
+	return true;
+fail:
+	*out = om_nil();
+	return false;
+}
+
+void om_value_copy(om_value *dst, const om_value *src)
+{
+	if (!value_copy(dst, src)) {
+		fputs("objmgr: out of memory copying a value\n", stderr);
+		abort();
+	}
+}
+
+bool value_str_copy(om_value *out, const char *s, size_t n)
+{
+	*out = om_strn(NULL, n);
+	out->as.str = mem_dup0(s, n);
+	if (!out->as.str)
+		*out = om_nil();
+	return out->kind == OM_STR;
+}
+
+/* An array (OM_ARRAY) or map (OM_MAP) of nils, with room for nitems values. */
+static bool items_alloc(om_value *out, uint8_t kind, size_t len, size_t nitems)
+{
+	*out = om_array(NULL, len);
+	out->kind = kind;
+	out->as.items = mem_calloc(nitems, sizeof(om_value));
+	if (!out->as.items)
+		*out = om_nil();
+	return out->kind == kind;
+}
+
+bool value_array_alloc(om_value *out, size_t n)
+{
+	return items_alloc(out, OM_ARRAY, n, n);
+}
+
+bool value_map_alloc(om_value *out, size_t n)
+{
+	return items_alloc(out, OM_MAP, n, 2 * n);
 }
 
 om_value value_str_dup(const char *s, size_t n)

@@ -44,18 +44,25 @@ static inline bool value_has_bytes(const om_value *v)
 }
 /* The kind's wire-facing name: "nil", "bool", "int", "float", "str", ... */
 const char *value_kind_name(const om_value *v);
-/* A value built with the constructors, turned owned (strings NUL-terminated). */
-static inline om_value value_owned_copy(const om_value *v)
-{
-	om_value out;
-	om_value_copy(&out, v);
-	return out;
-}
+/*
+ * Owned values, made while serving a request: each returns false, with
+ * *out nil and nothing allocated, when memory runs out (mem.h).
+ */
+/* A deep copy of src: of a value built with the constructors, an owned one (strings NUL-terminated). */
+bool value_copy(om_value *out, const om_value *src);
 /* An owned string value. */
-om_value value_str_dup(const char *s, size_t n);
+bool value_str_copy(om_value *out, const char *s, size_t n);
 /* An owned array of n nils, ready to be filled in. */
-om_value value_array_new(size_t n);
+bool value_array_alloc(om_value *out, size_t n);
 /* An owned map of n nil pairs, ready to be filled in. */
+bool value_map_alloc(om_value *out, size_t n);
+
+/*
+ * The same for the client library and the objmgr program, which abort when
+ * memory runs out, as om_value_copy() does: never while serving a request.
+ */
+om_value value_str_dup(const char *s, size_t n);
+om_value value_array_new(size_t n);
 om_value value_map_new(size_t n);
 
 #endif
