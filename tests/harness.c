@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -66,11 +68,22 @@ static int try_connect(const char *path)
  * malloc return NULL for the huge sizes hostile msgpack headers ask for, as
  * production malloc does, instead of aborting the server.
  */
-static void child_exec(const char *bin, char *const argv[], pid_t parent)
+static void child_exec(const char *bin, char *const argv[], pid_t parent,
+		       const harness_options *o, const char *log)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
+	if (o && o->nofile) {
+		struct rlimit rl = {(rlim_t)o->nofile, (rlim_t)o->nofile};
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(127);
+	}
+	if (o && o->capture_log) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+	}
 	const char *asan = getenv("ASAN_OPTIONS");
 	char opts[1024];
 	snprintf(opts, sizeof opts, "%s%sallocator_may_return_null=1", asan ? asan : "",
@@ -81,7 +94,7 @@ static void child_exec(const char *bin, char *const argv[], pid_t parent)
 	_exit(127);
 }
 
-void harness_start(harness_server *s, ...)
+static void start_v(harness_server *s, const harness_options *o, va_list ap)
 {
 	const char *bin = getenv("OBJMGRD");
 	ck_assert_msg(bin && *bin, "OBJMGRD is not set (meson test sets it)");
@@ -89,26 +102,25 @@ void harness_start(harness_server *s, ...)
 	strcpy(s->dir, "/tmp/objmgr-test-XXXXXX");
 	ck_assert_msg(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
 	snprintf(s->socket, sizeof s->socket, "%s/objmgr.sock", s->dir);
+	if (o && o->capture_log)
+		snprintf(s->log, sizeof s->log, "%s/objmgrd.log", s->dir);
 
 	char *argv[MAX_ARGS + 4];
 	size_t n = 0;
 	argv[n++] = (char *)bin;
 	argv[n++] = "--socket";
 	argv[n++] = s->socket;
-	va_list ap;
-	va_start(ap, s);
 	for (char *a; (a = va_arg(ap, char *));) {
 		ck_assert_msg(n < MAX_ARGS + 3, "harness_start: too many arguments");
 		argv[n++] = a;
 	}
-	va_end(ap);
 	argv[n] = NULL;
 
 	pid_t parent = getpid();
 	s->pid = fork();
 	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
 	if (s->pid == 0)
-		child_exec(bin, argv, parent);
+		child_exec(bin, argv, parent, o, s->log);
 
 	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
 		int fd = try_connect(s->socket);
@@ -119,6 +131,8 @@ void harness_start(harness_server *s, ...)
 		int status;
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
 			s->pid = 0;
+			if (*s->log)
+				unlink(s->log);
 			rmdir(s->dir);
 			ck_abort_msg("objmgrd exited (status 0x%x) before accepting connections", status);
 		}
@@ -127,8 +141,44 @@ void harness_start(harness_server *s, ...)
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	s->pid = 0;
+	if (*s->log)
+		unlink(s->log);
 	rmdir(s->dir);
 	ck_abort_msg("objmgrd did not accept connections on %s within %d ms", s->socket, WAIT_MS);
+}
+
+void harness_start(harness_server *s, ...)
+{
+	va_list ap;
+	va_start(ap, s);
+	start_v(s, NULL, ap);
+	va_end(ap);
+}
+
+void harness_start_with(harness_server *s, const harness_options *o, ...)
+{
+	va_list ap;
+	va_start(ap, o);
+	start_v(s, o, ap);
+	va_end(ap);
+}
+
+bool harness_log_wait(const harness_server *s, const char *text)
+{
+	ck_assert_msg(*s->log, "harness_log_wait: the server was started without capture_log");
+	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		FILE *f = fopen(s->log, "r");
+		char line[1024];
+		bool found = false;
+		while (f && !found && fgets(line, sizeof line, f))
+			found = strstr(line, text) != NULL;
+		if (f)
+			fclose(f);
+		if (found)
+			return true;
+		harness_sleep_ms(POLL_MS);
+	}
+	return false;
 }
 
 /* The server's exit status (128 + signal when killed); kills it when it does not exit within WAIT_MS. */
@@ -168,6 +218,8 @@ void harness_stop(harness_server *s)
 	}
 	bool socket_left = access(s->socket, F_OK) == 0;
 	unlink(s->socket);
+	if (*s->log)
+		unlink(s->log);
 	int rc = rmdir(s->dir);
 	ck_assert_msg(code == 0, "objmgrd exited with status %d", code);
 	ck_assert_msg(!socket_left, "objmgrd left its socket %s behind", s->socket);
