@@ -5,12 +5,13 @@
  */
 #include "admin.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "dispatch.h"
+#include "memory.h"
 #include "stats.h"
 #include "value.h"
 #include "wait.h"
@@ -106,46 +107,26 @@ static void info_set(om_value **pair, const char *key, om_value v)
 	*pair += 2;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-
-#ifdef HAVE_ASAN
-/* From the sanitizer runtime (sanitizer/allocator_interface.h, which gcc does not install). */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#endif
-
-/* Heap bytes in use. Under ASan malloc bypasses glibc's arenas, so ask ASan's allocator instead. */
-static size_t heap_in_use(void)
-{
-#ifdef HAVE_ASAN
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 mi = mallinfo2();
-	return mi.uordblks + mi.hblkhd;
-#endif
-}
-
 /* The settings the server runs with, as its options name them. */
 static om_value config_info(const server *s)
 {
-	om_value map = value_map_new(5);
+	om_value map = value_map_new(9);
 	om_value *p = map.as.items;
 	info_set(&p, "max_message_size", om_uint(s->limits.max_message_size));
 	info_set(&p, "max_clients", om_uint(s->limits.max_clients));
 	info_set(&p, "max_output", om_uint(s->limits.max_output));
+	info_set(&p, "max_output_hard", om_uint(s->limits.max_output_hard));
 	info_set(&p, "max_waiting", om_uint(s->limits.max_waiting));
+	info_set(&p, "max_memory", om_uint(s->limits.max_memory));
+	info_set(&p, "idle_timeout_s", om_float((double)s->limits.idle_timeout_ms / 1000.0));
+	info_set(&p, "message_timeout_s", om_float((double)s->limits.message_timeout_ms / 1000.0));
 	info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us));
 	return map;
 }
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map = value_map_new(11);
+	om_value map = value_map_new(12);
 	om_value *p = map.as.items;
 	info_set(&p, "version", str_value(OM_VERSION));
 	info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0));
@@ -153,7 +134,8 @@ static int admin_server_info(server *s, op_call *c)
 	info_set(&p, "objects", om_uint(s->objects.count));
 	info_set(&p, "ops_total", om_uint(s->ops_total));
 	info_set(&p, "waiting", om_uint(s->nparked));
-	info_set(&p, "used_memory", om_uint(heap_in_use()));
+	info_set(&p, "used_memory", om_uint(memory_used()));
+	info_set(&p, "clients_buffers", om_uint(conn_buffers(s)));
 	info_set(&p, "pid", om_int(getpid()));
 	info_set(&p, "socket", str_value(s->socket_path));
 	info_set(&p, "config", config_info(s));
