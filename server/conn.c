@@ -585,10 +585,10 @@ static double seconds(uint64_t ms)
  * Closes c if a timeout has passed: its replies were not taken within
  * CLOSE_GRACE_MS of its closing, its message stayed unfinished for
  * --message-timeout, or it has been silent for --idle-timeout. A client
- * with parked calls, or which has used a lock, semaphore or condition (and
- * may hold one), is never idle: like a Redis client blocked in BLPOP, it
- * waits for the server or for others, and closing it would release what
- * it holds.
+ * with parked calls, or which has used a lock, semaphore, condition or
+ * barrier (and may hold one), is never idle: like a Redis client blocked
+ * in BLPOP, it waits for the server or for others, and closing it would
+ * release what it holds.
  */
 static void sweep_one(conn *c, uint64_t now)
 {
