@@ -1296,6 +1296,39 @@ START_TEST(test_idle_client_is_closed_past_idle_timeout_but_not_one_waiting_hold
 }
 END_TEST
 
+START_TEST(test_closing_client_that_does_not_take_its_last_replies_is_closed_after_2_s)
+{
+	enum { GETS = 100, VALUE = 100 * 1024 };
+	static char value[VALUE];
+	client slow, other;
+	packet p;
+	client_open(&slow);
+	packet_init(&p);
+	memset(value, 'v', sizeof value);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "big");
+	pack_str(&p.pk, "v");
+	msgpack_pack_bin_with_body(&p.pk, value, sizeof value);
+	send_packet(&slow, &p);
+	expect_result(&slow, 1);
+	/* 10 MiB of replies, more than its socket holds, then bytes that end the connection. */
+	for (uint32_t id = 1; id <= GETS; id++) {
+		pack_request(&p.pk, id, "dict.get", 2);
+		pack_str(&p.pk, "big");
+		pack_str(&p.pk, "v");
+	}
+	msgpack_sbuffer_write(&p.buf, "\xc1", 1); /* a byte msgpack never uses */
+	send_packet(&slow, &p);
+	ck_assert(harness_log_wait(&harness_srv, ": bad_request: bytes that are not msgpack; closing"));
+	ck_assert(harness_log_wait(&harness_srv, ": last replies not taken within 2 s; closing now"));
+	client_open(&other);
+	wait_connections(&other, 1);
+	packet_free(&p);
+	client_close(&slow);
+	client_close(&other);
+}
+END_TEST
+
 /* --- start-up and stop ---------------------------------------------------- */
 
 /* Runs objmgrd with args; returns its exit status, its output (stdout and stderr) in out. */
@@ -1606,6 +1639,7 @@ static Suite *wire_suite(void)
 	tc = server_case("timeouts", start_timeouts, 60);
 	tcase_add_test(tc, test_message_unfinished_past_message_timeout_gets_timeout_and_close);
 	tcase_add_test(tc, test_idle_client_is_closed_past_idle_timeout_but_not_one_waiting_holding_or_busy);
+	tcase_add_test(tc, test_closing_client_that_does_not_take_its_last_replies_is_closed_after_2_s);
 	suite_add_tcase(s, tc);
 
 	/* Requests, errors and stops work the same while the server busy-polls. */
