@@ -14,6 +14,11 @@
  * wake-up that completed it is over. A connection gives up its parked calls
  * and its holdings as soon as it starts closing, not when libuv is done
  * with it: nothing is handed to a client that will never read it.
+ *
+ * Late replies pile up even while reading is paused: past
+ * --max-output-hard the connection is closed. One timer (on_sweep) closes
+ * connections past --idle-timeout or --message-timeout, and those that
+ * do not take their last replies within CLOSE_GRACE_MS of closing.
  */
 #include "conn.h"
 
