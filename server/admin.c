@@ -5,12 +5,13 @@
  */
 #include "admin.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "dispatch.h"
+#include "memory.h"
 #include "stats.h"
 #include "value.h"
 #include "wait.h"
@@ -142,40 +143,21 @@ static bool info_str(om_value **pair, const char *key, const char *s)
 	return str_value(&v, s) && info_set(pair, key, v);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-
-#ifdef HAVE_ASAN
-/* From the sanitizer runtime (sanitizer/allocator_interface.h, which gcc does not install). */
-size_t __sanitizer_get_current_allocated_bytes(void);
-#endif
-
-/* Heap bytes in use. Under ASan malloc bypasses glibc's arenas, so ask ASan's allocator instead. */
-static size_t heap_in_use(void)
-{
-#ifdef HAVE_ASAN
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 mi = mallinfo2();
-	return mi.uordblks + mi.hblkhd;
-#endif
-}
-
 /* Into *out the settings the server runs with, as its options name them; false when out of memory. */
 static bool config_info(const server *s, om_value *out)
 {
-	if (!value_map_alloc(out, 5))
+	if (!value_map_alloc(out, 9))
 		return false;
 	om_value *p = out->as.items;
 	if (info_set(&p, "max_message_size", om_uint(s->limits.max_message_size)) &&
 	    info_set(&p, "max_clients", om_uint(s->limits.max_clients)) &&
 	    info_set(&p, "max_output", om_uint(s->limits.max_output)) &&
+	    info_set(&p, "max_output_hard", om_uint(s->limits.max_output_hard)) &&
 	    info_set(&p, "max_waiting", om_uint(s->limits.max_waiting)) &&
+	    info_set(&p, "max_memory", om_uint(s->limits.max_memory)) &&
+	    info_set(&p, "idle_timeout_s", om_float((double)s->limits.idle_timeout_ms / 1000.0)) &&
+	    info_set(&p, "message_timeout_s",
+		     om_float((double)s->limits.message_timeout_ms / 1000.0)) &&
 	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)))
 		return true;
 	om_value_free(out);
@@ -185,7 +167,7 @@ static bool config_info(const server *s, om_value *out)
 static int admin_server_info(server *s, op_call *c)
 {
 	om_value map, config, methods;
-	if (!value_map_alloc(&map, 11))
+	if (!value_map_alloc(&map, 12))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
 	if (info_str(&p, "version", OM_VERSION) &&
@@ -194,7 +176,8 @@ static int admin_server_info(server *s, op_call *c)
 	    info_set(&p, "objects", om_uint(s->objects.count)) &&
 	    info_set(&p, "ops_total", om_uint(s->ops_total)) &&
 	    info_set(&p, "waiting", om_uint(s->nparked)) &&
-	    info_set(&p, "used_memory", om_uint(heap_in_use())) &&
+	    info_set(&p, "used_memory", om_uint(memory_used())) &&
+	    info_set(&p, "clients_buffers", om_uint(conn_buffers(s))) &&
 	    info_set(&p, "pid", om_int(getpid())) &&
 	    info_str(&p, "socket", s->socket_path) &&
 	    config_info(s, &config) && info_set(&p, "config", config) &&

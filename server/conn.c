@@ -20,6 +20,11 @@
  * when even that cannot be packed the connection is closed, once the
  * replies before it are sent. A new connection there is no memory for is
  * closed at once.
+ *
+ * Late replies pile up even while reading is paused: past
+ * --max-output-hard the connection is closed. One timer (on_sweep) closes
+ * connections past --idle-timeout or --message-timeout, and those that
+ * do not take their last replies within CLOSE_GRACE_MS of closing.
  */
 #include "conn.h"
 
@@ -47,6 +52,10 @@
 #define BATCH_BYTES (64 * 1024)
 /* Empty buffers larger than this are freed rather than kept for reuse. */
 #define KEEP_BUFFER (1024 * 1024)
+/* A connection closing after its last replies is closed at once if they are not taken by then. */
+#define CLOSE_GRACE_MS 2000
+/* Timeouts are checked this many times per the shortest of them: they close up to 10% late. */
+#define SWEEP_STEPS 10
 
 struct conn {
 	uv_pipe_t pipe;
@@ -72,6 +81,9 @@ struct conn {
 	bool closing;            /* closes once its output is sent */
 	bool ready;              /* in srv->ready: has late replies to send */
 	bool released;           /* its parked calls and holdings are given up */
+	uint64_t active_ms;      /* uv_now() when it last sent bytes or took some, for --idle-timeout */
+	uint64_t message_ms;     /* uv_now() when its unfinished message began, 0: none */
+	uint64_t closing_ms;     /* uv_now() when it began closing after its replies */
 };
 
 static void conn_run(conn *c);
@@ -91,6 +103,12 @@ static bool conn_dead(conn *c)
 static size_t conn_pending(const conn *c)
 {
 	return c->out.size + (c->writing ? c->sending.size : 0);
+}
+
+/* Bytes received of a message not complete yet (or not unpacked yet, while dispatch is paused). */
+static size_t conn_partial(conn *c)
+{
+	return msgpack_unpacker_message_size(&c->in);
 }
 
 /* Frees a large buffer once it is empty, so one big reply does not pin its memory. */
@@ -173,6 +191,7 @@ static void on_write(uv_write_t *req, int status)
 		write_failed(c, status); /* UV_ECANCELED: already closing */
 		return;
 	}
+	c->active_ms = uv_now(c->srv->loop);
 	conn_flush(c);
 	if (c->closing) {
 		if (!c->writing)
@@ -225,6 +244,7 @@ static void conn_close_after_flush(conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	c->closing_ms = uv_now(c->srv->loop);
 	set_reading(c, false);
 	conn_release(c);
 	conn_flush(c);
@@ -393,6 +413,7 @@ static void conn_dispatch(conn *c)
 		if (c->held_next == c->held_count && !conn_unpack(c))
 			break;
 		dispatch_message(s, c, &c->held[c->held_next++]);
+		c->message_ms = 0; /* the next message's time starts with its bytes */
 		if (c->held_next == c->held_count)
 			release_batch(c);
 		if (conn_reply_lost(c))
@@ -416,8 +437,14 @@ static void conn_run(conn *c)
 		conn_dispatch(c);
 		conn_flush(c);
 	} while (c->paused && !c->closing && !conn_dead(c) && conn_pending(c) <= resume_at);
-	if (!c->closing)
-		set_reading(c, !c->paused);
+	if (c->closing)
+		return;
+	set_reading(c, !c->paused);
+	/* Only time spent reading counts against --message-timeout: a pause restarts it. */
+	if (c->paused || !conn_partial(c))
+		c->message_ms = 0;
+	else if (!c->message_ms)
+		c->message_ms = uv_now(c->srv->loop);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -438,6 +465,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	(void)buf; /* it is the unpacker's own buffer */
 	if (nread > 0) {
 		msgpack_unpacker_buffer_consumed(&c->in, (size_t)nread);
+		c->active_ms = uv_now(c->srv->loop);
 		conn_run(c);
 		return;
 	}
@@ -515,6 +543,7 @@ void conn_accept(server *s)
 	}
 	c->srv = s;
 	c->id = ++s->next_conn_id;
+	c->active_ms = uv_now(s->loop);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
 	c->pk_out.buf = &c->out;
@@ -585,6 +614,13 @@ void conn_flush_ready(server *s)
 		if (conn_reply_lost(c))
 			continue;
 		conn_flush(c);
+		if (conn_pending(c) > s->limits.max_output_hard && !conn_dead(c)) {
+			log_info("client %llu: %zu bytes of replies unsent, over --max-output-hard "
+				 "(%zu); closing", (unsigned long long)c->id, conn_pending(c),
+				 s->limits.max_output_hard);
+			conn_close(c);
+			continue;
+		}
 		if (!c->closing && !c->paused && conn_pending(c) > s->limits.max_output) {
 			c->paused = true;
 			set_reading(c, false);
@@ -600,4 +636,70 @@ void conn_close_all(server *s, bool flush)
 		else
 			conn_close(c);
 	}
+}
+
+size_t conn_buffers(const server *s)
+{
+	size_t n = 0;
+	for (const conn *c = s->conns; c; c = c->next)
+		n += sizeof *c + c->in.used + c->in.free + c->out.alloc + c->sending.alloc;
+	return n;
+}
+
+/* Seconds, for messages: the options take them, the server keeps milliseconds. */
+static double seconds(uint64_t ms)
+{
+	return (double)ms / 1000.0;
+}
+
+/*
+ * Closes c if a timeout has passed: its replies were not taken within
+ * CLOSE_GRACE_MS of its closing, its message stayed unfinished for
+ * --message-timeout, or it has been silent for --idle-timeout. A client
+ * with parked calls, or which has used a lock, semaphore, condition or
+ * barrier (and may hold one), is never idle: like a Redis client blocked
+ * in BLPOP, it waits for the server or for others, and closing it would
+ * release what it holds.
+ */
+static void sweep_one(conn *c, uint64_t now)
+{
+	const server_limits *l = &c->srv->limits;
+	if (c->closing) {
+		if (now - c->closing_ms >= CLOSE_GRACE_MS) {
+			log_info("client %llu: last replies not taken within %g s; closing now",
+				 (unsigned long long)c->id, seconds(CLOSE_GRACE_MS));
+			conn_close(c);
+		}
+		return;
+	}
+	if (l->message_timeout_ms && c->message_ms && now - c->message_ms >= l->message_timeout_ms)
+		conn_fail(c, OM_TIMEOUT, "a message unfinished after %g s (--message-timeout): "
+			  "%zu bytes received of it", seconds(l->message_timeout_ms), conn_partial(c));
+	else if (l->idle_timeout_ms && !c->nparked && !c->holder &&
+		 now - c->active_ms >= l->idle_timeout_ms)
+		conn_fail(c, OM_TIMEOUT, "idle for %g s (--idle-timeout)",
+			  seconds(l->idle_timeout_ms));
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+	server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	for (conn *c = s->conns; c; c = c->next)
+		if (!conn_dead(c))
+			sweep_one(c, now);
+}
+
+void conn_sweep_start(server *s)
+{
+	uint64_t shortest = CLOSE_GRACE_MS;
+	if (s->limits.message_timeout_ms && s->limits.message_timeout_ms < shortest)
+		shortest = s->limits.message_timeout_ms;
+	if (s->limits.idle_timeout_ms && s->limits.idle_timeout_ms < shortest)
+		shortest = s->limits.idle_timeout_ms;
+	uint64_t period = shortest / SWEEP_STEPS ? shortest / SWEEP_STEPS : 1;
+	uv_timer_init(s->loop, &s->sweep_timer);
+	s->sweep_timer.data = s;
+	uv_timer_start(&s->sweep_timer, on_sweep, period, period);
+	uv_unref((uv_handle_t *)&s->sweep_timer); /* never keeps the loop alive */
 }

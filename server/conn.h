@@ -4,7 +4,9 @@
  *
  * Replies are packed into a per-connection buffer and sent with one write
  * per read batch. When a client's unsent replies pass the --max-output
- * limit the server stops reading from it until they drain below half.
+ * limit the server stops reading from it until they drain below half;
+ * replies of its parked calls still pile up, and past --max-output-hard
+ * the client is disconnected.
  */
 #ifndef OBJMGRD_CONN_H
 #define OBJMGRD_CONN_H
@@ -42,9 +44,19 @@ void conn_reply_later(conn *c);
 /*
  * Sends the output of every connection given to conn_reply_later(), and
  * stops reading from those past --max-output. May close connections whose
- * socket failed, which releases their holdings (wait_conn_closed()).
+ * socket failed, or whose unsent replies passed --max-output-hard, which
+ * releases their holdings (wait_conn_closed()).
  */
 void conn_flush_ready(server *s);
+
+/* What the connections' structures and read and reply buffers take, in bytes. */
+size_t conn_buffers(const server *s);
+
+/*
+ * Starts the timer that closes connections past --message-timeout or
+ * --idle-timeout, or that do not take their last replies when closing.
+ */
+void conn_sweep_start(server *s);
 
 /*
  * Closes every connection: with flush, each once its replies are sent;

@@ -28,6 +28,7 @@
 #include "codec.h"
 #include "conn.h"
 #include "log.h"
+#include "memory.h"
 #include "stats.h"
 #include "value.h"
 #include "wait.h"
@@ -269,6 +270,21 @@ static bool blocking_refused(server *s, conn *from, const type_def *t, const op_
 }
 
 /*
+ * Over --max-memory, a write that can grow memory (OP_GROWS) is answered
+ * limit before it runs; everything else runs, so that clients can free
+ * memory and release what they hold (Redis's noeviction policy).
+ */
+static bool memory_refused(server *s, const type_def *t, const op_def *op, op_call *c)
+{
+	size_t used;
+	if (!(op->flags & OP_GROWS) || !memory_over_limit(s, &used))
+		return false;
+	op_fail(c, OM_LIMIT, "%s.%s: used memory %zu is over --max-memory %zu", t->name, op->name,
+		used, s->limits.max_memory);
+	return true;
+}
+
+/*
  * Runs a request (msgid set) or a notification (msgid NULL) of method t.op
  * from connection `from`; key_hash is its key's hash when already known.
  */
@@ -295,8 +311,9 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	s->ops_total++;
 	method_stats *st = stats_of(s->stats, t, op);
 	s->opened = NULL;
-	int rc = blocking_refused(s, from, t, op, &c) ? c.code
-						      : execute(s, t, op, params, name, &c, &ndecoded, &to);
+	int rc = blocking_refused(s, from, t, op, &c) || memory_refused(s, t, op, &c)
+			 ? c.code
+			 : execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (t->release || (s->opened && s->opened->type->release))
 		conn_note_holder(from);
 	if (rc == OP_WAIT)
@@ -426,8 +443,8 @@ bool dispatch_check_tables(void)
 					  op->name);
 				ok = false;
 			}
-			if ((op->flags & OP_BLOCKING) && !(op->flags & OP_WRITE)) {
-				log_error("internal error: method %s.%s blocks but is not a write",
+			if ((op->flags & (OP_BLOCKING | OP_GROWS)) && !(op->flags & OP_WRITE)) {
+				log_error("internal error: method %s.%s blocks or grows but is not a write",
 					  (*t)->name, op->name);
 				ok = false;
 			}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "address.h"
 #include "conn.h"
@@ -25,6 +26,18 @@
 
 #define MIB ((size_t)1 << 20)
 
+/*
+ * Descriptors kept for everything but clients: the standard streams, the
+ * listener, libuv's own (epoll, signal pipe, wake-up, accept reserve), and
+ * room for a refused client to be told why before it is closed.
+ */
+#define FD_RESERVE 32
+
+/* The longest timeout an option takes, in seconds (a day). */
+#define TIMEOUT_MAX_S 86400
+/* --message-timeout's default, in seconds. */
+#define MESSAGE_TIMEOUT_S 30
+
 /* The longest --busy-poll, in microseconds: a second of spinning after each request. */
 #define BUSY_POLL_MAX_US 1000000
 #define STRINGIFY(x) #x
@@ -36,8 +49,9 @@ static const char help_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
-	"            [--max-clients N] [--max-output BYTES] [--max-waiting N]\n"
-	"            [--busy-poll USEC]\n"
+	"            [--max-clients N] [--max-output BYTES] [--max-output-hard BYTES]\n"
+	"            [--max-waiting N] [--max-memory BYTES] [--idle-timeout SEC]\n"
+	"            [--message-timeout SEC] [--busy-poll USEC]\n"
 	"    objmgrd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -66,15 +80,42 @@ static const char help_text[] =
 	"        and is disconnected.\n"
 	"    --max-clients N\n"
 	"        The most connections open at once (default 1024). One more gets a\n"
-	"        server.error notification \"limit\" and is disconnected.\n"
+	"        server.error notification \"limit\" and is disconnected. At start-up\n"
+	"        the descriptor limit (RLIMIT_NOFILE) is raised to fit N clients and\n"
+	"        " STR(FD_RESERVE) " more descriptors, as far as its hard limit allows; if that is\n"
+	"        not enough, N is lowered to fit, and the log says so.\n"
 	"    --max-output BYTES\n"
 	"        The unsent replies one client may accumulate (default 64M). Past it\n"
 	"        the server stops reading that client's requests until its replies\n"
 	"        drain below half; nothing is dropped.\n"
+	"    --max-output-hard BYTES\n"
+	"        The unsent replies past which a client is disconnected (default\n"
+	"        twice --max-output). Replies of its waiting calls that complete\n"
+	"        still pile up while the server is not reading it: a client that\n"
+	"        never reads them is closed once they pass this, with a log line.\n"
 	"    --max-waiting N\n"
 	"        The most calls one client may have waiting at once (default 65536),\n"
 	"        e.g. pipelined gets on an empty queue. Until one ends, that client's\n"
 	"        blocking calls are answered \"limit\" without running.\n"
+	"    --max-memory BYTES\n"
+	"        The memory the server may use (default 0: no limit), as server.info\n"
+	"        reports it in used_memory, connection buffers included. Over it,\n"
+	"        writes that store values or create objects (dict.set, list.append,\n"
+	"        queue.put, counter.add, objects.create, ...) are answered \"limit\";\n"
+	"        reads, deletes, pops, gets, locks and server calls still work, so\n"
+	"        clients can free memory. Memory is measured about once a\n"
+	"        millisecond, so writes may pass the limit by what they add in that\n"
+	"        time, and by the size of one request.\n"
+	"    --idle-timeout SEC\n"
+	"        Close a connection that sends nothing and takes no replies for SEC\n"
+	"        seconds (default 0: never), after a server.error \"timeout\". A\n"
+	"        client with calls waiting, or that has used a lock, semaphore,\n"
+	"        condition or barrier, is never idle. SEC may have a fraction.\n"
+	"    --message-timeout SEC\n"
+	"        Close a connection whose message is still unfinished SEC seconds\n"
+	"        after its first bytes arrived (default " STR(MESSAGE_TIMEOUT_S) ", 0: never), after a\n"
+	"        server.error \"timeout\": a client cannot hold the server's memory\n"
+	"        by sending a message a byte at a time.\n"
 	"    --busy-poll USEC\n"
 	"        After each request, keep polling for the next one without sleeping\n"
 	"        for up to USEC microseconds, 0 to " STR(BUSY_POLL_MAX_US) " (default 0: off). A\n"
@@ -110,7 +151,8 @@ typedef struct options {
 } options;
 
 enum {
-	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_WAITING, OPT_BUSY_POLL
+	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_OUTPUT_HARD,
+	OPT_MAX_WAITING, OPT_MAX_MEMORY, OPT_IDLE_TIMEOUT, OPT_MESSAGE_TIMEOUT, OPT_BUSY_POLL
 };
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
@@ -150,6 +192,22 @@ static int parse_bounded(const char *arg, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* Seconds from 0 to TIMEOUT_MAX_S, with an optional fraction, into whole milliseconds. */
+static int parse_seconds(const char *arg, uint64_t *ms)
+{
+	if (!isdigit((unsigned char)arg[0]))
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(arg, &end);
+	if (errno || *end || !(v >= 0 && v <= TIMEOUT_MAX_S))
+		return -1;
+	*ms = (uint64_t)(v * 1000 + 0.5);
+	if (v > 0 && *ms == 0)
+		*ms = 1;
+	return 0;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "objmgrd: ");
@@ -167,7 +225,11 @@ static int parse_options(int argc, char **argv, options *o)
 		{"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE_SIZE},
 		{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
 		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+		{"max-output-hard", required_argument, NULL, OPT_MAX_OUTPUT_HARD},
 		{"max-waiting", required_argument, NULL, OPT_MAX_WAITING},
+		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+		{"message-timeout", required_argument, NULL, OPT_MESSAGE_TIMEOUT},
 		{"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -196,6 +258,25 @@ static int parse_options(int argc, char **argv, options *o)
 			if (parse_count(optarg, true, &o->limits.max_output))
 				return usage_error("--max-output: not a size: '%s'", optarg);
 			break;
+		case OPT_MAX_OUTPUT_HARD:
+			if (parse_count(optarg, true, &o->limits.max_output_hard))
+				return usage_error("--max-output-hard: not a size: '%s'", optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (strcmp(optarg, "0") != 0 &&
+			    parse_count(optarg, true, &o->limits.max_memory))
+				return usage_error("--max-memory: not a size: '%s'", optarg);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_seconds(optarg, &o->limits.idle_timeout_ms))
+				return usage_error("--idle-timeout: not a number of seconds from 0 to "
+						   STR(TIMEOUT_MAX_S) ": '%s'", optarg);
+			break;
+		case OPT_MESSAGE_TIMEOUT:
+			if (parse_seconds(optarg, &o->limits.message_timeout_ms))
+				return usage_error("--message-timeout: not a number of seconds from 0 "
+						   "to " STR(TIMEOUT_MAX_S) ": '%s'", optarg);
+			break;
 		case OPT_MAX_WAITING:
 			if (parse_count(optarg, false, &o->limits.max_waiting))
 				return usage_error("--max-waiting: not a positive number: '%s'", optarg);
@@ -219,7 +300,55 @@ static int parse_options(int argc, char **argv, options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->limits.max_output_hard)
+		o->limits.max_output_hard = o->limits.max_output > SIZE_MAX / 2 ? SIZE_MAX
+										 : 2 * o->limits.max_output;
+	if (o->limits.max_output_hard < o->limits.max_output) {
+		fprintf(stderr, "objmgrd: --max-output-hard (%zu) is below --max-output (%zu)\n"
+			"Try 'objmgrd --help'.\n", o->limits.max_output_hard, o->limits.max_output);
+		return 2;
+	}
 	return -1;
+}
+
+/*
+ * Makes room for max_clients connections in the descriptor limit: raises
+ * the soft limit as far as they need, up to the hard limit, and lowers
+ * max_clients to what fits when that is not enough (as Redis does). Beyond
+ * the limit, accepting fails with EMFILE, and libuv then accepts and
+ * closes the pending clients to keep going: they would vanish without a
+ * word, where a client past max_clients is told "limit".
+ */
+static int fit_descriptors(server_limits *l)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("cannot read the descriptor limit: %s", strerror(errno));
+		return 0;
+	}
+	rlim_t want = (rlim_t)l->max_clients + FD_RESERVE;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		struct rlimit raised = rl;
+		raised.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			rl = raised;
+		else
+			log_warn("cannot raise the descriptor limit to %llu: %s",
+				 (unsigned long long)raised.rlim_cur, strerror(errno));
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return 0;
+	if (rl.rlim_cur <= FD_RESERVE) {
+		log_error("the descriptor limit (RLIMIT_NOFILE %llu) leaves no room for clients: "
+			  "the server needs %d besides them", (unsigned long long)rl.rlim_cur,
+			  FD_RESERVE);
+		return -1;
+	}
+	l->max_clients = (size_t)(rl.rlim_cur - FD_RESERVE);
+	log_warn("max clients lowered to %zu because of the descriptor limit "
+		 "(RLIMIT_NOFILE %llu, hard limit %llu)", l->max_clients,
+		 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	return 0;
 }
 
 static void stop_force(uv_timer_t *t)
@@ -336,6 +465,7 @@ static void busy_poll_start(server *s, unsigned long usec)
 static void finish(server *s)
 {
 	server_close_handle((uv_handle_t *)&s->stop_timer);
+	server_close_handle((uv_handle_t *)&s->sweep_timer);
 	server_close_handle((uv_handle_t *)&busy_poll.check);
 	server_close_handle((uv_handle_t *)&busy_poll.idle);
 	uv_run(s->loop, UV_RUN_DEFAULT);
@@ -351,13 +481,13 @@ int main(int argc, char **argv)
 	options o = {
 		.log_level = LOG_LEVEL_INFO,
 		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB,
-			   .max_waiting = 65536},
+			   .max_waiting = 65536, .message_timeout_ms = MESSAGE_TIMEOUT_S * 1000},
 	};
 	int status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
 	log_level = o.log_level;
-	if (!dispatch_check_tables())
+	if (!dispatch_check_tables() || fit_descriptors(&o.limits))
 		return 1;
 
 	char default_path[PATH_MAX];
@@ -385,6 +515,7 @@ int main(int argc, char **argv)
 		finish(&s);
 		return 1;
 	}
+	conn_sweep_start(&s);
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
 	s.busy_poll_us = o.busy_poll_us;

@@ -21,7 +21,11 @@ typedef struct server_limits {
 	size_t max_message_size; /* bytes of one incoming message */
 	size_t max_clients;      /* open connections */
 	size_t max_output;       /* unsent reply bytes per connection before reading pauses */
+	size_t max_output_hard;  /* unsent reply bytes past which a client is disconnected */
 	size_t max_waiting;      /* parked calls per connection */
+	size_t max_memory;       /* heap bytes past which growing writes are refused, 0: off */
+	uint64_t idle_timeout_ms;    /* a connection silent this long is closed, 0: off */
+	uint64_t message_timeout_ms; /* a message unfinished this long closes it, 0: off */
 } server_limits;
 
 typedef struct conn conn;
@@ -37,6 +41,7 @@ typedef struct server {
 	bool refuse_next;      /* another connection waits for refused to close */
 	uv_signal_t sigint, sigterm;
 	uv_timer_t stop_timer; /* closes the connections once a stop begins */
+	uv_timer_t sweep_timer; /* closes timed-out connections (conn_sweep_start()) */
 	registry objects;
 	conn *conns;           /* every open connection, most recent first */
 	size_t nconns;

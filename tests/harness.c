@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -65,18 +66,28 @@ static int try_connect(const char *path)
 /*
  * In the child: dies with the test process, and lets a sanitizer build's
  * malloc return NULL for the huge sizes hostile msgpack headers ask for, as
- * production malloc does, instead of aborting the server. A non-zero
- * address_space limits the server's address space to that many bytes.
+ * production malloc does, instead of aborting the server.
  */
-static void child_exec(const char *bin, char *const argv[], pid_t parent, size_t address_space)
+static void child_exec(const char *bin, char *const argv[], pid_t parent,
+		       const harness_options *o, const char *log)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
-	struct rlimit rl = {address_space, address_space};
-	if (address_space && setrlimit(RLIMIT_AS, &rl) < 0) {
-		fprintf(stderr, "harness: setrlimit RLIMIT_AS: %s\n", strerror(errno));
-		_exit(127);
+	if (o && o->nofile) {
+		struct rlimit rl = {(rlim_t)o->nofile, (rlim_t)o->nofile};
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(127);
+	}
+	if (o && o->address_space) {
+		struct rlimit rl = {(rlim_t)o->address_space, (rlim_t)o->address_space};
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(127);
+	}
+	if (o && o->capture_log) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
 	}
 	const char *asan = getenv("ASAN_OPTIONS");
 	char opts[1024];
@@ -88,7 +99,7 @@ static void child_exec(const char *bin, char *const argv[], pid_t parent, size_t
 	_exit(127);
 }
 
-static void start(harness_server *s, size_t address_space, va_list ap)
+static void start_v(harness_server *s, const harness_options *o, va_list ap)
 {
 	const char *bin = getenv("OBJMGRD");
 	ck_assert_msg(bin && *bin, "OBJMGRD is not set (meson test sets it)");
@@ -96,6 +107,8 @@ static void start(harness_server *s, size_t address_space, va_list ap)
 	strcpy(s->dir, "/tmp/objmgr-test-XXXXXX");
 	ck_assert_msg(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
 	snprintf(s->socket, sizeof s->socket, "%s/objmgr.sock", s->dir);
+	if (o && o->capture_log)
+		snprintf(s->log, sizeof s->log, "%s/objmgrd.log", s->dir);
 
 	char *argv[MAX_ARGS + 4];
 	size_t n = 0;
@@ -112,7 +125,7 @@ static void start(harness_server *s, size_t address_space, va_list ap)
 	s->pid = fork();
 	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
 	if (s->pid == 0)
-		child_exec(bin, argv, parent, address_space);
+		child_exec(bin, argv, parent, o, s->log);
 
 	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
 		int fd = try_connect(s->socket);
@@ -123,6 +136,8 @@ static void start(harness_server *s, size_t address_space, va_list ap)
 		int status;
 		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
 			s->pid = 0;
+			if (*s->log)
+				unlink(s->log);
 			rmdir(s->dir);
 			ck_abort_msg("objmgrd exited (status 0x%x) before accepting connections", status);
 		}
@@ -131,6 +146,8 @@ static void start(harness_server *s, size_t address_space, va_list ap)
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	s->pid = 0;
+	if (*s->log)
+		unlink(s->log);
 	rmdir(s->dir);
 	ck_abort_msg("objmgrd did not accept connections on %s within %d ms", s->socket, WAIT_MS);
 }
@@ -139,16 +156,34 @@ void harness_start(harness_server *s, ...)
 {
 	va_list ap;
 	va_start(ap, s);
-	start(s, 0, ap);
+	start_v(s, NULL, ap);
 	va_end(ap);
 }
 
-void harness_start_limited(harness_server *s, size_t address_space, ...)
+void harness_start_with(harness_server *s, const harness_options *o, ...)
 {
 	va_list ap;
-	va_start(ap, address_space);
-	start(s, address_space, ap);
+	va_start(ap, o);
+	start_v(s, o, ap);
 	va_end(ap);
+}
+
+bool harness_log_wait(const harness_server *s, const char *text)
+{
+	ck_assert_msg(*s->log, "harness_log_wait: the server was started without capture_log");
+	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+		FILE *f = fopen(s->log, "r");
+		char line[1024];
+		bool found = false;
+		while (f && !found && fgets(line, sizeof line, f))
+			found = strstr(line, text) != NULL;
+		if (f)
+			fclose(f);
+		if (found)
+			return true;
+		harness_sleep_ms(POLL_MS);
+	}
+	return false;
 }
 
 /* The server's exit status (128 + signal when killed); kills it when it does not exit within WAIT_MS. */
@@ -188,6 +223,8 @@ void harness_stop(harness_server *s)
 	}
 	bool socket_left = access(s->socket, F_OK) == 0;
 	unlink(s->socket);
+	if (*s->log)
+		unlink(s->log);
 	int rc = rmdir(s->dir);
 	ck_assert_msg(code == 0, "objmgrd exited with status %d", code);
 	ck_assert_msg(!socket_left, "objmgrd left its socket %s behind", s->socket);

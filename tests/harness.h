@@ -13,13 +13,26 @@
 #ifndef OBJMGR_TEST_HARNESS_H
 #define OBJMGR_TEST_HARNESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 typedef struct harness_server {
 	pid_t pid;
 	char dir[256];
 	char socket[512];
+	char log[512]; /* the server's standard error, with harness_options.capture_log */
 } harness_server;
+
+/* How harness_start_with() runs the server. */
+typedef struct harness_options {
+	long nofile;      /* its RLIMIT_NOFILE (soft and hard), 0: the test's own */
+	bool capture_log; /* its standard error goes to s->log, for harness_log_wait() */
+	/*
+	 * Its RLIMIT_AS in bytes, 0: the test's own; its allocations fail once
+	 * it holds about that much.
+	 */
+	size_t address_space;
+} harness_options;
 
 /*
  * Starts $OBJMGRD (env var set by meson) on a socket in a fresh mkdtemp
@@ -27,13 +40,15 @@ typedef struct harness_server {
  * 10 s) until it accepts. ck_abort on failure.
  */
 void harness_start(harness_server *s, ...);
+/* harness_start() with options (o may be NULL). */
+void harness_start_with(harness_server *s, const harness_options *o, ...);
 
 /*
- * harness_start() with the server's address space limited to
- * address_space bytes (setrlimit RLIMIT_AS in the child, before exec), so
- * that its allocations fail once it holds about that much.
+ * Waits (up to 10 s) until the log of a server started with capture_log
+ * has a line containing text; false if it never does.
  */
-void harness_start_limited(harness_server *s, size_t address_space, ...);
+bool harness_log_wait(const harness_server *s, const char *text);
+
 
 /*
  * SIGTERM, waitpid, checks it exited 0 and removed its socket, removes the

@@ -295,6 +295,7 @@ START_TEST(test_barrier_op_table)
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		ck_assert_ptr_nonnull(type_find_op(&barrier_type, all[i], strlen(all[i])));
 	th_check_table(&barrier_type, writes);
+	th_check_grows(&barrier_type, (const char *const[]){NULL});
 	for (size_t i = 0; i < barrier_type.nops; i++) {
 		const op_def *op = &barrier_type.ops[i];
 		ck_assert_int_eq((op->flags & OP_BLOCKING) != 0, strcmp(op->name, "wait") == 0);

@@ -447,6 +447,7 @@ START_TEST(test_condition_op_table)
 					     NULL};
 	ck_assert_uint_eq(condition_type.nops, 5);
 	th_check_table(&condition_type, writes);
+	th_check_grows(&condition_type, (const char *const[]){NULL});
 	for (size_t i = 0; i < condition_type.nops; i++) {
 		const op_def *op = &condition_type.ops[i];
 		bool blocking = strcmp(op->name, "acquire") == 0 || strcmp(op->name, "wait") == 0;

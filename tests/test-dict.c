@@ -600,6 +600,7 @@ START_TEST(test_dict_op_table)
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		ck_assert_ptr_nonnull(type_find_op(&dict_type, all[i], strlen(all[i])));
 	th_check_table(&dict_type, writes);
+	th_check_grows(&dict_type, (const char *const[]){"set", "setdefault", "update", "incr", NULL});
 	ck_assert_ptr_eq(type_find("dict", 4), &dict_type);
 }
 END_TEST

@@ -131,6 +131,7 @@ START_TEST(test_event_op_table)
 {
 	static const char *const writes[] = {"set", "clear", "wait", NULL};
 	th_check_table(&event_type, writes);
+	th_check_grows(&event_type, (const char *const[]){NULL});
 	ck_assert(th_op(&event_type, "wait")->flags & OP_BLOCKING);
 	ck_assert(!(th_op(&event_type, "set")->flags & OP_BLOCKING));
 	ck_assert_ptr_null(event_type.release);

@@ -64,7 +64,7 @@ static om_value numbered(char *buf, size_t size, uint32_t i)
  */
 START_TEST(test_out_of_memory_answers_limit_and_keeps_every_object)
 {
-	harness_start_limited(&srv, ADDRESS_SPACE, NULL);
+	harness_start_with(&srv, &(harness_options){.address_space = ADDRESS_SPACE}, NULL);
 	om_client *filler = connect_client(), *other = connect_client();
 	char *buf = malloc(BALLAST_SIZE), *got_buf = malloc(VALUE_SIZE);
 	ck_assert_ptr_nonnull(buf);

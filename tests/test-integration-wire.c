@@ -768,7 +768,7 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 11);
+	ck_assert_int_eq(m->via.map.size, 12);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(is_uint(map_get(m, "connections"), 2));
@@ -776,15 +776,25 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(is_uint(map_get(m, "ops_total"), ops_before + 3));
 	ck_assert(is_uint(map_get(m, "waiting"), 0));
 	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+	/* two connections' structures and buffers, counted in used_memory too */
+	const msgpack_object *buffers = map_get(m, "clients_buffers");
+	ck_assert(buffers->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert_uint_ge(buffers->via.u64, 2 * 64 * 1024);
+	ck_assert_uint_le(buffers->via.u64, map_get(m, "used_memory")->via.u64);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
 	const msgpack_object *config = map_get(m, "config");
 	ck_assert_int_eq(config->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(config->via.map.size, 5);
+	ck_assert_int_eq(config->via.map.size, 9);
 	ck_assert(is_uint(map_get(config, "max_message_size"), 64 << 20));
 	ck_assert(is_uint(map_get(config, "max_clients"), 1024));
 	ck_assert(is_uint(map_get(config, "max_output"), 64 << 20));
+	ck_assert(is_uint(map_get(config, "max_output_hard"), 128 << 20));
 	ck_assert(is_uint(map_get(config, "max_waiting"), 65536));
+	ck_assert(is_uint(map_get(config, "max_memory"), 0));
+	ck_assert(map_get(config, "idle_timeout_s")->type == MSGPACK_OBJECT_FLOAT64);
+	ck_assert(map_get(config, "idle_timeout_s")->via.f64 == 0.0);
+	ck_assert(map_get(config, "message_timeout_s")->via.f64 == 30.0);
 	ck_assert(is_uint(map_get(config, "busy_poll_us"), 0));
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
@@ -1066,6 +1076,259 @@ START_TEST(test_stop_closes_a_client_that_does_not_read_after_a_grace_period)
 }
 END_TEST
 
+/* --- limits across connections: memory, descriptors, time ---------------- */
+
+static void start_max_memory(void)
+{
+	harness_start(&harness_srv, "--max-memory", "4M", NULL);
+}
+
+static void start_hard_output(void)
+{
+	harness_start_with(&harness_srv, &(harness_options){.capture_log = true}, "--max-output",
+			   "64K", "--max-output-hard", "128K", NULL);
+}
+
+/* Room for 8 clients: FD_RESERVE (32) descriptors of 40 are the server's own. */
+static void start_few_descriptors(void)
+{
+	harness_start_with(&harness_srv, &(harness_options){.nofile = 40, .capture_log = true},
+			   NULL);
+}
+
+static void start_timeouts(void)
+{
+	harness_start_with(&harness_srv, &(harness_options){.capture_log = true}, "--idle-timeout",
+			   "0.3", "--message-timeout", "0.3", NULL);
+}
+
+/* Sends method(params[0] = name, then one 64 KiB string) as request msgid. */
+static void send_big_value(client *c, uint32_t msgid, const char *method, const char *name)
+{
+	static char value[64 * 1024];
+	packet p;
+	packet_init(&p);
+	memset(value, 'm', sizeof value);
+	pack_request(&p.pk, msgid, method, 2);
+	pack_str(&p.pk, name);
+	msgpack_pack_str_with_body(&p.pk, value, sizeof value);
+	send_packet(c, &p);
+	packet_free(&p);
+}
+
+START_TEST(test_over_max_memory_growing_writes_get_limit_and_reads_and_deletes_run)
+{
+	client c;
+	client_open(&c);
+	uint32_t id = 1;
+	const msgpack_object *f;
+	/* 64 KiB strings until the server refuses one; 4 MiB hold at most 64 of them. */
+	for (;; id++) {
+		ck_assert_msg(id <= 100, "100 appends of 64 KiB passed --max-memory 4M");
+		send_big_value(&c, id, "list.append", "big");
+		f = next_response(&c, id);
+		if (f[0].type != MSGPACK_OBJECT_NIL)
+			break;
+	}
+	const msgpack_object *e = f[0].via.array.ptr;
+	ck_assert(is_str(&e[0], "limit"));
+	ck_assert_msg(str_contains(&e[1], "list.append: used memory ") &&
+			      str_contains(&e[1], " is over --max-memory 4194304"),
+		      "message: %.*s", (int)e[1].via.str.size, e[1].via.str.ptr);
+	uint32_t stored = id - 1;
+
+	/* Every write that stores something or creates an object is refused... */
+	send_str_request(&c, ++id, "dict.set", 3, "d", "k", "v");
+	expect_error(&c, id, "limit");
+	send_str_request(&c, ++id, "queue.put", 2, "q", "v");
+	expect_error(&c, id, "limit");
+	send_str_request(&c, ++id, "objects.create", 2, "q", "queue");
+	expect_error(&c, id, "limit");
+	send_str_request(&c, ++id, "objects.list", 0);
+	ck_assert_int_eq(expect_result(&c, id)->via.map.size, 1); /* nothing was created */
+	/* ...while reads, pops, takes, locks and admin calls run. */
+	send_str_request(&c, ++id, "list.len", 1, "big");
+	ck_assert(is_uint(expect_result(&c, id), stored));
+	send_str_request(&c, ++id, "list.pop", 1, "big");
+	ck_assert_int_eq(expect_result(&c, id)->via.str.size, 64 * 1024);
+	send_str_request(&c, ++id, "lock.acquire", 1, "l");
+	ck_assert(expect_result(&c, id)->type == MSGPACK_OBJECT_BOOLEAN);
+	send_str_request(&c, ++id, "lock.release", 1, "l");
+	expect_result(&c, id);
+	assert_ping(&c, ++id);
+
+	/* Deleting frees the memory: writes run again once it is measured anew. */
+	send_str_request(&c, ++id, "objects.delete", 1, "big");
+	expect_result(&c, id);
+	for (;; id++) {
+		send_big_value(&c, id, "list.append", "again");
+		f = next_response(&c, id);
+		if (f[0].type == MSGPACK_OBJECT_NIL)
+			break;
+		ck_assert_msg(id < 1000, "writes stayed refused after the delete");
+		harness_sleep_ms(10);
+	}
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_client_that_never_reads_its_waiting_replies_is_disconnected_past_max_output_hard)
+{
+	enum { GETS = 2000, VALUE = 4096 };
+	static char value[VALUE];
+	client slow, other;
+	packet p;
+	client_open(&slow);
+	client_open(&other);
+	packet_init(&p);
+	/* slow waits for 2000 items, and will never read them. */
+	for (uint32_t id = 1; id <= GETS; id++) {
+		pack_request(&p.pk, id, "queue.get", 1);
+		pack_str(&p.pk, "q");
+	}
+	send_packet(&slow, &p);
+	send_str_request(&other, 1, "server.info", 0);
+	while (!is_uint(map_get(expect_result(&other, 1), "waiting"), GETS))
+		send_str_request(&other, 1, "server.info", 0);
+
+	/* 8 MiB of items for it: far more than its socket and 128K of replies hold. */
+	memset(value, 'v', sizeof value);
+	for (uint32_t id = 2; id < 2 + GETS; id++) {
+		pack_request(&p.pk, id, "queue.put", 2);
+		pack_str(&p.pk, "q");
+		msgpack_pack_bin_with_body(&p.pk, value, sizeof value);
+	}
+	send_packet(&other, &p);
+	for (uint32_t id = 2; id < 2 + GETS; id++)
+		expect_result(&other, id);
+	ck_assert(harness_log_wait(&harness_srv, "bytes of replies unsent, over --max-output-hard "
+					       "(131072); closing"));
+	wait_connections(&other, 1);
+	/* Its waiting calls are gone with it: what was not handed to it stays in the queue. */
+	send_str_request(&other, 3, "server.info", 0);
+	ck_assert(is_uint(map_get(expect_result(&other, 3), "waiting"), 0));
+	send_str_request(&other, 4, "queue.len", 1, "q");
+	ck_assert_int_gt(expect_result(&other, 4)->via.u64, 0);
+	packet_free(&p);
+	client_close(&slow);
+	client_close(&other);
+}
+END_TEST
+
+START_TEST(test_descriptor_limit_lowers_max_clients_and_every_client_past_it_is_told_limit)
+{
+	enum { FIT = 8, EXTRA = 40 };
+	client c[FIT], extra[EXTRA];
+	ck_assert(harness_log_wait(&harness_srv, "max clients lowered to 8 because of the "
+					       "descriptor limit (RLIMIT_NOFILE 40, hard limit 40)"));
+	client_open(&c[0]);
+	wait_connections(&c[0], 1); /* harness_start's probe has gone */
+	for (int i = 1; i < FIT; i++) {
+		client_open(&c[i]);
+		assert_ping(&c[i], 1);
+	}
+	/* More clients at once than the server has descriptors: each is told why, none vanishes. */
+	for (int i = 0; i < EXTRA; i++) {
+		client_open(&extra[i]);
+		expect_server_error_then_close(&extra[i], "limit");
+	}
+	for (int i = 0; i < EXTRA; i++)
+		client_close(&extra[i]);
+	send_str_request(&c[0], 2, "server.info", 0);
+	const msgpack_object *config = map_get(expect_result(&c[0], 2), "config");
+	ck_assert(is_uint(map_get(config, "max_clients"), FIT));
+	for (int i = 0; i < FIT; i++) {
+		assert_ping(&c[i], 3);
+		client_close(&c[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_message_unfinished_past_message_timeout_gets_timeout_and_close)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "server.ping", 0);
+	/* A byte every 50 ms: the message is never finished. */
+	for (size_t i = 0; i < p.buf.size - 1; i++) {
+		if (send(c.fd, p.buf.data + i, 1, MSG_NOSIGNAL) != 1)
+			break; /* closed by the server */
+		harness_sleep_ms(50);
+	}
+	expect_server_error_then_close(&c, "timeout");
+	ck_assert(harness_log_wait(&harness_srv, ": timeout: a message unfinished after 0.3 s "
+					       "(--message-timeout): "));
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_idle_client_is_closed_past_idle_timeout_but_not_one_waiting_holding_or_busy)
+{
+	client idle, waiting, holding, busy;
+	client_open(&idle);
+	client_open(&waiting);
+	client_open(&holding);
+	send_str_request(&waiting, 1, "queue.get", 1, "q");
+	send_str_request(&holding, 1, "lock.acquire", 1, "l");
+	ck_assert(expect_result(&holding, 1)->via.boolean);
+	assert_ping(&idle, 1);
+	expect_server_error_then_close(&idle, "timeout");
+	ck_assert(harness_log_wait(&harness_srv, ": timeout: idle for 0.3 s (--idle-timeout)"));
+
+	/* Past the timeout twice more, the others are still served. */
+	client_open(&busy);
+	for (uint32_t id = 2; id < 2 + 2 * 300 / 50; id++) {
+		assert_ping(&busy, id);
+		harness_sleep_ms(50);
+	}
+	send_str_request(&busy, 100, "queue.put", 2, "q", "item");
+	expect_result(&busy, 100);
+	ck_assert(is_str(expect_result(&waiting, 1), "item"));
+	send_str_request(&holding, 2, "lock.release", 1, "l");
+	expect_result(&holding, 2);
+	client_close(&idle);
+	client_close(&waiting);
+	client_close(&holding);
+	client_close(&busy);
+}
+END_TEST
+
+START_TEST(test_closing_client_that_does_not_take_its_last_replies_is_closed_after_2_s)
+{
+	enum { GETS = 100, VALUE = 100 * 1024 };
+	static char value[VALUE];
+	client slow, other;
+	packet p;
+	client_open(&slow);
+	packet_init(&p);
+	memset(value, 'v', sizeof value);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "big");
+	pack_str(&p.pk, "v");
+	msgpack_pack_bin_with_body(&p.pk, value, sizeof value);
+	send_packet(&slow, &p);
+	expect_result(&slow, 1);
+	/* 10 MiB of replies, more than its socket holds, then bytes that end the connection. */
+	for (uint32_t id = 1; id <= GETS; id++) {
+		pack_request(&p.pk, id, "dict.get", 2);
+		pack_str(&p.pk, "big");
+		pack_str(&p.pk, "v");
+	}
+	msgpack_sbuffer_write(&p.buf, "\xc1", 1); /* a byte msgpack never uses */
+	send_packet(&slow, &p);
+	ck_assert(harness_log_wait(&harness_srv, ": bad_request: bytes that are not msgpack; closing"));
+	ck_assert(harness_log_wait(&harness_srv, ": last replies not taken within 2 s; closing now"));
+	client_open(&other);
+	wait_connections(&other, 1);
+	packet_free(&p);
+	client_close(&slow);
+	client_close(&other);
+}
+END_TEST
+
 /* --- start-up and stop ---------------------------------------------------- */
 
 /* Runs objmgrd with args; returns its exit status, its output (stdout and stderr) in out. */
@@ -1110,6 +1373,11 @@ START_TEST(test_help_and_version_exit_0_and_a_bad_option_exits_2)
 	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-clients", "0"), 2);
 	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-output", "12X"), 2);
 	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--log-level", "loud"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-memory", "lots"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--max-output-hard", "1K"), 2); /* < --max-output */
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--idle-timeout", "-1"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--message-timeout", "86401"), 2);
+	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--message-timeout", "1s"), 2);
 }
 END_TEST
 
@@ -1282,7 +1550,7 @@ END_TEST
 
 START_TEST(test_busy_poll_out_of_range_or_not_a_number_exits_2_naming_the_option)
 {
-	static char out[4096], want[256];
+	static char out[16384], want[256];
 	const char *bad[] = {"-1", "abc", "1000001", "", "50us", "+5", "18446744073709551616"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_int_eq(run_objmgrd(out, sizeof out, "--busy-poll", bad[i]), 2);
@@ -1354,6 +1622,24 @@ static Suite *wire_suite(void)
 	tc = server_case("max-output", start_small_output, 120);
 	tcase_add_test(tc, test_client_that_does_not_read_is_throttled_and_loses_nothing);
 	tcase_add_test(tc, test_stop_closes_a_client_that_does_not_read_after_a_grace_period);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-memory", start_max_memory, 60);
+	tcase_add_test(tc, test_over_max_memory_growing_writes_get_limit_and_reads_and_deletes_run);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-output-hard", start_hard_output, 60);
+	tcase_add_test(tc, test_client_that_never_reads_its_waiting_replies_is_disconnected_past_max_output_hard);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("descriptors", start_few_descriptors, 60);
+	tcase_add_test(tc, test_descriptor_limit_lowers_max_clients_and_every_client_past_it_is_told_limit);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("timeouts", start_timeouts, 60);
+	tcase_add_test(tc, test_message_unfinished_past_message_timeout_gets_timeout_and_close);
+	tcase_add_test(tc, test_idle_client_is_closed_past_idle_timeout_but_not_one_waiting_holding_or_busy);
+	tcase_add_test(tc, test_closing_client_that_does_not_take_its_last_replies_is_closed_after_2_s);
 	suite_add_tcase(s, tc);
 
 	/* Requests, errors and stops work the same while the server busy-polls. */

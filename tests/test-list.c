@@ -906,6 +906,7 @@ START_TEST(test_list_op_table)
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		ck_assert_ptr_nonnull(type_find_op(&list_type, all[i], strlen(all[i])));
 	th_check_table(&list_type, writes);
+	th_check_grows(&list_type, (const char *const[]){"append", "extend", "insert", "set", NULL});
 }
 END_TEST
 

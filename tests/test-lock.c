@@ -214,6 +214,8 @@ START_TEST(test_lock_op_tables)
 	static const char *const writes[] = {"acquire", "release", NULL};
 	th_check_table(&lock_type, writes);
 	th_check_table(&rlock_type, writes);
+	th_check_grows(&lock_type, (const char *const[]){NULL});
+	th_check_grows(&rlock_type, (const char *const[]){NULL});
 	ck_assert(th_op(&lock_type, "acquire")->flags & OP_BLOCKING);
 	ck_assert(th_op(&rlock_type, "acquire")->flags & OP_BLOCKING);
 	ck_assert_ptr_nonnull(lock_type.release);

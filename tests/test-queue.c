@@ -305,6 +305,7 @@ START_TEST(test_queue_op_table)
 {
 	static const char *const writes[] = {"put", "get", "task_done", "join", NULL};
 	th_check_table(&queue_type, writes);
+	th_check_grows(&queue_type, (const char *const[]){"put", NULL});
 	static const char *const blocking[] = {"put", "get", "join"};
 	for (size_t i = 0; i < 3; i++) {
 		const op_def *op = th_op(&queue_type, blocking[i]);

@@ -324,6 +324,7 @@ START_TEST(test_semaphore_op_table)
 	static const char *const writes[] = {"acquire", "release", NULL};
 	ck_assert_uint_eq(semaphore_type.nops, 3);
 	th_check_table(&semaphore_type, writes);
+	th_check_grows(&semaphore_type, (const char *const[]){NULL});
 	for (size_t i = 0; i < semaphore_type.nops; i++) {
 		const op_def *op = &semaphore_type.ops[i];
 		ck_assert_int_eq((op->flags & OP_BLOCKING) != 0, strcmp(op->name, "acquire") == 0);

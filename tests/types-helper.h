@@ -372,4 +372,20 @@ static inline void th_create_oom(const type_def *t, const om_value *options)
 		  c.message);
 }
 
+/*
+ * Exactly the ops named in grows (NULL-terminated) are OP_GROWS: refused
+ * over --max-memory, as docs/protocol.md lists them.
+ */
+static inline void th_check_grows(const type_def *t, const char *const *grows)
+{
+	for (size_t i = 0; i < t->nops; i++) {
+		const op_def *op = &t->ops[i];
+		bool want = false;
+		for (const char *const *g = grows; *g; g++)
+			want |= strcmp(*g, op->name) == 0;
+		ck_assert_msg(((op->flags & OP_GROWS) != 0) == want, "%s.%s: OP_GROWS is %s",
+			      t->name, op->name, want ? "missing" : "wrong");
+	}
+}
+
 #endif

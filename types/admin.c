@@ -9,7 +9,7 @@ static const op_def objects_ops[] = {
 	{"list", NULL, 0, 0, {{0}}, "every object: a map from name to type"},
 	{"type", NULL, 0, 1, {{"name", ARG_STR, false}}, "the type of an object, or nil when there is none"},
 	{"delete", NULL, OP_WRITE, 1, {{"name", ARG_STR, false}}, "delete an object; true if it existed"},
-	{"create", NULL, OP_WRITE, 3,
+	{"create", NULL, OP_WRITE | OP_GROWS, 3,
 	 {{"name", ARG_STR, false}, {"type", ARG_STR, false}, {"options", ARG_MAP, true}},
 	 "create an object of a type with options; nil if it already exists with that type"},
 };

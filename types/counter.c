@@ -105,11 +105,11 @@ static size_t counter_len(const void *obj)
 
 static const op_def counter_ops[] = {
 	{"get", counter_op_get, 0, 0, {{0}}, "the value (0 for a new counter)"},
-	{"set", counter_op_set, OP_WRITE, 1, {{"value", ARG_NUMBER, false}},
+	{"set", counter_op_set, OP_WRITE | OP_GROWS, 1, {{"value", ARG_NUMBER, false}},
 	 "store a number; a float makes the counter a float"},
-	{"add", counter_op_add, OP_WRITE, 1, {{"delta", ARG_NUMBER, false}},
+	{"add", counter_op_add, OP_WRITE | OP_GROWS, 1, {{"delta", ARG_NUMBER, false}},
 	 "add delta and answer the new value; int64 overflow is value_error"},
-	{"cas", counter_op_cas, OP_WRITE, 2,
+	{"cas", counter_op_cas, OP_WRITE | OP_GROWS, 2,
 	 {{"expected", ARG_NUMBER, false}, {"new", ARG_NUMBER, false}},
 	 "store new and answer true if the value equals expected (int 1 != float 1.0), else false"},
 };

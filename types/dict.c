@@ -553,7 +553,7 @@ static size_t dict_len(const void *obj)
 #define KEY {"key", ARG_ANY, false}
 
 static const op_def dict_ops[] = {
-	{"set", dict_op_set, OP_WRITE | OP_KEYED, 2, {KEY, {"value", ARG_ANY, false}},
+	{"set", dict_op_set, OP_WRITE | OP_GROWS | OP_KEYED, 2, {KEY, {"value", ARG_ANY, false}},
 	 "store value under key; an existing key keeps its position"},
 	{"get", dict_op_get, OP_KEYED, 2, {KEY, {"default", ARG_ANY, true}},
 	 "the value under key; default when absent, else key_error"},
@@ -561,18 +561,18 @@ static const op_def dict_ops[] = {
 	{"del", dict_op_del, OP_WRITE | OP_KEYED, 1, {KEY}, "remove key; key_error when absent"},
 	{"pop", dict_op_pop, OP_WRITE | OP_KEYED, 2, {KEY, {"default", ARG_ANY, true}},
 	 "remove key and answer its value; default when absent, else key_error"},
-	{"setdefault", dict_op_setdefault, OP_WRITE | OP_KEYED, 2, {KEY, {"default", ARG_ANY, false}},
+	{"setdefault", dict_op_setdefault, OP_WRITE | OP_GROWS | OP_KEYED, 2, {KEY, {"default", ARG_ANY, false}},
 	 "store default under key unless present; answers the value now stored"},
 	{"len", dict_op_len, 0, 0, {{0}}, "the number of keys"},
 	{"keys", dict_op_keys, 0, 0, {{0}}, "the keys, in insertion order"},
 	{"values", dict_op_values, 0, 0, {{0}}, "the values, in insertion order"},
 	{"items", dict_op_items, 0, 0, {{0}}, "the whole dict as a map, in insertion order"},
-	{"update", dict_op_update, OP_WRITE, 1, {{"map", ARG_MAP, false}},
+	{"update", dict_op_update, OP_WRITE | OP_GROWS, 1, {{"map", ARG_MAP, false}},
 	 "store every pair of map, in its order"},
 	{"clear", dict_op_clear, OP_WRITE, 0, {{0}}, "remove every key"},
 	{"popitem", dict_op_popitem, OP_WRITE, 0, {{0}},
 	 "remove the last inserted pair and answer [key, value]; key_error when empty"},
-	{"incr", dict_op_incr, OP_WRITE | OP_KEYED, 2, {KEY, {"delta", ARG_NUMBER, false}},
+	{"incr", dict_op_incr, OP_WRITE | OP_GROWS | OP_KEYED, 2, {KEY, {"delta", ARG_NUMBER, false}},
 	 "add delta to the number under key (missing = 0) and answer it; int64 overflow is value_error"},
 };
 

@@ -409,13 +409,13 @@ static size_t list_len(const void *obj)
 #define INDEX {"index", ARG_INT, false}
 
 static const op_def list_ops[] = {
-	{"append", list_op_append, OP_WRITE, 1, {VALUE}, "add value at the end; answers the new length"},
-	{"extend", list_op_extend, OP_WRITE, 1, {{"array", ARG_ARRAY, false}},
+	{"append", list_op_append, OP_WRITE | OP_GROWS, 1, {VALUE}, "add value at the end; answers the new length"},
+	{"extend", list_op_extend, OP_WRITE | OP_GROWS, 1, {{"array", ARG_ARRAY, false}},
 	 "add every item of array at the end; answers the new length"},
-	{"insert", list_op_insert, OP_WRITE, 2, {INDEX, VALUE},
+	{"insert", list_op_insert, OP_WRITE | OP_GROWS, 2, {INDEX, VALUE},
 	 "insert value before index (clamped to the list); answers the new length"},
 	{"get", list_op_get, 0, 1, {INDEX}, "the item at index (negative counts from the end)"},
-	{"set", list_op_set, OP_WRITE, 2, {INDEX, VALUE}, "replace the item at index"},
+	{"set", list_op_set, OP_WRITE | OP_GROWS, 2, {INDEX, VALUE}, "replace the item at index"},
 	{"pop", list_op_pop, OP_WRITE, 1, {{"index", ARG_INT, true}},
 	 "remove and answer the item at index (default: the last)"},
 	{"popleft", list_op_popleft, OP_WRITE, 0, {{0}}, "remove and answer the first item"},

@@ -44,6 +44,13 @@ enum op_flags {
 	 * object changes, so the server need not run them (server/wait.h).
 	 */
 	OP_FIFO = 1 << 3,
+	/*
+	 * A write that can make the server hold more memory: it stores a value
+	 * or creates an object (Redis's "denyoom"). Over --max-memory these are
+	 * answered limit; reads, removals, takes and releases still run, so
+	 * clients can free memory and nobody holding a lock is stuck.
+	 */
+	OP_GROWS = 1 << 4,
 };
 
 typedef struct op_call op_call;

@@ -157,7 +157,7 @@ static size_t queue_len(const void *obj)
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def queue_ops[] = {
-	{"put", queue_op_put, OP_WRITE | OP_BLOCKING | OP_FIFO, 2, {{"value", ARG_ANY, false}, TIMEOUT},
+	{"put", queue_op_put, OP_WRITE | OP_GROWS | OP_BLOCKING | OP_FIFO, 2, {{"value", ARG_ANY, false}, TIMEOUT},
 	 "add value at the end, waiting while the queue is full; full when the timeout expires"},
 	{"get", queue_op_get, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "remove and answer the first value, waiting while the queue is empty; empty when the timeout expires"},

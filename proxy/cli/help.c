@@ -106,6 +106,8 @@ static int help_op(const type_def *t, const op_def *op)
 		printf("  reads only: a missing %s reads as an empty one\n", t->name);
 	if (op->flags & OP_BLOCKING)
 		printf("  may wait before it answers\n");
+	if (op->flags & OP_GROWS)
+		printf("  refused while the server is over its --max-memory\n");
 	return CLI_OK;
 }
 
