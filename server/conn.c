@@ -238,14 +238,8 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	const char *name = om_code_name(code);
-	log_info("client %llu: %s: %s; closing", (unsigned long long)c->id, name, msg);
-	msgpack_pack_array(&c->pk, 3);
-	msgpack_pack_uint8(&c->pk, RPC_NOTIFICATION);
-	msgpack_pack_str_with_body(&c->pk, "server.error", strlen("server.error"));
-	msgpack_pack_array(&c->pk, 2);
-	msgpack_pack_str_with_body(&c->pk, name, strlen(name));
-	msgpack_pack_str_with_body(&c->pk, msg, strlen(msg));
+	log_info("client %llu: %s: %s; closing", (unsigned long long)c->id, om_code_name(code), msg);
+	rpc_pack_server_error(&c->pk, code, msg);
 	conn_close_after_flush(c);
 }
 

@@ -315,8 +315,10 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		rpc_parse(&d->o, &again, err, sizeof err);
 		if (again.type == RPC_REQUEST && again.has_msgid)
 			rpc_pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
-		else
-			log_debug("ignored a malformed message: %s", err);
+		else if (again.type == RPC_RESPONSE)
+			log_debug("ignored a malformed response: %s", err);
+		else /* no msgid to answer: a client waiting for one is told all the same */
+			rpc_pack_server_error(pk, OM_BAD_REQUEST, err);
 		return;
 	}
 	if (m->type == RPC_RESPONSE) {

@@ -222,8 +222,8 @@ static const msgpack_object *expect_error(client *c, uint32_t msgid, const char 
 	return &e[1];
 }
 
-/* The server sends [2, "server.error", [code, message]] and closes. */
-static void expect_server_error_then_close(client *c, const char *code)
+/* The next message is [2, "server.error", [code, message]]; returns the message. */
+static const msgpack_object *expect_server_error(client *c, const char *code)
 {
 	const msgpack_object *o = client_next(c);
 	ck_assert_msg(o, "closed without a server.error notification");
@@ -237,6 +237,13 @@ static void expect_server_error_then_close(client *c, const char *code)
 	ck_assert_msg(is_str(&f[2].via.array.ptr[0], code), "server.error code %.*s, expected %s",
 		      (int)f[2].via.array.ptr[0].via.str.size, f[2].via.array.ptr[0].via.str.ptr, code);
 	ck_assert_int_eq(f[2].via.array.ptr[1].type, MSGPACK_OBJECT_STR);
+	return &f[2].via.array.ptr[1];
+}
+
+/* The server sends [2, "server.error", [code, message]] and closes. */
+static void expect_server_error_then_close(client *c, const char *code)
+{
+	expect_server_error(c, code);
 	ck_assert_msg(client_next(c) == NULL, "the connection stayed open");
 }
 
@@ -560,7 +567,7 @@ START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_s
 	pack_str(&p.pk, "server.ping");
 	msgpack_pack_array(&p.pk, 0);
 	msgpack_pack_uint8(&p.pk, 9);
-	/* 42 and [7]: no msgid to answer, ignored */
+	/* 42 and [7]: no msgid to answer, so a server.error notification */
 	msgpack_pack_uint8(&p.pk, 42);
 	msgpack_pack_array(&p.pk, 1);
 	msgpack_pack_uint8(&p.pk, 7);
@@ -568,7 +575,42 @@ START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_s
 	ck_assert(str_contains(expect_error(&c, 1, "bad_request"), "method"));
 	ck_assert(str_contains(expect_error(&c, 2, "bad_request"), "[0, msgid, method, params]"));
 	expect_error(&c, 3, "bad_request");
+	ck_assert(is_str(expect_server_error(&c, "bad_request"), "a message must be an array [type, ...]"));
+	ck_assert(str_contains(expect_server_error(&c, "bad_request"), "message type must be"));
 	assert_ping(&c, 4);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+/*
+ * A request whose msgid is not a uint32 cannot be answered with a response:
+ * it gets a server.error notification, and the connection goes on.
+ */
+START_TEST(test_request_with_a_msgid_that_is_not_a_uint32_gets_server_error_and_the_connection_stays)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (int kind = 0; kind < 4; kind++) {
+		msgpack_pack_array(&p.pk, 4);
+		msgpack_pack_uint8(&p.pk, 0);
+		if (kind == 0)
+			msgpack_pack_int8(&p.pk, -1);
+		else if (kind == 1)
+			msgpack_pack_uint64(&p.pk, (uint64_t)1 << 32);
+		else if (kind == 2)
+			pack_str(&p.pk, "7");
+		else
+			msgpack_pack_nil(&p.pk);
+		pack_str(&p.pk, "server.ping");
+		msgpack_pack_array(&p.pk, 0);
+		send_packet(&c, &p);
+		ck_assert(is_str(expect_server_error(&c, "bad_request"),
+				 "msgid must be an unsigned 32-bit integer"));
+		assert_ping(&c, (uint32_t)kind);
+	}
 	packet_free(&p);
 	client_close(&c);
 }
@@ -1320,6 +1362,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_requests_sent_in_random_pieces_are_all_answered_in_order);
 	tcase_add_test(tc, test_requests_before_garbage_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays);
+	tcase_add_test(tc, test_request_with_a_msgid_that_is_not_a_uint32_gets_server_error_and_the_connection_stays);
 	tcase_add_test(tc, test_params_not_an_array_is_bad_request);
 	tcase_add_test(tc, test_unknown_method_is_no_such_method);
 	tcase_add_test(tc, test_bad_arity_and_param_kinds_are_bad_params_naming_method_and_parameter);
