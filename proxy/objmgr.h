@@ -152,14 +152,20 @@ static inline om_value om_map(const om_value *pairs, size_t n)
 void om_value_free(om_value *v);
 /* Deep-copies src into *dst, which you then own. */
 void om_value_copy(om_value *dst, const om_value *src);
-/* Structural equality, as the server compares dict keys. */
+/*
+ * Structural equality, as the server compares dict keys: maps are equal
+ * when they hold the same pairs in any order (duplicate keys counted).
+ */
 bool om_value_equal(const om_value *a, const om_value *b);
 /*
  * The total order the server sorts lists by: nil < bool < numbers < str <
  * bin < array < map < ext < ref. Numbers compare by numeric value (an int
  * before a float of the same value, NaN after every other number). Strings
  * and bins compare bytewise, arrays element by element, maps by size and
- * then pair by pair. Returns <0, 0 or >0.
+ * then pair by pair with each map's pairs sorted by key, then by value.
+ * Returns <0, 0 or >0; 0 exactly when om_value_equal(). Comparing maps
+ * takes O(n log n) time and scratch memory; should none be left, a slower
+ * method gives the same answer.
  */
 int om_value_compare(const om_value *a, const om_value *b);
 /*

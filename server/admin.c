@@ -15,18 +15,26 @@
 #include "value.h"
 #include "wait.h"
 
-static om_value str_value(const char *s)
+static bool str_value(om_value *out, const char *s)
 {
-	return value_str_dup(s, strlen(s));
+	return value_str_copy(out, s, strlen(s));
 }
 
-/* Fills the pair at *ctx (an om_value **) with e's name and type, and moves to the next. */
+/* objects.list's map being filled: the next pair, until memory runs out. */
+typedef struct listing {
+	om_value *pair;
+	bool failed;
+} listing;
+
+/* Fills the next pair of the listing at ctx with e's name and type. */
 static void list_add(const registry_entry *e, void *ctx)
 {
-	om_value **pair = ctx;
-	(*pair)[0] = value_str_dup(e->name, e->len);
-	(*pair)[1] = str_value(e->type->name);
-	*pair += 2;
+	listing *l = ctx;
+	if (l->failed)
+		return;
+	l->failed = !value_str_copy(&l->pair[0], e->name, e->len) ||
+		    !str_value(&l->pair[1], e->type->name);
+	l->pair += 2;
 }
 
 static int pair_cmp(const void *a, const void *b)
@@ -37,9 +45,15 @@ static int pair_cmp(const void *a, const void *b)
 /* A map name -> type name, sorted by name (bytewise) so listings are stable. */
 static int admin_objects_list(server *s, op_call *c)
 {
-	om_value map = value_map_new(s->objects.count);
-	om_value *pair = map.as.items;
-	registry_each(&s->objects, list_add, &pair);
+	om_value map;
+	if (!value_map_alloc(&map, s->objects.count))
+		return op_no_memory(c);
+	listing l = {map.as.items, false};
+	registry_each(&s->objects, list_add, &l);
+	if (l.failed) {
+		om_value_free(&map);
+		return op_no_memory(c);
+	}
 	qsort(map.as.items, map.len, 2 * sizeof *map.as.items, pair_cmp);
 	return op_ok(c, map);
 }
@@ -47,7 +61,12 @@ static int admin_objects_list(server *s, op_call *c)
 static int admin_objects_type(server *s, op_call *c)
 {
 	const registry_entry *e = registry_find(&s->objects, c->args[0].as.str, c->args[0].len);
-	return e ? op_ok(c, str_value(e->type->name)) : OM_OK;
+	om_value type;
+	if (!e)
+		return OM_OK;
+	if (!str_value(&type, e->type->name))
+		return op_no_memory(c);
+	return op_ok(c, type);
 }
 
 /*
@@ -82,13 +101,18 @@ static int admin_objects_create(server *s, op_call *c)
 	if (e)
 		return e->type == t ? OM_OK : dispatch_wrong_type(c, e, t);
 	void *obj = t->create(options, c);
+	if (!obj && c->code == OM_LIMIT)
+		return c->code; /* out of memory */
 	if (!obj) {
 		/* The type names the option; say which method and parameter it came through. */
 		char why[sizeof c->message];
 		memcpy(why, c->message, sizeof why);
 		return op_fail(c, c->code, "objects.create: parameter 'options': %.200s", why);
 	}
-	registry_add(&s->objects, name->as.str, name->len, t, obj);
+	if (!registry_add(&s->objects, name->as.str, name->len, t, obj)) {
+		t->destroy(obj);
+		return op_no_memory(c);
+	}
 	return OM_OK;
 }
 
@@ -99,11 +123,23 @@ static int admin_server_ping(server *s, op_call *c)
 	return op_borrow(c, &pong);
 }
 
-static void info_set(om_value **pair, const char *key, om_value v)
+/*
+ * Sets the pair at *pair to key -> v and moves to the next. v is owned:
+ * the map frees it with the rest, even when there is no memory for key.
+ */
+static bool info_set(om_value **pair, const char *key, om_value v)
 {
-	(*pair)[0] = str_value(key);
-	(*pair)[1] = v;
+	om_value *p = *pair;
 	*pair += 2;
+	p[1] = v;
+	return str_value(&p[0], key);
+}
+
+/* info_set() with a copy of the string s. */
+static bool info_str(om_value **pair, const char *key, const char *s)
+{
+	om_value v;
+	return str_value(&v, s) && info_set(pair, key, v);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -130,35 +166,42 @@ static size_t heap_in_use(void)
 #endif
 }
 
-/* The settings the server runs with, as its options name them. */
-static om_value config_info(const server *s)
+/* Into *out the settings the server runs with, as its options name them; false when out of memory. */
+static bool config_info(const server *s, om_value *out)
 {
-	om_value map = value_map_new(5);
-	om_value *p = map.as.items;
-	info_set(&p, "max_message_size", om_uint(s->limits.max_message_size));
-	info_set(&p, "max_clients", om_uint(s->limits.max_clients));
-	info_set(&p, "max_output", om_uint(s->limits.max_output));
-	info_set(&p, "max_waiting", om_uint(s->limits.max_waiting));
-	info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us));
-	return map;
+	if (!value_map_alloc(out, 5))
+		return false;
+	om_value *p = out->as.items;
+	if (info_set(&p, "max_message_size", om_uint(s->limits.max_message_size)) &&
+	    info_set(&p, "max_clients", om_uint(s->limits.max_clients)) &&
+	    info_set(&p, "max_output", om_uint(s->limits.max_output)) &&
+	    info_set(&p, "max_waiting", om_uint(s->limits.max_waiting)) &&
+	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)))
+		return true;
+	om_value_free(out);
+	return false;
 }
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map = value_map_new(11);
+	om_value map, config, methods;
+	if (!value_map_alloc(&map, 11))
+		return op_no_memory(c);
 	om_value *p = map.as.items;
-	info_set(&p, "version", str_value(OM_VERSION));
-	info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0));
-	info_set(&p, "connections", om_uint(s->nconns));
-	info_set(&p, "objects", om_uint(s->objects.count));
-	info_set(&p, "ops_total", om_uint(s->ops_total));
-	info_set(&p, "waiting", om_uint(s->nparked));
-	info_set(&p, "used_memory", om_uint(heap_in_use()));
-	info_set(&p, "pid", om_int(getpid()));
-	info_set(&p, "socket", str_value(s->socket_path));
-	info_set(&p, "config", config_info(s));
-	info_set(&p, "methods", stats_info(s->stats));
-	return op_ok(c, map);
+	if (info_str(&p, "version", OM_VERSION) &&
+	    info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0)) &&
+	    info_set(&p, "connections", om_uint(s->nconns)) &&
+	    info_set(&p, "objects", om_uint(s->objects.count)) &&
+	    info_set(&p, "ops_total", om_uint(s->ops_total)) &&
+	    info_set(&p, "waiting", om_uint(s->nparked)) &&
+	    info_set(&p, "used_memory", om_uint(heap_in_use())) &&
+	    info_set(&p, "pid", om_int(getpid())) &&
+	    info_str(&p, "socket", s->socket_path) &&
+	    config_info(s, &config) && info_set(&p, "config", config) &&
+	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
+		return op_ok(c, map);
+	om_value_free(&map);
+	return op_no_memory(c);
 }
 
 /* Answers nil; the reply is sent before the connections close. */

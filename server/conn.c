@@ -17,6 +17,12 @@
  * wake-up that completed it is over. A connection gives up its parked calls
  * and its holdings as soon as it starts closing, not when libuv is done
  * with it: nothing is handed to a client that will never read it.
+ *
+ * Running out of memory costs a request its answer, never the server: a
+ * reply that cannot be packed is answered limit "out of memory" (dispatch.c);
+ * when even that cannot be packed the connection is closed, once the
+ * replies before it are sent. A new connection there is no memory for is
+ * closed at once.
  */
 #include "conn.h"
 
@@ -59,6 +65,7 @@ struct conn {
 	int held_error;          /* the stream's failure behind the held messages, or 0 */
 	msgpack_sbuffer out;     /* replies packed since the last flush */
 	msgpack_sbuffer sending; /* the bytes of the write in flight */
+	codec_out pk_out;        /* what pk writes into: out, and whether a write failed */
 	msgpack_packer pk;       /* packs into out */
 	uv_write_t wreq;
 	bool writing;            /* a uv_write owns `sending` */
@@ -94,14 +101,6 @@ static void sbuffer_trim(msgpack_sbuffer *b)
 	if (b->size == 0 && b->alloc > KEEP_BUFFER) {
 		msgpack_sbuffer_destroy(b);
 		msgpack_sbuffer_init(b);
-	}
-}
-
-static void unpacker_init(msgpack_unpacker *u)
-{
-	if (!msgpack_unpacker_init(u, READ_BUFFER)) {
-		log_error("out of memory for a connection's read buffer");
-		abort();
 	}
 }
 
@@ -248,7 +247,10 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	log_info("client %llu: %s: %s; closing", (unsigned long long)c->id, om_code_name(code), msg);
+	size_t mark = c->out.size;
 	rpc_pack_server_error(&c->pk, code, msg);
+	if (c->pk_out.failed)
+		c->out.size = mark; /* out of memory: it closes without saying why */
 	conn_close_after_flush(c);
 }
 
@@ -349,6 +351,20 @@ static void release_batch(conn *c)
 	msgpack_unpacker_reset_zone(&c->in);
 }
 
+/*
+ * A reply could not be packed, nor the error saying so (dispatch_reply()):
+ * closes c, once the replies packed before it are sent, rather than leave
+ * its client waiting for an answer that will never come.
+ */
+static bool conn_reply_lost(conn *c)
+{
+	if (!c->pk_out.failed || c->closing)
+		return false;
+	log_warn("client %llu: out of memory for a reply; closing", (unsigned long long)c->id);
+	conn_close_after_flush(c);
+	return true;
+}
+
 /* Dispatches the complete messages buffered, until none is left or output must drain first. */
 static void conn_dispatch(conn *c)
 {
@@ -360,6 +376,8 @@ static void conn_dispatch(conn *c)
 		dispatch_message(s, c, &c->held[c->held_next++]);
 		if (c->held_next == c->held_count)
 			release_batch(c);
+		if (conn_reply_lost(c))
+			break;
 		if (conn_pending(c) > s->limits.max_output)
 			c->paused = true;
 	}
@@ -435,16 +453,54 @@ static void set_reading(conn *c, bool on)
 	c->reading = on;
 }
 
+static void on_refused(uv_handle_t *h)
+{
+	server *s = h->data;
+	s->refusing = false;
+	if (s->refuse_next && !s->stopping) {
+		s->refuse_next = false;
+		conn_accept(s);
+	}
+}
+
+/*
+ * No memory to serve a new connection: accepts it into s->refused and
+ * closes it at once, so that its client sees it closed and the listener
+ * goes on accepting. While refused closes, the next connection waits:
+ * libuv stops watching the listener until uv_accept() takes it.
+ */
+static void conn_refuse(server *s)
+{
+	if (s->refusing) {
+		s->refuse_next = true;
+		return;
+	}
+	uv_pipe_init(s->loop, &s->refused, 0);
+	s->refused.data = s;
+	int rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&s->refused);
+	if (rc < 0)
+		log_warn("accepting a client failed: %s", uv_strerror(rc));
+	else
+		log_warn("refused a client: out of memory");
+	s->refusing = true;
+	uv_close((uv_handle_t *)&s->refused, on_refused);
+}
+
 void conn_accept(server *s)
 {
-	conn *c = xcalloc(1, sizeof *c);
+	conn *c = mem_calloc(1, sizeof *c);
+	if (!c || !msgpack_unpacker_init(&c->in, READ_BUFFER)) {
+		free(c);
+		conn_refuse(s);
+		return;
+	}
 	c->srv = s;
 	c->id = ++s->next_conn_id;
-	unpacker_init(&c->in);
 	frame_init(&c->frame, s->limits.max_message_size);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
-	msgpack_packer_init(&c->pk, &c->out, codec_sbuffer_write);
+	c->pk_out.buf = &c->out;
+	msgpack_packer_init(&c->pk, &c->pk_out, codec_out_write);
 	uv_pipe_init(s->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->next = s->conns;
@@ -508,6 +564,8 @@ void conn_flush_ready(server *s)
 		conn *c = s->ready;
 		s->ready = c->ready_next;
 		c->ready = false;
+		if (conn_reply_lost(c))
+			continue;
 		conn_flush(c);
 		if (!c->closing && !c->paused && conn_pending(c) > s->limits.max_output) {
 			c->paused = true;

@@ -12,10 +12,16 @@
  * connection's output buffer, and the arguments are freed. A call that
  * must wait (OP_WAIT) is handed to wait.c with its arguments instead, and
  * after a write the parked calls it may let through run again (wait.h).
+ *
+ * Running out of memory anywhere in a call answers it limit "out of
+ * memory", every object left as it was: decoding, creating the object,
+ * the handler (which allocates before it changes anything), packing the
+ * reply (taken back out of the output and replaced by that error).
  */
 #include "dispatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
@@ -79,7 +85,8 @@ typedef struct target {
  * Runs op on the object named c->name (len bytes). A read of a free name
  * runs on a new empty object left in to->temp: the answer may borrow from
  * it, so the caller destroys it after packing. A write that waits keeps
- * the object it created: the call is parked on it.
+ * the object it created: the call is parked on it. A write allocates the
+ * new object's registry entry first: once it has run, adding it cannot fail.
  */
 static int run_on_object(server *s, const type_def *t, const op_def *op, size_t len,
 			 op_call *c, target *to)
@@ -91,9 +98,14 @@ static int run_on_object(server *s, const type_def *t, const op_def *op, size_t 
 		to->entry = e;
 		return op->fn(e->obj, c);
 	}
+	registry_entry *fresh = NULL;
+	if ((op->flags & OP_WRITE) && !(fresh = registry_entry_new(c->name, len)))
+		return op_no_memory(c);
 	void *obj = t->create(&no_options, c);
-	if (!obj)
+	if (!obj) {
+		free(fresh);
 		return c->code;
+	}
 	int rc = op->fn(obj, c);
 	if (!(op->flags & OP_WRITE)) {
 		to->temp = obj;
@@ -101,9 +113,11 @@ static int run_on_object(server *s, const type_def *t, const op_def *op, size_t 
 	}
 	if (rc != OM_OK && rc != OP_WAIT) {
 		t->destroy(obj);
+		free(fresh);
 		return rc;
 	}
-	to->entry = registry_add(&s->objects, c->name, len, t, obj);
+	registry_insert(&s->objects, fresh, t, obj);
+	to->entry = fresh;
 	return rc;
 }
 
@@ -126,9 +140,28 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 		if (!obj)
 			return NULL;
 		e = registry_add(&s->objects, name, len, t, obj);
+		if (!e) {
+			t->destroy(obj);
+			op_no_memory(c);
+			return NULL;
+		}
 	}
 	s->opened = e; /* for wait.c: the calls of c's object depend on e */
 	return e->obj;
+}
+
+/* True when v, or a value nested in it, is a reference whose payload is no object name. */
+static bool holds_bad_ref(const om_value *v)
+{
+	if (v->kind == OM_REF)
+		return !registry_name_valid(v->as.str, v->len);
+	if (v->kind != OM_ARRAY && v->kind != OM_MAP)
+		return false;
+	size_t n = v->kind == OM_MAP ? 2 * (size_t)v->len : v->len;
+	for (size_t i = 0; i < n; i++)
+		if (holds_bad_ref(&v->as.items[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -148,11 +181,20 @@ static int execute(server *s, const type_def *t, const op_def *op,
 	}
 	c->nargs = params->size - first;
 	for (size_t i = 0; i < c->nargs && i < op->nargs; i++, (*ndecoded)++) {
-		if (codec_decode(&params->ptr[first + i], &c->args[i], SERVER_MAX_DEPTH))
+		int rc = codec_decode(&params->ptr[first + i], &c->args[i], SERVER_MAX_DEPTH);
+		if (rc == OM_LIMIT)
+			return op_no_memory(c);
+		if (rc != OM_OK)
 			return op_fail(c, OM_TOO_DEEP,
 				       "%s.%s: parameter '%s' nests arrays and maps more than %d levels deep",
 				       t->name, op->name, op->args[i].name, SERVER_MAX_DEPTH);
 	}
+	for (size_t i = 0; i < *ndecoded; i++)
+		if (holds_bad_ref(&c->args[i]))
+			return op_fail(c, OM_BAD_PARAMS,
+				       "%s.%s: parameter '%s' holds a reference whose name is not a "
+				       "valid object name (1 to %d bytes without NUL)",
+				       t->name, op->name, op->args[i].name, REGISTRY_NAME_MAX);
 	if (op_check_args(t, op, c))
 		return c->code;
 	if (!t->admin)
@@ -164,14 +206,60 @@ static int execute(server *s, const type_def *t, const op_def *op,
 	return admin_handler(t, op)(s, c);
 }
 
+/*
+ * The reply to msgid, packed from byte mark of the output on, could not be
+ * packed for want of memory: it is taken back out, and the request is
+ * answered limit "out of memory" instead. When even that cannot be packed,
+ * out->failed stays set, the output ending at mark, and conn.c closes the
+ * connection: a request must not go unanswered on a connection left open.
+ */
+static void repack_no_memory(msgpack_packer *pk, codec_out *out, size_t mark, uint32_t msgid)
+{
+	out->buf->size = mark;
+	out->failed = false;
+	rpc_pack_error(pk, msgid, OM_LIMIT, "out of memory");
+	if (out->failed)
+		out->buf->size = mark;
+}
+
+/* Packs an error reply, as dispatch_reply() packs every reply. */
+static void pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message)
+{
+	codec_out *out = codec_out_of(pk);
+	size_t mark = out->buf->size;
+	rpc_pack_error(pk, msgid, code, message);
+	if (out->failed)
+		repack_no_memory(pk, out, mark, msgid);
+}
+
+/* Packs a server.error bad_request notification; out of memory, conn.c closes the connection. */
+static void pack_server_error(msgpack_packer *pk, const char *message)
+{
+	codec_out *out = codec_out_of(pk);
+	size_t mark = out->buf->size;
+	rpc_pack_server_error(pk, OM_BAD_REQUEST, message);
+	if (out->failed)
+		out->buf->size = mark;
+}
+
 void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c)
 {
-	if (msgid && c->code)
-		rpc_pack_error(pk, *msgid, c->code, c->message);
-	else if (msgid)
-		rpc_pack_result(pk, *msgid, op_answer(c));
-	else if (c->code)
-		log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
+	if (!msgid) {
+		if (c->code)
+			log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
+		return;
+	}
+	if (c->code) {
+		pack_error(pk, *msgid, c->code, c->message);
+		return;
+	}
+	codec_out *out = codec_out_of(pk);
+	size_t mark = out->buf->size;
+	rpc_pack_result(pk, *msgid, op_answer(c));
+	if (out->failed) {
+		log_debug("out of memory packing the reply of %s.%s", c->type, op->name);
+		repack_no_memory(pk, out, mark, *msgid);
+	}
 }
 
 /*
@@ -314,11 +402,11 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		rpc_msg again; /* parsed once more, for the words of the error */
 		rpc_parse(&d->o, &again, err, sizeof err);
 		if (again.type == RPC_REQUEST && again.has_msgid)
-			rpc_pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
+			pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
 		else if (again.type == RPC_RESPONSE)
 			log_debug("ignored a malformed response: %s", err);
 		else /* no msgid to answer: a client waiting for one is told all the same */
-			rpc_pack_server_error(pk, OM_BAD_REQUEST, err);
+			pack_server_error(pk, err);
 		return;
 	}
 	if (m->type == RPC_RESPONSE) {
@@ -328,7 +416,7 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 	int shown = (int)(m->method_len < SHOWN_METHOD ? m->method_len : SHOWN_METHOD);
 	if (!d->op && m->type == RPC_REQUEST) {
 		snprintf(err, sizeof err, "no such method: %.*s", shown, m->method);
-		rpc_pack_error(pk, m->msgid, OM_NO_SUCH_METHOD, err);
+		pack_error(pk, m->msgid, OM_NO_SUCH_METHOD, err);
 		return;
 	}
 	if (!d->op) {

@@ -75,11 +75,16 @@ registry_entry *registry_find(registry *r, const char *name, size_t len)
 	return e;
 }
 
-/* Doubles the bucket array, keeping the load factor at most 1. */
+/*
+ * Doubles the bucket array, keeping the load factor at most 1. Without the
+ * memory for that the chains only grow longer, until a later add grows it.
+ */
 static void grow(registry *r)
 {
 	size_t n = r->nbuckets * 2;
-	registry_entry **b = xcalloc(n, sizeof *b);
+	registry_entry **b = mem_calloc(n, sizeof *b);
+	if (!b)
+		return;
 	for (size_t i = 0; i < r->nbuckets; i++) {
 		registry_entry *e = r->buckets[i];
 		while (e) {
@@ -94,18 +99,33 @@ static void grow(registry *r)
 	r->nbuckets = n;
 }
 
-registry_entry *registry_add(registry *r, const char *name, size_t len,
-			     const type_def *type, void *obj)
+registry_entry *registry_entry_new(const char *name, size_t len)
 {
-	if (r->count >= r->nbuckets)
-		grow(r);
-	registry_entry *e = xcalloc(1, sizeof *e + len + 1);
+	registry_entry *e = mem_calloc(1, sizeof *e + len + 1);
+	if (!e)
+		return NULL;
 	e->hash = name_hash(name, len);
-	e->type = type;
-	e->obj = obj;
 	e->len = len;
 	memcpy(e->name, name, len);
 	e->name[len] = '\0';
+	return e;
+}
+
+registry_entry *registry_add(registry *r, const char *name, size_t len,
+			     const type_def *type, void *obj)
+{
+	registry_entry *e = registry_entry_new(name, len);
+	if (e)
+		registry_insert(r, e, type, obj);
+	return e;
+}
+
+void registry_insert(registry *r, registry_entry *e, const type_def *type, void *obj)
+{
+	if (r->count >= r->nbuckets)
+		grow(r);
+	e->type = type;
+	e->obj = obj;
 	registry_entry **head = &r->buckets[e->hash & (r->nbuckets - 1)];
 	e->next = *head;
 	*head = e;
@@ -116,7 +136,6 @@ registry_entry *registry_add(registry *r, const char *name, size_t len,
 			r->holdable->hold_prev = e;
 		r->holdable = e;
 	}
-	return e;
 }
 
 bool registry_delete(registry *r, const char *name, size_t len)

@@ -49,9 +49,20 @@ void registry_free(registry *r);
 
 /* The entry named name[0..len), or NULL. */
 registry_entry *registry_find(registry *r, const char *name, size_t len);
-/* Adds obj (ownership passes to r) under a name that must not be present. */
+/*
+ * Adds obj (ownership passes to r) under a name that must not be present.
+ * NULL when out of memory: then obj is still the caller's.
+ */
 registry_entry *registry_add(registry *r, const char *name, size_t len,
 			     const type_def *type, void *obj);
+/*
+ * registry_add() in two steps, for a caller that must know it can add an
+ * object before it makes one: registry_entry_new() allocates the entry
+ * (NULL when out of memory; free() discards it), registry_insert() adds it
+ * with obj, which cannot fail.
+ */
+registry_entry *registry_entry_new(const char *name, size_t len);
+void registry_insert(registry *r, registry_entry *e, const type_def *type, void *obj);
 /* Destroys the named object; false when there was none. */
 bool registry_delete(registry *r, const char *name, size_t len);
 

@@ -32,6 +32,9 @@ typedef struct server {
 	unsigned long busy_poll_us; /* --busy-poll, 0: off */
 	const char *socket_path;
 	uv_pipe_t listener;
+	uv_pipe_t refused;     /* a connection there was no memory for, closing (conn.c) */
+	bool refusing;         /* refused is in use */
+	bool refuse_next;      /* another connection waits for refused to close */
 	uv_signal_t sigint, sigterm;
 	uv_timer_t stop_timer; /* closes the connections once a stop begins */
 	registry objects;

@@ -31,31 +31,40 @@ method_stats *stats_of(method_stats *st, const type_def *t, const op_def *op)
 	return st + (op - t->ops);
 }
 
-static void pair(const char *key, uint64_t n, om_value *slot)
+static bool pair(const char *key, uint64_t n, om_value *slot)
 {
-	slot[0] = value_str_dup(key, strlen(key));
 	slot[1] = om_uint(n);
+	return value_str_copy(&slot[0], key, strlen(key));
 }
 
-om_value stats_info(const method_stats *st)
+/* Fills p[0] and p[1] with t.op's name and counts; false when out of memory. */
+static bool method_info(const type_def *t, const op_def *op, const method_stats *st, om_value *p)
+{
+	char name[64];
+	int len = snprintf(name, sizeof name, "%s.%s", t->name, op->name);
+	return value_str_copy(&p[0], name, (size_t)len) && value_map_alloc(&p[1], 2) &&
+	       pair("calls", st->calls, p[1].as.items) &&
+	       pair("usec", st->ns / 1000, p[1].as.items + 2);
+}
+
+bool stats_info(const method_stats *st, om_value *out)
 {
 	size_t used = 0, n = slots();
 	for (size_t i = 0; i < n; i++)
 		used += st[i].calls > 0;
-	om_value map = value_map_new(used);
-	om_value *p = map.as.items;
+	if (!value_map_alloc(out, used))
+		return false;
+	om_value *p = out->as.items;
 	for (const type_def *const *t = type_table; *t; t++) {
 		for (size_t i = 0; i < (*t)->nops; i++, st++) {
 			if (!st->calls)
 				continue;
-			char name[64];
-			int len = snprintf(name, sizeof name, "%s.%s", (*t)->name, (*t)->ops[i].name);
-			p[0] = value_str_dup(name, (size_t)len);
-			p[1] = value_map_new(2);
-			pair("calls", st->calls, p[1].as.items);
-			pair("usec", st->ns / 1000, p[1].as.items + 2);
+			if (!method_info(*t, &(*t)->ops[i], st, p)) {
+				om_value_free(out);
+				return false;
+			}
 			p += 2;
 		}
 	}
-	return map;
+	return true;
 }

@@ -20,9 +20,10 @@ void stats_free(method_stats *st);
 /* The slot of t.op. */
 method_stats *stats_of(method_stats *st, const type_def *t, const op_def *op);
 /*
- * An owned map "type.op" -> {"calls": int, "usec": int}, for every method
- * called at least once, in the order of the operation tables.
+ * Into *out an owned map "type.op" -> {"calls": int, "usec": int}, for
+ * every method called at least once, in the order of the operation tables.
+ * False, with *out nil, when out of memory.
  */
-om_value stats_info(const method_stats *st);
+bool stats_info(const method_stats *st, om_value *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -64,13 +65,19 @@ static int try_connect(const char *path)
 /*
  * In the child: dies with the test process, and lets a sanitizer build's
  * malloc return NULL for the huge sizes hostile msgpack headers ask for, as
- * production malloc does, instead of aborting the server.
+ * production malloc does, instead of aborting the server. A non-zero
+ * address_space limits the server's address space to that many bytes.
  */
-static void child_exec(const char *bin, char *const argv[], pid_t parent)
+static void child_exec(const char *bin, char *const argv[], pid_t parent, size_t address_space)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
+	struct rlimit rl = {address_space, address_space};
+	if (address_space && setrlimit(RLIMIT_AS, &rl) < 0) {
+		fprintf(stderr, "harness: setrlimit RLIMIT_AS: %s\n", strerror(errno));
+		_exit(127);
+	}
 	const char *asan = getenv("ASAN_OPTIONS");
 	char opts[1024];
 	snprintf(opts, sizeof opts, "%s%sallocator_may_return_null=1", asan ? asan : "",
@@ -81,7 +88,7 @@ static void child_exec(const char *bin, char *const argv[], pid_t parent)
 	_exit(127);
 }
 
-void harness_start(harness_server *s, ...)
+static void start(harness_server *s, size_t address_space, va_list ap)
 {
 	const char *bin = getenv("OBJMGRD");
 	ck_assert_msg(bin && *bin, "OBJMGRD is not set (meson test sets it)");
@@ -95,20 +102,17 @@ void harness_start(harness_server *s, ...)
 	argv[n++] = (char *)bin;
 	argv[n++] = "--socket";
 	argv[n++] = s->socket;
-	va_list ap;
-	va_start(ap, s);
 	for (char *a; (a = va_arg(ap, char *));) {
 		ck_assert_msg(n < MAX_ARGS + 3, "harness_start: too many arguments");
 		argv[n++] = a;
 	}
-	va_end(ap);
 	argv[n] = NULL;
 
 	pid_t parent = getpid();
 	s->pid = fork();
 	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
 	if (s->pid == 0)
-		child_exec(bin, argv, parent);
+		child_exec(bin, argv, parent, address_space);
 
 	for (int waited = 0; waited < WAIT_MS; waited += POLL_MS) {
 		int fd = try_connect(s->socket);
@@ -129,6 +133,22 @@ void harness_start(harness_server *s, ...)
 	s->pid = 0;
 	rmdir(s->dir);
 	ck_abort_msg("objmgrd did not accept connections on %s within %d ms", s->socket, WAIT_MS);
+}
+
+void harness_start(harness_server *s, ...)
+{
+	va_list ap;
+	va_start(ap, s);
+	start(s, 0, ap);
+	va_end(ap);
+}
+
+void harness_start_limited(harness_server *s, size_t address_space, ...)
+{
+	va_list ap;
+	va_start(ap, address_space);
+	start(s, address_space, ap);
+	va_end(ap);
 }
 
 /* The server's exit status (128 + signal when killed); kills it when it does not exit within WAIT_MS. */

@@ -29,6 +29,13 @@ typedef struct harness_server {
 void harness_start(harness_server *s, ...);
 
 /*
+ * harness_start() with the server's address space limited to
+ * address_space bytes (setrlimit RLIMIT_AS in the child, before exec), so
+ * that its allocations fail once it holds about that much.
+ */
+void harness_start_limited(harness_server *s, size_t address_space, ...);
+
+/*
  * SIGTERM, waitpid, checks it exited 0 and removed its socket, removes the
  * socket dir. After harness_wait() only the socket and dir steps remain.
  */

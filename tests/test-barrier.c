@@ -304,6 +304,34 @@ START_TEST(test_barrier_op_table)
 }
 END_TEST
 
+#define OOM(...) th_do_oom(&barrier_type, bar, "b", "n_waiting", __VA_ARGS__, TH_END)
+
+/* An arrival is recorded in a growing table: out of memory, the caller has not arrived (types-helper.h). */
+START_TEST(test_barrier_wait_out_of_memory_does_not_arrive)
+{
+	th_owner = 1;
+	ck_assert_int_eq(OOM("wait"), OP_WAIT);
+	ck_assert_uint_eq(th_oom_failures, 1);
+	expect("n_waiting", om_int(1));
+	th_owner = 2;
+	ck_assert_int_eq(OOM("wait"), OP_WAIT);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	th_owner = 3;
+	ck_assert_int_eq(OOM("wait"), OM_OK);
+	th_expect(om_int(2));
+	expect("n_waiting", om_int(0));
+	expect("broken", om_bool(false));
+}
+END_TEST
+
+START_TEST(test_barrier_create_out_of_memory_answers_limit)
+{
+	om_value pairs[] = {om_str("parties"), om_int(2)};
+	om_value opts = om_map(pairs, 1);
+	th_create_oom(&barrier_type, &opts);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("barrier");
@@ -324,6 +352,8 @@ int main(void)
 	tcase_add_test(tc, test_barrier_create_requires_parties);
 	tcase_add_test(tc, test_barrier_params_are_checked);
 	tcase_add_test(tc, test_barrier_op_table);
+	tcase_add_test(tc, test_barrier_wait_out_of_memory_does_not_arrive);
+	tcase_add_test(tc, test_barrier_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -3,6 +3,7 @@
 
 #include "check-main.h"
 #include "codec.h"
+#include "types-helper.h"
 #include "value.h"
 
 /* Packs v with codec_pack and decodes it back with msgpack-c + codec_decode. */
@@ -75,6 +76,39 @@ START_TEST(test_ext_type_one_is_a_reference)
 	ck_assert_int_eq(v.kind, OM_REF);
 	ck_assert_uint_eq(v.len, 1);
 	ck_assert_str_eq(v.as.str, "q");
+	om_value_free(&v);
+}
+END_TEST
+
+START_TEST(test_an_empty_ext_one_still_decodes_as_a_reference)
+{
+	/* the codec carries any payload; the server checks it is an object name */
+	const char bytes[] = {(char)0xc7, 0, 1};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_REF);
+	ck_assert_uint_eq(v.len, 0);
+	om_value_free(&v);
+}
+END_TEST
+
+START_TEST(test_duplicate_map_keys_are_kept_as_sent)
+{
+	/* {"a": 1, "a": 2} */
+	const char bytes[] = {(char)0x82, (char)0xa1, 'a', 1, (char)0xa1, 'a', 2};
+	om_value v;
+	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
+	ck_assert_int_eq(v.kind, OM_MAP);
+	ck_assert_uint_eq(v.len, 2);
+	ck_assert_int_eq(v.as.items[1].as.i, 1);
+	ck_assert_int_eq(v.as.items[3].as.i, 2);
+	/* equal to the same pairs in another order, not to either pair alone */
+	om_value swapped[] = {om_str("a"), om_int(2), om_str("a"), om_int(1)};
+	om_value once[] = {om_str("a"), om_int(2)};
+	om_value m = om_map(swapped, 2), one = om_map(once, 1);
+	ck_assert(om_value_equal(&v, &m));
+	ck_assert_uint_eq(value_hash(&v), value_hash(&m));
+	ck_assert(!om_value_equal(&v, &one));
 	om_value_free(&v);
 }
 END_TEST
@@ -184,6 +218,85 @@ START_TEST(test_error_response_carries_code_name)
 }
 END_TEST
 
+/* One codec_decode() of o per run of th_each_failure(). */
+typedef struct decoding {
+	const msgpack_object *o;
+	const om_value *want;
+	om_value out;
+} decoding;
+
+static bool decode_run(void *ctx)
+{
+	decoding *d = ctx;
+	int rc = codec_decode(d->o, &d->out, 24);
+	ck_assert(rc == OM_OK || rc == OM_LIMIT);
+	return rc == OM_LIMIT;
+}
+
+/* A failed decode is nil, and has freed what it had decoded (ASan checks); a good one is equal. */
+static void decode_check(void *ctx, bool out_of_memory)
+{
+	decoding *d = ctx;
+	if (out_of_memory) {
+		ck_assert_int_eq(d->out.kind, OM_NIL);
+		return;
+	}
+	ck_assert(om_value_equal(&d->out, d->want));
+	om_value_free(&d->out);
+}
+
+START_TEST(test_decode_out_of_memory_is_limit_and_leaves_nil)
+{
+	om_value inner[] = {om_str("deep"), om_int(1), om_bin("\0\1", 2), om_ref("jobs")};
+	om_value pairs[] = {om_str("k"), om_array(inner, 4), om_int(7), om_array(NULL, 0)};
+	om_value v = om_map(pairs, 2);
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	codec_pack(&pk, &v);
+	msgpack_unpacked up;
+	msgpack_unpacked_init(&up);
+	ck_assert_int_eq(msgpack_unpack_next(&up, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+	decoding d = {.o = &up.data, .want = &v};
+	static const th_attempt attempt = {NULL, decode_run, decode_check};
+	/* the map, "k", the array, "deep", the bin, the ref, the empty array */
+	ck_assert_uint_eq(th_each_failure(&attempt, &d), 7);
+	msgpack_unpacked_destroy(&up);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/*
+ * A write that cannot get memory fails, and every write after it, until
+ * the caller rolls the buffer back: what was written before stays.
+ */
+START_TEST(test_out_write_failure_sticks_until_rolled_back)
+{
+	static char big[20000];
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	codec_out out = {&sb, false};
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &out, codec_out_write);
+	ck_assert_int_eq(msgpack_pack_str_with_body(&pk, "abc", 3), 0);
+	ck_assert_uint_eq(sb.size, 4);
+	size_t mark = sb.size;
+	mem_fail_nth(1);
+	ck_assert_int_eq(msgpack_pack_bin_with_body(&pk, big, sizeof big), -1);
+	mem_fail_nth(0);
+	ck_assert(out.failed);
+	ck_assert_int_eq(msgpack_pack_nil(&pk), -1);
+	ck_assert_uint_eq(sb.size, mark + 3); /* the bin's header, which fitted */
+	sb.size = mark;
+	out.failed = false;
+	ck_assert_int_eq(msgpack_pack_bin_with_body(&pk, big, sizeof big), 0);
+	ck_assert_uint_eq(sb.size, mark + 3 + sizeof big);
+	ck_assert_int_eq(memcmp(sb.data, "\xa3" "abc", 4), 0);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("codec");
@@ -191,11 +304,15 @@ int main(void)
 	tcase_add_test(tc, test_every_kind_round_trips);
 	tcase_add_test(tc, test_uint64_encoded_one_decodes_as_int);
 	tcase_add_test(tc, test_ext_type_one_is_a_reference);
+	tcase_add_test(tc, test_an_empty_ext_one_still_decodes_as_a_reference);
+	tcase_add_test(tc, test_duplicate_map_keys_are_kept_as_sent);
 	tcase_add_test(tc, test_nesting_beyond_limit_is_too_deep);
 	tcase_add_test(tc, test_request_envelope_is_read);
 	tcase_add_test(tc, test_malformed_envelopes_are_bad_requests);
 	tcase_add_test(tc, test_notification_and_response_envelopes);
 	tcase_add_test(tc, test_error_response_carries_code_name);
+	tcase_add_test(tc, test_decode_out_of_memory_is_limit_and_leaves_nil);
+	tcase_add_test(tc, test_out_write_failure_sticks_until_rolled_back);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -225,6 +225,28 @@ START_TEST(test_counter_op_table)
 }
 END_TEST
 
+#define OOM(...) th_do_oom(&counter_type, hits, "hits", "get", __VA_ARGS__, TH_END)
+
+/* A counter's ops allocate nothing: running out of memory cannot fail them (types-helper.h). */
+START_TEST(test_counter_writes_need_no_memory)
+{
+	ck_assert_int_eq(OOM("set", om_int(5)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	ck_assert_int_eq(OOM("add", om_float(0.5)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	th_expect(om_float(5.5));
+	ck_assert_int_eq(OOM("cas", om_float(5.5), om_int(1)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	th_expect(om_bool(true));
+}
+END_TEST
+
+START_TEST(test_counter_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&counter_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("counter");
@@ -246,6 +268,8 @@ int main(void)
 	tcase_add_test(tc, test_counter_create_options);
 	tcase_add_test(tc, test_counter_params_are_checked);
 	tcase_add_test(tc, test_counter_op_table);
+	tcase_add_test(tc, test_counter_writes_need_no_memory);
+	tcase_add_test(tc, test_counter_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -604,6 +604,117 @@ START_TEST(test_dict_op_table)
 }
 END_TEST
 
+/* --- out of memory (types-helper.h's th_do_oom: each allocation fails in turn) --- */
+
+#define OOM(...) th_do_oom(&dict_type, users, "users", "items", __VA_ARGS__, TH_END)
+
+START_TEST(test_dict_set_out_of_memory_changes_nothing)
+{
+	char key[40];
+	unsigned long failures = 0;
+	ck_assert_int_eq(OOM("set", om_str("a key too long to be inline"), om_int(0)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 2); /* the index, the entries */
+	for (int i = 1; i < 40; i++) {
+		snprintf(key, sizeof key, "key %d", i);
+		ck_assert_int_eq(OOM("set", om_str(key), om_int(i)), OM_OK);
+		failures += th_oom_failures;
+	}
+	ck_assert_uint_ge(failures, 6); /* every growth of the index and of the entries */
+	ck_assert_int_eq(OOM("set", om_str("key 7"), om_str("replaced")), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	ck_assert_uint_eq(dict_type.len(users), 40);
+	D("get", om_str("key 7"));
+	th_expect(om_str("replaced"));
+	D("keys");
+	ck_assert_uint_eq(th_answer()->len, 40);
+	th_expect_at(&th_answer()->as.items[0], om_str("a key too long to be inline"), __FILE__, __LINE__);
+	th_expect_at(&th_answer()->as.items[39], om_str("key 39"), __FILE__, __LINE__);
+}
+END_TEST
+
+START_TEST(test_dict_update_out_of_memory_stores_no_pair)
+{
+	D("set", om_str("a"), om_int(1));
+	D("set", om_str("b"), om_int(2));
+	D("set", om_str("c"), om_int(3));
+	om_value pairs[] = {om_str("b"), om_int(20), om_str("d"), om_int(4), om_str("e"), om_int(5),
+			    om_str("f"), om_int(6), om_str("a"), om_int(10)};
+	ck_assert_int_eq(OOM("update", om_map(pairs, 5)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 2); /* 6 keys: the index grows */
+	D("items");
+	th_expect_map(om_str("a"), om_int(10), om_str("b"), om_int(20), om_str("c"), om_int(3),
+		      om_str("d"), om_int(4), om_str("e"), om_int(5), om_str("f"), om_int(6));
+}
+END_TEST
+
+START_TEST(test_dict_setdefault_and_incr_out_of_memory_change_nothing)
+{
+	ck_assert_int_eq(OOM("setdefault", om_str("k"), om_str("a value too long to be inline")),
+			 OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 2);
+	th_expect(om_str("a value too long to be inline"));
+	ck_assert_int_eq(OOM("setdefault", om_str("k"), om_str("other")), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	for (int i = 0; i < 2; i++)
+		D("set", om_int(i), om_nil());
+	ck_assert_int_eq(OOM("incr", om_str("n"), om_int(5)), OM_OK); /* the 4th entry: entries grow */
+	ck_assert_uint_eq(th_oom_failures, 1);
+	th_expect(om_int(5));
+	D("items");
+	th_expect_map(om_str("k"), om_str("a value too long to be inline"), om_int(0), om_nil(),
+		      om_int(1), om_nil(), om_str("n"), om_int(5));
+}
+END_TEST
+
+START_TEST(test_dict_reads_out_of_memory_answer_limit)
+{
+	D("set", om_str("first long key!"), om_str("first long value"));
+	D("set", om_str("short"), om_str("second long value"));
+	D("set", om_str("third long key!"), om_int(3));
+	ck_assert_int_eq(OOM("items"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 6); /* the map, then each string */
+	th_expect_map(om_str("first long key!"), om_str("first long value"), om_str("short"),
+		      om_str("second long value"), om_str("third long key!"), om_int(3));
+	ck_assert_int_eq(OOM("keys"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 4);
+	th_expect_array(om_str("first long key!"), om_str("short"), om_str("third long key!"));
+	ck_assert_int_eq(OOM("values"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 3);
+	th_expect_array(om_str("first long value"), om_str("second long value"), om_int(3));
+}
+END_TEST
+
+/* A removal allocates only to shrink the table: without memory it removes all the same. */
+START_TEST(test_dict_removals_need_no_memory)
+{
+	for (int i = 0; i < 64; i++)
+		D("set", om_int(i), om_int(-i));
+	unsigned long shrinks_failed = 0;
+	for (int i = 0; i < 62; i++) {
+		mem_fail_nth(1); /* an int param is copied without allocating */
+		th_assert(D(i % 2 ? "del" : "pop", om_int(i)) == OM_OK, "removing %d", i);
+		shrinks_failed += !mem_fail_pending();
+		mem_fail_nth(0);
+	}
+	ck_assert_uint_gt(shrinks_failed, 0);
+	mem_fail_nth(1);
+	ck_assert_int_eq(D("popitem"), OM_OK);
+	mem_fail_nth(0);
+	th_expect_array(om_int(63), om_int(-63));
+	D("items");
+	th_expect_map(om_int(62), om_int(-62));
+	D("set", om_int(100), om_int(0));
+	D("items");
+	th_expect_map(om_int(62), om_int(-62), om_int(100), om_int(0));
+}
+END_TEST
+
+START_TEST(test_dict_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&dict_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dict");
@@ -645,6 +756,12 @@ int main(void)
 	tcase_add_test(tc, test_dict_create_rejects_options);
 	tcase_add_test(tc, test_dict_params_are_checked);
 	tcase_add_test(tc, test_dict_op_table);
+	tcase_add_test(tc, test_dict_set_out_of_memory_changes_nothing);
+	tcase_add_test(tc, test_dict_update_out_of_memory_stores_no_pair);
+	tcase_add_test(tc, test_dict_setdefault_and_incr_out_of_memory_change_nothing);
+	tcase_add_test(tc, test_dict_reads_out_of_memory_answer_limit);
+	tcase_add_test(tc, test_dict_removals_need_no_memory);
+	tcase_add_test(tc, test_dict_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

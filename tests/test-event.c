@@ -137,6 +137,26 @@ START_TEST(test_event_op_table)
 }
 END_TEST
 
+#define OOM(...) th_do_oom(&event_type, ready, "ready", "is_set", __VA_ARGS__, TH_END)
+
+/* An event's ops allocate nothing: running out of memory cannot fail them (types-helper.h). */
+START_TEST(test_event_ops_need_no_memory)
+{
+	ck_assert_int_eq(OOM("wait"), OP_WAIT);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	ck_assert_int_eq(OOM("set"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	ck_assert_int_eq(OOM("clear"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+}
+END_TEST
+
+START_TEST(test_event_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&event_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("event");
@@ -152,6 +172,8 @@ int main(void)
 	tcase_add_test(tc, test_event_create_takes_no_options);
 	tcase_add_test(tc, test_event_params_are_checked);
 	tcase_add_test(tc, test_event_op_table);
+	tcase_add_test(tc, test_event_ops_need_no_memory);
+	tcase_add_test(tc, test_event_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

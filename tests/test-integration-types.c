@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -387,6 +388,58 @@ START_TEST(test_a_reference_reaches_the_shared_object)
 	assert_value(v, "[7]");
 	om_list_close(again);
 	om_dict_close(jobs_by_user);
+}
+END_TEST
+
+/* A map of n int pairs {i: i}, its pairs stored in reverse when reversed. */
+static om_value int_map(uint32_t n, bool reversed)
+{
+	om_value *items = calloc(2 * (size_t)n, sizeof *items);
+	ck_assert_ptr_nonnull(items);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = reversed ? n - 1 - i : i;
+		items[2 * i] = om_int(k);
+		items[2 * i + 1] = om_int(k);
+	}
+	return om_map(items, n);
+}
+
+START_TEST(test_a_large_map_key_is_found_with_its_pairs_in_another_order)
+{
+	om_dict *d = om_dict_open(c, "d");
+	om_value stored = int_map(100000, false), asked = int_map(100000, true), v;
+	assert_ok(om_dict_set(d, stored, om_int(1)));
+	assert_ok(om_dict_get(d, asked, &v));
+	assert_value(v, "1");
+	free(stored.as.items);
+	free(asked.as.items);
+	om_dict_close(d);
+}
+END_TEST
+
+START_TEST(test_a_reference_that_is_no_object_name_is_bad_params)
+{
+	om_dict *d = om_dict_open(c, "d");
+	char *big = malloc(1026);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 1025);
+	big[1025] = '\0';
+	om_value empty = om_ref(""), nul = om_ref("a"), too_long = om_ref(big), ok = om_ref(big + 1);
+	nul.len = 2; /* "a\0" */
+	om_value nested_items[] = {om_str("k"), om_array(&too_long, 1)};
+	const char *bad_value = "dict.set: parameter 'value' holds a reference whose name is not a "
+				"valid object name (1 to 1024 bytes without NUL)";
+	assert_fails(om_dict_set(d, om_str("k"), empty), OM_BAD_PARAMS, bad_value);
+	assert_fails(om_dict_set(d, om_str("k"), nul), OM_BAD_PARAMS, bad_value);
+	assert_fails(om_dict_set(d, om_str("k"), om_map(nested_items, 1)), OM_BAD_PARAMS,
+		     bad_value);
+	assert_fails(om_dict_set(d, too_long, om_int(1)), OM_BAD_PARAMS,
+		     "dict.set: parameter 'key' holds a reference whose name is not a valid "
+		     "object name (1 to 1024 bytes without NUL)");
+	assert_objects("{}");
+	assert_ok(om_dict_set(d, ok, om_int(1)));
+	free(big);
+	om_dict_close(d);
 }
 END_TEST
 
@@ -1093,6 +1146,8 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_dict_keys_of_every_kind_are_distinct);
 	tcase_add_test(tc, test_values_of_every_kind_round_trip);
 	tcase_add_test(tc, test_a_reference_reaches_the_shared_object);
+	tcase_add_test(tc, test_a_large_map_key_is_found_with_its_pairs_in_another_order);
+	tcase_add_test(tc, test_a_reference_that_is_no_object_name_is_bad_params);
 	tcase_add_test(tc, test_list_append_and_extend_return_the_new_length);
 	tcase_add_test(tc, test_list_insert_clamps_its_index_like_python);
 	tcase_add_test(tc, test_list_get_counts_negative_indexes_from_the_end);

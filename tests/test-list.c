@@ -909,6 +909,92 @@ START_TEST(test_list_op_table)
 }
 END_TEST
 
+/* --- out of memory (types-helper.h's th_do_oom: each allocation fails in turn) --- */
+
+#define OOM(...) th_do_oom(&list_type, jobs, "jobs", "items", __VA_ARGS__, TH_END)
+
+START_TEST(test_list_append_and_insert_out_of_memory_change_nothing)
+{
+	ck_assert_int_eq(OOM("append", om_str("a string too long to be inline")), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 1); /* the first buffer */
+	th_expect(om_int(1));
+	fill(1, 8);
+	ck_assert_int_eq(OOM("insert", om_int(3), om_int(100)), OM_OK); /* full: it doubles */
+	ck_assert_uint_eq(th_oom_failures, 1);
+	th_expect(om_int(9));
+	ck_assert_int_eq(OOM("append", om_int(9)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	L("items");
+	th_expect_array(om_str("a string too long to be inline"), om_int(1), om_int(2), om_int(100),
+			om_int(3), om_int(4), om_int(5), om_int(6), om_int(7), om_int(9));
+}
+END_TEST
+
+START_TEST(test_list_extend_out_of_memory_adds_nothing)
+{
+	fill(0, 3);
+	om_value more[] = {om_int(3), om_int(4), om_int(5), om_int(6), om_int(7), om_int(8)};
+	ck_assert_int_eq(OOM("extend", om_array(more, 6)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 1);
+	th_expect(om_int(9));
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(2), om_int(3), om_int(4), om_int(5), om_int(6),
+			om_int(7), om_int(8));
+}
+END_TEST
+
+/* The ring wraps around the end of its buffer: sorting needs scratch, then the items in one piece. */
+START_TEST(test_list_sort_out_of_memory_changes_nothing)
+{
+	fill(0, 6);
+	for (int i = 0; i < 4; i++)
+		L("popleft");
+	fill(0, 4);
+	ck_assert_int_eq(OOM("sort"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 2);
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(2), om_int(3), om_int(4), om_int(5));
+}
+END_TEST
+
+START_TEST(test_list_reads_out_of_memory_answer_limit)
+{
+	L("append", om_str("short"));
+	L("append", om_int(1));
+	L("append", om_str("a string too long to be inline"));
+	ck_assert_int_eq(OOM("slice", om_int(0), om_int(2)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 2); /* the array, then each string */
+	th_expect_array(om_str("short"), om_int(1));
+	ck_assert_int_eq(OOM("items"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 3);
+	th_expect_array(om_str("short"), om_int(1), om_str("a string too long to be inline"));
+}
+END_TEST
+
+/* A removal allocates only to shrink the buffer: without memory it removes all the same. */
+START_TEST(test_list_removals_need_no_memory)
+{
+	fill(0, 64);
+	unsigned long shrinks_failed = 0;
+	for (int i = 0; i < 60; i++) {
+		mem_fail_nth(1); /* an int param is copied without allocating */
+		int rc = i % 3 == 0 ? L("pop") : i % 3 == 1 ? L("popleft") : L("remove", om_int(20 + i / 3));
+		th_assert(rc == OM_OK, "removal %d answered %d", i, rc);
+		shrinks_failed += !mem_fail_pending();
+		mem_fail_nth(0);
+	}
+	ck_assert_uint_gt(shrinks_failed, 0);
+	L("items");
+	th_expect_array(om_int(40), om_int(41), om_int(42), om_int(43));
+}
+END_TEST
+
+START_TEST(test_list_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&list_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("list");
@@ -951,6 +1037,12 @@ int main(void)
 	tcase_add_test(tc, test_list_create_options);
 	tcase_add_test(tc, test_list_params_are_checked);
 	tcase_add_test(tc, test_list_op_table);
+	tcase_add_test(tc, test_list_append_and_insert_out_of_memory_change_nothing);
+	tcase_add_test(tc, test_list_extend_out_of_memory_adds_nothing);
+	tcase_add_test(tc, test_list_sort_out_of_memory_changes_nothing);
+	tcase_add_test(tc, test_list_reads_out_of_memory_answer_limit);
+	tcase_add_test(tc, test_list_removals_need_no_memory);
+	tcase_add_test(tc, test_list_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

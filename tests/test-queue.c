@@ -315,6 +315,56 @@ START_TEST(test_queue_op_table)
 }
 END_TEST
 
+/* --- out of memory (types-helper.h's th_do_oom: each allocation fails in turn) --- */
+
+#define OOM(...) th_do_oom(&queue_type, jobs, "jobs", "len", __VA_ARGS__, TH_END)
+
+START_TEST(test_queue_put_out_of_memory_adds_nothing)
+{
+	ck_assert_int_eq(OOM("put", om_str("a value too long to be inline")), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 1); /* the first ring */
+	for (int i = 1; i < 8; i++)
+		Q("put", om_int(i));
+	ck_assert_int_eq(OOM("put", om_int(8)), OM_OK); /* the ring is full: it doubles */
+	ck_assert_uint_eq(th_oom_failures, 1);
+	Q("get");
+	th_expect(om_str("a value too long to be inline"));
+	for (int i = 1; i < 9; i++) {
+		Q("get");
+		th_expect(om_int(i));
+	}
+	/* The puts that failed counted no unfinished task. */
+	for (int i = 0; i < 9; i++)
+		ck_assert_int_eq(Q("task_done"), OM_OK);
+	ck_assert_int_eq(Q("task_done"), OM_VALUE_ERROR);
+}
+END_TEST
+
+/* A get allocates only to shrink the ring: without memory it answers all the same. */
+START_TEST(test_queue_get_needs_no_memory)
+{
+	for (int i = 0; i < 64; i++)
+		Q("put", om_int(i));
+	unsigned long shrinks_failed = 0;
+	for (int i = 0; i < 60; i++) {
+		mem_fail_nth(1);
+		th_assert(Q("get") == OM_OK, "get %d", i);
+		shrinks_failed += !mem_fail_pending();
+		mem_fail_nth(0);
+		th_expect(om_int(i));
+	}
+	ck_assert_uint_gt(shrinks_failed, 0);
+	Q("len");
+	th_expect(om_int(4));
+}
+END_TEST
+
+START_TEST(test_queue_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&queue_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("queue");
@@ -338,6 +388,9 @@ int main(void)
 	tcase_add_test(tc, test_queue_create_checks_maxsize);
 	tcase_add_test(tc, test_queue_params_are_checked);
 	tcase_add_test(tc, test_queue_op_table);
+	tcase_add_test(tc, test_queue_put_out_of_memory_adds_nothing);
+	tcase_add_test(tc, test_queue_get_needs_no_memory);
+	tcase_add_test(tc, test_queue_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

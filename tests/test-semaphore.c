@@ -334,6 +334,36 @@ START_TEST(test_semaphore_op_table)
 }
 END_TEST
 
+#define OOM(...) th_do_oom(&semaphore_type, sem, "s", "value", __VA_ARGS__, TH_END)
+
+/* Each owner's first permit is recorded against it: out of memory, it takes no permit (types-helper.h). */
+START_TEST(test_semaphore_acquire_out_of_memory_takes_no_permit)
+{
+	use(sem_new(10, false));
+	for (uint64_t owner = 1; owner <= 5; owner++) {
+		th_owner = owner;
+		ck_assert_int_eq(OOM("acquire"), OM_OK);
+		th_expect(om_bool(true));
+		/* the holders' table: made for the 1st owner, doubled for the 5th */
+		ck_assert_uint_eq(th_oom_failures, owner == 1 || owner == 5);
+	}
+	ck_assert_int_eq(OOM("acquire"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	expect_value(4);
+	/* Each owner holds exactly what it took: closing gives that back. */
+	semaphore_type.release(sem, 5);
+	expect_value(6);
+	semaphore_type.release(sem, 1);
+	expect_value(7);
+}
+END_TEST
+
+START_TEST(test_semaphore_create_out_of_memory_answers_limit)
+{
+	th_create_oom(&semaphore_type, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("semaphore");
@@ -359,6 +389,8 @@ int main(void)
 	tcase_add_test(tc, test_semaphore_create_rejects_bad_options);
 	tcase_add_test(tc, test_semaphore_params_are_checked);
 	tcase_add_test(tc, test_semaphore_op_table);
+	tcase_add_test(tc, test_semaphore_acquire_out_of_memory_takes_no_permit);
+	tcase_add_test(tc, test_semaphore_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

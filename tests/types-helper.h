@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "mem.h"
 #include "ops.h"
 #include "value.h"
 
@@ -235,6 +236,140 @@ static inline void th_check_table(const type_def *t, const char *const *writes)
 			      t->name, op->name, write ? "missing" : "wrong");
 		ck_assert_ptr_eq(type_find_op(t, op->name, strlen(op->name)), op);
 	}
+}
+
+/* An owned copy of the answer of t.read, an op without params, on obj: what a test compares. */
+static inline om_value th_state(const type_def *t, void *obj, const char *name, const char *read)
+{
+	op_call c = {.type = t->name, .name = name, .owner = th_owner};
+	const op_def *def = th_op(t, read);
+	int rc = def->fn(obj, &c);
+	th_assert(rc == OM_OK, "%s.%s answered %d: %s", t->name, read, rc, c.message);
+	om_value v;
+	om_value_copy(&v, op_answer(&c));
+	op_answer_free(&c);
+	return v;
+}
+
+/*
+ * What th_each_failure() runs. Only run() runs with an allocation set to
+ * fail: prepare() and check() (either may be NULL) allocate freely.
+ */
+typedef struct th_attempt {
+	void (*prepare)(void *ctx); /* before each run */
+	/* The code under test: true when it failed for want of memory. */
+	bool (*run)(void *ctx);
+	/* After each run: that a failure changed nothing, or what a success did. */
+	void (*check)(void *ctx, bool out_of_memory);
+} th_attempt;
+
+/*
+ * Runs a->run with its 1st mem_* allocation failing (mem_fail_nth()), then
+ * its 2nd, and so on, until a run makes fewer allocations than the one set
+ * to fail; returns how many runs met a failure. A run must fail for want
+ * of memory exactly when an allocation failed. Under ASan, a run that
+ * leaks fails the suite.
+ */
+static inline unsigned long th_each_failure(const th_attempt *a, void *ctx)
+{
+	for (unsigned long k = 1;; k++) {
+		if (a->prepare)
+			a->prepare(ctx);
+		mem_fail_nth(k);
+		bool out_of_memory = a->run(ctx);
+		bool failed = !mem_fail_pending();
+		mem_fail_nth(0);
+		th_assert(out_of_memory == failed, "with allocation %lu failing: %s", k,
+			  failed ? "succeeded" : "answered out of memory without a failure");
+		if (a->check)
+			a->check(ctx, out_of_memory);
+		if (!failed)
+			return k - 1;
+	}
+}
+
+typedef struct th_oom_call {
+	const type_def *t;
+	const op_def *def;
+	void *obj;
+	const char *name, *state;
+	om_value params[TH_MAX_ARGS]; /* borrowed, copied into th_args for each run */
+	size_t nparams;
+	om_value before;              /* the state before any run */
+	int rc;
+} th_oom_call;
+
+static inline void th_oom_prepare(void *ctx)
+{
+	th_oom_call *o = ctx;
+	th_reset();
+	for (size_t i = 0; i < o->nparams; i++)
+		om_value_copy(&th_args[i], &o->params[i]);
+	th_call = (op_call){.type = o->t->name, .name = o->name, .args = th_args,
+			    .nargs = o->nparams, .owner = th_owner, .open = th_open,
+			    .open_ctx = th_open_ctx};
+}
+
+static inline bool th_oom_run(void *ctx)
+{
+	th_oom_call *o = ctx;
+	o->rc = th_run(o->t, o->def, o->obj, &th_call);
+	return o->rc == OM_LIMIT;
+}
+
+/* A failed run answered limit "out of memory" and left the object's state as it was. */
+static inline void th_oom_check(void *ctx, bool out_of_memory)
+{
+	th_oom_call *o = ctx;
+	if (!out_of_memory)
+		return;
+	th_assert(strcmp(th_call.message, "out of memory") == 0, "%s.%s answered limit: %s",
+		  o->t->name, o->def->name, th_call.message);
+	om_value after = th_state(o->t, o->obj, o->name, o->state);
+	th_assert(th_same(&after, &o->before), "%s.%s out of memory changed %s", o->t->name,
+		  o->def->name, o->state);
+	om_value_free(&after);
+}
+
+/* How many runs of the last th_do_oom() met an allocation failure. */
+static unsigned long th_oom_failures;
+
+/*
+ * th_do(), run with each of the op's allocations failing in turn
+ * (th_each_failure()), then with none: each run that met a failure must
+ * answer limit "out of memory" and leave obj as the read op `state`
+ * (without params: "items", "len") showed it before. Returns the code of
+ * the run without a failure, its answer readable as after th_do();
+ * th_oom_failures says how many runs came before it.
+ */
+static inline int th_do_oom(const type_def *t, void *obj, const char *name, const char *state,
+			    const char *op, ...)
+{
+	th_oom_call o = {.t = t, .def = th_op(t, op), .obj = obj, .name = name, .state = state};
+	va_list ap;
+	va_start(ap, op);
+	for (om_value v = va_arg(ap, om_value); v.kind != TH_END.kind; v = va_arg(ap, om_value)) {
+		th_assert(o.nparams < TH_MAX_ARGS, "more than %d params", TH_MAX_ARGS);
+		o.params[o.nparams++] = v;
+	}
+	va_end(ap);
+	o.before = th_state(t, obj, name, state);
+	static const th_attempt attempt = {th_oom_prepare, th_oom_run, th_oom_check};
+	th_oom_failures = th_each_failure(&attempt, &o);
+	om_value_free(&o.before);
+	return o.rc;
+}
+
+/* t.create(options) with its allocation failing answers limit "out of memory" and makes nothing. */
+static inline void th_create_oom(const type_def *t, const om_value *options)
+{
+	op_call c = {.type = t->name, .name = "new"};
+	mem_fail_nth(1);
+	void *obj = t->create(options, &c);
+	mem_fail_nth(0);
+	th_assert(!obj && c.code == OM_LIMIT && strcmp(c.message, "out of memory") == 0,
+		  "%s.create with its allocation failing answered %d: %s", t->name, c.code,
+		  c.message);
 }
 
 #endif

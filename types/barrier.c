@@ -63,8 +63,12 @@ static int barrier_arrive(barrier *b, op_call *c)
 		return op_ok(c, om_int(index));
 	}
 	if (b->count == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 4;
-		b->arrivals = xrealloc(b->arrivals, b->cap * sizeof *b->arrivals);
+		size_t cap = b->cap ? 2 * b->cap : 4;
+		uint64_t *arrivals = mem_realloc(b->arrivals, cap * sizeof *arrivals);
+		if (!arrivals)
+			return op_no_memory(c);
+		b->arrivals = arrivals;
+		b->cap = cap;
 	}
 	b->arrivals[b->count++] = c->owner;
 	c->state[0] = b->round + 1;
@@ -136,7 +140,11 @@ static void *barrier_create(const om_value *options, op_call *c)
 		op_fail(c, OM_BAD_PARAMS, "barrier: option 'parties' must be a positive integer");
 		return NULL;
 	}
-	barrier *b = xcalloc(1, sizeof *b);
+	barrier *b = mem_calloc(1, sizeof *b);
+	if (!b) {
+		op_no_memory(c);
+		return NULL;
+	}
 	b->parties = parties->as.i;
 	return b;
 }

@@ -7,20 +7,48 @@
  */
 #include "codec.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mem.h"
 #include "value.h"
 
+/* Makes room for len more bytes in b; false, leaving b as it was, when memory runs out. */
+static bool sbuffer_reserve(msgpack_sbuffer *b, size_t len, void *(*grow)(void *, size_t))
+{
+	if (b->alloc - b->size >= len)
+		return true;
+	size_t n = b->alloc ? b->alloc : MSGPACK_SBUFFER_INIT_SIZE;
+	while (n - b->size < len) {
+		if (n > SIZE_MAX / 2)
+			return false;
+		n *= 2;
+	}
+	char *data = grow(b->data, n);
+	if (!data)
+		return false;
+	b->data = data;
+	b->alloc = n;
+	return true;
+}
+
 int codec_sbuffer_write(void *data, const char *buf, size_t len)
 {
 	msgpack_sbuffer *b = data;
-	if (b->alloc - b->size < len) {
-		size_t n = b->alloc ? b->alloc * 2 : MSGPACK_SBUFFER_INIT_SIZE;
-		while (n - b->size < len)
-			n *= 2;
-		b->data = xrealloc(b->data, n);
-		b->alloc = n;
+	if (!sbuffer_reserve(b, len, xrealloc))
+		return -1; /* a buffer of more than half the address space */
+	memcpy(b->data + b->size, buf, len);
+	b->size += len;
+	return 0;
+}
+
+int codec_out_write(void *data, const char *buf, size_t len)
+{
+	codec_out *out = data;
+	msgpack_sbuffer *b = out->buf;
+	if (out->failed || !sbuffer_reserve(b, len, mem_realloc)) {
+		out->failed = true;
+		return -1;
 	}
 	memcpy(b->data + b->size, buf, len);
 	b->size += len;
@@ -71,46 +99,43 @@ bool codec_view(const msgpack_object *o, om_value *out)
 static int decode(const msgpack_object *o, om_value *out, int depth_left)
 {
 	if (codec_view(o, out)) {
-		if (value_has_bytes(out))
-			out->as.str = xmemdup0(out->as.str, out->len);
-		return OM_OK;
-	}
-	switch (o->type) {
-	case MSGPACK_OBJECT_ARRAY: {
-		if (depth_left <= 0)
-			return OM_TOO_DEEP;
-		om_value v = value_array_new(o->via.array.size);
-		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			if (decode(&o->via.array.ptr[i], &v.as.items[i], depth_left - 1)) {
-				om_value_free(&v);
-				return OM_TOO_DEEP;
-			}
+		if (value_has_bytes(out) && !(out->as.str = mem_dup0(out->as.str, out->len))) {
+			*out = om_nil();
+			return OM_LIMIT;
 		}
-		*out = v;
 		return OM_OK;
 	}
-	case MSGPACK_OBJECT_MAP: {
-		if (depth_left <= 0)
-			return OM_TOO_DEEP;
-		om_value v = value_map_new(o->via.map.size);
-		for (uint32_t i = 0; i < o->via.map.size; i++) {
-			const msgpack_object_kv *kv = &o->via.map.ptr[i];
-			if (decode(&kv->key, &v.as.items[2 * i], depth_left - 1) ||
-			    decode(&kv->val, &v.as.items[2 * i + 1], depth_left - 1)) {
-				om_value_free(&v);
-				return OM_TOO_DEEP;
-			}
-		}
-		*out = v;
-		return OM_OK;
-	}
-	default:
+	if (o->type != MSGPACK_OBJECT_ARRAY && o->type != MSGPACK_OBJECT_MAP)
 		return OM_BAD_REQUEST;
+	if (depth_left <= 0)
+		return OM_TOO_DEEP;
+	om_value v;
+	bool array = o->type == MSGPACK_OBJECT_ARRAY;
+	uint32_t n = array ? o->via.array.size : o->via.map.size;
+	if (!(array ? value_array_alloc(&v, n) : value_map_alloc(&v, n)))
+		return OM_LIMIT;
+	int rc = OM_OK;
+	for (uint32_t i = 0; i < n && rc == OM_OK; i++) {
+		if (array) {
+			rc = decode(&o->via.array.ptr[i], &v.as.items[i], depth_left - 1);
+			continue;
+		}
+		const msgpack_object_kv *kv = &o->via.map.ptr[i];
+		rc = decode(&kv->key, &v.as.items[2 * i], depth_left - 1);
+		if (rc == OM_OK)
+			rc = decode(&kv->val, &v.as.items[2 * i + 1], depth_left - 1);
 	}
+	if (rc != OM_OK) {
+		om_value_free(&v);
+		return rc;
+	}
+	*out = v;
+	return OM_OK;
 }
 
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth)
 {
+	*out = om_nil();
 	return decode(o, out, max_depth);
 }
 

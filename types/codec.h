@@ -9,25 +9,55 @@
 #ifndef OBJMGR_CODEC_H
 #define OBJMGR_CODEC_H
 
+#include <assert.h>
 #include <msgpack.h>
 
 #include "objmgr.h"
 
 /*
- * A msgpack_packer write callback into a msgpack_sbuffer. msgpack-c's own
- * msgpack_sbuffer_write fails silently when realloc does, which would cut a
- * message short and desynchronise the stream; this one aborts on memory
- * exhaustion instead, as everything else does (mem.h).
+ * A msgpack_packer write callback into a msgpack_sbuffer, for the client
+ * library. msgpack-c's own msgpack_sbuffer_write fails silently when
+ * realloc does, which would cut a message short and desynchronise the
+ * stream; this one aborts on memory exhaustion instead, as the client
+ * library does everywhere (mem.h).
  */
 int codec_sbuffer_write(void *data, const char *buf, size_t len);
+
+/*
+ * Where the server packs replies: a msgpack_sbuffer, and whether a write
+ * into it ran out of memory. Pack through codec_out_write() with data
+ * pointing at the codec_out.
+ */
+typedef struct codec_out {
+	msgpack_sbuffer *buf;
+	/*
+	 * A write failed: buf holds a message cut short. Every later write
+	 * fails too until the caller rolls buf->size back to where that
+	 * message began and clears this.
+	 */
+	bool failed;
+} codec_out;
+
+/* A msgpack_packer write callback into a codec_out: -1, setting failed, when memory runs out. */
+int codec_out_write(void *data, const char *buf, size_t len);
+
+/* The codec_out pk packs into; pk must write with codec_out_write(). */
+static inline codec_out *codec_out_of(msgpack_packer *pk)
+{
+	assert(pk->callback == codec_out_write);
+	return pk->data;
+}
 
 /* msgpack ext type that carries a reference to a shared object. */
 #define CODEC_EXT_REF 1
 
 /*
  * Converts o into an owned value. Integers are normalised (see objmgr.h),
- * ext type 1 becomes OM_REF. Fails with OM_TOO_DEEP, leaving *out nil, when
- * arrays and maps nest more than max_depth levels (a scalar is depth 0).
+ * ext type 1 becomes OM_REF whatever its payload (the server refuses one
+ * that is no object name: dispatch.c), and a map keeps every pair as sent,
+ * duplicate keys included. Fails, leaving *out nil and nothing allocated,
+ * with OM_TOO_DEEP when arrays and maps nest more than max_depth levels (a
+ * scalar is depth 0), and with OM_LIMIT when memory runs out.
  */
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth);
 

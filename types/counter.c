@@ -83,7 +83,11 @@ static void *counter_create(const om_value *options, op_call *c)
 {
 	if (!typeutil_no_options("counter", options, c))
 		return NULL;
-	counter *n = xmalloc(sizeof *n);
+	counter *n = mem_alloc(sizeof *n);
+	if (!n) {
+		op_no_memory(c);
+		return NULL;
+	}
 	n->value = om_int(0);
 	return n;
 }

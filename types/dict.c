@@ -18,6 +18,9 @@
  *  - nentries <= allocated <= capacity: entries[] grows by half as pairs
  *    arrive rather than to the index's whole capacity at once, so memory
  *    follows the size (a third less at the worst point of a growing dict).
+ *
+ * A write makes room for what it adds (dict_reserve()) before it changes
+ * anything, so running out of memory leaves the dict as it was.
  */
 #include <assert.h>
 #include <string.h>
@@ -187,17 +190,27 @@ static uint8_t log2_for(size_t minsize)
 	return log2;
 }
 
-/* Rebuilds both arrays at the new size, compacting the holes away. */
-static void dict_resize(dict *d, uint8_t log2)
+/*
+ * Rebuilds both arrays at the new size, compacting the holes away, with
+ * entries[] room for at least extra more pairs. False, with d as it was,
+ * when memory runs out.
+ */
+static bool dict_resize(dict *d, uint8_t log2, size_t extra)
 {
 	size_t size = (size_t)1 << log2, cap = capacity(log2);
-	assert(cap > d->used);
-	void *index = xmalloc(size * index_width(log2));
-	memset(index, 0xff, size * index_width(log2)); /* -1, IX_EMPTY, at any width */
+	assert(cap >= d->used + extra && cap > d->used);
 	size_t allocated = d->used + d->used / 2 + DICT_MIN_LOG2;
+	if (allocated < d->used + extra)
+		allocated = d->used + extra;
 	if (allocated > cap)
 		allocated = cap;
-	dict_entry *entries = xmalloc(allocated * sizeof *entries);
+	void *index = mem_alloc(size * index_width(log2));
+	dict_entry *entries = index ? mem_alloc(allocated * sizeof *entries) : NULL;
+	if (!entries) {
+		free(index);
+		return false;
+	}
+	memset(index, 0xff, size * index_width(log2)); /* -1, IX_EMPTY, at any width */
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++)
 		if (d->entries[i].key.v.kind != HOLE)
@@ -212,18 +225,43 @@ static void dict_resize(dict *d, uint8_t log2)
 	d->usable = cap - n;
 	for (size_t i = 0; i < n; i++)
 		index_set(d, dict_free_slot(d, entries[i].hash), (int64_t)i);
+	return true;
 }
 
-/* Appends a pair whose key is known to be absent; key and value move in. */
+/*
+ * Makes room for n more pairs, so that inserting them allocates nothing.
+ * False, with d as it was, when memory runs out.
+ */
+static bool dict_reserve(dict *d, size_t n)
+{
+	if (d->usable < n) {
+		uint8_t log2 = log2_for(d->used * 3);
+		while (capacity(log2) - d->used < n)
+			log2++;
+		return dict_resize(d, log2, n);
+	}
+	if (d->allocated - d->nentries >= n)
+		return true;
+	size_t cap = capacity(d->log2_size), more = d->allocated + d->allocated / 2 + 1;
+	if (more < d->nentries + n)
+		more = d->nentries + n;
+	if (more > cap)
+		more = cap;
+	dict_entry *entries = mem_realloc(d->entries, more * sizeof *entries);
+	if (!entries)
+		return false;
+	d->entries = entries;
+	d->allocated = more;
+	return true;
+}
+
+/*
+ * Appends a pair whose key is known to be absent, into room made by
+ * dict_reserve(); key and value move in.
+ */
 static dict_entry *dict_insert(dict *d, uint64_t hash, om_value *key, om_value *value)
 {
-	if (d->usable == 0)
-		dict_resize(d, log2_for(d->used * 3));
-	if (d->nentries == d->allocated) {
-		size_t cap = capacity(d->log2_size), more = d->allocated + d->allocated / 2 + 1;
-		d->allocated = more < cap ? more : cap;
-		d->entries = xrealloc(d->entries, d->allocated * sizeof *d->entries);
-	}
+	assert(d->usable > 0 && d->nentries < d->allocated);
 	size_t ix = d->nentries++;
 	index_set(d, dict_free_slot(d, hash), (int64_t)ix);
 	d->entries[ix] = (dict_entry){hash, cval_take(key), cval_take(value)};
@@ -233,27 +271,33 @@ static dict_entry *dict_insert(dict *d, uint64_t hash, om_value *key, om_value *
 }
 
 /*
- * Stores key -> value, moving both out of their places. An existing key
- * keeps its position and its original key value, as in Python.
+ * Stores key -> value, moving both out of their places, into room made by
+ * dict_reserve() when key is absent. An existing key keeps its position
+ * and its original key value, as in Python. False when key is absent and
+ * there is no room.
  */
-static void dict_put(dict *d, om_value *key, uint64_t hash, om_value *value)
+static bool dict_put(dict *d, om_value *key, uint64_t hash, om_value *value)
 {
 	size_t slot;
 	int64_t ix = dict_lookup(d, key, hash, &slot);
 	if (ix < 0) {
+		if (!dict_reserve(d, 1))
+			return false;
 		dict_insert(d, hash, key, value);
-		return;
+		return true;
 	}
 	cval_free(&d->entries[ix].value);
 	d->entries[ix].value = cval_take(value);
 	om_value_free(key);
+	return true;
 }
 
 /*
  * Moves entries[ix] (found at slot) out into *key and *value, as they are
  * stored (no copy of inline strings), and leaves a hole. Trailing holes are
  * trimmed; a table less than 1/8 full shrinks, so a dict that was big once
- * does not hold its memory forever.
+ * does not hold its memory forever (unless there is no memory to shrink
+ * it into: it stays as it is then, and shrinks at a later removal).
  */
 static void dict_take(dict *d, size_t slot, size_t ix, cval *key, cval *value)
 {
@@ -266,7 +310,7 @@ static void dict_take(dict *d, size_t slot, size_t ix, cval *key, cval *value)
 	while (d->nentries > 0 && d->entries[d->nentries - 1].key.v.kind == HOLE)
 		d->nentries--;
 	if (d->log2_size > DICT_MIN_LOG2 && d->used * 8 < capacity(d->log2_size))
-		dict_resize(d, log2_for(d->used * 3));
+		dict_resize(d, log2_for(d->used * 3), 0);
 }
 
 /* Removes key, moving its stored key and value out; false when absent. */
@@ -295,19 +339,24 @@ static void dict_release(dict *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* An owned array of copies of the keys (or the values), in insertion order. */
-static om_value dict_column(const dict *d, bool keys)
+/* Answers an owned array of copies of the keys (or the values), in insertion order. */
+static int dict_column(const dict *d, bool keys, op_call *c)
 {
-	om_value out = value_array_new(d->used);
+	om_value out;
+	if (!value_array_alloc(&out, d->used))
+		return op_no_memory(c);
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
 		if (e->key.v.kind == HOLE)
 			continue;
 		om_value view = cval_view(keys ? &e->key : &e->value);
-		om_value_copy(&out.as.items[n++], &view);
+		if (!value_copy(&out.as.items[n++], &view)) {
+			om_value_free(&out);
+			return op_no_memory(c);
+		}
 	}
-	return out;
+	return op_ok(c, out);
 }
 
 static int dict_no_key(op_call *c, const om_value *key)
@@ -319,7 +368,8 @@ static int dict_no_key(op_call *c, const om_value *key)
 
 static int dict_op_set(void *obj, op_call *c)
 {
-	dict_put(obj, &c->args[0], op_key_hash(c), &c->args[1]);
+	if (!dict_put(obj, &c->args[0], op_key_hash(c), &c->args[1]))
+		return op_no_memory(c);
 	return op_ok(c, om_nil());
 }
 
@@ -368,6 +418,8 @@ static int dict_op_setdefault(void *obj, op_call *c)
 	int64_t ix = dict_lookup(d, &c->args[0], hash, &slot);
 	if (ix >= 0)
 		return op_borrow_cval(c, &d->entries[ix].value);
+	if (!dict_reserve(d, 1))
+		return op_no_memory(c);
 	dict_entry *e = dict_insert(d, hash, &c->args[0], &c->args[1]);
 	return op_borrow_cval(c, &e->value);
 }
@@ -379,36 +431,48 @@ static int dict_op_len(void *obj, op_call *c)
 
 static int dict_op_keys(void *obj, op_call *c)
 {
-	return op_ok(c, dict_column(obj, true));
+	return dict_column(obj, true, c);
 }
 
 static int dict_op_values(void *obj, op_call *c)
 {
-	return op_ok(c, dict_column(obj, false));
+	return dict_column(obj, false, c);
 }
 
 static int dict_op_items(void *obj, op_call *c)
 {
 	const dict *d = obj;
-	om_value out = value_map_new(d->used);
+	om_value out;
+	if (!value_map_alloc(&out, d->used))
+		return op_no_memory(c);
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
 		if (e->key.v.kind == HOLE)
 			continue;
 		om_value key = cval_view(&e->key), value = cval_view(&e->value);
-		om_value_copy(&out.as.items[2 * n], &key);
-		om_value_copy(&out.as.items[2 * n + 1], &value);
+		if (!value_copy(&out.as.items[2 * n], &key) ||
+		    !value_copy(&out.as.items[2 * n + 1], &value)) {
+			om_value_free(&out);
+			return op_no_memory(c);
+		}
 		n++;
 	}
 	return op_ok(c, out);
 }
 
+/* Makes room for every key of the map that is new first: it stores all of its pairs or none. */
 static int dict_op_update(void *obj, op_call *c)
 {
+	dict *d = obj;
 	om_value *pairs = c->args[0].as.items;
+	size_t fresh = 0;
 	for (uint32_t i = 0; i < c->args[0].len; i++)
-		dict_put(obj, &pairs[2 * i], value_hash(&pairs[2 * i]), &pairs[2 * i + 1]);
+		fresh += !dict_find(d, &pairs[2 * i], value_hash(&pairs[2 * i]));
+	if (!dict_reserve(d, fresh))
+		return op_no_memory(c);
+	for (uint32_t i = 0; i < c->args[0].len; i++)
+		dict_put(d, &pairs[2 * i], value_hash(&pairs[2 * i]), &pairs[2 * i + 1]);
 	return op_ok(c, om_nil());
 }
 
@@ -458,6 +522,8 @@ static int dict_op_incr(void *obj, op_call *c)
 		d->entries[ix].value.v = sum; /* a number: never inline, nothing to free */
 	} else {
 		om_value stored = sum;
+		if (!dict_reserve(d, 1))
+			return op_no_memory(c);
 		dict_insert(d, hash, key, &stored);
 	}
 	return op_ok(c, sum);
@@ -467,7 +533,10 @@ static void *dict_create(const om_value *options, op_call *c)
 {
 	if (!typeutil_no_options("dict", options, c))
 		return NULL;
-	return xcalloc(1, sizeof(dict));
+	dict *d = mem_calloc(1, sizeof *d);
+	if (!d)
+		op_no_memory(c);
+	return d;
 }
 
 static void dict_destroy(void *obj)

@@ -42,7 +42,10 @@ static void *event_create(const om_value *options, op_call *c)
 {
 	if (!typeutil_no_options("event", options, c))
 		return NULL;
-	return xcalloc(1, sizeof(event));
+	event *e = mem_calloc(1, sizeof *e);
+	if (!e)
+		op_no_memory(c);
+	return e;
 }
 
 static void event_destroy(void *obj)

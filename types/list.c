@@ -11,6 +11,10 @@
  * 16-byte slot, so a list of short strings costs no malloc per item and a
  * get touches one cache line. Reads answer views of the slots; comparisons
  * (index, count, remove, sort) look at views, never at copies.
+ *
+ * A write makes room for what it adds before it changes anything, so
+ * running out of memory leaves the list as it was; only shrinking is
+ * skipped then, and done at a later removal.
  */
 #include <string.h>
 
@@ -34,45 +38,52 @@ static cval *at(const list *l, size_t i)
 	return &l->items[(l->head + i) & (l->cap - 1)];
 }
 
-/* Moves the items into a fresh buffer of cap slots, starting at slot 0. */
-static void list_realloc(list *l, size_t cap)
+/* Moves the items into a fresh buffer of cap slots, starting at slot 0; false when out of memory. */
+static bool list_realloc(list *l, size_t cap)
 {
-	cval *items = xmalloc(cap * sizeof *items);
+	cval *items = mem_calloc(cap, sizeof *items);
+	if (!items)
+		return false;
 	for (size_t i = 0; i < l->len; i++)
 		items[i] = *at(l, i);
 	free(l->items);
 	l->items = items;
 	l->cap = cap;
 	l->head = 0;
+	return true;
 }
 
-static void list_reserve(list *l, size_t extra)
+/* Makes room for extra more items; false, with l as it was, when memory runs out. */
+static bool list_reserve(list *l, size_t extra)
 {
 	if (l->len + extra <= l->cap)
-		return;
+		return true;
 	size_t cap = l->cap ? l->cap : LIST_MIN_CAP;
-	while (cap < l->len + extra)
+	while (cap < l->len + extra) {
+		if (cap > SIZE_MAX / 2)
+			return false;
 		cap *= 2;
-	list_realloc(l, cap);
+	}
+	return list_realloc(l, cap);
 }
 
+/* Halves a buffer under a quarter full; it stays as it is when there is no memory for that. */
 static void list_maybe_shrink(list *l)
 {
 	if (l->cap > LIST_MIN_CAP && l->len < l->cap / 4)
 		list_realloc(l, l->cap / 2);
 }
 
+/* Appends v into room made by list_reserve(). */
 static void list_push_back(list *l, cval v)
 {
-	list_reserve(l, 1);
 	l->len++;
 	*at(l, l->len - 1) = v;
 }
 
-/* Inserts v before item i (0 <= i <= len), shifting the shorter side. */
+/* Inserts v before item i (0 <= i <= len) into room made by list_reserve(), shifting the shorter side. */
 static void list_insert_at(list *l, size_t i, cval v)
 {
-	list_reserve(l, 1);
 	if (i < l->len - i) {
 		l->head = (l->head - 1) & (l->cap - 1);
 		l->len++;
@@ -169,15 +180,21 @@ static size_t slice_bound(const om_value *b, size_t len, size_t open)
 	return (uint64_t)i > len ? len : (size_t)i;
 }
 
-static om_value list_copy_range(const list *l, size_t start, size_t stop)
+/* Answers an owned array of copies of the items in [start, stop). */
+static int list_copy_range(const list *l, size_t start, size_t stop, op_call *c)
 {
 	size_t n = stop > start ? stop - start : 0;
-	om_value out = value_array_new(n);
+	om_value out;
+	if (!value_array_alloc(&out, n))
+		return op_no_memory(c);
 	for (size_t i = 0; i < n; i++) {
 		om_value view = cval_view(at(l, start + i));
-		om_value_copy(&out.as.items[i], &view);
+		if (!value_copy(&out.as.items[i], &view)) {
+			om_value_free(&out);
+			return op_no_memory(c);
+		}
 	}
-	return out;
+	return op_ok(c, out);
 }
 
 /*
@@ -219,6 +236,8 @@ static void merge_sort(cval *a, cval *tmp, size_t n, bool reverse)
 static int list_op_append(void *obj, op_call *c)
 {
 	list *l = obj;
+	if (!list_reserve(l, 1))
+		return op_no_memory(c);
 	list_push_back(l, cval_take(&c->args[0]));
 	return op_ok(c, om_int((int64_t)l->len));
 }
@@ -227,7 +246,8 @@ static int list_op_extend(void *obj, op_call *c)
 {
 	list *l = obj;
 	om_value *src = &c->args[0];
-	list_reserve(l, src->len);
+	if (!list_reserve(l, src->len))
+		return op_no_memory(c);
 	for (uint32_t i = 0; i < src->len; i++)
 		list_push_back(l, cval_take(&src->as.items[i]));
 	return op_ok(c, om_int((int64_t)l->len));
@@ -237,6 +257,8 @@ static int list_op_insert(void *obj, op_call *c)
 {
 	list *l = obj;
 	size_t i = slice_bound(&c->args[0], l->len, 0);
+	if (!list_reserve(l, 1))
+		return op_no_memory(c);
 	list_insert_at(l, i, cval_take(&c->args[1]));
 	return op_ok(c, om_int((int64_t)l->len));
 }
@@ -319,13 +341,13 @@ static int list_op_slice(void *obj, op_call *c)
 	list *l = obj;
 	size_t start = slice_bound(&c->args[0], l->len, 0);
 	size_t stop = slice_bound(&c->args[1], l->len, l->len);
-	return op_ok(c, list_copy_range(l, start, stop));
+	return list_copy_range(l, start, stop, c);
 }
 
 static int list_op_items(void *obj, op_call *c)
 {
 	list *l = obj;
-	return op_ok(c, list_copy_range(l, 0, l->len));
+	return list_copy_range(l, 0, l->len, c);
 }
 
 static int list_op_clear(void *obj, op_call *c)
@@ -351,9 +373,12 @@ static int list_op_sort(void *obj, op_call *c)
 	bool reverse = c->nargs > 0 && c->args[0].as.b;
 	if (l->len < 2)
 		return op_ok(c, om_nil());
-	if (l->head + l->len > l->cap)
-		list_realloc(l, l->cap); /* make the items contiguous */
-	cval *tmp = xmalloc((l->len / 2) * sizeof *tmp);
+	cval *tmp = mem_calloc(l->len / 2, sizeof *tmp);
+	/* The items must be contiguous: moving them changes no item. */
+	if (!tmp || (l->head + l->len > l->cap && !list_realloc(l, l->cap))) {
+		free(tmp);
+		return op_no_memory(c);
+	}
 	merge_sort(at(l, 0), tmp, l->len, reverse);
 	free(tmp);
 	return op_ok(c, om_nil());
@@ -363,7 +388,10 @@ static void *list_create(const om_value *options, op_call *c)
 {
 	if (!typeutil_no_options("list", options, c))
 		return NULL;
-	return xcalloc(1, sizeof(list));
+	list *l = mem_calloc(1, sizeof *l);
+	if (!l)
+		op_no_memory(c);
+	return l;
 }
 
 static void list_destroy(void *obj)

@@ -21,6 +21,11 @@ void mem_fail_nth(unsigned long n)
 	fail_countdown = n;
 }
 
+bool mem_fail_pending(void)
+{
+	return fail_countdown != 0;
+}
+
 void *mem_alloc(size_t size)
 {
 	if (injected_failure())

@@ -10,6 +10,7 @@
 #ifndef OBJMGR_MEM_H
 #define OBJMGR_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -28,6 +29,11 @@ char *mem_dup0(const void *p, size_t n);
  * fail each allocation of an operation in turn, as SQLite's OOM tests do.
  */
 void mem_fail_nth(unsigned long n);
+/*
+ * For tests: true while the failure mem_fail_nth() set up has not happened
+ * yet, i.e. the code run since made fewer allocations than n.
+ */
+bool mem_fail_pending(void);
 
 /* Start-up only: these abort the process when memory runs out. */
 void *xmalloc(size_t size);

@@ -224,7 +224,10 @@ struct type_def {
 	 * name as params[0], not listed in args.
 	 */
 	bool admin;
-	/* A new empty object; options is nil or a map. NULL and op_fail() on bad options. */
+	/*
+	 * A new empty object; options is nil or a map. NULL and op_fail() on
+	 * bad options, or op_no_memory() when memory runs out.
+	 */
 	void *(*create)(const om_value *options, op_call *c);
 	void (*destroy)(void *obj);
 	size_t (*len)(const void *obj); /* items held; 1 for a counter */

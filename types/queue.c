@@ -6,7 +6,9 @@
  *
  * The items live in a ring: ring[(head + i) % cap] for i < count. It
  * doubles when full and halves when a quarter full, so a queue that was
- * long once does not keep its memory.
+ * long once does not keep its memory. A put makes room before it changes
+ * anything: when memory runs out the queue is left as it was (a get only
+ * skips the halving).
  *
  * Invariants: count <= cap; count <= maxsize when maxsize > 0;
  * unfinished >= count (an item counts until marked done, even once got).
@@ -27,24 +29,29 @@ typedef struct queue {
 	uint64_t unfinished; /* items put and not yet marked done */
 } queue;
 
-/* Moves the items to a new ring of cap slots, the first at index 0. */
-static void queue_resize(queue *q, size_t cap)
+/* Moves the items to a new ring of cap slots, the first at index 0; false when out of memory. */
+static bool queue_resize(queue *q, size_t cap)
 {
-	om_value *ring = xmalloc(cap * sizeof *ring);
+	om_value *ring = mem_calloc(cap, sizeof *ring);
+	if (!ring)
+		return false;
 	for (size_t i = 0; i < q->count; i++)
 		ring[i] = q->ring[(q->head + i) % q->cap];
 	free(q->ring);
 	q->ring = ring;
 	q->cap = cap;
 	q->head = 0;
+	return true;
 }
 
-static void queue_push(queue *q, om_value v)
+/* Appends v; false, with q as it was, when there is no memory to grow the ring. */
+static bool queue_push(queue *q, om_value *v)
 {
-	if (q->count == q->cap)
-		queue_resize(q, q->cap ? 2 * q->cap : QUEUE_MIN_CAP);
-	q->ring[(q->head + q->count) % q->cap] = v;
+	if (q->count == q->cap && !queue_resize(q, q->cap ? 2 * q->cap : QUEUE_MIN_CAP))
+		return false;
+	q->ring[(q->head + q->count) % q->cap] = typeutil_take(v);
 	q->count++;
+	return true;
 }
 
 static om_value queue_pop(queue *q)
@@ -71,7 +78,8 @@ static int queue_op_put(void *obj, op_call *c)
 		return op_fail(c, OM_FULL, "queue '%s' is full (maxsize %llu)", c->name,
 			       (unsigned long long)q->maxsize);
 	}
-	queue_push(q, typeutil_take(&c->args[0]));
+	if (!queue_push(q, &c->args[0]))
+		return op_no_memory(c);
 	q->unfinished++;
 	return op_ok(c, om_nil());
 }
@@ -120,7 +128,11 @@ static void *queue_create(const om_value *options, op_call *c)
 		op_fail(c, OM_BAD_PARAMS, "queue: option 'maxsize' must be a non-negative integer");
 		return NULL;
 	}
-	queue *q = xcalloc(1, sizeof *q);
+	queue *q = mem_calloc(1, sizeof *q);
+	if (!q) {
+		op_no_memory(c);
+		return NULL;
+	}
 	if (max)
 		q->maxsize = max->kind == OM_UINT ? max->as.u : (uint64_t)max->as.i;
 	return q;

@@ -43,18 +43,24 @@ static void sem_drop_holding(semaphore *s, holding *h)
 	*h = s->holders[--s->nholders];
 }
 
-static void sem_record_take(semaphore *s, uint64_t owner)
+/* Records a permit taken by owner; false, with s as it was, when out of memory. */
+static bool sem_record_take(semaphore *s, uint64_t owner)
 {
 	holding *h = sem_holding(s, owner);
 	if (h) {
 		h->count++;
-		return;
+		return true;
 	}
 	if (s->nholders == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 4;
-		s->holders = xrealloc(s->holders, s->cap * sizeof *s->holders);
+		size_t cap = s->cap ? 2 * s->cap : 4;
+		holding *holders = mem_realloc(s->holders, cap * sizeof *holders);
+		if (!holders)
+			return false;
+		s->holders = holders;
+		s->cap = cap;
 	}
 	s->holders[s->nholders++] = (holding){owner, 1};
+	return true;
 }
 
 /* Adds n permits, never past limit when bounded nor past INT64_MAX. */
@@ -68,8 +74,9 @@ static int sem_op_acquire(void *obj, op_call *c)
 {
 	semaphore *s = obj;
 	if (s->value > 0) {
+		if (!sem_record_take(s, c->owner))
+			return op_no_memory(c);
 		s->value--;
-		sem_record_take(s, c->owner);
 		return op_ok(c, om_bool(true));
 	}
 	if (c->timed_out)
@@ -116,7 +123,11 @@ static void *sem_create(const om_value *options, op_call *c)
 		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'bounded' must be a boolean");
 		return NULL;
 	}
-	semaphore *s = xcalloc(1, sizeof *s);
+	semaphore *s = mem_calloc(1, sizeof *s);
+	if (!s) {
+		op_no_memory(c);
+		return NULL;
+	}
 	s->value = s->limit = value ? value->as.i : 1;
 	s->bounded = bounded && bounded->as.b;
 	return s;

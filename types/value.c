@@ -1,8 +1,9 @@
 /*
  * value.c — equality, hashing, ordering and copying of om_value.
  *
- * The invariant everything here keeps: value_eq(a, b) implies
- * value_hash(a) == value_hash(b), so any value can be a dict key. Integers
+ * The invariants everything here keeps: value_eq(a, b) implies
+ * value_hash(a) == value_hash(b), so any value can be a dict key, and
+ * value_cmp(a, b) == 0 exactly when value_eq(a, b). Integers
  * are normalised on decode (OM_UINT only above INT64_MAX), which makes
  * integer equality a plain comparison; floats compare by numeric value with
  * every NaN equal to every other.
@@ -10,6 +11,8 @@
 #include "value.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include <sodium.h>
 
@@ -33,17 +36,69 @@ void om_value_free(om_value *v)
 	*v = om_nil();
 }
 
-void om_value_copy(om_value *dst, const om_value *src)
+bool value_copy(om_value *out, const om_value *src)
 {
-	*dst = *src;
+	*out = *src;
 	if (value_has_bytes(src)) {
-		dst->as.str = xmemdup0(src->as.str, src->len);
+		out->as.str = mem_dup0(src->as.str, src->len);
+		if (!out->as.str)
+			goto fail;
 	} else if (src->kind == OM_ARRAY || src->kind == OM_MAP) {
 		size_t n = item_count(src);
-		dst->as.items = xmalloc(n * sizeof(om_value));
-		for (size_t i = 0; i < n; i++)
-			om_value_copy(&dst->as.items[i], &src->as.items[i]);
+		out->as.items = mem_alloc(n * sizeof(om_value));
+		if (!out->as.items)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			if (!value_copy(&out->as.items[i], &src->as.items[i])) {
+				while (i--)
+					om_value_free(&out->as.items[i]);
+				free(out->as.items);
+				goto fail;
+			}
+		}
 	}
+	return true;
+fail:
+	*out = om_nil();
+	return false;
+}
+
+void om_value_copy(om_value *dst, const om_value *src)
+{
+	if (!value_copy(dst, src)) {
+		fputs("objmgr: out of memory copying a value\n", stderr);
+		abort();
+	}
+}
+
+bool value_str_copy(om_value *out, const char *s, size_t n)
+{
+	*out = om_strn(NULL, n);
+	out->as.str = mem_dup0(s, n);
+	if (!out->as.str)
+		*out = om_nil();
+	return out->kind == OM_STR;
+}
+
+/* An array (OM_ARRAY) or map (OM_MAP) of nils, with room for nitems values. */
+static bool items_alloc(om_value *out, uint8_t kind, size_t len, size_t nitems)
+{
+	*out = om_array(NULL, len);
+	out->kind = kind;
+	out->as.items = mem_calloc(nitems, sizeof(om_value));
+	if (!out->as.items)
+		*out = om_nil();
+	return out->kind == kind;
+}
+
+bool value_array_alloc(om_value *out, size_t n)
+{
+	return items_alloc(out, OM_ARRAY, n, n);
+}
+
+bool value_map_alloc(om_value *out, size_t n)
+{
+	return items_alloc(out, OM_MAP, n, 2 * n);
 }
 
 om_value value_str_dup(const char *s, size_t n)
@@ -65,25 +120,6 @@ om_value value_map_new(size_t n)
 	om_value v = om_map(NULL, n);
 	v.as.items = xcalloc(2 * n, sizeof(om_value));
 	return v;
-}
-
-/* Maps are equal when they hold the same pairs, in any order (as Python's dicts). */
-static bool map_eq(const om_value *a, const om_value *b)
-{
-	if (a->len != b->len)
-		return false;
-	for (uint32_t i = 0; i < a->len; i++) {
-		const om_value *v = NULL;
-		for (uint32_t j = 0; j < b->len; j++) {
-			if (om_value_equal(&a->as.items[2 * i], &b->as.items[2 * j])) {
-				v = &b->as.items[2 * j + 1];
-				break;
-			}
-		}
-		if (!v || !om_value_equal(&a->as.items[2 * i + 1], v))
-			return false;
-	}
-	return true;
 }
 
 bool om_value_equal(const om_value *a, const om_value *b)
@@ -117,7 +153,8 @@ bool om_value_equal(const om_value *a, const om_value *b)
 				return false;
 		return true;
 	case OM_MAP:
-		return map_eq(a, b);
+		/* The same multiset of pairs: their canonical orders match (below). */
+		return a->len == b->len && om_value_compare(a, b) == 0;
 	}
 	return false;
 }
@@ -290,7 +327,215 @@ static int cmp_bytes(const om_value *a, const om_value *b)
 	return (a->len > b->len) - (a->len < b->len);
 }
 
-int om_value_compare(const om_value *a, const om_value *b)
+/*
+ * Maps compare as the multisets of their pairs: by size, then pair by pair
+ * in their *canonical order*, the pairs sorted by key and then by value.
+ * So pair order never matters, duplicate keys ({a:1, a:2}) are just more
+ * pairs, and compare == 0 exactly when om_value_equal.
+ *
+ * Sorting a map's pairs compares the values inside it, which may be maps
+ * too: re-sorting an inner map at each of those comparisons would multiply
+ * the cost by a log factor per level of nesting. So two maps are compared
+ * through *views* built once: a view gives every map inside the value its
+ * canonical order, computed bottom-up, so sorting a map compares its inner
+ * maps through their finished views. Building a view costs O(n log n)
+ * comparisons per level, each bounded by the size of what it compares.
+ */
+typedef struct view {
+	uint32_t *order;     /* MAP: its pair indexes in canonical order */
+	struct view **kids;  /* per item: the item's view, NULL for a scalar */
+} view;
+
+/* The memory of the views of one or more values, carved from one block. */
+typedef struct view_arena {
+	view *views;
+	view **kids;
+	uint32_t *order;
+	uint32_t *tmp; /* merge buffer for the largest map */
+	size_t nviews, nkids, norder, ntmp;
+} view_arena;
+
+_Thread_local unsigned long value_pair_compares;
+
+static int cmp(const om_value *a, const view *va, const om_value *b, const view *vb);
+
+static bool is_container(const om_value *v)
+{
+	return v->kind == OM_ARRAY || v->kind == OM_MAP;
+}
+
+static const view *kid(const view *w, size_t i)
+{
+	return w ? w->kids[i] : NULL;
+}
+
+/* Pair i of map a against pair j of map b: by key, then by value. */
+static int cmp_pair(const om_value *a, const view *va, uint32_t i, const om_value *b,
+		    const view *vb, uint32_t j)
+{
+	value_pair_compares++;
+	int c = cmp(&a->as.items[2 * i], kid(va, 2 * i), &b->as.items[2 * j], kid(vb, 2 * j));
+	if (c)
+		return c;
+	return cmp(&a->as.items[2 * i + 1], kid(va, 2 * i + 1), &b->as.items[2 * j + 1],
+		   kid(vb, 2 * j + 1));
+}
+
+/* Adds what v's view needs to ar's counts. */
+static void view_count(const om_value *v, view_arena *ar)
+{
+	size_t n = item_count(v);
+	ar->nviews++;
+	ar->nkids += n;
+	if (v->kind == OM_MAP) {
+		ar->norder += v->len;
+		if (v->len > ar->ntmp)
+			ar->ntmp = v->len;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (is_container(&v->as.items[i]))
+			view_count(&v->as.items[i], ar);
+}
+
+static size_t view_bytes(const view_arena *ar)
+{
+	return ar->nviews * sizeof(view) + ar->nkids * sizeof(view *) +
+	       (ar->norder + ar->ntmp) * sizeof(uint32_t);
+}
+
+/* Points ar's arrays into mem (view_bytes(ar) bytes) and empties them. */
+static void view_arena_init(view_arena *ar, void *mem)
+{
+	ar->views = mem;
+	ar->kids = (view **)(ar->views + ar->nviews);
+	ar->order = (uint32_t *)(ar->kids + ar->nkids);
+	ar->tmp = ar->order + ar->norder;
+	ar->nviews = ar->nkids = ar->norder = 0;
+}
+
+/*
+ * Merge sort of map m's pair indexes w->order (tmp: as many spare slots),
+ * skipping merges of runs already in order, so sorted pairs cost n - 1
+ * comparisons.
+ */
+static void sort_pairs(const om_value *m, const view *w, uint32_t *tmp)
+{
+	size_t n = m->len;
+	uint32_t *src = w->order, *dst = tmp;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			if (mid < hi && cmp_pair(m, w, src[mid - 1], m, w, src[mid]) > 0) {
+				while (i < mid && j < hi)
+					dst[k++] = cmp_pair(m, w, src[j], m, w, src[i]) < 0 ? src[j++]
+											  : src[i++];
+			}
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		uint32_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != w->order)
+		memcpy(w->order, src, n * sizeof *src);
+}
+
+/* v's view, its inner views first; ar was counted for v (view_count). */
+static view *view_build(const om_value *v, view_arena *ar)
+{
+	view *w = &ar->views[ar->nviews++];
+	size_t n = item_count(v);
+	w->kids = ar->kids + ar->nkids;
+	ar->nkids += n;
+	for (size_t i = 0; i < n; i++)
+		w->kids[i] = is_container(&v->as.items[i]) ? view_build(&v->as.items[i], ar) : NULL;
+	w->order = NULL;
+	if (v->kind == OM_MAP) {
+		w->order = ar->order + ar->norder;
+		ar->norder += v->len;
+		for (uint32_t i = 0; i < v->len; i++)
+			w->order[i] = i;
+		sort_pairs(v, w, ar->tmp);
+	}
+	return w;
+}
+
+/*
+ * The smallest pair of m above pair `after` (UINT32_MAX: the smallest of
+ * all), and in *count how many pairs equal it. Needs no memory.
+ */
+static uint32_t next_pair(const om_value *m, uint32_t after, uint32_t *count)
+{
+	uint32_t best = UINT32_MAX;
+	*count = 0;
+	for (uint32_t i = 0; i < m->len; i++) {
+		if (after != UINT32_MAX && cmp_pair(m, NULL, i, m, NULL, after) <= 0)
+			continue;
+		int c = best == UINT32_MAX ? -1 : cmp_pair(m, NULL, i, m, NULL, best);
+		if (c < 0) {
+			best = i;
+			*count = 1;
+		} else if (c == 0) {
+			(*count)++;
+		}
+	}
+	return best;
+}
+
+/*
+ * The canonical comparison of two maps of equal size when no memory is
+ * left for views: walks both in canonical order by repeated selection,
+ * O(n^2) pair comparisons instead of O(n log n). Same answers.
+ */
+static int cmp_maps_unsorted(const om_value *a, const om_value *b)
+{
+	uint32_t pa = UINT32_MAX, pb = UINT32_MAX, na, nb;
+	for (uint32_t seen = 0; seen < a->len; seen += na) {
+		pa = next_pair(a, pa, &na);
+		pb = next_pair(b, pb, &nb);
+		int c = cmp_pair(a, NULL, pa, b, NULL, pb);
+		if (c)
+			return c;
+		/* The map with more copies of this pair has a smaller pair next. */
+		if (na != nb)
+			return na > nb ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Maps a and b (same size) in canonical order, through views built for them both. */
+static int cmp_maps(const om_value *a, const om_value *b)
+{
+	/* Small maps (the usual dict keys) need no heap at all. */
+	union {
+		max_align_t align;
+		unsigned char bytes[2048];
+	} stack;
+	view_arena ar = {0};
+	view_count(a, &ar);
+	view_count(b, &ar);
+	size_t need = view_bytes(&ar);
+	void *mem = need <= sizeof stack ? stack.bytes : mem_alloc(need);
+	if (!mem)
+		return cmp_maps_unsorted(a, b);
+	view_arena_init(&ar, mem);
+	const view *va = view_build(a, &ar), *vb = view_build(b, &ar);
+	int c = cmp(a, va, b, vb);
+	if (mem != stack.bytes)
+		free(mem);
+	return c;
+}
+
+/*
+ * a against b; va and vb are their views when the caller has them (both or
+ * neither: a view covers everything inside its value).
+ */
+static int cmp(const om_value *a, const view *va, const om_value *b, const view *vb)
 {
 	int ra = kind_rank(a->kind), rb = kind_rank(b->kind);
 	if (ra != rb)
@@ -316,20 +561,30 @@ int om_value_compare(const om_value *a, const om_value *b)
 	case OM_MAP:
 		if (a->len != b->len)
 			return a->len < b->len ? -1 : 1;
-		/* then pair by pair, as stored */
-		/* fall through */
-	case OM_ARRAY: {
-		size_t na = item_count(a), nb = item_count(b);
-		size_t n = na < nb ? na : nb;
-		for (size_t i = 0; i < n; i++) {
-			int c = om_value_compare(&a->as.items[i], &b->as.items[i]);
+		if (!va)
+			return cmp_maps(a, b);
+		for (uint32_t r = 0; r < a->len; r++) {
+			int c = cmp_pair(a, va, va->order[r], b, vb, vb->order[r]);
 			if (c)
 				return c;
 		}
-		return (na > nb) - (na < nb);
+		return 0;
+	case OM_ARRAY: {
+		uint32_t n = a->len < b->len ? a->len : b->len;
+		for (uint32_t i = 0; i < n; i++) {
+			int c = cmp(&a->as.items[i], kid(va, i), &b->as.items[i], kid(vb, i));
+			if (c)
+				return c;
+		}
+		return (a->len > b->len) - (a->len < b->len);
 	}
 	}
 	return 0;
+}
+
+int om_value_compare(const om_value *a, const om_value *b)
+{
+	return cmp(a, NULL, b, NULL);
 }
 
 int value_depth(const om_value *v)

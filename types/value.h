@@ -19,6 +19,11 @@
 void value_hash_randomize(void);
 /* Consistent with value_eq: equal values hash equally (1 == uint64 1, 0.0 == -0.0). */
 uint64_t value_hash(const om_value *v);
+/*
+ * For tests: how many pairs of map entries this thread's comparisons of
+ * maps have compared so far (equality and ordering both count).
+ */
+extern _Thread_local unsigned long value_pair_compares;
 static inline bool value_eq(const om_value *a, const om_value *b) { return om_value_equal(a, b); }
 static inline int value_cmp(const om_value *a, const om_value *b) { return om_value_compare(a, b); }
 /* Nesting depth: 0 for a scalar, 1 for a flat array or map, ... */
@@ -39,18 +44,25 @@ static inline bool value_has_bytes(const om_value *v)
 }
 /* The kind's wire-facing name: "nil", "bool", "int", "float", "str", ... */
 const char *value_kind_name(const om_value *v);
-/* A value built with the constructors, turned owned (strings NUL-terminated). */
-static inline om_value value_owned_copy(const om_value *v)
-{
-	om_value out;
-	om_value_copy(&out, v);
-	return out;
-}
+/*
+ * Owned values, made while serving a request: each returns false, with
+ * *out nil and nothing allocated, when memory runs out (mem.h).
+ */
+/* A deep copy of src: of a value built with the constructors, an owned one (strings NUL-terminated). */
+bool value_copy(om_value *out, const om_value *src);
 /* An owned string value. */
-om_value value_str_dup(const char *s, size_t n);
+bool value_str_copy(om_value *out, const char *s, size_t n);
 /* An owned array of n nils, ready to be filled in. */
-om_value value_array_new(size_t n);
+bool value_array_alloc(om_value *out, size_t n);
 /* An owned map of n nil pairs, ready to be filled in. */
+bool value_map_alloc(om_value *out, size_t n);
+
+/*
+ * The same for the client library and the objmgr program, which abort when
+ * memory runs out, as om_value_copy() does: never while serving a request.
+ */
+om_value value_str_dup(const char *s, size_t n);
+om_value value_array_new(size_t n);
 om_value value_map_new(size_t n);
 
 #endif
