@@ -1,9 +1,12 @@
 /*
  * conn.c — one client connection.
  *
- * libuv reads straight into the msgpack-c streaming unpacker's buffer; each
- * complete message is dispatched and its reply packed into `out`. After a
- * read batch, `out` goes to the kernel with one uv_try_write, and whatever
+ * libuv reads straight into the msgpack-c streaming unpacker's buffer. The
+ * frame scanner (frame.h) finds where each message ends and checks what its
+ * headers declare before msgpack-c sees any of it: msgpack-c decodes
+ * complete messages only, so it reserves nothing for a message that has
+ * not arrived. Each message is dispatched and its reply packed into `out`.
+ * After a read batch, `out` goes to the kernel with one uv_try_write, and whatever
  * the socket did not take becomes `sending`, owned by a single uv_write
  * while new replies collect in `out`. Dispatching pauses (and reading with
  * it) while the unsent bytes exceed --max-output, and resumes when they
@@ -33,10 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msgpack/unpack_define.h> /* MSGPACK_EMBED_STACK_SIZE: the unpacker's nesting limit */
-
 #include "codec.h"
 #include "dispatch.h"
+#include "frame.h"
 #include "log.h"
 #include "mem.h"
 #include "wait.h"
@@ -65,11 +67,11 @@ struct conn {
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	size_t nparked;          /* its calls parked on wait lists */
 	bool holder;             /* has called an object with a release hook (conn.h) */
-	msgpack_unpacker in;
+	msgpack_unpacker in;     /* decodes whole messages only */
+	frame frame;             /* has scanned frame.used bytes of the message at in.off */
 	dispatch_msg held[DISPATCH_BATCH]; /* read into in's zone, dispatched from held_next on */
 	size_t held_next, held_count;
 	int held_error;          /* the stream's failure behind the held messages, or 0 */
-	msgpack_zone *batch_zone; /* the held messages' zone, when not the unpacker's */
 	msgpack_sbuffer out;     /* replies packed since the last flush */
 	msgpack_sbuffer sending; /* the bytes of the write in flight */
 	codec_out pk_out;        /* what pk writes into: out, and whether a write failed */
@@ -120,21 +122,21 @@ static void sbuffer_trim(msgpack_sbuffer *b)
 	}
 }
 
-static void unpacker_init(msgpack_unpacker *u)
-{
-	if (!msgpack_unpacker_init(u, READ_BUFFER)) {
-		log_error("out of memory for a connection's read buffer");
-		abort();
-	}
-}
-
-/* The unpacker's buffer grows to the largest message; give it back between messages. */
-static void unpacker_trim(msgpack_unpacker *u)
+/*
+ * The unpacker's buffer grows to the largest message; give it back between
+ * messages. False when there is no memory for a new one: u is gone (its
+ * buffer NULL), and the connection must close.
+ */
+static bool unpacker_trim(msgpack_unpacker *u)
 {
 	if (msgpack_unpacker_message_size(u) == 0 && u->used + u->free > KEEP_BUFFER) {
-		msgpack_unpacker_destroy(u);
-		unpacker_init(u);
+		msgpack_unpacker_destroy(u); /* in place: msgpack-c keeps a pointer to u->z */
+		if (!msgpack_unpacker_init(u, READ_BUFFER)) {
+			u->buffer = NULL;
+			return false;
+		}
 	}
+	return true;
 }
 
 static void on_close(uv_handle_t *h)
@@ -149,9 +151,8 @@ static void on_close(uv_handle_t *h)
 		c->next->prev = c->prev;
 	s->nconns--;
 	log_debug("client %llu: closed (%zu open)", (unsigned long long)c->id, s->nconns);
-	if (c->batch_zone)
-		msgpack_zone_free(c->batch_zone);
-	msgpack_unpacker_destroy(&c->in);
+	if (c->in.buffer)
+		msgpack_unpacker_destroy(&c->in);
 	msgpack_sbuffer_destroy(&c->out);
 	msgpack_sbuffer_destroy(&c->sending);
 	free(c);
@@ -265,15 +266,9 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	const char *name = om_code_name(code);
-	log_info("client %llu: %s: %s; closing", (unsigned long long)c->id, name, msg);
+	log_info("client %llu: %s: %s; closing", (unsigned long long)c->id, om_code_name(code), msg);
 	size_t mark = c->out.size;
-	msgpack_pack_array(&c->pk, 3);
-	msgpack_pack_uint8(&c->pk, RPC_NOTIFICATION);
-	msgpack_pack_str_with_body(&c->pk, "server.error", strlen("server.error"));
-	msgpack_pack_array(&c->pk, 2);
-	msgpack_pack_str_with_body(&c->pk, name, strlen(name));
-	msgpack_pack_str_with_body(&c->pk, msg, strlen(msg));
+	rpc_pack_server_error(&c->pk, code, msg);
 	if (c->pk_out.failed)
 		c->out.size = mark; /* out of memory: it closes without saying why */
 	conn_close_after_flush(c);
@@ -283,53 +278,42 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 static void stream_failed(conn *c, int code)
 {
 	if (code == OM_TOO_LARGE)
-		conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes",
+		conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes "
+			  "(its headers declare more items or bytes than fit)",
 			  c->srv->limits.max_message_size);
-	else if (code == OM_TOO_DEEP) /* msgpack-c reports both of these as NOMEM */
-		conn_fail(c, OM_TOO_DEEP, "message nested more than %d levels deep, or "
-			  "declaring more items than the server can allocate",
-			  MSGPACK_EMBED_STACK_SIZE);
+	else if (code == OM_TOO_DEEP)
+		conn_fail(c, OM_TOO_DEEP, "message nested more than %d levels deep",
+			  FRAME_MAX_DEPTH);
+	else if (code == OM_LIMIT)
+		conn_fail(c, OM_LIMIT, "out of memory for decoding a message");
 	else
-		conn_fail(c, OM_BAD_REQUEST, "bytes that are not msgpack");
+		conn_fail(c, OM_BAD_REQUEST, "bytes that are not msgpack (0xc1)");
 }
 
 /*
  * The next complete message into *msg, in the unpacker's zone: OM_OK,
- * OP_WAIT for none yet, or the stream's failure.
+ * OP_WAIT for none yet, or the stream's failure. The scanner goes first,
+ * from where it stopped, and msgpack-c decodes only once it found the end.
  */
 static int unpack_one(conn *c, dispatch_msg *msg, size_t *size)
 {
-	size_t max = c->srv->limits.max_message_size;
-	int rc = msgpack_unpacker_execute(&c->in);
-	if (rc == 0)
-		return msgpack_unpacker_message_size(&c->in) > max ? OM_TOO_LARGE : OP_WAIT;
-	if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
-		return OM_TOO_DEEP;
+	msgpack_unpacker *u = &c->in;
+	size_t scanned = c->frame.used, at = u->off + scanned, taken;
+	int rc = frame_scan(&c->frame, u->buffer + at, u->used - at, &taken);
+	if (rc == FRAME_MORE)
+		return OP_WAIT;
 	if (rc < 0)
-		return OM_BAD_REQUEST;
-	*size = c->in.parsed; /* this message's bytes */
-	msgpack_object o = msgpack_unpacker_data(&c->in);
+		return rc;
+	*size = scanned + taken;
+	rc = msgpack_unpacker_execute(u);
+	if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
+		return OM_LIMIT; /* the scanner has ruled out nesting, msgpack-c's other NOMEM */
+	if (rc <= 0 || u->parsed != *size)
+		return OM_BAD_REQUEST; /* the scanner and msgpack-c disagree: cannot happen */
+	msgpack_object o = msgpack_unpacker_data(u);
 	dispatch_read(msg, &o);
-	msgpack_unpacker_reset(&c->in);
-	return *size <= max ? OM_OK : OM_TOO_LARGE;
-}
-
-/*
- * The batch's messages are in the unpacker's zone, and so is the start of
- * the partial message that follows them, which began at byte `start`.
- * Moves the zone to c->batch_zone, freed after the batch, and rewinds the
- * unpacker to parse that message again, into a fresh zone, when its bytes
- * arrive.
- */
-static void detach_batch(conn *c, size_t start)
-{
-	c->batch_zone = msgpack_unpacker_release_zone(&c->in);
-	if (!c->batch_zone) {
-		log_error("out of memory for a connection's unpacker zone");
-		abort();
-	}
-	msgpack_unpacker_reset(&c->in);
-	c->in.off = start;
+	msgpack_unpacker_reset(u);
+	return OM_OK;
 }
 
 /*
@@ -337,9 +321,10 @@ static void detach_batch(conn *c, size_t start)
  * dispatch prefetch for them; false when there is none. A stream failure
  * behind some complete messages waits until they have been answered.
  *
- * The batch shares one zone, freed or cleared once it is dispatched
+ * The batch shares the unpacker's zone, cleared once it is dispatched
  * (release_batch): msgpack_unpacker_next() would allocate an 8 KiB zone
- * per message instead.
+ * per message instead. A partial message behind the batch has not been
+ * given to msgpack-c, so nothing of it is in that zone.
  */
 static bool conn_unpack(conn *c)
 {
@@ -349,16 +334,13 @@ static bool conn_unpack(conn *c)
 		return false;
 	}
 	int rc = OM_OK;
-	size_t start = c->in.off, size, bytes = 0;
+	size_t size, bytes = 0;
 	while (c->held_count < DISPATCH_BATCH && bytes < BATCH_BYTES &&
 	       (rc = unpack_one(c, &c->held[c->held_count], &size)) == OM_OK) {
 		c->held_count++;
 		bytes += size;
-		start = c->in.off;
 	}
-	if (rc == OP_WAIT && c->held_count > 0 && c->in.parsed > 0)
-		detach_batch(c, start);
-	else if (rc != OM_OK && rc != OP_WAIT)
+	if (rc != OM_OK && rc != OP_WAIT)
 		c->held_error = rc;
 	if (c->held_count > 0) {
 		dispatch_prefetch(c->srv, c->held, c->held_count);
@@ -366,26 +348,25 @@ static bool conn_unpack(conn *c)
 	}
 	if (c->held_error)
 		stream_failed(c, c->held_error);
-	else
-		unpacker_trim(&c->in);
+	else if (!unpacker_trim(&c->in))
+		conn_fail(c, OM_LIMIT, "out of memory for a connection's read buffer");
 	return false;
 }
 
 /*
- * Frees what the dispatched batch was decoded into. Left in the unpacker,
- * the zone is cleared, after telling the unpacker that nothing points into
- * its buffer any more (flush), so that it keeps reusing that buffer.
+ * Frees what the dispatched batch was decoded into: clears the unpacker's
+ * zone, after telling the unpacker that nothing points into its buffer any
+ * more (flush), so that it keeps reusing that buffer. msgpack-c 4 makes the
+ * zone only for a message that needs one (a container, str, bin or ext):
+ * after a batch of scalars there is none.
  */
 static void release_batch(conn *c)
 {
-	if (c->batch_zone) {
-		msgpack_zone_free(c->batch_zone);
-		c->batch_zone = NULL;
+	if (!c->in.z)
 		return;
-	}
 	if (!msgpack_unpacker_flush_zone(&c->in)) {
-		log_error("out of memory for a connection's unpacker zone");
-		abort();
+		conn_fail(c, OM_LIMIT, "out of memory for a connection's unpacker zone");
+		return;
 	}
 	msgpack_unpacker_reset_zone(&c->in);
 }
@@ -544,6 +525,7 @@ void conn_accept(server *s)
 	c->srv = s;
 	c->id = ++s->next_conn_id;
 	c->active_ms = uv_now(s->loop);
+	frame_init(&c->frame, s->limits.max_message_size);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
 	c->pk_out.buf = &c->out;

@@ -233,6 +233,16 @@ static void pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char 
 		repack_no_memory(pk, out, mark, msgid);
 }
 
+/* Packs a server.error bad_request notification; out of memory, conn.c closes the connection. */
+static void pack_server_error(msgpack_packer *pk, const char *message)
+{
+	codec_out *out = codec_out_of(pk);
+	size_t mark = out->buf->size;
+	rpc_pack_server_error(pk, OM_BAD_REQUEST, message);
+	if (out->failed)
+		out->buf->size = mark;
+}
+
 void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c)
 {
 	if (!msgid) {
@@ -410,8 +420,10 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		rpc_parse(&d->o, &again, err, sizeof err);
 		if (again.type == RPC_REQUEST && again.has_msgid)
 			pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
-		else
-			log_debug("ignored a malformed message: %s", err);
+		else if (again.type == RPC_RESPONSE)
+			log_debug("ignored a malformed response: %s", err);
+		else /* no msgid to answer: a client waiting for one is told all the same */
+			pack_server_error(pk, err);
 		return;
 	}
 	if (m->type == RPC_RESPONSE) {

@@ -32,8 +32,9 @@ void dispatch_read(dispatch_msg *d, const msgpack_object *o);
 /*
  * Executes one message from connection `from`: a request is answered into
  * its output (later, when it has to wait: wait.h), a notification is
- * executed unanswered, anything else is answered bad_request when it has a
- * msgid and ignored otherwise.
+ * executed unanswered, a response is ignored. Any other message is answered
+ * bad_request: with a response when it has a msgid, else with a
+ * server.error notification (the connection stays usable).
  */
 void dispatch_message(server *s, conn *from, const dispatch_msg *d);
 

@@ -222,8 +222,8 @@ static const msgpack_object *expect_error(client *c, uint32_t msgid, const char 
 	return &e[1];
 }
 
-/* The server sends [2, "server.error", [code, message]] and closes. */
-static void expect_server_error_then_close(client *c, const char *code)
+/* The next message is [2, "server.error", [code, message]]; returns the message. */
+static const msgpack_object *expect_server_error(client *c, const char *code)
 {
 	const msgpack_object *o = client_next(c);
 	ck_assert_msg(o, "closed without a server.error notification");
@@ -237,7 +237,30 @@ static void expect_server_error_then_close(client *c, const char *code)
 	ck_assert_msg(is_str(&f[2].via.array.ptr[0], code), "server.error code %.*s, expected %s",
 		      (int)f[2].via.array.ptr[0].via.str.size, f[2].via.array.ptr[0].via.str.ptr, code);
 	ck_assert_int_eq(f[2].via.array.ptr[1].type, MSGPACK_OBJECT_STR);
+	return &f[2].via.array.ptr[1];
+}
+
+/* The server sends [2, "server.error", [code, message]] and closes. */
+static void expect_server_error_then_close(client *c, const char *code)
+{
+	expect_server_error(c, code);
 	ck_assert_msg(client_next(c) == NULL, "the connection stayed open");
+}
+
+/* The resident memory of process pid, in KiB. */
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	ck_assert(kib > 0);
+	return kib;
 }
 
 /* server.ping on c answers "pong". */
@@ -560,7 +583,7 @@ START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_s
 	pack_str(&p.pk, "server.ping");
 	msgpack_pack_array(&p.pk, 0);
 	msgpack_pack_uint8(&p.pk, 9);
-	/* 42 and [7]: no msgid to answer, ignored */
+	/* 42 and [7]: no msgid to answer, so a server.error notification */
 	msgpack_pack_uint8(&p.pk, 42);
 	msgpack_pack_array(&p.pk, 1);
 	msgpack_pack_uint8(&p.pk, 7);
@@ -568,6 +591,113 @@ START_TEST(test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_s
 	ck_assert(str_contains(expect_error(&c, 1, "bad_request"), "method"));
 	ck_assert(str_contains(expect_error(&c, 2, "bad_request"), "[0, msgid, method, params]"));
 	expect_error(&c, 3, "bad_request");
+	ck_assert(is_str(expect_server_error(&c, "bad_request"), "a message must be an array [type, ...]"));
+	ck_assert(str_contains(expect_server_error(&c, "bad_request"), "message type must be"));
+	assert_ping(&c, 4);
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+/*
+ * A request whose msgid is not a uint32 cannot be answered with a response:
+ * it gets a server.error notification, and the connection goes on.
+ */
+START_TEST(test_request_with_a_msgid_that_is_not_a_uint32_gets_server_error_and_the_connection_stays)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (int kind = 0; kind < 4; kind++) {
+		msgpack_pack_array(&p.pk, 4);
+		msgpack_pack_uint8(&p.pk, 0);
+		if (kind == 0)
+			msgpack_pack_int8(&p.pk, -1);
+		else if (kind == 1)
+			msgpack_pack_uint64(&p.pk, (uint64_t)1 << 32);
+		else if (kind == 2)
+			pack_str(&p.pk, "7");
+		else
+			msgpack_pack_nil(&p.pk);
+		pack_str(&p.pk, "server.ping");
+		msgpack_pack_array(&p.pk, 0);
+		send_packet(&c, &p);
+		ck_assert(is_str(expect_server_error(&c, "bad_request"),
+				 "msgid must be an unsigned 32-bit integer"));
+		assert_ping(&c, (uint32_t)kind);
+	}
+	packet_free(&p);
+	client_close(&c);
+}
+END_TEST
+
+/*
+ * A scalar as the first message of a connection, alone in its write, is
+ * decoded without msgpack-c ever making its zone: it once crashed the
+ * server. Each kind gets a server.error, and the connection and another
+ * client go on.
+ */
+START_TEST(test_scalar_as_a_first_message_gets_server_error_and_the_connection_stays)
+{
+	static const struct { const char *bytes; size_t n; } scalars[] = {
+		{"\xc0", 1}, {"\xc3", 1}, {"\xc2", 1}, {"\x05", 1}, {"\xcd\x12\x34", 3},
+		{"\xff", 1}, {"\xd2\x80\0\0\0", 5}, {"\xca\x3f\xc0\0\0", 5},
+		{"\xcb\x3f\xf8\0\0\0\0\0\0", 9},
+	};
+	client good;
+	client_open(&good);
+	for (uint32_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+		client c;
+		client_open(&c);
+		send_bytes(c.fd, scalars[i].bytes, scalars[i].n);
+		ck_assert(is_str(expect_server_error(&c, "bad_request"), "a message must be an array [type, ...]"));
+		assert_ping(&c, i);
+		assert_ping(&good, i);
+		client_close(&c);
+	}
+	client_close(&good);
+}
+END_TEST
+
+/* After a message over 1 MiB the server gives its read buffer back: a scalar then once crashed it. */
+START_TEST(test_scalar_after_a_message_over_1_mib_gets_server_error_and_the_connection_stays)
+{
+	enum { BIG = 1536 * 1024 };
+	char *big = malloc(BIG + 1);
+	ck_assert(big);
+	memset(big, 'x', BIG);
+	big[BIG] = '\0';
+	client c;
+	client_open(&c);
+	send_str_request(&c, 1, "dict.set", 3, "d", "k", big);
+	expect_result(&c, 1);
+	send_bytes(c.fd, "\xc0", 1);
+	expect_server_error(&c, "bad_request");
+	assert_ping(&c, 2);
+	client_close(&c);
+	free(big);
+}
+END_TEST
+
+/*
+ * A batch of complete requests, then a scalar cut short in the same write:
+ * the scalar's rest arrives later. It once crashed the server.
+ */
+START_TEST(test_scalar_cut_after_a_batch_gets_server_error_and_the_connection_stays)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	for (uint32_t id = 1; id <= 3; id++)
+		pack_request(&p.pk, id, "server.ping", 0);
+	msgpack_pack_double(&p.pk, 3.25);
+	send_bytes(c.fd, p.buf.data, p.buf.size - 6);
+	for (uint32_t id = 1; id <= 3; id++)
+		expect_result(&c, id);
+	send_bytes(c.fd, p.buf.data + p.buf.size - 6, 6);
+	expect_server_error(&c, "bad_request");
 	assert_ping(&c, 4);
 	packet_free(&p);
 	client_close(&c);
@@ -859,21 +989,73 @@ START_TEST(test_message_nested_past_the_unpacker_stack_gets_server_error_and_clo
 }
 END_TEST
 
-START_TEST(test_huge_array_header_does_not_hurt_the_server)
+/*
+ * Headers declaring 2^27 and 2^31 items or bytes, over the 64 MiB limit
+ * (an item takes at least a byte), alone or as a request's params: refused
+ * at once, before the server reserves anything for them (msgpack-c would
+ * reserve 24 bytes an item), and another client goes on.
+ */
+START_TEST(test_headers_declaring_more_than_the_limit_are_refused_at_once)
 {
+	static const char *const heads[] = {
+		"\xdd\x08\x00\x00\x00", "\xdd\x80\x00\x00\x00", /* array32 */
+		"\xdf\x08\x00\x00\x00", "\xdf\x80\x00\x00\x00", /* map32 */
+		"\xdb\x08\x00\x00\x00", "\xdb\x80\x00\x00\x00", /* str32 */
+		"\xc6\x08\x00\x00\x00", "\xc6\x80\x00\x00\x00", /* bin32 */
+	};
+	client good;
+	client_open(&good);
+	long before = rss_kib(harness_srv.pid);
+	for (uint32_t i = 0; i < 2 * sizeof heads / sizeof heads[0]; i++) {
+		client c;
+		packet p;
+		client_open(&c);
+		packet_init(&p);
+		if (i % 2) { /* [0, i, "dict.set", <header>] */
+			msgpack_pack_array(&p.pk, 4);
+			msgpack_pack_uint8(&p.pk, 0);
+			msgpack_pack_uint32(&p.pk, i);
+			pack_str(&p.pk, "dict.set");
+		}
+		msgpack_sbuffer_write(&p.buf, heads[i / 2], 5);
+		send_packet(&c, &p);
+		ck_assert(str_contains(expect_server_error(&c, "too_large"), "limit of 67108864 bytes"));
+		ck_assert_msg(client_next(&c) == NULL, "the connection stayed open");
+		packet_free(&p);
+		client_close(&c);
+		assert_ping(&good, i);
+	}
+	long grown = rss_kib(harness_srv.pid) - before;
+	ck_assert_msg(grown < 8192, "the server grew by %ld KiB", grown);
+	client_close(&good);
+}
+END_TEST
+
+/*
+ * A message declaring 8 Mi nils that fit the limit, its nils sent but not
+ * its end: the server holds the bytes received, not 24 bytes a declared
+ * item (192 MiB), until the message is whole.
+ */
+START_TEST(test_an_unfinished_message_costs_about_the_bytes_received)
+{
+	enum { ITEMS = 8 << 20, SENT = ITEMS - 1 };
+	char *nils = malloc(SENT);
+	ck_assert(nils);
+	memset(nils, 0xc0, SENT);
 	client c, good;
 	client_open(&good);
 	client_open(&c);
-	/*
-	 * An array32 header claiming 4 billion items: msgpack-c asks for 96 GiB
-	 * at once. Where that fails the client is told and closed; where the
-	 * kernel overcommits, the message just waits for its items.
-	 */
-	send_bytes(c.fd, "\xdd\xff\xff\xff\xff", 5);
-	struct pollfd pf = {.fd = c.fd, .events = POLLIN};
-	if (poll(&pf, 1, 2000) == 1)
-		expect_server_error_then_close(&c, "too_deep");
+	long before = rss_kib(harness_srv.pid);
+	send_bytes(c.fd, "\xdd\x00\x80\x00\x00", 5);
+	send_bytes(c.fd, nils, SENT);
 	assert_ping(&good, 1);
+	long grown = rss_kib(harness_srv.pid) - before;
+	ck_assert_msg(grown < 4 * (SENT / 1024), "the server grew by %ld KiB for %d KiB sent",
+		      grown, SENT / 1024);
+	send_bytes(c.fd, "\xc0", 1); /* the message is whole: a malformed one, answered */
+	expect_server_error(&c, "bad_request");
+	assert_ping(&c, 2);
+	free(nils);
 	client_close(&c);
 	client_close(&good);
 }
@@ -963,22 +1145,6 @@ START_TEST(test_client_past_max_clients_gets_limit_and_close)
 	client_close(&a);
 }
 END_TEST
-
-/* The resident memory of process pid, in KiB. */
-static long rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	ck_assert(f);
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	ck_assert(kib > 0);
-	return kib;
-}
 
 /* Writes from buf[*off..size) until the socket takes no more for quiet_ms. */
 static void write_until_stuck(int fd, const char *buf, size_t size, size_t *off, int quiet_ms)
@@ -1319,7 +1485,7 @@ START_TEST(test_closing_client_that_does_not_take_its_last_replies_is_closed_aft
 	}
 	msgpack_sbuffer_write(&p.buf, "\xc1", 1); /* a byte msgpack never uses */
 	send_packet(&slow, &p);
-	ck_assert(harness_log_wait(&harness_srv, ": bad_request: bytes that are not msgpack; closing"));
+	ck_assert(harness_log_wait(&harness_srv, ": bad_request: bytes that are not msgpack (0xc1); closing"));
 	ck_assert(harness_log_wait(&harness_srv, ": last replies not taken within 2 s; closing now"));
 	client_open(&other);
 	wait_connections(&other, 1);
@@ -1588,6 +1754,10 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_requests_sent_in_random_pieces_are_all_answered_in_order);
 	tcase_add_test(tc, test_requests_before_garbage_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_requests_of_the_wrong_shape_get_bad_request_and_the_connection_stays);
+	tcase_add_test(tc, test_request_with_a_msgid_that_is_not_a_uint32_gets_server_error_and_the_connection_stays);
+	tcase_add_test(tc, test_scalar_as_a_first_message_gets_server_error_and_the_connection_stays);
+	tcase_add_test(tc, test_scalar_after_a_message_over_1_mib_gets_server_error_and_the_connection_stays);
+	tcase_add_test(tc, test_scalar_cut_after_a_batch_gets_server_error_and_the_connection_stays);
 	tcase_add_test(tc, test_params_not_an_array_is_bad_request);
 	tcase_add_test(tc, test_unknown_method_is_no_such_method);
 	tcase_add_test(tc, test_bad_arity_and_param_kinds_are_bad_params_naming_method_and_parameter);
@@ -1600,7 +1770,8 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_server_info_reports_the_server);
 	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
 	tcase_add_test(tc, test_message_nested_past_the_unpacker_stack_gets_server_error_and_close);
-	tcase_add_test(tc, test_huge_array_header_does_not_hurt_the_server);
+	tcase_add_test(tc, test_headers_declaring_more_than_the_limit_are_refused_at_once);
+	tcase_add_test(tc, test_an_unfinished_message_costs_about_the_bytes_received);
 	tcase_add_test(tc, test_help_and_version_exit_0_and_a_bad_option_exits_2);
 	tcase_add_test(tc, test_second_server_on_a_live_socket_refuses_to_start);
 	tcase_add_test(tc, test_socket_in_a_missing_directory_is_refused_clearly);

@@ -279,3 +279,14 @@ void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *me
 	msgpack_pack_str_with_body(pk, message, strlen(message));
 	msgpack_pack_nil(pk);
 }
+
+void rpc_pack_server_error(msgpack_packer *pk, int code, const char *message)
+{
+	const char *name = om_code_name(code);
+	msgpack_pack_array(pk, 3);
+	msgpack_pack_uint32(pk, RPC_NOTIFICATION);
+	msgpack_pack_str_with_body(pk, "server.error", strlen("server.error"));
+	msgpack_pack_array(pk, 2);
+	msgpack_pack_str_with_body(pk, name, strlen(name));
+	msgpack_pack_str_with_body(pk, message, strlen(message));
+}

@@ -102,4 +102,11 @@ void rpc_pack_result(msgpack_packer *pk, uint32_t msgid, const om_value *result)
 /* [1, msgid, [code_name, message], nil] */
 void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message);
 
+/*
+ * [2, "server.error", [code_name, message]]: the server's word about a
+ * message it cannot answer with a response (no msgid to address one), or
+ * before it closes a connection.
+ */
+void rpc_pack_server_error(msgpack_packer *pk, int code, const char *message);
+
 #endif
