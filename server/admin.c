@@ -145,7 +145,7 @@ static om_value config_info(const server *s)
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map = value_map_new(11);
+	om_value map = value_map_new(12);
 	om_value *p = map.as.items;
 	info_set(&p, "version", str_value(OM_VERSION));
 	info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0));
@@ -153,6 +153,7 @@ static int admin_server_info(server *s, op_call *c)
 	info_set(&p, "objects", om_uint(s->objects.count));
 	info_set(&p, "ops_total", om_uint(s->ops_total));
 	info_set(&p, "waiting", om_uint(s->nparked));
+	info_set(&p, "parked_runs", om_uint(s->parked_runs));
 	info_set(&p, "used_memory", om_uint(heap_in_use()));
 	info_set(&p, "pid", om_int(getpid()));
 	info_set(&p, "socket", str_value(s->socket_path));
