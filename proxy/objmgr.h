@@ -616,7 +616,9 @@ int om_server_ping(om_client *c);
 /*
  * server.info: an owned map of server facts: "version" (str), "uptime_s"
  * (float), "connections", "objects", "ops_total", "waiting" (calls parked
- * now), "used_memory" (bytes), "pid" (ints), "socket" (str) and "methods"
+ * now), "parked_runs" (runs of parked calls so far, as they are tried
+ * again or time out), "used_memory" (bytes), "pid" (ints), "socket" (str)
+ * and "methods"
  * (a map "type.op" -> {"calls": int, "usec": int}: per-method counts and
  * server time). Read them with om_value_map_get().
  */
