@@ -997,7 +997,7 @@ START_TEST(test_get_parked_behind_a_waiting_join_gets_the_item_put)
 }
 END_TEST
 
-/* rlock.acquire is no FIFO op: the holder's own parked acquire goes through past another's. */
+/* rlock.acquire is OP_OWNER: the new holder's own parked acquires go through past another's. */
 START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter)
 {
 	om_client *c = client();
@@ -1053,7 +1053,34 @@ START_TEST(test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock
 }
 END_TEST
 
-/* condition.wait is no FIFO op: a waiter past its timeout gets the lock past an older one never notified. */
+/* A notified waiter queues for the lock when notified: behind an acquire that was waiting already. */
+START_TEST(test_notified_condition_waiter_takes_the_lock_after_an_acquire_waiting_before_the_notify)
+{
+	om_client *c = client();
+	raw waiter, acquirer;
+	raw_open(&waiter);
+	raw_open(&acquirer);
+	RAW_SEND(&waiter, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	RAW_SEND(&acquirer, 1, "condition.acquire", om_str("cv"));
+	wait_parked(c, 2);
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&acquirer, 1, true);
+	ck_assert(raw_quiet(&waiter, 50));
+	RAW_OK(&acquirer, 2, "condition.release", om_str("cv"));
+	raw_expect_bool(&waiter, 2, true);
+	RAW_OK(&waiter, 3, "condition.release", om_str("cv"));
+	raw_close(&waiter);
+	raw_close(&acquirer);
+	om_close(c);
+}
+END_TEST
+
+/* A waiter past its timeout gets the lock past an older one never notified, which sleeps. */
 START_TEST(test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one)
 {
 	om_client *c = client();
@@ -1752,6 +1779,7 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter);
 	tcase_add_test(tc, test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock);
 	tcase_add_test(tc, test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one);
+	tcase_add_test(tc, test_notified_condition_waiter_takes_the_lock_after_an_acquire_waiting_before_the_notify);
 	tcase_add_test(tc, test_barrier_waiter_timing_out_breaks_the_round_for_the_waiter_parked_before_it);
 	tcase_add_test(tc, test_condition_wait_releasing_a_named_lock_lets_a_parked_lock_acquire_through);
 	tcase_add_test(tc, test_notified_condition_waiter_takes_the_named_lock_its_holders_closing_frees);
