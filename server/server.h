@@ -44,7 +44,6 @@ typedef struct server {
 	uint64_t started_ms;   /* uv_now() at start-up */
 	bool stopping;
 	/* Blocking calls (wait.c): */
-	struct wait_obj *waiting, *waiting_last; /* objects with parked calls, oldest first */
 	struct wait_obj *dirty, *dirty_last; /* those whose parked calls must run again, in order */
 	registry_entry *opened; /* what the running call opened through c->open (dispatch.c) */
 	size_t nparked;        /* parked calls, on every object */

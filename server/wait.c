@@ -6,7 +6,7 @@
  * it is freed once libuv has closed that). Its name is its object's, which
  * outlives it: an object's parked calls are answered before it is
  * deleted. Its connection outlives it too: a closing connection drops its
- * calls first.
+ * calls first, found through the list of them it keeps (conn_parked_list()).
  *
  * An object's wait_obj (entry->wait) holds its parked calls: all of them
  * in one list, oldest first, and each in one lane (see wait.h), its place
@@ -55,6 +55,7 @@ struct parked {
 	parked *prev, *next;        /* in its object's list of parked calls, oldest first */
 	parked *lprev, *lnext;      /* in its lane */
 	parked *gprev, *gnext;      /* an OP_OWNER op's: among its owner's calls in its lane */
+	parked *cprev, *cnext;      /* among its connection's parked calls (conn_parked_list()) */
 	lane *in;                   /* its lane: its op's, or its object's sleeping calls */
 	uint64_t seq;               /* when it joined that lane */
 	server *srv;
@@ -85,7 +86,6 @@ typedef struct wait_obj {
 	uint64_t seq;                  /* the last seq given to a call joining a lane */
 	owner_slot *owners;            /* for its OP_OWNER op: open addressing, by owner */
 	size_t owners_cap, nowners;
-	struct wait_obj *prev, *next;  /* in s->waiting, while it has parked calls */
 	struct wait_obj *dirty_prev, *dirty_next; /* in s->dirty, while dirty */
 	bool dirty;                    /* its calls must run again (only with parked calls) */
 	bool busy;                     /* its list is being run or answered: keep it */
@@ -405,14 +405,8 @@ static void free_parked(uv_handle_t *h)
 	free(h->data);
 }
 
-static void list_append(server *s, wait_obj *w, parked *p)
+static void list_append(wait_obj *w, parked *p)
 {
-	if (!w->first) {
-		w->next = NULL;
-		w->prev = s->waiting_last;
-		*(s->waiting_last ? &s->waiting_last->next : &s->waiting) = w;
-		s->waiting_last = w;
-	}
 	p->prev = w->last;
 	*(w->last ? &w->last->next : &w->first) = p;
 	w->last = p;
@@ -421,26 +415,25 @@ static void list_append(server *s, wait_obj *w, parked *p)
 	place(w, p);
 }
 
-static void list_remove(server *s, wait_obj *w, parked *p)
+static void list_remove(wait_obj *w, parked *p)
 {
 	*(p->prev ? &p->prev->next : &w->first) = p->next;
 	*(p->next ? &p->next->prev : &w->last) = p->prev;
 	lane_remove(p);
 	if (is_owner_op(p))
 		owner_leave(w, p);
-	if (w->first)
-		return;
-	*(w->prev ? &w->prev->next : &s->waiting) = w->next;
-	*(w->next ? &w->next->prev : &s->waiting_last) = w->prev;
-	w->prev = w->next = NULL;
-	undepend(w);
+	if (!w->first)
+		undepend(w);
 }
 
 /* Takes p off its wait list and frees it (once its timer is closed), unanswered. */
 static void unpark(server *s, parked *p)
 {
 	wait_obj *w = p->entry->wait;
-	list_remove(s, w, p);
+	list_remove(w, p);
+	*(p->cprev ? &p->cprev->cnext : conn_parked_list(p->from)) = p->cnext;
+	if (p->cnext)
+		p->cnext->cprev = p->cprev;
 	for (size_t i = 0; i < p->call.nargs; i++)
 		om_value_free(&p->args[i]);
 	op_answer_free(&p->call);
@@ -540,7 +533,12 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 		p->args[i] = c->args[i];
 		c->args[i] = om_nil();
 	}
-	list_append(s, w, p);
+	list_append(w, p);
+	parked **mine = conn_parked_list(from);
+	p->cnext = *mine;
+	if (*mine)
+		(*mine)->cprev = p;
+	*mine = p;
 	s->nparked++;
 
 	if (timeout > 0 && timeout < MAX_TIMEOUT_S) {
@@ -663,16 +661,9 @@ void wait_object_deleted(server *s, registry_entry *e)
 
 void wait_conn_closed(server *s, conn *from, uint64_t owner)
 {
-	wait_obj *next_w;
-	for (wait_obj *w = *conn_parked(from) ? s->waiting : NULL; w; w = next_w) {
-		next_w = w->next;
-		parked *next;
-		for (parked *p = w->first; p; p = next) {
-			next = p->next;
-			if (p->from == from)
-				unpark(s, p);
-		}
-	}
+	parked **mine = conn_parked_list(from);
+	while (*mine)
+		unpark(s, *mine);
 	/* Only a connection that called an object with a release hook can hold something. */
 	for (registry_entry *e = conn_is_holder(from) ? s->objects.holdable : NULL; e;
 	     e = e->hold_next) {

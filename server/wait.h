@@ -93,10 +93,10 @@ void wait_object_deleted(server *s, registry_entry *e);
 
 /*
  * Connection `from` (whose id is owner) is closing: drops its parked calls
- * unanswered, gives up what it holds (each type's release hook), then lets
- * the other waiters proceed. A connection with no parked calls, that never
- * called an object with a release hook (conn_is_holder()), costs nothing
- * here: no scan of the wait lists or of the objects that can be held.
+ * unanswered, at a cost in proportion to how many they are, gives up what
+ * it holds (each type's release hook), then lets the other waiters
+ * proceed. A connection that never called an object with a release hook
+ * (conn_is_holder()) costs no scan of the objects that can be held.
  */
 void wait_conn_closed(server *s, conn *from, uint64_t owner);
 
