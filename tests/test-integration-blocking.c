@@ -1025,6 +1025,45 @@ START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_olde
 }
 END_TEST
 
+/*
+ * 20 connections park three rlock acquires each, interleaved; the first of
+ * each times out. Then each connection in turn gets the lock with its two
+ * others at once, in the order they came, as the one before releases it.
+ */
+START_TEST(test_rlock_acquires_of_20_connections_go_through_owner_by_owner)
+{
+	enum { OWNERS = 20 };
+	om_client *c = client();
+	OK(c, NULL, "rlock.acquire", om_str("x"));
+	raw r[OWNERS];
+	for (int i = 0; i < OWNERS; i++)
+		raw_open(&r[i]);
+	for (uint32_t k = 1; k <= 3; k++)
+		for (int i = 0; i < OWNERS; i++) {
+			if (k == 1)
+				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"), om_float(0.1));
+			else
+				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"));
+		}
+	for (int i = 0; i < OWNERS; i++)
+		raw_expect_bool(&r[i], 1, false);
+	ck_assert_int_eq(parked_calls(c), 2 * OWNERS);
+	OK(c, NULL, "rlock.release", om_str("x"));
+	for (int i = 0; i < OWNERS; i++) {
+		raw_expect_bool(&r[i], 2, true);
+		raw_expect_bool(&r[i], 3, true);
+		if (i + 1 < OWNERS)
+			ck_assert(raw_quiet(&r[i + 1], 0));
+		RAW_OK(&r[i], 4, "rlock.release", om_str("x"));
+		RAW_OK(&r[i], 5, "rlock.release", om_str("x"));
+	}
+	ck_assert_int_eq(parked_calls(c), 0);
+	for (int i = 0; i < OWNERS; i++)
+		raw_close(&r[i]);
+	om_close(c);
+}
+END_TEST
+
 /* A waiter never notified, first in the list, does not hold up an acquire behind it. */
 START_TEST(test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock)
 {
@@ -1777,6 +1816,7 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_1000_gets_parked_on_one_queue_are_served_in_arrival_order_by_1000_puts);
 	tcase_add_test(tc, test_get_parked_behind_a_waiting_join_gets_the_item_put);
 	tcase_add_test(tc, test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter);
+	tcase_add_test(tc, test_rlock_acquires_of_20_connections_go_through_owner_by_owner);
 	tcase_add_test(tc, test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock);
 	tcase_add_test(tc, test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one);
 	tcase_add_test(tc, test_notified_condition_waiter_takes_the_lock_after_an_acquire_waiting_before_the_notify);
