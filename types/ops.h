@@ -40,8 +40,9 @@ enum op_flags {
 	/*
 	 * A blocking op whose parked calls on one object all wait for the same
 	 * thing (an item, room, a free lock, a permit, the flag, the end of the
-	 * round): once one answers OP_WAIT, every later one would too until the
-	 * object changes, so the server need not run them (server/wait.h).
+	 * round), but for those asleep (see OP_WAIT): once one answers OP_WAIT,
+	 * every later one would too until the object changes, so the server
+	 * need not run them (server/wait.h).
 	 */
 	OP_FIFO = 1 << 3,
 	/*
