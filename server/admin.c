@@ -167,7 +167,7 @@ static bool config_info(const server *s, om_value *out)
 static int admin_server_info(server *s, op_call *c)
 {
 	om_value map, config, methods;
-	if (!value_map_alloc(&map, 12))
+	if (!value_map_alloc(&map, 13))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
 	if (info_str(&p, "version", OM_VERSION) &&
@@ -176,6 +176,7 @@ static int admin_server_info(server *s, op_call *c)
 	    info_set(&p, "objects", om_uint(s->objects.count)) &&
 	    info_set(&p, "ops_total", om_uint(s->ops_total)) &&
 	    info_set(&p, "waiting", om_uint(s->nparked)) &&
+	    info_set(&p, "parked_runs", om_uint(s->parked_runs)) &&
 	    info_set(&p, "used_memory", om_uint(memory_used())) &&
 	    info_set(&p, "clients_buffers", om_uint(conn_buffers(s))) &&
 	    info_set(&p, "pid", om_int(getpid())) &&

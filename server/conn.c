@@ -66,6 +66,7 @@ struct conn {
 	conn *ready_next;        /* in srv->ready, when ready */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	size_t nparked;          /* its calls parked on wait lists */
+	struct parked *parked;   /* the first of them (wait.c links them) */
 	bool holder;             /* has called an object with a release hook (conn.h) */
 	msgpack_unpacker in;     /* decodes whole messages only */
 	frame frame;             /* has scanned frame.used bytes of the message at in.off */
@@ -561,6 +562,11 @@ uint64_t conn_id(const conn *c)
 size_t *conn_parked(conn *c)
 {
 	return &c->nparked;
+}
+
+struct parked **conn_parked_list(conn *c)
+{
+	return &c->parked;
 }
 
 void conn_note_holder(conn *c)

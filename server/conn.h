@@ -25,6 +25,9 @@ uint64_t conn_id(const conn *c);
 /* How many of c's calls are parked; kept by wait.c against --max-waiting. */
 size_t *conn_parked(conn *c);
 
+/* The first of c's parked calls, which wait.c links together: dropping them costs what they are. */
+struct parked **conn_parked_list(conn *c);
+
 /*
  * c called an object whose type has a release hook (it may hold something
  * there): wait_conn_closed() releases only what such connections hold.

@@ -267,16 +267,25 @@ void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op,
  * A connection with --max-waiting calls parked makes no blocking call: it
  * is answered limit before it runs, since a first run may change state
  * that waiting relies on (condition.wait releases its lock, barrier.wait
- * counts an arrival) and could not be undone if it then may not park.
+ * counts an arrival) and could not be undone if it then may not park. So
+ * is one when the memory to park it cannot be reserved.
  */
 static bool blocking_refused(server *s, conn *from, const type_def *t, const op_def *op,
 			     op_call *c)
 {
-	if (!(op->flags & OP_BLOCKING) || *conn_parked(from) < s->limits.max_waiting)
+	if (!(op->flags & OP_BLOCKING))
 		return false;
-	op_fail(c, OM_LIMIT, "%s.%s: this connection already has %zu calls waiting (--max-waiting)",
-		t->name, op->name, s->limits.max_waiting);
-	return true;
+	if (*conn_parked(from) >= s->limits.max_waiting) {
+		op_fail(c, OM_LIMIT,
+			"%s.%s: this connection already has %zu calls waiting (--max-waiting)",
+			t->name, op->name, s->limits.max_waiting);
+		return true;
+	}
+	if (!wait_reserve(s)) {
+		op_no_memory(c);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -339,7 +348,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	if (to.temp)
 		t->destroy(to.temp);
 	if (s->nparked && (op->flags & OP_WRITE)) {
-		wait_changed(s, to.entry, s->opened);
+		wait_changed(s, to.entry, s->opened, c.wake);
 		wait_wake(s);
 	}
 	st->calls++;
@@ -453,6 +462,11 @@ bool dispatch_check_tables(void)
 			if (!((*t)->admin ? admin_handler(*t, op) != NULL : op->fn != NULL)) {
 				log_error("internal error: method %s.%s has no handler", (*t)->name,
 					  op->name);
+				ok = false;
+			}
+			if ((op->flags & OP_BLOCKING) && !(op->flags & (OP_FIFO | OP_OWNER))) {
+				log_error("internal error: method %s.%s blocks but is no FIFO op",
+					  (*t)->name, op->name);
 				ok = false;
 			}
 			if ((op->flags & (OP_BLOCKING | OP_GROWS)) && !(op->flags & OP_WRITE)) {

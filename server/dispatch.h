@@ -69,8 +69,8 @@ int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *wan
 /*
  * Checks at start-up that every operation of every type has a handler, and
  * that every blocking one is a write (it may have to be parked on its
- * object, which must exist), as is every one that grows memory; logs each
- * that fails.
+ * object, which must exist) and a FIFO op (OP_FIFO or OP_OWNER: wait.h),
+ * and that every one that grows memory is a write; logs each that fails.
  */
 bool dispatch_check_tables(void);
 

@@ -20,6 +20,7 @@
 #include "server.h"
 #include "stats.h"
 #include "value.h"
+#include "wait.h"
 
 /* How long a stop waits for clients to take their last replies. */
 #define STOP_GRACE_MS 2000
@@ -475,6 +476,7 @@ static void finish(server *s)
 		log_error("the event loop did not close cleanly: %s", uv_strerror(rc));
 	registry_free(&s->objects);
 	stats_free(s->stats);
+	wait_free_reserve(s);
 }
 
 int main(int argc, char **argv)

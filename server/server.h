@@ -52,10 +52,12 @@ typedef struct server {
 	uint64_t started_ms;   /* uv_now() at start-up */
 	bool stopping;
 	/* Blocking calls (wait.c): */
-	struct wait_obj *waiting, *waiting_last; /* objects with parked calls, oldest first */
 	struct wait_obj *dirty, *dirty_last; /* those whose parked calls must run again, in order */
 	registry_entry *opened; /* what the running call opened through c->open (dispatch.c) */
 	size_t nparked;        /* parked calls, on every object */
+	uint64_t parked_runs;  /* runs of parked calls' handlers: wake-ups and timeouts */
+	struct parked *spare_parked;      /* reserved for the next call to park (wait_reserve()) */
+	struct wait_obj *spare_wait[2];   /* and for its object and what it opens */
 	conn *ready;           /* connections with replies of parked calls to send */
 	bool waking;           /* wait_wake() is running */
 } server;

@@ -2,23 +2,33 @@
  * wait.c — parked calls, their timers, and the wake-ups that run them again.
  *
  * A parked call owns its arguments and the op_call every run of it sees
- * (c->state kept between runs). Its name is its object's, which outlives
- * it: an object's parked calls are answered before it is deleted. Its
- * connection outlives it too: a closing connection drops its calls first.
+ * (c->state kept between runs), and its timer (a handle inside it, so that
+ * it is freed once libuv has closed that). Its name is its object's, which
+ * outlives it: an object's parked calls are answered before it is
+ * deleted. Its connection outlives it too: a closing connection drops its
+ * calls first, found through the list of them it keeps (conn_parked_list()).
  *
- * An object's wait_obj (entry->wait) holds its wait list, its place on the
- * server's dirty list, and the links between the objects whose calls open
- * another one and that one. It exists while the object has parked calls,
- * objects depending on it or a wake-up pending, and is freed once it has
- * none (wait_obj_gc). Calls only depend on an object while they are parked:
- * an object with an empty list depends on nothing.
+ * An object's wait_obj (entry->wait) holds its parked calls: all of them
+ * in one list, oldest first, and each in one lane (see wait.h), its place
+ * on the server's dirty list, and the links between the objects whose
+ * calls open another one and that one. It exists while the object has
+ * parked calls, objects depending on it or a wake-up pending, and is freed
+ * once it has none (wait_obj_gc). Calls only depend on an object while
+ * they are parked: an object with an empty list depends on nothing.
  *
  * Nothing closes a connection or deletes an object while a wake-up runs
  * the lists: replies are only packed then, and sent (which may fail and
  * close a connection) once no object is dirty.
+ *
+ * Memory: what a blocking call needs to park (its parked struct, and a
+ * wait_obj for its object and one for what it opens) is reserved before
+ * it runs (wait_reserve()), so that a call whose first run changed its
+ * object (condition.wait released its lock) always parks. Only an OP_OWNER
+ * op's owner table grows as a call parks, and such a call changed nothing.
  */
 #include "wait.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,49 +41,59 @@
 #define NS_PER_S 1000000000.0
 #define NS_PER_MS 1000000
 
-/* FIFO ops are counted by their index in their type's table, which must be below this. */
-#define FIFO_SLOTS 8
+/* Blocking ops have a lane each, by their index in their type's table, which must be below this. */
+#define LANES 8
 
-typedef struct parked {
-	struct parked *prev, *next; /* in its object's wait list, oldest first */
+typedef struct parked parked;
+
+/* Calls in the order they joined it, each joining with a new seq of its object. */
+typedef struct lane {
+	parked *first, *last;
+} lane;
+
+struct parked {
+	parked *prev, *next;        /* in its object's list of parked calls, oldest first */
+	parked *lprev, *lnext;      /* in its lane */
+	parked *gprev, *gnext;      /* an OP_OWNER op's: among its owner's calls in its lane */
+	parked *cprev, *cnext;      /* among its connection's parked calls (conn_parked_list()) */
+	lane *in;                   /* its lane: its op's, or its object's sleeping calls */
+	uint64_t seq;               /* when it joined that lane */
 	server *srv;
 	registry_entry *entry;
 	conn *from;
 	const op_def *op;
-	int slot;                   /* op's index in its type's table for a FIFO op, else -1 */
-	uv_timer_t *timer;          /* NULL without a timeout, or once it expired */
+	int slot;                   /* op's index in its type's table: its lane */
+	bool has_timer;             /* timer was initialised: close it before freeing */
+	uv_timer_t timer;           /* running until the timeout expires */
 	uint64_t deadline;          /* uv_hrtime() at which the timeout expires */
 	uint32_t msgid;
 	bool has_msgid;
 	op_call call;
 	om_value args[OP_MAX_ARGS];
-} parked;
+};
+
+/* An OP_OWNER op's owner table entry: the owner's newest call parked in the op's lane. */
+typedef struct owner_slot {
+	uint64_t owner; /* 0: free */
+	parked *last;
+} owner_slot;
 
 typedef struct wait_obj {
 	registry_entry *entry;
 	parked *first, *last;          /* its parked calls, oldest first */
-	size_t nfifo[FIFO_SLOTS];      /* how many are calls of each FIFO op, by slot */
-	size_t nother;                 /* and how many are calls of other ops */
-	struct wait_obj *prev, *next;  /* in s->waiting, while it has parked calls */
+	lane lanes[LANES];             /* those that run again on a change, by op */
+	lane sleeping;                 /* those that only a wake-up or a timeout runs */
+	uint64_t seq;                  /* the last seq given to a call joining a lane */
+	owner_slot *owners;            /* for its OP_OWNER op: open addressing, by owner */
+	size_t owners_cap, nowners;
 	struct wait_obj *dirty_prev, *dirty_next; /* in s->dirty, while dirty */
 	bool dirty;                    /* its calls must run again (only with parked calls) */
 	bool busy;                     /* its list is being run or answered: keep it */
+	bool running;                  /* its lanes are being run: a change needs no marking */
 	struct wait_obj *dep;          /* what its calls open (a condition's named lock), or NULL */
 	struct wait_obj *dep_prev, *dep_next; /* among dep's dependents */
 	struct wait_obj *dependents;   /* the objects whose calls open this one */
 } wait_obj;
-
-/*
- * op's slot when it is an OP_FIFO op, else -1. Not rlock.acquire: its
- * holder's calls go through while others wait. Not condition.wait: each
- * waits for its own notification or timeout, and one whose timeout expired
- * may take the lock while an older one still waits to be notified.
- */
-static int fifo_slot(const type_def *t, const op_def *op)
-{
-	size_t i = (size_t)(op - t->ops);
-	return (op->flags & OP_FIFO) && i < FIFO_SLOTS ? (int)i : -1;
-}
 
 /* The call's timeout in seconds, or -1 for none (its timeout param is nil or absent). */
 static double call_timeout(const op_def *op, const op_call *c)
@@ -90,11 +110,14 @@ static double call_timeout(const op_def *op, const op_call *c)
 }
 
 /* Runs c's handler again on obj, as its timeout expires when timed_out. */
-static int run_again(const op_def *op, void *obj, op_call *c, bool timed_out)
+static int run_again(server *s, const op_def *op, void *obj, op_call *c, bool timed_out)
 {
+	s->parked_runs++;
 	c->code = OM_OK;
 	c->message[0] = '\0';
 	c->timed_out = timed_out;
+	c->sleep = false;
+	c->wake = 0;
 	int rc = op->fn(obj, c);
 	c->timed_out = false; /* later runs of a call still waiting (see OP_WAIT) */
 	return rc;
@@ -104,19 +127,52 @@ static int run_again(const op_def *op, void *obj, op_call *c, bool timed_out)
 static int run_parked(server *s, parked *p, bool timed_out, registry_entry **opened)
 {
 	s->opened = NULL;
-	int rc = run_again(p->op, p->entry->obj, &p->call, timed_out);
+	int rc = run_again(s, p->op, p->entry->obj, &p->call, timed_out);
 	*opened = s->opened;
 	return rc;
 }
 
+/* --- memory reserved for parking ------------------------------------------ */
+
+bool wait_reserve(server *s)
+{
+	if (!s->spare_parked && !(s->spare_parked = mem_alloc(sizeof(parked))))
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (!s->spare_wait[i] && !(s->spare_wait[i] = mem_alloc(sizeof(wait_obj))))
+			return false;
+	return true;
+}
+
+void wait_free_reserve(server *s)
+{
+	free(s->spare_parked);
+	free(s->spare_wait[0]);
+	free(s->spare_wait[1]);
+	s->spare_parked = NULL;
+	s->spare_wait[0] = s->spare_wait[1] = NULL;
+}
+
+/* A zeroed wait_obj, the reserve's when there is one; NULL when out of memory. */
+static wait_obj *wait_obj_new(server *s)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s->spare_wait[i]) {
+			wait_obj *w = s->spare_wait[i];
+			s->spare_wait[i] = NULL;
+			memset(w, 0, sizeof *w);
+			return w;
+		}
+	}
+	return mem_calloc(1, sizeof(wait_obj));
+}
+
 /* --- wait_obj: lifetime, dirty list, dependencies -------------------------- */
 
-static wait_obj *wait_obj_of(registry_entry *e)
+static wait_obj *wait_obj_of(server *s, registry_entry *e)
 {
-	if (!e->wait) {
-		e->wait = xcalloc(1, sizeof *e->wait);
+	if (!e->wait && (e->wait = wait_obj_new(s)))
 		e->wait->entry = e;
-	}
 	return e->wait;
 }
 
@@ -126,13 +182,14 @@ static void wait_obj_gc(wait_obj *w)
 	if (!w || w->first || w->dependents || w->dirty || w->busy)
 		return;
 	w->entry->wait = NULL;
+	free(w->owners);
 	free(w);
 }
 
 /* Marks w dirty: its calls run at the next wait_wake(), after those marked before. */
 static void mark_one(server *s, wait_obj *w)
 {
-	if (!w || w->dirty || !w->first)
+	if (!w || w->dirty || w->running || !w->first)
 		return;
 	w->dirty = true;
 	w->dirty_next = NULL;
@@ -182,13 +239,17 @@ static void undepend(wait_obj *w)
  * A call on w's object opened `to`: while w has parked calls, a change to
  * `to` marks w dirty. One object at most: a condition opens only its lock
  * (opening another replaces it: the lock was deleted and made again).
+ * Without memory for to's wait_obj (the reserve was used up) the link is
+ * not made, and w's calls run again at w's own next change only.
  */
-static void depend(wait_obj *w, registry_entry *to)
+static void depend(server *s, wait_obj *w, registry_entry *to)
 {
 	if (!to || !w->first || to == w->entry || (w->dep && w->dep->entry == to))
 		return;
+	wait_obj *d = wait_obj_of(s, to);
+	if (!d)
+		return;
 	undepend(w);
-	wait_obj *d = wait_obj_of(to);
 	w->dep = d;
 	w->dep_next = d->dependents;
 	if (d->dependents)
@@ -196,74 +257,192 @@ static void depend(wait_obj *w, registry_entry *to)
 	d->dependents = w;
 }
 
-void wait_changed(server *s, registry_entry *e, registry_entry *opened)
+/* --- lanes and owners ---------------------------------------------------- */
+
+static void lane_append(wait_obj *w, lane *l, parked *p)
 {
-	if (e && e->wait)
-		depend(e->wait, opened);
+	p->in = l;
+	p->seq = ++w->seq;
+	p->lnext = NULL;
+	p->lprev = l->last;
+	*(l->last ? &l->last->lnext : &l->first) = p;
+	l->last = p;
+}
+
+static void lane_remove(parked *p)
+{
+	lane *l = p->in;
+	*(p->lprev ? &p->lprev->lnext : &l->first) = p->lnext;
+	*(p->lnext ? &p->lnext->lprev : &l->last) = p->lprev;
+	p->lprev = p->lnext = NULL;
+	p->in = NULL;
+}
+
+static bool is_owner_op(const parked *p)
+{
+	return (p->op->flags & OP_OWNER) != 0;
+}
+
+static size_t owner_home(uint64_t owner, size_t cap)
+{
+	return (size_t)((owner * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+/* owner's entry in w's owner table, or the free slot where it would go. */
+static owner_slot *owner_slot_of(wait_obj *w, uint64_t owner)
+{
+	size_t i = owner_home(owner, w->owners_cap);
+	while (w->owners[i].owner && w->owners[i].owner != owner)
+		i = (i + 1) & (w->owners_cap - 1);
+	return &w->owners[i];
+}
+
+/* Room for one more owner in w's table; false when out of memory. */
+static bool owners_reserve(wait_obj *w)
+{
+	if (2 * (w->nowners + 1) <= w->owners_cap)
+		return true;
+	size_t cap = w->owners_cap ? 2 * w->owners_cap : 8;
+	owner_slot *old = w->owners, *table = mem_calloc(cap, sizeof *table);
+	if (!table)
+		return false;
+	size_t old_cap = w->owners_cap;
+	w->owners = table;
+	w->owners_cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].owner)
+			*owner_slot_of(w, old[i].owner) = old[i];
+	free(old);
+	return true;
+}
+
+/* Empties slot x, moving back the entries after it that belong before it (linear probing). */
+static void owner_slot_free(wait_obj *w, owner_slot *x)
+{
+	size_t mask = w->owners_cap - 1, i = (size_t)(x - w->owners), j = i;
+	w->nowners--;
+	for (;;) {
+		w->owners[i].owner = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!w->owners[j].owner)
+				return;
+			size_t home = owner_home(w->owners[j].owner, w->owners_cap);
+			/* j's entry may move to i unless its home lies cyclically in (i, j]. */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		w->owners[i] = w->owners[j];
+		i = j;
+	}
+}
+
+/* p, of an OP_OWNER op, joins its op's lane and its owner's calls there. */
+static void owner_join(wait_obj *w, parked *p)
+{
+	owner_slot *slot = owner_slot_of(w, p->call.owner);
+	if (slot->owner) {
+		p->gprev = slot->last;
+		slot->last->gnext = p;
+	} else {
+		slot->owner = p->call.owner;
+		w->nowners++;
+	}
+	slot->last = p;
+}
+
+static void owner_leave(wait_obj *w, parked *p)
+{
+	if (p->gprev)
+		p->gprev->gnext = p->gnext;
+	if (p->gnext) {
+		p->gnext->gprev = p->gprev;
+	} else {
+		owner_slot *slot = owner_slot_of(w, p->call.owner);
+		if (p->gprev)
+			slot->last = p->gprev;
+		else
+			owner_slot_free(w, slot);
+	}
+	p->gprev = p->gnext = NULL;
+}
+
+/* p answered OP_WAIT: it goes on waiting in its op's lane, or sleeps when it said so (c->sleep). */
+static void place(wait_obj *w, parked *p)
+{
+	lane *want = p->call.sleep ? &w->sleeping : &w->lanes[p->slot];
+	if (p->in == want)
+		return;
+	if (p->in)
+		lane_remove(p);
+	lane_append(w, want, p);
+}
+
+/* The first n sleeping calls of w (all of them for SIZE_MAX) wake: they join their ops' lanes. */
+static void wake_sleepers(wait_obj *w, size_t n)
+{
+	for (; n > 0 && w->sleeping.first; n--) {
+		parked *p = w->sleeping.first;
+		lane_remove(p);
+		lane_append(w, &w->lanes[p->slot], p);
+	}
+}
+
+void wait_changed(server *s, registry_entry *e, registry_entry *opened, size_t wake)
+{
+	if (e && e->wait) {
+		wake_sleepers(e->wait, wake);
+		depend(s, e->wait, opened);
+	}
 	mark(s, e);
 	mark(s, opened);
 }
 
 /* --- parking and answering ----------------------------------------------- */
 
-static void free_handle(uv_handle_t *h)
+static void free_parked(uv_handle_t *h)
 {
-	free(h);
+	free(h->data);
 }
 
-static void stop_timer(parked *p)
+static void list_append(wait_obj *w, parked *p)
 {
-	if (!p->timer)
-		return;
-	uv_close((uv_handle_t *)p->timer, free_handle);
-	p->timer = NULL;
-}
-
-static void list_append(server *s, wait_obj *w, parked *p)
-{
-	if (!w->first) {
-		w->next = NULL;
-		w->prev = s->waiting_last;
-		*(s->waiting_last ? &s->waiting_last->next : &s->waiting) = w;
-		s->waiting_last = w;
-	}
 	p->prev = w->last;
 	*(w->last ? &w->last->next : &w->first) = p;
 	w->last = p;
-	if (p->slot >= 0)
-		w->nfifo[p->slot]++;
-	else
-		w->nother++;
+	if (is_owner_op(p))
+		owner_join(w, p);
+	place(w, p);
 }
 
-static void list_remove(server *s, wait_obj *w, parked *p)
+static void list_remove(wait_obj *w, parked *p)
 {
 	*(p->prev ? &p->prev->next : &w->first) = p->next;
 	*(p->next ? &p->next->prev : &w->last) = p->prev;
-	if (p->slot >= 0)
-		w->nfifo[p->slot]--;
-	else
-		w->nother--;
-	if (w->first)
-		return;
-	*(w->prev ? &w->prev->next : &s->waiting) = w->next;
-	*(w->next ? &w->next->prev : &s->waiting_last) = w->prev;
-	w->prev = w->next = NULL;
-	undepend(w);
+	lane_remove(p);
+	if (is_owner_op(p))
+		owner_leave(w, p);
+	if (!w->first)
+		undepend(w);
 }
 
-/* Takes p off its wait list and frees it, unanswered. */
+/* Takes p off its wait list and frees it (once its timer is closed), unanswered. */
 static void unpark(server *s, parked *p)
 {
 	wait_obj *w = p->entry->wait;
-	list_remove(s, w, p);
-	stop_timer(p);
+	list_remove(w, p);
+	*(p->cprev ? &p->cprev->cnext : conn_parked_list(p->from)) = p->cnext;
+	if (p->cnext)
+		p->cnext->cprev = p->cprev;
 	for (size_t i = 0; i < p->call.nargs; i++)
 		om_value_free(&p->args[i]);
 	op_answer_free(&p->call);
 	(*conn_parked(p->from))--;
-	free(p);
 	s->nparked--;
+	if (p->has_timer)
+		uv_close((uv_handle_t *)&p->timer, free_parked);
+	else
+		free(p);
 	wait_obj_gc(w);
 }
 
@@ -281,7 +460,7 @@ static void on_timeout(uv_timer_t *t);
 
 static void start_timer(parked *p, uint64_t ns)
 {
-	uv_timer_start(p->timer, on_timeout, (ns + NS_PER_MS - 1) / NS_PER_MS, 0);
+	uv_timer_start(&p->timer, on_timeout, (ns + NS_PER_MS - 1) / NS_PER_MS, 0);
 }
 
 /*
@@ -300,11 +479,13 @@ static void on_timeout(uv_timer_t *t)
 		start_timer(p, p->deadline - now);
 		return;
 	}
-	stop_timer(p);
 	int rc = run_parked(s, p, true, &opened);
+	size_t wake = p->call.wake;
 	if (rc != OP_WAIT)
 		finish(s, p, rc);
-	wait_changed(s, e, opened);
+	else
+		place(e->wait, p);
+	wait_changed(s, e, opened, wake);
 	wait_wake(s);
 }
 
@@ -313,18 +494,27 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 {
 	double timeout = call_timeout(op, c);
 	if (timeout == 0) {
-		int rc = run_again(op, e->obj, c, true);
+		int rc = run_again(s, op, e->obj, c, true);
 		if (rc != OP_WAIT)
 			return rc;
 		timeout = -1; /* still waiting once timed out: no timeout any more */
 	}
+	wait_obj *w = wait_obj_of(s, e);
+	parked *p = s->spare_parked;
+	assert(w && p); /* reserved by wait_reserve() before the call ran */
+	assert(op - e->type->ops < LANES);
+	if ((op->flags & OP_OWNER) && !owners_reserve(w)) {
+		wait_obj_gc(w);
+		return op_no_memory(c); /* its first run changed nothing */
+	}
+	s->spare_parked = NULL;
+	memset(p, 0, sizeof *p);
 	(*conn_parked(from))++; /* under --max-waiting: dispatch refuses blocking calls past it */
-	parked *p = xcalloc(1, sizeof *p);
 	p->srv = s;
 	p->entry = e;
 	p->from = from;
 	p->op = op;
-	p->slot = fifo_slot(e->type, op);
+	p->slot = (int)(op - e->type->ops);
 	p->has_msgid = msgid != NULL;
 	p->msgid = msgid ? *msgid : 0;
 	p->call = *c;
@@ -343,15 +533,20 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 		p->args[i] = c->args[i];
 		c->args[i] = om_nil();
 	}
-	list_append(s, wait_obj_of(e), p);
+	list_append(w, p);
+	parked **mine = conn_parked_list(from);
+	p->cnext = *mine;
+	if (*mine)
+		(*mine)->cprev = p;
+	*mine = p;
 	s->nparked++;
 
 	if (timeout > 0 && timeout < MAX_TIMEOUT_S) {
 		uint64_t ns = (uint64_t)(timeout * NS_PER_S);
 		p->deadline = uv_hrtime() + ns;
-		p->timer = xmalloc(sizeof *p->timer);
-		uv_timer_init(s->loop, p->timer);
-		p->timer->data = p;
+		uv_timer_init(s->loop, &p->timer);
+		p->timer.data = p;
+		p->has_timer = true;
 		start_timer(p, ns);
 	}
 	return OP_WAIT;
@@ -359,53 +554,60 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 
 /* --- wake-ups ------------------------------------------------------------- */
 
-/* Where a run of one wait list is: see "Where a run of a list stops" in wait.h. */
-typedef struct list_run {
-	size_t left[FIFO_SLOTS]; /* calls of each FIFO op not reached yet */
-	size_t other_left;       /* calls of other ops not reached yet */
-	unsigned skipped;        /* the FIFO ops (bits by slot) a call of which waited in this run */
-} list_run;
-
-/* Whether every call not reached yet would wait: the run can end. */
-static bool run_over(const list_run *r)
+/* The lane of w, not in `stopped` (bits by lane), whose first call joined first; -1: none. */
+static int oldest_lane(const wait_obj *w, unsigned stopped)
 {
-	if (r->other_left)
+	int best = -1;
+	for (int i = 0; i < LANES; i++) {
+		const parked *p = w->lanes[i].first;
+		if (p && !(stopped & 1u << i) && (best < 0 || p->seq < w->lanes[best].first->seq))
+			best = i;
+	}
+	return best;
+}
+
+/* Runs p, parked on w, once: true when it completed (a change), false when it waits still. */
+static bool run_one(server *s, wait_obj *w, parked *p)
+{
+	registry_entry *opened;
+	int rc = run_parked(s, p, false, &opened);
+	if (rc == OP_WAIT) {
+		place(w, p);
+		depend(s, w, opened);
 		return false;
-	for (int i = 0; i < FIFO_SLOTS; i++)
-		if (r->left[i] && !(r->skipped & 1u << i))
-			return false;
+	}
+	size_t wake = p->call.wake;
+	finish(s, p, rc);
+	wait_changed(s, w->entry, opened, wake);
 	return true;
 }
 
 /*
- * Runs w's parked calls once, oldest first, but for the later calls of a
- * FIFO op one call of which waited: those run again in w's next run, which
- * a call completing in this one (a change) brings about, so that the
- * oldest of them has the first chance at what the change freed.
+ * Runs w's lanes, see "Where a run stops" in wait.h: the first call of the
+ * lane whose first call joined first, until each lane's first call waited
+ * since the last change. A call completing is a change: every lane runs
+ * again. When an OP_OWNER op's call completes, its owner's later calls in
+ * that lane run right after it.
  */
 static void wake_object(server *s, wait_obj *w)
 {
-	list_run r = {.other_left = w->nother};
-	memcpy(r.left, w->nfifo, sizeof r.left);
-	parked *next;
-	for (parked *p = w->first; p && !run_over(&r); p = next) {
-		next = p->next;
-		if (p->slot < 0)
-			r.other_left--;
-		else
-			r.left[p->slot]--;
-		if (p->slot >= 0 && (r.skipped & 1u << p->slot))
-			continue;
-		registry_entry *opened;
-		int rc = run_parked(s, p, false, &opened);
-		if (rc == OP_WAIT) {
-			if (p->slot >= 0)
-				r.skipped |= 1u << p->slot;
-			depend(w, opened);
+	unsigned stopped = 0;
+	int l;
+	while ((l = oldest_lane(w, stopped)) >= 0) {
+		parked *p = w->lanes[l].first;
+		parked *same_owner = is_owner_op(p) ? p->gnext : NULL;
+		if (!run_one(s, w, p)) {
+			if (p->in == &w->lanes[l])
+				stopped |= 1u << l;
 			continue;
 		}
-		finish(s, p, rc);
-		wait_changed(s, w->entry, opened);
+		stopped = 0;
+		while (same_owner) {
+			p = same_owner;
+			same_owner = p->gnext;
+			if (!run_one(s, w, p))
+				break;
+		}
 	}
 }
 
@@ -416,9 +618,9 @@ static void wake_dirty(server *s)
 		wait_obj *w = s->dirty;
 		unmark(s, w);
 		if (!s->stopping) {
-			w->busy = true;
+			w->busy = w->running = true;
 			wake_object(s, w);
-			w->busy = false;
+			w->busy = w->running = false;
 		}
 		wait_obj_gc(w);
 	}
@@ -459,16 +661,9 @@ void wait_object_deleted(server *s, registry_entry *e)
 
 void wait_conn_closed(server *s, conn *from, uint64_t owner)
 {
-	wait_obj *next_w;
-	for (wait_obj *w = *conn_parked(from) ? s->waiting : NULL; w; w = next_w) {
-		next_w = w->next;
-		parked *next;
-		for (parked *p = w->first; p; p = next) {
-			next = p->next;
-			if (p->from == from)
-				unpark(s, p);
-		}
-	}
+	parked **mine = conn_parked_list(from);
+	while (*mine)
+		unpark(s, *mine);
 	/* Only a connection that called an object with a release hook can hold something. */
 	for (registry_entry *e = conn_is_holder(from) ? s->objects.holdable : NULL; e;
 	     e = e->hold_next) {

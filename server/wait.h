@@ -19,19 +19,29 @@
  * through on the lock object. Nothing else runs: a put on queue A leaves
  * the calls waiting on queue B alone.
  *
- * Where a run of a list stops. Some blocking ops are FIFO ops (OP_FIFO in
- * their tables): every parked call of one on an object waits for the same
- * thing (an item, room, a free lock, a permit, the flag, the end of the
- * round), so once one of them answers OP_WAIT, every later call of that
- * op on that object would too until the object changes, and the run
- * skips them; it ends when the calls left are all skipped ones. A call
- * completing in the run changes the object, so they may not wait any
- * more: it marks the object dirty again, and the next run starts from
- * the oldest call, which has the first chance at what was freed. So with
- * 10,000 gets parked on a queue, a put runs the first two, not 10,000.
- * rlock.acquire (its holder's calls go through) and condition.wait (each
- * waits for its own notification) are not FIFO ops: their calls run
- * every time.
+ * Where a run stops. Every blocking op is a FIFO op (OP_FIFO or OP_OWNER
+ * in its table): the parked calls of one op on one object, but for those
+ * asleep, all wait for the same thing (an item, room, a free lock, a
+ * permit, the flag, the end of the round, the lock a condition.wait takes
+ * again), so once the oldest answers OP_WAIT, every later one would too
+ * until the object changes. Each op has a lane on its object: its calls in
+ * the order they joined it. A run of an object runs the first call of the
+ * lane whose first call joined first, and so on, until the first call of
+ * every lane has waited since the last change; a call completing is a
+ * change, and every lane runs again, from its oldest call, which has the
+ * first chance at what was freed. So with 10,000 gets parked on a queue, a
+ * put runs the first two, not 10,000, and serving n parked calls costs
+ * O(n) handler runs (server.info's parked_runs counts them).
+ *
+ * A call joins its op's lane when it parks, and when it wakes. Sleeping
+ * calls (c->sleep, types/ops.h: a condition.wait not yet notified) are in
+ * their object's sleeping list instead, and no change runs them: a
+ * notify's c->wake moves the first of them, oldest first, to the end of
+ * their lane (so a notified wait takes the lock again in its turn behind
+ * the calls already waiting for it), as a wait's timeout moves it. An
+ * OP_OWNER op (rlock.acquire) keeps each owner's calls linked in its
+ * lane: when one completes, its owner's later ones run right after it,
+ * before anyone else's.
  */
 #ifndef OBJMGRD_WAIT_H
 #define OBJMGRD_WAIT_H
@@ -42,20 +52,30 @@
 
 /*
  * c, op's call on e from connection `from` (a request with msgid, or a
- * notification when msgid is NULL), answered OP_WAIT on its first run.
- * With a timeout of 0 runs it again at once as timed out; otherwise parks
- * it, moving its arguments out of c (they are left nil). Returns the
- * call's code when it was answered now (the answer is in c), else OP_WAIT.
+ * notification when msgid is NULL), answered OP_WAIT on its first run,
+ * after wait_reserve(). With a timeout of 0 runs it again at once as timed
+ * out; otherwise parks it, moving its arguments out of c (they are left
+ * nil). Returns the call's code when it was answered now (the answer is in
+ * c; limit when an OP_OWNER call finds no memory to park), else OP_WAIT.
  */
 int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
 	      const uint32_t *msgid);
 
 /*
- * A write call just ran on e (NULL: none), and opened `opened` through
- * c->open (NULL: nothing): marks both dirty for the next wait_wake(), and
- * when e has parked calls, records that they depend on `opened`.
+ * Reserves the memory a call needs to park, before a blocking call runs
+ * (its first run may change its object, and must then be able to park);
+ * false when out of memory. wait_free_reserve() frees it, at exit.
  */
-void wait_changed(server *s, registry_entry *e, registry_entry *opened);
+bool wait_reserve(server *s);
+void wait_free_reserve(server *s);
+
+/*
+ * A write call just ran on e (NULL: none), and opened `opened` through
+ * c->open (NULL: nothing): wakes e's first `wake` sleeping calls (its
+ * c->wake), marks e and `opened` dirty for the next wait_wake(), and when
+ * e has parked calls, records that they depend on `opened`.
+ */
+void wait_changed(server *s, registry_entry *e, registry_entry *opened, size_t wake);
 
 /*
  * Runs the parked calls of the dirty objects again, as above, answers
@@ -73,10 +93,10 @@ void wait_object_deleted(server *s, registry_entry *e);
 
 /*
  * Connection `from` (whose id is owner) is closing: drops its parked calls
- * unanswered, gives up what it holds (each type's release hook), then lets
- * the other waiters proceed. A connection with no parked calls, that never
- * called an object with a release hook (conn_is_holder()), costs nothing
- * here: no scan of the wait lists or of the objects that can be held.
+ * unanswered, at a cost in proportion to how many they are, gives up what
+ * it holds (each type's release hook), then lets the other waiters
+ * proceed. A connection that never called an object with a release hook
+ * (conn_is_holder()) costs no scan of the objects that can be held.
  */
 void wait_conn_closed(server *s, conn *from, uint64_t owner);
 

@@ -7,6 +7,7 @@
 
 #include "check-main.h"
 #include "lock.h"
+#include "mem.h"
 #include "types-helper.h"
 
 static void *cond;
@@ -154,6 +155,58 @@ START_TEST(test_condition_wait_releases_the_lock_until_notified)
 	/* 1 holds the lock again. */
 	expect_not_owner(C_AS(2, "release"), "condition 'cv': release without holding the lock");
 	ck_assert_int_eq(C_AS(1, "release"), OM_OK);
+	th_unpark(&w);
+}
+END_TEST
+
+/* A wait that cannot record its waiter answers limit before it releases the lock. */
+START_TEST(test_condition_wait_out_of_memory_answers_limit_and_keeps_the_lock)
+{
+	th_parked w;
+	take(1);
+	mem_fail_nth(1);
+	ck_assert_int_eq(C_AS(1, "wait"), OM_LIMIT);
+	ck_assert_str_eq(th_message(), "out of memory");
+	ck_assert_int_eq(C_AS(2, "acquire"), OP_WAIT); /* 1 holds it still */
+	ck_assert_int_eq(PARK(&w, 1, "wait"), OP_WAIT); /* and may wait, with memory */
+	take(2);
+	th_unpark(&w);
+}
+END_TEST
+
+/* A notify says how many waiters it woke (c->wake): those the server runs, and no others. */
+START_TEST(test_condition_notify_wakes_as_many_as_it_marks)
+{
+	th_parked w1, w2;
+	begin_wait(&w1, 1);
+	begin_wait(&w2, 2);
+	take(3);
+	ck_assert_int_eq(C_AS(3, "notify"), OM_OK);
+	ck_assert_uint_eq(th_call.wake, 1);
+	ck_assert_int_eq(C_AS(3, "notify", om_int(5)), OM_OK);
+	ck_assert_uint_eq(th_call.wake, 1);
+	ck_assert_int_eq(C_AS(3, "notify_all"), OM_OK);
+	ck_assert_uint_eq(th_call.wake, 0);
+	ck_assert_int_eq(th_rerun(&w1), OP_WAIT);
+	ck_assert(!w1.c.sleep); /* woken, waiting for the lock */
+	C_AS(3, "release");
+	expect_answer(&w1, th_rerun(&w1), true);
+	th_unpark(&w1);
+	th_unpark(&w2);
+}
+END_TEST
+
+/* A waiter not notified sleeps: it tells the server that no change can let it through. */
+START_TEST(test_condition_waiter_not_notified_sleeps)
+{
+	th_parked w;
+	take(1);
+	ck_assert_int_eq(PARK(&w, 1, "wait"), OP_WAIT);
+	ck_assert(w.c.sleep);
+	ck_assert_int_eq(th_rerun(&w), OP_WAIT);
+	ck_assert(w.c.sleep);
+	ck_assert_int_eq(th_expire(&w), OM_OK);
+	th_expect_parked(&w, om_bool(false));
 	th_unpark(&w);
 }
 END_TEST
@@ -464,6 +517,9 @@ int main(void)
 	TCase *tc = tcase_create("condition");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_condition_acquire_and_release_its_lock);
+	tcase_add_test(tc, test_condition_wait_out_of_memory_answers_limit_and_keeps_the_lock);
+	tcase_add_test(tc, test_condition_notify_wakes_as_many_as_it_marks);
+	tcase_add_test(tc, test_condition_waiter_not_notified_sleeps);
 	tcase_add_test(tc, test_condition_acquire_waits_while_another_holds_the_lock);
 	tcase_add_test(tc, test_condition_acquire_timed_out_answers_false);
 	tcase_add_test(tc, test_condition_wait_without_the_lock_is_not_owner);

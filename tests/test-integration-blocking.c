@@ -58,16 +58,22 @@ static int64_t int_of(const om_value *v)
 	return v->kind == OM_INT ? v->as.i : (int64_t)v->as.u;
 }
 
-/* server.info's "waiting": the calls parked right now. */
-static int64_t parked_calls(om_client *c)
+/* The integer called key in server.info. */
+static int64_t info_int(om_client *c, const char *key)
 {
 	om_value info;
 	ck_assert_int_eq(om_call(c, "server.info", NULL, 0, &info), OM_OK);
-	const om_value *w = om_value_map_get(&info, "waiting");
-	ck_assert_ptr_nonnull(w);
+	const om_value *w = om_value_map_get(&info, key);
+	ck_assert_msg(w != NULL, "server.info has no %s", key);
 	int64_t n = int_of(w);
 	om_value_free(&info);
 	return n;
+}
+
+/* server.info's "waiting": the calls parked right now. */
+static int64_t parked_calls(om_client *c)
+{
+	return info_int(c, "waiting");
 }
 
 /* Waits until n calls are parked: blocked calls were sent on other connections, and arrive asynchronously. */
@@ -124,10 +130,31 @@ static void pack_value(msgpack_packer *pk, const om_value *v)
 	}
 }
 
-/*
- * Sends [0, msgid, method, params] without waiting for the reply; with
- * msgid NULL, the notification [2, method, params].
- */
+/* Packs [0, msgid, method, params]; with msgid NULL, the notification [2, method, params]. */
+static void pack_message(msgpack_packer *pk, const uint32_t *msgid, const char *method,
+			 const om_value *params, size_t n)
+{
+	msgpack_pack_array(pk, msgid ? 4 : 3);
+	msgpack_pack_uint8(pk, msgid ? 0 : 2);
+	if (msgid)
+		msgpack_pack_uint32(pk, *msgid);
+	msgpack_pack_str_with_body(pk, method, strlen(method));
+	msgpack_pack_array(pk, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		pack_value(pk, &params[i]);
+}
+
+/* Sends all of buf on r. */
+static void raw_send_all(raw *r, const msgpack_sbuffer *buf)
+{
+	for (size_t off = 0; off < buf->size;) {
+		ssize_t n = send(r->fd, buf->data + off, buf->size - off, MSG_NOSIGNAL);
+		ck_assert_msg(n > 0 || errno == EINTR, "send: %s", strerror(errno));
+		off += n > 0 ? (size_t)n : 0;
+	}
+}
+
+/* Sends one message (see pack_message()) without waiting for the reply. */
 static void raw_send_message(raw *r, const uint32_t *msgid, const char *method,
 			     const om_value *params, size_t n)
 {
@@ -135,15 +162,8 @@ static void raw_send_message(raw *r, const uint32_t *msgid, const char *method,
 	msgpack_packer pk;
 	msgpack_sbuffer_init(&buf);
 	msgpack_packer_init(&pk, &buf, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, msgid ? 4 : 3);
-	msgpack_pack_uint8(&pk, msgid ? 0 : 2);
-	if (msgid)
-		msgpack_pack_uint32(&pk, *msgid);
-	msgpack_pack_str_with_body(&pk, method, strlen(method));
-	msgpack_pack_array(&pk, (uint32_t)n);
-	for (size_t i = 0; i < n; i++)
-		pack_value(&pk, &params[i]);
-	ck_assert_int_eq(send(r->fd, buf.data, buf.size, MSG_NOSIGNAL), (ssize_t)buf.size);
+	pack_message(&pk, msgid, method, params, n);
+	raw_send_all(r, &buf);
 	msgpack_sbuffer_destroy(&buf);
 }
 
@@ -977,7 +997,7 @@ START_TEST(test_get_parked_behind_a_waiting_join_gets_the_item_put)
 }
 END_TEST
 
-/* rlock.acquire is no FIFO op: the holder's own parked acquire goes through past another's. */
+/* rlock.acquire is OP_OWNER: the new holder's own parked acquires go through past another's. */
 START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter)
 {
 	om_client *c = client();
@@ -1001,6 +1021,45 @@ START_TEST(test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_olde
 	raw_expect_bool(&a, 1, true);
 	raw_close(&a);
 	raw_close(&b);
+	om_close(c);
+}
+END_TEST
+
+/*
+ * 20 connections park three rlock acquires each, interleaved; the first of
+ * each times out. Then each connection in turn gets the lock with its two
+ * others at once, in the order they came, as the one before releases it.
+ */
+START_TEST(test_rlock_acquires_of_20_connections_go_through_owner_by_owner)
+{
+	enum { OWNERS = 20 };
+	om_client *c = client();
+	OK(c, NULL, "rlock.acquire", om_str("x"));
+	raw r[OWNERS];
+	for (int i = 0; i < OWNERS; i++)
+		raw_open(&r[i]);
+	for (uint32_t k = 1; k <= 3; k++)
+		for (int i = 0; i < OWNERS; i++) {
+			if (k == 1)
+				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"), om_float(0.1));
+			else
+				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"));
+		}
+	for (int i = 0; i < OWNERS; i++)
+		raw_expect_bool(&r[i], 1, false);
+	ck_assert_int_eq(parked_calls(c), 2 * OWNERS);
+	OK(c, NULL, "rlock.release", om_str("x"));
+	for (int i = 0; i < OWNERS; i++) {
+		raw_expect_bool(&r[i], 2, true);
+		raw_expect_bool(&r[i], 3, true);
+		if (i + 1 < OWNERS)
+			ck_assert(raw_quiet(&r[i + 1], 0));
+		RAW_OK(&r[i], 4, "rlock.release", om_str("x"));
+		RAW_OK(&r[i], 5, "rlock.release", om_str("x"));
+	}
+	ck_assert_int_eq(parked_calls(c), 0);
+	for (int i = 0; i < OWNERS; i++)
+		raw_close(&r[i]);
 	om_close(c);
 }
 END_TEST
@@ -1033,7 +1092,34 @@ START_TEST(test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock
 }
 END_TEST
 
-/* condition.wait is no FIFO op: a waiter past its timeout gets the lock past an older one never notified. */
+/* A notified waiter queues for the lock when notified: behind an acquire that was waiting already. */
+START_TEST(test_notified_condition_waiter_takes_the_lock_after_an_acquire_waiting_before_the_notify)
+{
+	om_client *c = client();
+	raw waiter, acquirer;
+	raw_open(&waiter);
+	raw_open(&acquirer);
+	RAW_SEND(&waiter, 1, "condition.acquire", om_str("cv"));
+	raw_expect_bool(&waiter, 1, true);
+	RAW_SEND(&waiter, 2, "condition.wait", om_str("cv"));
+	wait_parked(c, 1);
+	OK(c, NULL, "condition.acquire", om_str("cv"));
+	RAW_SEND(&acquirer, 1, "condition.acquire", om_str("cv"));
+	wait_parked(c, 2);
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	OK(c, NULL, "condition.release", om_str("cv"));
+	raw_expect_bool(&acquirer, 1, true);
+	ck_assert(raw_quiet(&waiter, 50));
+	RAW_OK(&acquirer, 2, "condition.release", om_str("cv"));
+	raw_expect_bool(&waiter, 2, true);
+	RAW_OK(&waiter, 3, "condition.release", om_str("cv"));
+	raw_close(&waiter);
+	raw_close(&acquirer);
+	om_close(c);
+}
+END_TEST
+
+/* A waiter past its timeout gets the lock past an older one never notified, which sleeps. */
 START_TEST(test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one)
 {
 	om_client *c = client();
@@ -1200,6 +1286,439 @@ START_TEST(test_server_stops_cleanly_with_waiters_of_a_named_lock_parked)
 }
 END_TEST
 
+/* --- many parked calls: serving them costs O(n) handler runs ------------------------ */
+
+/*
+ * n parked calls of any blocking method are served in at most RUNS_PER_CALL
+ * handler runs each (server.info's parked_runs), where running every parked
+ * call of an object on every change would cost n^2 runs or more.
+ */
+enum { MANY = 50000, RUNS_PER_CALL = 4 };
+
+/*
+ * ck_assert_msg() without Check's bookkeeping (a write() per passing
+ * assertion), for the loops over every call.
+ */
+#define MUST(expr, ...)                                                                   \
+	do {                                                                              \
+		if (!(expr))                                                              \
+			ck_abort_msg(__VA_ARGS__);                                        \
+	} while (0)
+
+/* Requests packed for one send: a pipeline of thousands of calls in a few writes. */
+typedef struct batch {
+	msgpack_sbuffer buf;
+	msgpack_packer pk;
+} batch;
+
+static void batch_init(batch *b)
+{
+	msgpack_sbuffer_init(&b->buf);
+	msgpack_packer_init(&b->pk, &b->buf, msgpack_sbuffer_write);
+}
+
+#define BATCH_ADD(b, msgid, method, ...)                                                  \
+	pack_message(&(b)->pk, &(uint32_t){msgid}, (method), (const om_value[]){__VA_ARGS__}, \
+		     sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value))
+
+static void batch_send(raw *r, batch *b)
+{
+	raw_send_all(r, &b->buf);
+	msgpack_sbuffer_destroy(&b->buf);
+}
+
+/* What one request was answered: each msgid once, or the test fails. */
+typedef struct reply {
+	bool answered, failed;
+	msgpack_object_type type;
+	int64_t i;      /* an integer or boolean result */
+	char code[16];  /* a failed request's error code */
+} reply;
+
+/* Reads count replies on r to msgids 1..nids into got[msgid], in whatever order they come. */
+static void raw_collect(raw *r, reply *got, uint32_t nids, size_t count)
+{
+	for (size_t k = 0; k < count; k++) {
+		const msgpack_object *o = raw_next(r);
+		MUST(o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 4 &&
+			     o->via.array.ptr[0].via.u64 == 1, "not a response");
+		const msgpack_object *f = o->via.array.ptr;
+		uint64_t id = f[1].via.u64;
+		MUST(id >= 1 && id <= nids, "a reply to msgid %llu", (unsigned long long)id);
+		reply *g = &got[id];
+		MUST(!g->answered, "msgid %llu answered twice", (unsigned long long)id);
+		g->answered = true;
+		g->failed = f[2].type != MSGPACK_OBJECT_NIL;
+		if (g->failed) {
+			const msgpack_object_str *code = &f[2].via.array.ptr[0].via.str;
+			snprintf(g->code, sizeof g->code, "%.*s", (int)code->size, code->ptr);
+			continue;
+		}
+		g->type = f[3].type;
+		if (g->type == MSGPACK_OBJECT_BOOLEAN)
+			g->i = f[3].via.boolean;
+		else if (g->type == MSGPACK_OBJECT_POSITIVE_INTEGER || g->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+			g->i = f[3].via.i64;
+	}
+}
+
+static void expect_reply(const reply *got, uint32_t id, msgpack_object_type type, int64_t i)
+{
+	MUST(got[id].answered && !got[id].failed, "msgid %u: not answered, or failed %s", id,
+	     got[id].code);
+	MUST(got[id].type == type && got[id].i == i, "msgid %u: answered %d %lld", id, got[id].type,
+	     (long long)got[id].i);
+}
+
+#define EXPECT_TRUE(got, id) expect_reply((got), (id), MSGPACK_OBJECT_BOOLEAN, 1)
+#define EXPECT_NIL(got, id) expect_reply((got), (id), MSGPACK_OBJECT_NIL, 0)
+
+/* A scenario: MANY calls parked and served; returns the replies to msgids 1..nids. */
+typedef struct many {
+	om_client *c;
+	raw r;
+	reply *got;
+	uint32_t nids;
+	int64_t runs0;
+	double t0;
+} many;
+
+static void many_begin(many *m, uint32_t nids)
+{
+	m->c = client();
+	raw_open(&m->r);
+	m->got = calloc(nids + 1, sizeof *m->got);
+	ck_assert_ptr_nonnull(m->got);
+	m->nids = nids;
+	m->runs0 = info_int(m->c, "parked_runs");
+	m->t0 = harness_now_s();
+}
+
+/* Checks that no call is left parked and that serving them took at most RUNS_PER_CALL runs each. */
+static void many_end(many *m, const char *what)
+{
+	ck_assert_int_eq(parked_calls(m->c), 0);
+	int64_t runs = info_int(m->c, "parked_runs") - m->runs0;
+	fprintf(stderr, "%s: %d calls, %lld runs of parked calls (%.2f s)\n", what, MANY, (long long)runs, harness_now_s() - m->t0);
+	ck_assert_msg(runs <= (int64_t)RUNS_PER_CALL * MANY, "%s: %lld runs for %d calls", what,
+		      (long long)runs, MANY);
+	free(m->got);
+	raw_close(&m->r);
+	om_close(m->c);
+}
+
+START_TEST(test_50000_gets_parked_then_50000_puts_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "queue.get", om_str("q"));
+	batch_send(&m.r, &b);
+	wait_parked(m.c, MANY);
+	om_client *p = client();
+	for (int i = 0; i < MANY; i++)
+		MUST(om_send(p, "queue.put", (om_value[]){om_str("q"), om_int(i)}, 2, NULL) == OM_OK,
+		     "om_send failed");
+	ck_assert_int_eq(om_flush(p), OM_OK);
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		expect_reply(m.got, i, MSGPACK_OBJECT_POSITIVE_INTEGER, i - 1);
+	om_close(p);
+	many_end(&m, "queue.get");
+}
+END_TEST
+
+START_TEST(test_50000_puts_parked_on_a_full_queue_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY + 1);
+	om_value opts[] = {om_str("maxsize"), om_int(1)};
+	OK(m.c, NULL, "objects.create", om_str("q"), om_str("queue"), om_map(opts, 1));
+	OK(m.c, NULL, "queue.put", om_str("q"), om_int(-1));
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "queue.put", om_str("q"), om_int(i - 1));
+	batch_send(&m.r, &b);
+	wait_parked(m.c, MANY);
+	raw gets;
+	raw_open(&gets);
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY + 1; i++)
+		BATCH_ADD(&b, i, "queue.get", om_str("q"));
+	batch_send(&gets, &b);
+	reply *items = calloc(MANY + 2, sizeof *items);
+	raw_collect(&gets, items, MANY + 1, MANY + 1);
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY + 1; i++)
+		expect_reply(items, i, i == 1 ? MSGPACK_OBJECT_NEGATIVE_INTEGER
+					      : MSGPACK_OBJECT_POSITIVE_INTEGER, (int64_t)i - 2);
+	for (uint32_t i = 1; i <= MANY; i++)
+		EXPECT_NIL(m.got, i);
+	free(items);
+	raw_close(&gets);
+	many_end(&m, "queue.put");
+}
+END_TEST
+
+/*
+ * Another connection holds the lock `name` of `type` (taken with
+ * acquire); m's connection parks MANY acquires, and the holder releases.
+ * Returns the holder.
+ */
+static om_client *park_acquires(many *m, const char *acquire, const char *release)
+{
+	om_client *holder = client();
+	OK(holder, NULL, acquire, om_str("x"));
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, acquire, om_str("x"));
+	batch_send(&m->r, &b);
+	wait_parked(m->c, MANY);
+	OK(holder, NULL, release, om_str("x"));
+	return holder;
+}
+
+/*
+ * A lock that its holder cannot take again: the MANY acquires parked go
+ * through one by one, as m's connection releases what each took.
+ */
+static void serve_acquires_one_by_one(const char *acquire, const char *release)
+{
+	many m;
+	many_begin(&m, 2 * MANY);
+	om_client *holder = park_acquires(&m, acquire, release);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = MANY + 1; i <= 2 * MANY; i++)
+		BATCH_ADD(&b, i, release, om_str("x"));
+	batch_send(&m.r, &b);
+	raw_collect(&m.r, m.got, 2 * MANY, 2 * MANY);
+	for (uint32_t i = 1; i <= MANY; i++) {
+		EXPECT_TRUE(m.got, i);
+		EXPECT_NIL(m.got, MANY + i);
+	}
+	om_close(holder);
+	many_end(&m, acquire);
+}
+
+START_TEST(test_50000_lock_acquires_parked_cost_linear_runs)
+{
+	serve_acquires_one_by_one("lock.acquire", "lock.release");
+}
+END_TEST
+
+START_TEST(test_50000_condition_acquires_parked_cost_linear_runs)
+{
+	serve_acquires_one_by_one("condition.acquire", "condition.release");
+}
+END_TEST
+
+/* The holder's parked acquires all go through at once when it gets the rlock. */
+START_TEST(test_50000_rlock_acquires_parked_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	om_client *holder = park_acquires(&m, "rlock.acquire", "rlock.release");
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		EXPECT_TRUE(m.got, i);
+	om_close(holder);
+	many_end(&m, "rlock.acquire");
+}
+END_TEST
+
+START_TEST(test_50000_event_waits_parked_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "event.wait", om_str("e"));
+	batch_send(&m.r, &b);
+	wait_parked(m.c, MANY);
+	OK(m.c, NULL, "event.set", om_str("e"));
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		EXPECT_TRUE(m.got, i);
+	many_end(&m, "event.wait");
+}
+END_TEST
+
+START_TEST(test_50000_semaphore_acquires_parked_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	om_value opts[] = {om_str("value"), om_int(0)};
+	OK(m.c, NULL, "objects.create", om_str("s"), om_str("semaphore"), om_map(opts, 1));
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "semaphore.acquire", om_str("s"));
+	batch_send(&m.r, &b);
+	wait_parked(m.c, MANY);
+	raw releaser;
+	raw_open(&releaser);
+	reply *released = calloc(MANY + 1, sizeof *released);
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "semaphore.release", om_str("s"));
+	batch_send(&releaser, &b);
+	raw_collect(&releaser, released, MANY, MANY);
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++) {
+		EXPECT_NIL(released, i);
+		EXPECT_TRUE(m.got, i);
+	}
+	om_value v;
+	OK(m.c, &v, "semaphore.value", om_str("s"));
+	ck_assert_int_eq(int_of(&v), 0);
+	free(released);
+	raw_close(&releaser);
+	many_end(&m, "semaphore.acquire");
+}
+END_TEST
+
+/*
+ * m's connection pipelines MANY condition.acquire + condition.wait pairs
+ * (msgids 2i - 1 and 2i): MANY waiters asleep, the lock free.
+ */
+static void park_condition_waits(many *m, batch *b)
+{
+	batch_init(b);
+	for (uint32_t i = 1; i <= MANY; i++) {
+		BATCH_ADD(b, 2 * i - 1, "condition.acquire", om_str("cv"));
+		BATCH_ADD(b, 2 * i, "condition.wait", om_str("cv"));
+	}
+	batch_send(&m->r, b);
+	raw_collect(&m->r, m->got, m->nids, MANY);
+	wait_parked(m->c, MANY);
+}
+
+/* Each notify wakes one waiter, which takes the lock again once the notifier releases it. */
+START_TEST(test_50000_condition_waits_notified_one_by_one_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, 6 * MANY);
+	batch b;
+	park_condition_waits(&m, &b);
+	batch_init(&b);
+	uint32_t id = 2 * MANY;
+	for (uint32_t i = 1; i <= MANY; i++) {
+		BATCH_ADD(&b, ++id, "condition.acquire", om_str("cv"));
+		BATCH_ADD(&b, ++id, "condition.notify", om_str("cv"));
+		BATCH_ADD(&b, ++id, "condition.release", om_str("cv")); /* the waiter takes it */
+		BATCH_ADD(&b, ++id, "condition.release", om_str("cv")); /* the waiter's, released */
+	}
+	batch_send(&m.r, &b);
+	raw_collect(&m.r, m.got, m.nids, 5 * MANY);
+	for (uint32_t i = 1; i <= MANY; i++) {
+		EXPECT_TRUE(m.got, 2 * i - 1);
+		EXPECT_TRUE(m.got, 2 * i);
+		uint32_t k = 2 * MANY + 4 * (i - 1);
+		EXPECT_TRUE(m.got, k + 1);
+		for (uint32_t j = 2; j <= 4; j++)
+			EXPECT_NIL(m.got, k + j);
+	}
+	many_end(&m, "condition.wait, notify");
+}
+END_TEST
+
+/* notify_all wakes them all; each takes the lock in turn, as the one before releases it. */
+START_TEST(test_50000_condition_waits_woken_by_notify_all_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, 3 * MANY + 3);
+	batch b;
+	park_condition_waits(&m, &b);
+	batch_init(&b);
+	uint32_t id = 2 * MANY;
+	BATCH_ADD(&b, ++id, "condition.acquire", om_str("cv"));
+	BATCH_ADD(&b, ++id, "condition.notify_all", om_str("cv"));
+	BATCH_ADD(&b, ++id, "condition.release", om_str("cv"));
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, ++id, "condition.release", om_str("cv"));
+	batch_send(&m.r, &b);
+	raw_collect(&m.r, m.got, m.nids, 2 * MANY + 3);
+	for (uint32_t i = 1; i <= 2 * MANY; i++)
+		EXPECT_TRUE(m.got, i);
+	EXPECT_TRUE(m.got, 2 * MANY + 1);
+	for (uint32_t i = 2 * MANY + 2; i <= m.nids; i++)
+		EXPECT_NIL(m.got, i);
+	many_end(&m, "condition.wait, notify_all");
+}
+END_TEST
+
+START_TEST(test_barrier_of_50000_parties_costs_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	create_barrier(m.c, MANY);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "barrier.wait", om_str("b"));
+	batch_send(&m.r, &b);
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		expect_reply(m.got, i, MSGPACK_OBJECT_POSITIVE_INTEGER, i - 1);
+	many_end(&m, "barrier.wait");
+}
+END_TEST
+
+START_TEST(test_50000_gets_timing_out_cost_linear_runs)
+{
+	many m;
+	many_begin(&m, MANY);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "queue.get", om_str("q"), om_float(0.5));
+	batch_send(&m.r, &b);
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		MUST(m.got[i].failed && strcmp(m.got[i].code, "empty") == 0,
+			      "msgid %u did not answer empty", i);
+	many_end(&m, "queue.get timing out");
+}
+END_TEST
+
+/* Closing a connection with MANY parked calls, and deleting an object with MANY, run none of them. */
+START_TEST(test_50000_calls_dropped_with_their_connection_or_object_run_none)
+{
+	many m;
+	many_begin(&m, MANY);
+	raw other;
+	raw_open(&other);
+	batch b;
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "rlock.acquire", om_str("x"));
+	OK(m.c, NULL, "rlock.acquire", om_str("x"));
+	batch_send(&other, &b);
+	wait_parked(m.c, MANY);
+	raw_close(&other);
+	wait_parked(m.c, 0);
+	batch_init(&b);
+	for (uint32_t i = 1; i <= MANY; i++)
+		BATCH_ADD(&b, i, "queue.get", om_str("q"));
+	batch_send(&m.r, &b);
+	wait_parked(m.c, MANY);
+	int64_t runs = info_int(m.c, "parked_runs");
+	OK(m.c, NULL, "objects.delete", om_str("q"));
+	raw_collect(&m.r, m.got, MANY, MANY);
+	for (uint32_t i = 1; i <= MANY; i++)
+		MUST(m.got[i].failed && strcmp(m.got[i].code, "broken") == 0,
+			      "msgid %u did not answer broken", i);
+	ck_assert_int_eq(info_int(m.c, "parked_runs"), runs);
+	many_end(&m, "dropped");
+}
+END_TEST
+
 static void start_server_waiting_2(void)
 {
 	harness_start(&harness_srv, "--max-waiting", "2", NULL);
@@ -1297,14 +1816,33 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_1000_gets_parked_on_one_queue_are_served_in_arrival_order_by_1000_puts);
 	tcase_add_test(tc, test_get_parked_behind_a_waiting_join_gets_the_item_put);
 	tcase_add_test(tc, test_parked_rlock_acquire_of_the_new_holder_goes_through_past_an_older_waiter);
+	tcase_add_test(tc, test_rlock_acquires_of_20_connections_go_through_owner_by_owner);
 	tcase_add_test(tc, test_condition_acquire_parked_behind_an_unnotified_wait_gets_the_lock);
 	tcase_add_test(tc, test_condition_waiter_past_its_timeout_takes_the_lock_past_an_older_unnotified_one);
+	tcase_add_test(tc, test_notified_condition_waiter_takes_the_lock_after_an_acquire_waiting_before_the_notify);
 	tcase_add_test(tc, test_barrier_waiter_timing_out_breaks_the_round_for_the_waiter_parked_before_it);
 	tcase_add_test(tc, test_condition_wait_releasing_a_named_lock_lets_a_parked_lock_acquire_through);
 	tcase_add_test(tc, test_notified_condition_waiter_takes_the_named_lock_its_holders_closing_frees);
 	tcase_add_test(tc, test_notified_condition_waiter_takes_a_new_lock_once_the_named_one_is_deleted);
 	tcase_add_test(tc, test_deleting_a_condition_answers_its_waiter_for_the_lock_broken_and_keeps_the_lock);
 	tcase_add_test(tc, test_server_stops_cleanly_with_waiters_of_a_named_lock_parked);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("many parked calls");
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_50000_gets_parked_then_50000_puts_cost_linear_runs);
+	tcase_add_test(tc, test_50000_puts_parked_on_a_full_queue_cost_linear_runs);
+	tcase_add_test(tc, test_50000_lock_acquires_parked_cost_linear_runs);
+	tcase_add_test(tc, test_50000_condition_acquires_parked_cost_linear_runs);
+	tcase_add_test(tc, test_50000_rlock_acquires_parked_cost_linear_runs);
+	tcase_add_test(tc, test_50000_event_waits_parked_cost_linear_runs);
+	tcase_add_test(tc, test_50000_semaphore_acquires_parked_cost_linear_runs);
+	tcase_add_test(tc, test_50000_condition_waits_notified_one_by_one_cost_linear_runs);
+	tcase_add_test(tc, test_50000_condition_waits_woken_by_notify_all_cost_linear_runs);
+	tcase_add_test(tc, test_barrier_of_50000_parties_costs_linear_runs);
+	tcase_add_test(tc, test_50000_gets_timing_out_cost_linear_runs);
+	tcase_add_test(tc, test_50000_calls_dropped_with_their_connection_or_object_run_none);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

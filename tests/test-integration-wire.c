@@ -898,13 +898,14 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 12);
+	ck_assert_int_eq(m->via.map.size, 13);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(is_uint(map_get(m, "connections"), 2));
 	ck_assert(is_uint(map_get(m, "objects"), 1));
 	ck_assert(is_uint(map_get(m, "ops_total"), ops_before + 3));
 	ck_assert(is_uint(map_get(m, "waiting"), 0));
+	ck_assert(is_uint(map_get(m, "parked_runs"), 0));
 	ck_assert(map_get(m, "used_memory")->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
 	/* two connections' structures and buffers, counted in used_memory too */
 	const msgpack_object *buffers = map_get(m, "clients_buffers");

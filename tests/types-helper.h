@@ -145,11 +145,13 @@ static inline int th_park(th_parked *p, const type_def *t, void *obj, const char
 	return th_run(t, p->def, obj, &p->c);
 }
 
-/* Runs a call that answered OP_WAIT again, as the server does when its object changes. */
+/* Runs a call that answered OP_WAIT again, as the server does when its object changes (or wakes it). */
 static inline int th_rerun(th_parked *p)
 {
 	th_assert(p->c.code == OM_OK && p->c.result.kind == OM_NIL && !p->c.borrowed,
 		  "%s.%s re-run but it had answered", p->t->name, p->def->name);
+	p->c.sleep = false;
+	p->c.wake = 0;
 	return th_run(p->t, p->def, p->obj, &p->c);
 }
 

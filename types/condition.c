@@ -6,8 +6,8 @@
  * kept: it may be deleted and made again meanwhile).
  *
  * condition.wait runs in stages, kept in c->state[0] across runs:
- *   0  first run: must hold the lock; releases it, joins the waiters with
- *      a ticket (c->state[1]) and waits;
+ *   0  first run: must hold the lock; releases it, joins the waiters
+ *      (c->state[1]) and sleeps;
  *   1  waiting to be notified: notify marks the first waiters notified;
  *      a notified run moves to stage 2, a timed-out one to stage 3;
  *   2, 3  taking the lock again, then answering true (notified) or false
@@ -15,12 +15,12 @@
  *      connection answers OP_WAIT to its timed_out run and keeps waiting
  *      for the lock without a timeout, as types/ops.h describes.
  *
- * Invariant: waiters[] holds the tickets of the calls in stage 1, in the
- * order they began to wait; a closed connection's are dropped by the
- * release hook, with its parked calls.
+ * Invariant: the waiter list holds the calls in stage 1, in the order they
+ * began to wait, each call's waiter in its c->state[1]; the notified ones
+ * come first. A closed connection's are dropped by the release hook, with
+ * its parked calls. The calls not notified sleep (types/ops.h): a notify
+ * wakes exactly those it marks, the first ones, as c->wake says.
  */
-#include <assert.h>
-
 #include "lock.h"
 #include "mem.h"
 #include "ops.h"
@@ -37,8 +37,9 @@ enum {
 	STAGE_TIMED_OUT,
 };
 
+/* A call in stage 1, from its first run to the run that takes it back out. */
 typedef struct waiter {
-	int64_t ticket;
+	struct waiter *prev, *next;
 	uint64_t owner;
 	bool notified;
 } waiter;
@@ -46,10 +47,8 @@ typedef struct waiter {
 typedef struct condition {
 	char *lock_name; /* the named lock, or NULL for own_lock */
 	void *own_lock;  /* a lock_type object when lock_name is NULL */
-	waiter *waiters;
-	size_t nwaiters;
-	size_t cap;
-	int64_t next_ticket;
+	waiter *first, *last; /* the calls in stage 1, in the order they began to wait */
+	waiter *unnotified;   /* the first not notified: every one before it is */
 } condition;
 
 /* The lock of cond: its own, or the named one. NULL when c failed (the name has another type). */
@@ -66,41 +65,46 @@ static int cond_not_owner(op_call *c, const char *what)
 		       what);
 }
 
-static waiter *cond_find(condition *cond, int64_t ticket)
+/* The waiter of a call in stage 1, kept in its c->state[1]. */
+static waiter *cond_waiter_of(const op_call *c)
 {
-	for (size_t i = 0; i < cond->nwaiters; i++)
-		if (cond->waiters[i].ticket == ticket)
-			return &cond->waiters[i];
-	return NULL;
+	return (waiter *)(intptr_t)c->state[1];
 }
 
-/* Removes *w keeping the others in order. */
+/* Unlinks w and frees it. */
 static void cond_remove(condition *cond, waiter *w)
 {
-	size_t i = (size_t)(w - cond->waiters);
-	memmove(w, w + 1, (cond->nwaiters - i - 1) * sizeof *w);
-	cond->nwaiters--;
+	*(w->prev ? &w->prev->next : &cond->first) = w->next;
+	*(w->next ? &w->next->prev : &cond->last) = w->prev;
+	if (cond->unnotified == w)
+		cond->unnotified = w->next;
+	free(w);
 }
 
-static void cond_add_waiter(condition *cond, op_call *c)
+/* c's call begins to wait, last, as w. */
+static void cond_add_waiter(condition *cond, waiter *w, op_call *c)
 {
-	if (cond->nwaiters == cond->cap) {
-		cond->cap = cond->cap ? 2 * cond->cap : 4;
-		cond->waiters = xrealloc(cond->waiters, cond->cap * sizeof *cond->waiters);
-	}
-	c->state[1] = cond->next_ticket++;
-	cond->waiters[cond->nwaiters++] = (waiter){c->state[1], c->owner, false};
+	*w = (waiter){cond->last, NULL, c->owner, false};
+	*(cond->last ? &cond->last->next : &cond->first) = w;
+	cond->last = w;
+	if (!cond->unnotified)
+		cond->unnotified = w;
+	c->state[1] = (int64_t)(intptr_t)w;
 }
 
-/* Marks the first n waiters not yet notified (all of them when n is SIZE_MAX). */
-static void cond_notify(condition *cond, size_t n)
+/*
+ * Marks the first n waiters not yet notified (all of them when n is
+ * SIZE_MAX); returns how many it marked. The notified waiters are always
+ * the first ones: a notify costs what it wakes.
+ */
+static size_t cond_notify(condition *cond, size_t n)
 {
-	for (size_t i = 0; i < cond->nwaiters && n > 0; i++) {
-		if (cond->waiters[i].notified)
-			continue;
-		cond->waiters[i].notified = true;
-		n--;
-	}
+	size_t marked = 0;
+	waiter *w = cond->unnotified;
+	for (; w && marked < n; w = w->next, marked++)
+		w->notified = true;
+	cond->unnotified = w;
+	return marked;
 }
 
 static int cond_op_acquire(void *obj, op_call *c)
@@ -125,14 +129,20 @@ static int cond_op_release(void *obj, op_call *c)
 	return op_ok(c, om_nil());
 }
 
+/*
+ * A waiter not yet notified sleeps (c->sleep): only the notify that marks
+ * it (its c->wake) or its timeout runs it again, so a notify runs the
+ * waiters it wakes and no others.
+ */
 static int cond_op_wait(void *obj, op_call *c)
 {
 	condition *cond = obj;
 	if (c->state[0] == STAGE_WAITING) {
-		waiter *w = cond_find(cond, c->state[1]);
-		assert(w);
-		if (!w->notified && !c->timed_out)
+		waiter *w = cond_waiter_of(c);
+		if (!w->notified && !c->timed_out) {
+			c->sleep = true;
 			return OP_WAIT;
+		}
 		c->state[0] = w->notified ? STAGE_NOTIFIED : STAGE_TIMED_OUT;
 		cond_remove(cond, w);
 	}
@@ -144,10 +154,15 @@ static int cond_op_wait(void *obj, op_call *c)
 			return OP_WAIT;
 		return op_ok(c, om_bool(c->state[0] == STAGE_NOTIFIED));
 	}
-	if (!lock_release(lock, c->owner))
+	if (!lock_held_by(lock, c->owner))
 		return cond_not_owner(c, "wait");
-	cond_add_waiter(cond, c);
+	waiter *w = mem_alloc(sizeof *w);
+	if (!w)
+		return op_no_memory(c);
+	lock_release(lock, c->owner);
+	cond_add_waiter(cond, w, c);
 	c->state[0] = STAGE_WAITING;
+	c->sleep = true;
 	return OP_WAIT;
 }
 
@@ -168,7 +183,7 @@ static int cond_op_notify(void *obj, op_call *c)
 		return c->code;
 	if (!lock_held_by(lock, c->owner))
 		return cond_not_owner(c, "notify");
-	cond_notify(cond, n);
+	c->wake = cond_notify(cond, n);
 	return op_ok(c, om_nil());
 }
 
@@ -180,7 +195,7 @@ static int cond_op_notify_all(void *obj, op_call *c)
 		return c->code;
 	if (!lock_held_by(lock, c->owner))
 		return cond_not_owner(c, "notify_all");
-	cond_notify(cond, SIZE_MAX);
+	c->wake = cond_notify(cond, SIZE_MAX);
 	return op_ok(c, om_nil());
 }
 
@@ -197,15 +212,20 @@ static void *cond_create(const om_value *options, op_call *c)
 			LOCK_NAME_MAX);
 		return NULL;
 	}
-	condition *cond = xcalloc(1, sizeof *cond);
-	if (name) {
-		cond->lock_name = xmalloc(name->len + 1);
-		memcpy(cond->lock_name, name->as.str, name->len);
-		cond->lock_name[name->len] = '\0';
-		return cond;
+	condition *cond = mem_calloc(1, sizeof *cond);
+	if (!cond) {
+		op_no_memory(c);
+		return NULL;
 	}
-	cond->own_lock = lock_type.create(NULL, c);
-	assert(cond->own_lock); /* a lock takes no options: creating one cannot fail */
+	if (name)
+		cond->lock_name = mem_dup0(name->as.str, name->len);
+	else
+		cond->own_lock = lock_type.create(NULL, c); /* fails only when out of memory */
+	if (!cond->lock_name && !cond->own_lock) {
+		free(cond);
+		op_no_memory(c);
+		return NULL;
+	}
 	return cond;
 }
 
@@ -215,7 +235,8 @@ static void cond_destroy(void *obj)
 	if (cond->own_lock)
 		lock_type.destroy(cond->own_lock);
 	free(cond->lock_name);
-	free(cond->waiters);
+	while (cond->first)
+		cond_remove(cond, cond->first);
 	free(cond);
 }
 
@@ -233,11 +254,12 @@ static size_t cond_len(const void *obj)
 static void cond_release_owner(void *obj, uint64_t owner)
 {
 	condition *cond = obj;
-	size_t kept = 0;
-	for (size_t i = 0; i < cond->nwaiters; i++)
-		if (cond->waiters[i].owner != owner)
-			cond->waiters[kept++] = cond->waiters[i];
-	cond->nwaiters = kept;
+	waiter *next;
+	for (waiter *w = cond->first; w; w = next) {
+		next = w->next;
+		if (w->owner == owner)
+			cond_remove(cond, w);
+	}
 	if (cond->own_lock)
 		lock_type.release(cond->own_lock, owner);
 }
@@ -249,7 +271,7 @@ static const op_def cond_ops[] = {
 	 "take the lock, waiting while another connection holds it; true, or false on timeout"},
 	{"release", cond_op_release, OP_WRITE, 0, {{0}},
 	 "give the lock up; not_owner when this connection does not hold it"},
-	{"wait", cond_op_wait, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"wait", cond_op_wait, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "release the lock, wait for notify, take the lock again; true, or false on timeout"},
 	{"notify", cond_op_notify, OP_WRITE, 1, {{"count", ARG_INT, true}},
 	 "wake the first count waiters (default 1); the lock must be held"},

@@ -76,7 +76,11 @@ static void *lock_new(const char *type, bool reentrant, const om_value *options,
 {
 	if (!typeutil_no_options(type, options, c))
 		return NULL;
-	lock *l = xcalloc(1, sizeof *l);
+	lock *l = mem_calloc(1, sizeof *l);
+	if (!l) {
+		op_no_memory(c);
+		return NULL;
+	}
 	l->reentrant = reentrant;
 	return l;
 }
@@ -123,7 +127,7 @@ static const op_def lock_ops[] = {
 };
 
 static const op_def rlock_ops[] = {
-	{"acquire", lock_op_acquire, OP_WRITE | OP_BLOCKING, 1, {TIMEOUT},
+	{"acquire", lock_op_acquire, OP_WRITE | OP_BLOCKING | OP_OWNER, 1, {TIMEOUT},
 	 "take the lock, or once more when this connection holds it; waits while another does; true, or false when the timeout expires"},
 	{"release", lock_op_release, OP_WRITE, 0, {{0}},
 	 "undo one acquire: free once released as many times as acquired; not_owner unless this connection holds it"},

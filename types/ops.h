@@ -40,8 +40,9 @@ enum op_flags {
 	/*
 	 * A blocking op whose parked calls on one object all wait for the same
 	 * thing (an item, room, a free lock, a permit, the flag, the end of the
-	 * round): once one answers OP_WAIT, every later one would too until the
-	 * object changes, so the server need not run them (server/wait.h).
+	 * round), but for those asleep (see OP_WAIT): once one answers OP_WAIT,
+	 * every later one would too until the object changes, so the server
+	 * need not run them (server/wait.h).
 	 */
 	OP_FIFO = 1 << 3,
 	/*
@@ -51,6 +52,14 @@ enum op_flags {
 	 * clients can free memory and nobody holding a lock is stuck.
 	 */
 	OP_GROWS = 1 << 4,
+	/*
+	 * A blocking op whose parked calls wait for the same thing but for
+	 * their owner's: a call of the owner holding it never waits, the
+	 * others wait until the owner of the oldest of them gets it, and then
+	 * all of that owner's go through (rlock.acquire). Every blocking op is
+	 * OP_FIFO or OP_OWNER (dispatch_check_tables()).
+	 */
+	OP_OWNER = 1 << 5,
 };
 
 typedef struct op_call op_call;
@@ -120,6 +129,8 @@ struct op_call {
 	/* Blocking operations (OP_BLOCKING) also use: */
 	uint64_t owner;   /* the connection making the call, never 0: owns what it acquires */
 	bool timed_out;   /* the run of a parked call whose timeout expired: answer (OP_WAIT: see above) */
+	bool sleep;       /* set with OP_WAIT: the call waits for a wake-up, not a change (see above) */
+	size_t wake;      /* set by a handler: wakes the object's first `wake` sleeping calls */
 	int64_t state[2]; /* scratch a parked call keeps between runs; zero on the first run */
 	/*
 	 * Another named object of type t, created when the name is free, for
