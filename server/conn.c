@@ -446,7 +446,8 @@ static void set_reading(conn *c, bool on)
 	c->reading = on;
 }
 
-void conn_accept(server *s)
+/* A new connection in s->conns, its pipe initialised but not yet open. */
+static conn *conn_new(server *s)
 {
 	conn *c = xcalloc(1, sizeof *c);
 	c->srv = s;
@@ -462,7 +463,12 @@ void conn_accept(server *s)
 		s->conns->prev = c;
 	s->conns = c;
 	s->nconns++;
+	return c;
+}
 
+void conn_accept(server *s)
+{
+	conn *c = conn_new(s);
 	int rc = uv_accept((uv_stream_t *)&s->listener, stream_of(c));
 	if (rc < 0) {
 		log_warn("accepting a client failed: %s", uv_strerror(rc));
@@ -476,6 +482,18 @@ void conn_accept(server *s)
 	}
 	log_debug("client %llu: connected (%zu open)", (unsigned long long)c->id, s->nconns);
 	set_reading(c, true);
+}
+
+int conn_open_fd(server *s, int fd)
+{
+	conn *c = conn_new(s);
+	int rc = uv_pipe_open(&c->pipe, fd);
+	if (rc < 0) {
+		conn_close(c);
+		return rc;
+	}
+	set_reading(c, true);
+	return 0;
 }
 
 uint64_t conn_id(const conn *c)
