@@ -515,13 +515,13 @@ static void conn_refuse(server *s)
 	uv_close((uv_handle_t *)&s->refused, on_refused);
 }
 
-void conn_accept(server *s)
+/* A new connection in s->conns, its pipe initialised but not yet open; NULL when out of memory. */
+static conn *conn_new(server *s)
 {
 	conn *c = mem_calloc(1, sizeof *c);
 	if (!c || !msgpack_unpacker_init(&c->in, READ_BUFFER)) {
 		free(c);
-		conn_refuse(s);
-		return;
+		return NULL;
 	}
 	c->srv = s;
 	c->id = ++s->next_conn_id;
@@ -538,7 +538,16 @@ void conn_accept(server *s)
 		s->conns->prev = c;
 	s->conns = c;
 	s->nconns++;
+	return c;
+}
 
+void conn_accept(server *s)
+{
+	conn *c = conn_new(s);
+	if (!c) {
+		conn_refuse(s);
+		return;
+	}
 	int rc = uv_accept((uv_stream_t *)&s->listener, stream_of(c));
 	if (rc < 0) {
 		log_warn("accepting a client failed: %s", uv_strerror(rc));
@@ -552,6 +561,20 @@ void conn_accept(server *s)
 	}
 	log_debug("client %llu: connected (%zu open)", (unsigned long long)c->id, s->nconns);
 	set_reading(c, true);
+}
+
+int conn_open_fd(server *s, int fd)
+{
+	conn *c = conn_new(s);
+	if (!c)
+		return UV_ENOMEM;
+	int rc = uv_pipe_open(&c->pipe, fd);
+	if (rc < 0) {
+		conn_close(c);
+		return rc;
+	}
+	set_reading(c, true);
+	return 0;
 }
 
 uint64_t conn_id(const conn *c)

@@ -19,6 +19,13 @@
 /* Accepts the pending connection on s->listener and starts serving it. */
 void conn_accept(server *s);
 
+/*
+ * Serves the connected stream socket fd as a client connection, as if
+ * accepted (the fuzz harness's way in): 0, and the connection owns fd, or
+ * a negative libuv error, and fd is still the caller's.
+ */
+int conn_open_fd(server *s, int fd);
+
 /* The connection's id: unique for the server's life, never 0; the owner of what it acquires. */
 uint64_t conn_id(const conn *c);
 

@@ -13,17 +13,11 @@
 #include <sys/resource.h>
 
 #include "address.h"
-#include "conn.h"
 #include "dispatch.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
-#include "stats.h"
 #include "value.h"
-#include "wait.h"
-
-/* How long a stop waits for clients to take their last replies. */
-#define STOP_GRACE_MS 2000
 
 #define MIB ((size_t)1 << 20)
 
@@ -353,33 +347,6 @@ static int fit_descriptors(server_limits *l)
 	return 0;
 }
 
-static void stop_force(uv_timer_t *t)
-{
-	server *s = t->data;
-	log_warn("closing %zu connection(s) that did not take their replies", s->nconns);
-	conn_close_all(s, false);
-}
-
-/* Runs on the loop iteration after the stop began, once the current batch's replies are packed. */
-static void stop_begin(uv_timer_t *t)
-{
-	server *s = t->data;
-	conn_close_all(s, true);
-	uv_timer_start(t, stop_force, STOP_GRACE_MS, 0);
-}
-
-void server_stop(server *s)
-{
-	if (s->stopping)
-		return;
-	log_info("stopping");
-	s->stopping = true;
-	listener_stop(s);
-	server_close_handle((uv_handle_t *)&s->sigint);
-	server_close_handle((uv_handle_t *)&s->sigterm);
-	uv_timer_start(&s->stop_timer, stop_begin, 0, 0);
-}
-
 static void on_signal(uv_signal_t *h, int signum)
 {
 	log_info("got %s", strsignal(signum));
@@ -460,23 +427,18 @@ static void busy_poll_start(server *s, unsigned long usec)
 }
 
 /*
- * Releases the loop. Every other handle is closed by now (the loop runs
- * until they are); the stop timer and the busy-poll handles never keep it
+ * Releases the server and the loop. Every other handle is closed by now
+ * (the loop runs until they are); the busy-poll handles never keep it
  * running, so close them here.
  */
 static void finish(server *s)
 {
-	server_close_handle((uv_handle_t *)&s->stop_timer);
-	server_close_handle((uv_handle_t *)&s->sweep_timer);
 	server_close_handle((uv_handle_t *)&busy_poll.check);
 	server_close_handle((uv_handle_t *)&busy_poll.idle);
-	uv_run(s->loop, UV_RUN_DEFAULT);
+	server_free(s);
 	int rc = uv_loop_close(s->loop);
 	if (rc)
 		log_error("the event loop did not close cleanly: %s", uv_strerror(rc));
-	registry_free(&s->objects);
-	stats_free(s->stats);
-	wait_free_reserve(s);
 }
 
 int main(int argc, char **argv)
@@ -505,20 +467,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	static server s;
-	s.loop = uv_default_loop();
-	s.limits = o.limits;
-	s.socket_path = address_path(o.socket);
 	value_hash_randomize();
-	registry_init(&s.objects);
-	s.stats = stats_new();
-	uv_timer_init(s.loop, &s.stop_timer);
-	s.stop_timer.data = &s;
-	uv_unref((uv_handle_t *)&s.stop_timer); /* never keeps the loop alive */
+	server_init(&s, uv_default_loop(), &o.limits);
+	s.socket_path = address_path(o.socket);
 	if (listener_start(&s)) {
 		finish(&s);
 		return 1;
 	}
-	conn_sweep_start(&s);
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
 	s.busy_poll_us = o.busy_poll_us;

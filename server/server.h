@@ -70,6 +70,20 @@ static inline void server_close_handle(uv_handle_t *h)
 }
 
 /*
+ * Sets up s, zeroed, to serve on loop with limits: an empty registry, no
+ * connections, no listener (listener.h starts one). s->socket_path is the
+ * caller's to set.
+ */
+void server_init(server *s, uv_loop_t *loop, const server_limits *limits);
+
+/*
+ * Releases what server_init() set up, once every connection is closed:
+ * closes the stop timer, runs the loop until its closing handles are done,
+ * and destroys the objects. The loop itself stays the caller's.
+ */
+void server_free(server *s);
+
+/*
  * Begins a clean stop: accepts no more connections and reads no more
  * requests; each connection is closed once its replies are sent (or after
  * a grace period), then the loop ends.
