@@ -427,12 +427,15 @@ static void busy_poll_start(server *s, unsigned long usec)
 }
 
 /*
- * Releases the server and the loop. Every other handle is closed by now
- * (the loop runs until they are); the busy-poll handles never keep it
- * running, so close them here.
+ * Releases the server and the loop. After a run every other handle is
+ * closed by now (the loop runs until they are); the busy-poll handles
+ * never keep it running, and the signal handles are still open when the
+ * listener failed to start, so close them here.
  */
 static void finish(server *s)
 {
+	server_close_handle((uv_handle_t *)&s->sigint);
+	server_close_handle((uv_handle_t *)&s->sigterm);
 	server_close_handle((uv_handle_t *)&busy_poll.check);
 	server_close_handle((uv_handle_t *)&busy_poll.idle);
 	server_free(s);
@@ -470,12 +473,16 @@ int main(int argc, char **argv)
 	value_hash_randomize();
 	server_init(&s, uv_default_loop(), &o.limits);
 	s.socket_path = address_path(o.socket);
+	/*
+	 * Signals first: a client (a test) may connect, and so send SIGTERM,
+	 * as soon as the socket listens.
+	 */
+	watch_signal(&s, &s.sigint, SIGINT);
+	watch_signal(&s, &s.sigterm, SIGTERM);
 	if (listener_start(&s)) {
 		finish(&s);
 		return 1;
 	}
-	watch_signal(&s, &s.sigint, SIGINT);
-	watch_signal(&s, &s.sigterm, SIGTERM);
 	s.busy_poll_us = o.busy_poll_us;
 	busy_poll_start(&s, o.busy_poll_us);
 	s.started_ms = uv_now(s.loop);
