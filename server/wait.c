@@ -95,20 +95,6 @@ typedef struct wait_obj {
 	struct wait_obj *dependents;   /* the objects whose calls open this one */
 } wait_obj;
 
-/* The call's timeout in seconds, or -1 for none (its timeout param is nil or absent). */
-static double call_timeout(const op_def *op, const op_call *c)
-{
-	for (size_t i = 0; i < op->nargs && i < c->nargs; i++) {
-		const om_value *v = &c->args[i];
-		if (op->args[i].kind != ARG_TIMEOUT || v->kind == OM_NIL)
-			continue;
-		if (v->kind == OM_INT)
-			return (double)v->as.i;
-		return v->kind == OM_UINT ? (double)v->as.u : v->as.f;
-	}
-	return -1;
-}
-
 /* Runs c's handler again on obj, as its timeout expires when timed_out. */
 static int run_again(server *s, const op_def *op, void *obj, op_call *c, bool timed_out)
 {
@@ -492,7 +478,7 @@ static void on_timeout(uv_timer_t *t)
 int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
 	      const uint32_t *msgid)
 {
-	double timeout = call_timeout(op, c);
+	double timeout = op_call_timeout(op, c);
 	if (timeout == 0) {
 		int rc = run_again(s, op, e->obj, c, true);
 		if (rc != OP_WAIT)

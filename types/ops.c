@@ -130,3 +130,16 @@ void op_usage(const op_def *op, char *buf, size_t size)
 		pos += (size_t)n;
 	}
 }
+
+double op_call_timeout(const op_def *op, const op_call *c)
+{
+	for (size_t i = 0; i < op->nargs && i < c->nargs; i++) {
+		const om_value *v = &c->args[i];
+		if (op->args[i].kind != ARG_TIMEOUT || v->kind == OM_NIL)
+			continue;
+		if (v->kind == OM_INT)
+			return (double)v->as.i;
+		return v->kind == OM_UINT ? (double)v->as.u : v->as.f;
+	}
+	return -1;
+}

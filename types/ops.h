@@ -285,6 +285,12 @@ const op_def *type_find_op(const type_def *t, const char *name, size_t len);
  */
 int op_check_args(const type_def *t, const op_def *op, op_call *c);
 
+/*
+ * A checked call's timeout in seconds, from its ARG_TIMEOUT parameter; -1
+ * when it has none or it is nil (wait for ever).
+ */
+double op_call_timeout(const op_def *op, const op_call *c);
+
 /* Writes op's params as "key value [default]" into buf, for help and usage lines. */
 void op_usage(const op_def *op, char *buf, size_t size);
 

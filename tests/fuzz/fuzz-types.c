@@ -314,24 +314,10 @@ static void wake(harness *h)
 	}
 }
 
-/* The call's timeout in seconds, or -1 for none (wait.c's call_timeout()). */
-static double call_timeout(const op_def *op, const op_call *c)
-{
-	for (size_t i = 0; i < op->nargs && i < c->nargs; i++) {
-		const om_value *v = &c->args[i];
-		if (op->args[i].kind != ARG_TIMEOUT || v->kind == OM_NIL)
-			continue;
-		if (v->kind == OM_INT)
-			return (double)v->as.i;
-		return v->kind == OM_UINT ? (double)v->as.u : v->as.f;
-	}
-	return -1;
-}
-
 /* c answered OP_WAIT on e: as wait_park(), runs it timed out at once for a timeout of 0, else parks it. */
 static int park(harness *h, entry *e, const op_def *op, op_call *c)
 {
-	double timeout = call_timeout(op, c);
+	double timeout = op_call_timeout(op, c);
 	if (timeout == 0) {
 		c->timed_out = true;
 		int rc = op->fn(e->obj, c);
