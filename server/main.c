@@ -467,6 +467,7 @@ static void finish(server *s)
 {
 	server_close_handle((uv_handle_t *)&s->stop_timer);
 	server_close_handle((uv_handle_t *)&s->sweep_timer);
+	server_close_handle((uv_handle_t *)&s->resume);
 	server_close_handle((uv_handle_t *)&busy_poll.check);
 	server_close_handle((uv_handle_t *)&busy_poll.idle);
 	uv_run(s->loop, UV_RUN_DEFAULT);

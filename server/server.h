@@ -57,6 +57,9 @@ typedef struct server {
 	registry_entry *opened; /* what the running call opened through c->open (dispatch.c) */
 	size_t nparked;        /* parked calls, on every object */
 	conn *ready;           /* connections with replies of parked calls to send */
+	/* Connections that used up their turn with messages left, served by `resume` (conn.c): */
+	conn *deferred, *deferred_last;
+	uv_idle_t resume;      /* active while any is deferred; initialised when first needed */
 	bool waking;           /* wait_wake() is running */
 } server;
 

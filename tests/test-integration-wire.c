@@ -909,7 +909,7 @@ START_TEST(test_server_info_reports_the_server)
 	/* two connections' structures and buffers, counted in used_memory too */
 	const msgpack_object *buffers = map_get(m, "clients_buffers");
 	ck_assert(buffers->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
-	ck_assert_uint_ge(buffers->via.u64, 2 * 64 * 1024);
+	ck_assert_uint_ge(buffers->via.u64, 2 * 4 * 1024);
 	ck_assert_uint_le(buffers->via.u64, map_get(m, "used_memory")->via.u64);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
