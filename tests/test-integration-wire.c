@@ -879,6 +879,38 @@ START_TEST(test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existe
 }
 END_TEST
 
+/*
+ * Connections cost little while they wait: 500 of them, each after one
+ * request, take less than 48 KiB of the server's memory each. Each read
+ * buffer starts at 4 KiB and grows with the messages read; it used to be
+ * 64 KiB from the start, doubled at the first read.
+ */
+START_TEST(test_500_connections_after_a_request_each_take_under_48_kib_each)
+{
+	enum { N = 500, EACH = 48 * 1024 };
+	client c;
+	client_open(&c);
+	assert_ping(&c, 1);
+	send_str_request(&c, 2, "server.info", 0);
+	uint64_t before = map_get(expect_result(&c, 2), "used_memory")->via.u64;
+	static client many[N];
+	for (int i = 0; i < N; i++) {
+		client_open(&many[i]);
+		assert_ping(&many[i], 1);
+	}
+	send_str_request(&c, 3, "server.info", 0);
+	const msgpack_object *info = expect_result(&c, 3);
+	ck_assert(is_uint(map_get(info, "connections"), N + 1));
+	uint64_t after = map_get(info, "used_memory")->via.u64;
+	ck_assert_msg(after < before + (uint64_t)N * EACH,
+		      "used_memory grew by %llu bytes for %d connections",
+		      (unsigned long long)(after - before), N);
+	for (int i = 0; i < N; i++)
+		client_close(&many[i]);
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_server_info_reports_the_server)
 {
 	client c, other;
@@ -1768,6 +1800,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_objects_create_is_idempotent_and_rejects_unknown_types);
 	tcase_add_test(tc, test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed);
 	tcase_add_test(tc, test_server_info_reports_the_server);
+	tcase_add_test(tc, test_500_connections_after_a_request_each_take_under_48_kib_each);
 	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
 	tcase_add_test(tc, test_message_nested_past_the_unpacker_stack_gets_server_error_and_close);
 	tcase_add_test(tc, test_headers_declaring_more_than_the_limit_are_refused_at_once);
