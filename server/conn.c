@@ -1,7 +1,9 @@
 /*
  * conn.c — one client connection.
  *
- * libuv reads straight into the msgpack-c streaming unpacker's buffer. The
+ * libuv reads straight into the msgpack-c streaming unpacker's buffer,
+ * made at the first read with READ_BUFFER bytes and grown with the message
+ * being read, so that an idle connection costs little. The
  * frame scanner (frame.h) finds where each message ends and checks what its
  * headers declare before msgpack-c sees any of it: msgpack-c decodes
  * complete messages only, so it reserves nothing for a message that has
@@ -11,6 +13,13 @@
  * while new replies collect in `out`. Dispatching pauses (and reading with
  * it) while the unsent bytes exceed --max-output, and resumes when they
  * drain below half: a client that does not read cannot grow the server.
+ *
+ * A connection gets turns: after TURN_MESSAGES messages or TURN_BYTES of
+ * them, it stops reading and yields (conn_defer()); an idle handle gives
+ * it its next turn on the loop's next iteration, after the others' I/O,
+ * and so on until no complete message is left, when reading resumes. So a
+ * client pipelining thousands of requests delays another by one turn, and
+ * its replies still go out in order.
  *
  * A parked call that completes later (wait.c) packs its reply into `out`
  * too, and the connection joins the server's ready list, flushed once the
