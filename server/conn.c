@@ -77,6 +77,8 @@
  */
 #define TURN_MESSAGES 1024
 #define TURN_BYTES (256 * 1024)
+/* Accepting yields likewise after this many connections (conn_accept()). */
+#define TURN_ACCEPTS 64
 /* A connection closing after its last replies is closed at once if they are not taken by then. */
 #define CLOSE_GRACE_MS 2000
 /* Timeouts are checked this many times per the shortest of them: they close up to 10% late. */
@@ -443,6 +445,16 @@ static bool conn_dispatch(conn *c)
 
 static void on_resume(uv_idle_t *h);
 
+/* Has on_resume run on the loop's next iteration. */
+static void resume_start(server *s)
+{
+	if (!s->resume.loop) {
+		uv_idle_init(s->loop, &s->resume);
+		s->resume.data = s;
+	}
+	uv_idle_start(&s->resume, on_resume);
+}
+
 /*
  * c has had its turn with messages left: it stops reading, and on_resume
  * gives it its next turn on the loop's next iteration, after the others'
@@ -462,11 +474,7 @@ static void conn_defer(conn *c)
 	else
 		s->deferred = c;
 	s->deferred_last = c;
-	if (!s->resume.loop) {
-		uv_idle_init(s->loop, &s->resume);
-		s->resume.data = s;
-	}
-	uv_idle_start(&s->resume, on_resume);
+	resume_start(s);
 }
 
 static void conn_undefer(conn *c)
@@ -486,14 +494,20 @@ static void conn_undefer(conn *c)
 }
 
 /*
- * Gives each deferred connection its next turn, in the order they yielded;
- * one that uses it up again goes to the back. One paused meanwhile
- * (conn_flush_ready()) resumes when its output drains (on_write), one
- * closing needs nothing more.
+ * Gives accepting and each deferred connection their next turn, the
+ * connections in the order they yielded; one that uses it up again goes
+ * to the back. One paused meanwhile (conn_flush_ready()) resumes when its
+ * output drains (on_write), one closing needs nothing more.
  */
 static void on_resume(uv_idle_t *h)
 {
 	server *s = h->data;
+	if (s->accept_deferred) {
+		s->accept_deferred = false;
+		s->turn_accepts = 0;
+		if (!s->stopping)
+			conn_accept(s);
+	}
 	conn *last = s->deferred_last, *c;
 	if (last) {
 		do {
@@ -506,7 +520,7 @@ static void on_resume(uv_idle_t *h)
 			}
 		} while (c != last);
 	}
-	if (!s->deferred)
+	if (!s->deferred && !s->accept_deferred)
 		uv_idle_stop(h);
 }
 
@@ -641,8 +655,20 @@ static void conn_refuse(server *s)
 	uv_close((uv_handle_t *)&s->refused, on_refused);
 }
 
+/*
+ * Past TURN_ACCEPTS connections accepted in a turn, the pending one is
+ * left to on_resume: libuv stops watching the listener until uv_accept()
+ * takes it, so that thousands of clients connecting at once are accepted
+ * a turn at a time, between the others' requests.
+ */
 void conn_accept(server *s)
 {
+	if (s->turn_accepts >= TURN_ACCEPTS) {
+		s->accept_deferred = true;
+		resume_start(s);
+		return;
+	}
+	s->turn_accepts++;
 	conn *c = mem_calloc(1, sizeof *c);
 	if (!c) {
 		conn_refuse(s);

@@ -60,6 +60,8 @@ typedef struct server {
 	/* Connections that used up their turn with messages left, served by `resume` (conn.c): */
 	conn *deferred, *deferred_last;
 	uv_idle_t resume;      /* active while any is deferred; initialised when first needed */
+	size_t turn_accepts;   /* connections accepted since accepting last yielded */
+	bool accept_deferred;  /* a connection waits for accepting's next turn (conn.c) */
 	bool waking;           /* wait_wake() is running */
 } server;
 
