@@ -3,7 +3,8 @@
  *
  * libuv reads straight into the msgpack-c streaming unpacker's buffer,
  * made at the first read with READ_BUFFER bytes and grown with the message
- * being read, so that an idle connection costs little. The
+ * being read, and freed with the reply buffers once the connection has been
+ * silent for RELEASE_IDLE_MS: an idle connection costs its structure. The
  * frame scanner (frame.h) finds where each message ends and checks what its
  * headers declare before msgpack-c sees any of it: msgpack-c decodes
  * complete messages only, so it reserves nothing for a message that has
@@ -81,6 +82,8 @@
 #define TURN_ACCEPTS 64
 /* A connection closing after its last replies is closed at once if they are not taken by then. */
 #define CLOSE_GRACE_MS 2000
+/* A connection silent this long gives back its buffers, made again when it next sends. */
+#define RELEASE_IDLE_MS 1000
 /* Timeouts are checked this many times per the shortest of them: they close up to 10% late. */
 #define SWEEP_STEPS 10
 
@@ -787,6 +790,27 @@ static double seconds(uint64_t ms)
 }
 
 /*
+ * Frees the read buffer (with its unpacker and zone) and the reply
+ * buffers of a connection that has nothing in them: a client that has
+ * gone quiet keeps its structure only. The next read and reply make them
+ * again.
+ */
+static void conn_release_buffers(conn *c)
+{
+	if (c->deferred || c->paused || c->writing || c->out.size ||
+	    c->held_next != c->held_count || msgpack_unpacker_message_size(&c->in))
+		return;
+	if (c->in.buffer) {
+		msgpack_unpacker_destroy(&c->in);
+		c->in = (msgpack_unpacker){0};
+	}
+	msgpack_sbuffer_destroy(&c->out);
+	msgpack_sbuffer_init(&c->out);
+	msgpack_sbuffer_destroy(&c->sending);
+	msgpack_sbuffer_init(&c->sending);
+}
+
+/*
  * Closes c if a timeout has passed: its replies were not taken within
  * CLOSE_GRACE_MS of its closing, its message stayed unfinished for
  * --message-timeout, or it has been silent for --idle-timeout. A client
@@ -813,6 +837,8 @@ static void sweep_one(conn *c, uint64_t now)
 		 now - c->active_ms >= l->idle_timeout_ms)
 		conn_fail(c, OM_TIMEOUT, "idle for %g s (--idle-timeout)",
 			  seconds(l->idle_timeout_ms));
+	else if (now - c->active_ms >= RELEASE_IDLE_MS)
+		conn_release_buffers(c);
 }
 
 static void on_sweep(uv_timer_t *t)

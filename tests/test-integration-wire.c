@@ -911,6 +911,41 @@ START_TEST(test_500_connections_after_a_request_each_take_under_48_kib_each)
 }
 END_TEST
 
+/*
+ * A connection that has gone quiet gives back its read and reply buffers:
+ * once 100 connections have each made a request and then stayed silent
+ * (a second), the server's clients_buffers counts little more than their
+ * structures. Waits up to 10 s for it.
+ */
+START_TEST(test_quiet_connections_give_back_their_buffers)
+{
+	enum { N = 100, STRUCTURE = 4 * 1024 };
+	static client many[N];
+	for (int i = 0; i < N; i++) {
+		client_open(&many[i]);
+		assert_ping(&many[i], 1);
+	}
+	client c;
+	client_open(&c);
+	uint64_t buffers = 0;
+	for (uint32_t id = 1; id <= 100; id++) {
+		send_str_request(&c, id, "server.info", 0);
+		buffers = map_get(expect_result(&c, id), "clients_buffers")->via.u64;
+		if (buffers < (N + 1) * STRUCTURE)
+			break;
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_msg(buffers < (N + 1) * STRUCTURE, "%d quiet connections still hold %llu bytes "
+		      "of buffers after 10 s", N, (unsigned long long)buffers);
+	for (int i = 0; i < N; i++) {
+		assert_ping(&many[i], 2); /* their buffers are made again */
+		client_close(&many[i]);
+	}
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_server_info_reports_the_server)
 {
 	client c, other;
@@ -1801,6 +1836,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed);
 	tcase_add_test(tc, test_server_info_reports_the_server);
 	tcase_add_test(tc, test_500_connections_after_a_request_each_take_under_48_kib_each);
+	tcase_add_test(tc, test_quiet_connections_give_back_their_buffers);
 	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
 	tcase_add_test(tc, test_message_nested_past_the_unpacker_stack_gets_server_error_and_close);
 	tcase_add_test(tc, test_headers_declaring_more_than_the_limit_are_refused_at_once);
