@@ -1,7 +1,10 @@
 /*
  * conn.c — one client connection.
  *
- * libuv reads straight into the msgpack-c streaming unpacker's buffer. The
+ * libuv reads straight into the msgpack-c streaming unpacker's buffer,
+ * made at the first read with READ_BUFFER bytes and grown with the message
+ * being read, and freed with the reply buffers once the connection has been
+ * silent for RELEASE_IDLE_MS: an idle connection costs its structure. The
  * frame scanner (frame.h) finds where each message ends and checks what its
  * headers declare before msgpack-c sees any of it: msgpack-c decodes
  * complete messages only, so it reserves nothing for a message that has
@@ -11,6 +14,13 @@
  * while new replies collect in `out`. Dispatching pauses (and reading with
  * it) while the unsent bytes exceed --max-output, and resumes when they
  * drain below half: a client that does not read cannot grow the server.
+ *
+ * A connection gets turns: after TURN_MESSAGES messages or TURN_BYTES of
+ * them, it stops reading and yields (conn_defer()); an idle handle gives
+ * it its next turn on the loop's next iteration, after the others' I/O,
+ * and so on until no complete message is left, when reading resumes. So a
+ * client pipelining thousands of requests delays another by one turn, and
+ * its replies still go out in order.
  *
  * A parked call that completes later (wait.c) packs its reply into `out`
  * too, and the connection joins the server's ready list, flushed once the
@@ -43,8 +53,16 @@
 #include "mem.h"
 #include "wait.h"
 
-/* The unpacker's first buffer; it grows to fit the largest message. */
-#define READ_BUFFER (64 * 1024)
+/*
+ * The unpacker's first buffer, made at a connection's first read: it
+ * grows with the message being read (msgpack-c doubles it), so an idle
+ * connection costs little.
+ */
+#define READ_BUFFER (4 * 1024)
+/* A read is given the buffer's free space, grown first when less than this is free. */
+#define READ_MIN 1024
+/* msgpack-c's buffers begin with a reference count this size (COUNTER_SIZE in its unpack.c). */
+#define UNPACKER_HEAD sizeof(_msgpack_atomic_counter_t)
 /*
  * A batch ends once its messages reach this many bytes: their decoded
  * items stay in its zone until the whole batch has run, so large messages
@@ -54,8 +72,18 @@
 #define BATCH_BYTES (64 * 1024)
 /* Empty buffers larger than this are freed rather than kept for reuse. */
 #define KEEP_BUFFER (1024 * 1024)
+/*
+ * A connection's turn: after dispatching this many messages, or unpacking
+ * this many bytes, it yields to the others (conn_defer()).
+ */
+#define TURN_MESSAGES 1024
+#define TURN_BYTES (256 * 1024)
+/* Accepting yields likewise after this many connections (conn_accept()). */
+#define TURN_ACCEPTS 64
 /* A connection closing after its last replies is closed at once if they are not taken by then. */
 #define CLOSE_GRACE_MS 2000
+/* A connection silent this long gives back its buffers, made again when it next sends. */
+#define RELEASE_IDLE_MS 1000
 /* Timeouts are checked this many times per the shortest of them: they close up to 10% late. */
 #define SWEEP_STEPS 10
 
@@ -64,14 +92,16 @@ struct conn {
 	server *srv;
 	conn *prev, *next;       /* in srv->conns */
 	conn *ready_next;        /* in srv->ready, when ready */
+	conn *deferred_prev, *deferred_next; /* in srv->deferred, when deferred */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	size_t nparked;          /* its calls parked on wait lists */
 	struct parked *parked;   /* the first of them (wait.c links them) */
 	bool holder;             /* has called an object with a release hook (conn.h) */
-	msgpack_unpacker in;     /* decodes whole messages only */
+	msgpack_unpacker in;     /* decodes whole messages only; buffer NULL until a read needs it */
 	frame frame;             /* has scanned frame.used bytes of the message at in.off */
 	dispatch_msg held[DISPATCH_BATCH]; /* read into in's zone, dispatched from held_next on */
 	size_t held_next, held_count;
+	size_t turn_messages, turn_bytes; /* dispatched and unpacked since it last yielded */
 	int held_error;          /* the stream's failure behind the held messages, or 0 */
 	msgpack_sbuffer out;     /* replies packed since the last flush */
 	msgpack_sbuffer sending; /* the bytes of the write in flight */
@@ -83,6 +113,7 @@ struct conn {
 	bool paused;             /* unsent replies over the limit: dispatch waits */
 	bool closing;            /* closes once its output is sent */
 	bool ready;              /* in srv->ready: has late replies to send */
+	bool deferred;           /* in srv->deferred: yielded with messages left, not reading */
 	bool released;           /* its parked calls and holdings are given up */
 	uint64_t active_ms;      /* uv_now() when it last sent bytes or took some, for --idle-timeout */
 	uint64_t message_ms;     /* uv_now() when its unfinished message began, 0: none */
@@ -91,6 +122,7 @@ struct conn {
 
 static void conn_run(conn *c);
 static void conn_flush(conn *c);
+static void conn_undefer(conn *c);
 static void set_reading(conn *c, bool on);
 
 static uv_stream_t *stream_of(conn *c)
@@ -125,19 +157,15 @@ static void sbuffer_trim(msgpack_sbuffer *b)
 
 /*
  * The unpacker's buffer grows to the largest message; give it back between
- * messages. False when there is no memory for a new one: u is gone (its
- * buffer NULL), and the connection must close.
+ * messages. The next read makes a new one (on_alloc).
  */
-static bool unpacker_trim(msgpack_unpacker *u)
+static void unpacker_trim(msgpack_unpacker *u)
 {
-	if (msgpack_unpacker_message_size(u) == 0 && u->used + u->free > KEEP_BUFFER) {
-		msgpack_unpacker_destroy(u); /* in place: msgpack-c keeps a pointer to u->z */
-		if (!msgpack_unpacker_init(u, READ_BUFFER)) {
-			u->buffer = NULL;
-			return false;
-		}
+	if (u->buffer && msgpack_unpacker_message_size(u) == 0 &&
+	    u->used + u->free > KEEP_BUFFER) {
+		msgpack_unpacker_destroy(u);
+		*u = (msgpack_unpacker){0};
 	}
-	return true;
 }
 
 static void on_close(uv_handle_t *h)
@@ -151,6 +179,7 @@ static void on_close(uv_handle_t *h)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
+	conn_undefer(c);
 	log_debug("client %llu: closed (%zu open)", (unsigned long long)c->id, s->nconns);
 	if (c->in.buffer)
 		msgpack_unpacker_destroy(&c->in);
@@ -299,6 +328,8 @@ static void stream_failed(conn *c, int code)
 static int unpack_one(conn *c, dispatch_msg *msg, size_t *size)
 {
 	msgpack_unpacker *u = &c->in;
+	if (!u->buffer)
+		return OP_WAIT;
 	size_t scanned = c->frame.used, at = u->off + scanned, taken;
 	int rc = frame_scan(&c->frame, u->buffer + at, u->used - at, &taken);
 	if (rc == FRAME_MORE)
@@ -341,6 +372,7 @@ static bool conn_unpack(conn *c)
 		c->held_count++;
 		bytes += size;
 	}
+	c->turn_bytes += bytes;
 	if (rc != OM_OK && rc != OP_WAIT)
 		c->held_error = rc;
 	if (c->held_count > 0) {
@@ -349,8 +381,8 @@ static bool conn_unpack(conn *c)
 	}
 	if (c->held_error)
 		stream_failed(c, c->held_error);
-	else if (!unpacker_trim(&c->in))
-		conn_fail(c, OM_LIMIT, "out of memory for a connection's read buffer");
+	else
+		unpacker_trim(&c->in);
 	return false;
 }
 
@@ -386,15 +418,24 @@ static bool conn_reply_lost(conn *c)
 	return true;
 }
 
-/* Dispatches the complete messages buffered, until none is left or output must drain first. */
-static void conn_dispatch(conn *c)
+/*
+ * Dispatches the complete messages buffered, until none is left, output
+ * must drain first, or c has had its turn: true then, when it may have
+ * more. A turn ends between batches, never inside one.
+ */
+static bool conn_dispatch(conn *c)
 {
 	server *s = c->srv;
 	dispatch_clock_start(s);
 	while (!c->paused && !c->closing && !conn_dead(c) && !s->stopping) {
-		if (c->held_next == c->held_count && !conn_unpack(c))
-			break;
+		if (c->held_next == c->held_count) {
+			if (c->turn_messages >= TURN_MESSAGES || c->turn_bytes >= TURN_BYTES)
+				return true;
+			if (!conn_unpack(c))
+				break;
+		}
 		dispatch_message(s, c, &c->held[c->held_next++]);
+		c->turn_messages++;
 		c->message_ms = 0; /* the next message's time starts with its bytes */
 		if (c->held_next == c->held_count)
 			release_batch(c);
@@ -403,36 +444,139 @@ static void conn_dispatch(conn *c)
 		if (conn_pending(c) > s->limits.max_output)
 			c->paused = true;
 	}
+	return false;
+}
+
+static void on_resume(uv_idle_t *h);
+
+/* Has on_resume run on the loop's next iteration. */
+static void resume_start(server *s)
+{
+	if (!s->resume.loop) {
+		uv_idle_init(s->loop, &s->resume);
+		s->resume.data = s;
+	}
+	uv_idle_start(&s->resume, on_resume);
+}
+
+/*
+ * c has had its turn with messages left: it stops reading, and on_resume
+ * gives it its next turn on the loop's next iteration, after the others'
+ * I/O. While any connection is deferred the idle handle is active, which
+ * makes libuv poll for I/O without blocking.
+ */
+static void conn_defer(conn *c)
+{
+	server *s = c->srv;
+	if (c->deferred)
+		return;
+	c->deferred = true;
+	c->deferred_next = NULL;
+	c->deferred_prev = s->deferred_last;
+	if (s->deferred_last)
+		s->deferred_last->deferred_next = c;
+	else
+		s->deferred = c;
+	s->deferred_last = c;
+	resume_start(s);
+}
+
+static void conn_undefer(conn *c)
+{
+	server *s = c->srv;
+	if (!c->deferred)
+		return;
+	c->deferred = false;
+	if (c->deferred_prev)
+		c->deferred_prev->deferred_next = c->deferred_next;
+	else
+		s->deferred = c->deferred_next;
+	if (c->deferred_next)
+		c->deferred_next->deferred_prev = c->deferred_prev;
+	else
+		s->deferred_last = c->deferred_prev;
+}
+
+/*
+ * Gives accepting and each deferred connection their next turn, the
+ * connections in the order they yielded; one that uses it up again goes
+ * to the back. One paused meanwhile (conn_flush_ready()) resumes when its
+ * output drains (on_write), one closing needs nothing more.
+ */
+static void on_resume(uv_idle_t *h)
+{
+	server *s = h->data;
+	if (s->accept_deferred) {
+		s->accept_deferred = false;
+		s->turn_accepts = 0;
+		if (!s->stopping)
+			conn_accept(s);
+	}
+	conn *last = s->deferred_last, *c;
+	if (last) {
+		do {
+			c = s->deferred;
+			conn_undefer(c);
+			if (!c->closing && !c->paused && !conn_dead(c)) {
+				c->turn_messages = c->turn_bytes = 0;
+				c->active_ms = uv_now(s->loop); /* being served: not idle */
+				conn_run(c);
+			}
+		} while (c != last);
+	}
+	if (!s->deferred && !s->accept_deferred)
+		uv_idle_stop(h);
 }
 
 /*
  * Dispatches, then flushes the batch's replies with one write. When the
  * socket takes enough of them at once, carries on with the messages
  * buffered behind the pause; otherwise stops reading until on_write sees
- * the output drain below half the limit.
+ * the output drain below half the limit. When c has had its turn, it
+ * stops reading until its next (conn_defer()).
  */
 static void conn_run(conn *c)
 {
 	size_t resume_at = c->srv->limits.max_output / 2;
+	bool more;
 	do {
 		c->paused = false;
-		conn_dispatch(c);
+		more = conn_dispatch(c);
 		conn_flush(c);
 	} while (c->paused && !c->closing && !conn_dead(c) && conn_pending(c) <= resume_at);
-	if (c->closing)
+	if (c->closing || conn_dead(c))
 		return;
-	set_reading(c, !c->paused);
-	/* Only time spent reading counts against --message-timeout: a pause restarts it. */
-	if (c->paused || !conn_partial(c))
+	if (more)
+		conn_defer(c);
+	set_reading(c, !c->paused && !more);
+	/* Only time spent reading counts against --message-timeout: a pause or a deferral restarts it. */
+	if (c->paused || more || !conn_partial(c))
 		c->message_ms = 0;
 	else if (!c->message_ms)
 		c->message_ms = uv_now(c->srv->loop);
 }
 
+/*
+ * Reads into the unpacker's free space, made or grown first when there is
+ * little (msgpack-c doubles it, or moves a partial message to the front of
+ * a new one): the buffer grows with what arrives, not with libuv's
+ * suggestion, 64 KiB a read.
+ */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	conn *c = h->data;
-	if (!msgpack_unpacker_reserve_buffer(&c->in, suggested)) {
+	msgpack_unpacker *u = &c->in;
+	(void)suggested;
+	size_t want = READ_MIN;
+	/*
+	 * Between messages, ask for more than is free: msgpack-c then moves
+	 * back to the front of its buffer (it does so only when asked for
+	 * more), and a message as large as the last fits without growing it.
+	 */
+	if (u->buffer && u->used == u->off && u->off > UNPACKER_HEAD)
+		want = u->free + 1;
+	if ((!u->buffer && !msgpack_unpacker_init(u, READ_BUFFER)) ||
+	    !msgpack_unpacker_reserve_buffer(u, want)) {
 		buf->base = NULL; /* on_read gets UV_ENOBUFS */
 		buf->len = 0;
 		return;
@@ -519,10 +663,8 @@ static void conn_refuse(server *s)
 static conn *conn_new(server *s)
 {
 	conn *c = mem_calloc(1, sizeof *c);
-	if (!c || !msgpack_unpacker_init(&c->in, READ_BUFFER)) {
-		free(c);
+	if (!c)
 		return NULL;
-	}
 	c->srv = s;
 	c->id = ++s->next_conn_id;
 	c->active_ms = uv_now(s->loop);
@@ -541,8 +683,20 @@ static conn *conn_new(server *s)
 	return c;
 }
 
+/*
+ * Past TURN_ACCEPTS connections accepted in a turn, the pending one is
+ * left to on_resume: libuv stops watching the listener until uv_accept()
+ * takes it, so that thousands of clients connecting at once are accepted
+ * a turn at a time, between the others' requests.
+ */
 void conn_accept(server *s)
 {
+	if (s->turn_accepts >= TURN_ACCEPTS) {
+		s->accept_deferred = true;
+		resume_start(s);
+		return;
+	}
+	s->turn_accepts++;
 	conn *c = conn_new(s);
 	if (!c) {
 		conn_refuse(s);
@@ -664,6 +818,27 @@ static double seconds(uint64_t ms)
 }
 
 /*
+ * Frees the read buffer (with its unpacker and zone) and the reply
+ * buffers of a connection that has nothing in them: a client that has
+ * gone quiet keeps its structure only. The next read and reply make them
+ * again.
+ */
+static void conn_release_buffers(conn *c)
+{
+	if (c->deferred || c->paused || c->writing || c->out.size ||
+	    c->held_next != c->held_count || msgpack_unpacker_message_size(&c->in))
+		return;
+	if (c->in.buffer) {
+		msgpack_unpacker_destroy(&c->in);
+		c->in = (msgpack_unpacker){0};
+	}
+	msgpack_sbuffer_destroy(&c->out);
+	msgpack_sbuffer_init(&c->out);
+	msgpack_sbuffer_destroy(&c->sending);
+	msgpack_sbuffer_init(&c->sending);
+}
+
+/*
  * Closes c if a timeout has passed: its replies were not taken within
  * CLOSE_GRACE_MS of its closing, its message stayed unfinished for
  * --message-timeout, or it has been silent for --idle-timeout. A client
@@ -690,6 +865,8 @@ static void sweep_one(conn *c, uint64_t now)
 		 now - c->active_ms >= l->idle_timeout_ms)
 		conn_fail(c, OM_TIMEOUT, "idle for %g s (--idle-timeout)",
 			  seconds(l->idle_timeout_ms));
+	else if (now - c->active_ms >= RELEASE_IDLE_MS)
+		conn_release_buffers(c);
 }
 
 static void on_sweep(uv_timer_t *t)

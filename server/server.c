@@ -30,6 +30,7 @@ void server_free(server *s)
 {
 	server_close_handle((uv_handle_t *)&s->stop_timer);
 	server_close_handle((uv_handle_t *)&s->sweep_timer);
+	server_close_handle((uv_handle_t *)&s->resume);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	registry_free(&s->objects);
 	stats_free(s->stats);

@@ -59,6 +59,11 @@ typedef struct server {
 	struct parked *spare_parked;      /* reserved for the next call to park (wait_reserve()) */
 	struct wait_obj *spare_wait[2];   /* and for its object and what it opens */
 	conn *ready;           /* connections with replies of parked calls to send */
+	/* Connections that used up their turn with messages left, served by `resume` (conn.c): */
+	conn *deferred, *deferred_last;
+	uv_idle_t resume;      /* active while any is deferred; initialised when first needed */
+	size_t turn_accepts;   /* connections accepted since accepting last yielded */
+	bool accept_deferred;  /* a connection waits for accepting's next turn (conn.c) */
 	bool waking;           /* wait_wake() is running */
 } server;
 

@@ -1029,6 +1029,8 @@ END_TEST
  * 20 connections park three rlock acquires each, interleaved; the first of
  * each times out. Then each connection in turn gets the lock with its two
  * others at once, in the order they came, as the one before releases it.
+ * Each acquire is sent once the one before it is parked: the server reads
+ * different connections in no set order.
  */
 START_TEST(test_rlock_acquires_of_20_connections_go_through_owner_by_owner)
 {
@@ -1041,9 +1043,10 @@ START_TEST(test_rlock_acquires_of_20_connections_go_through_owner_by_owner)
 	for (uint32_t k = 1; k <= 3; k++)
 		for (int i = 0; i < OWNERS; i++) {
 			if (k == 1)
-				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"), om_float(0.1));
+				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"), om_float(3));
 			else
 				RAW_SEND(&r[i], k, "rlock.acquire", om_str("x"));
+			wait_parked(c, (int64_t)(k - 1) * OWNERS + i + 1);
 		}
 	for (int i = 0; i < OWNERS; i++)
 		raw_expect_bool(&r[i], 1, false);

@@ -10,8 +10,10 @@
  * (proxy/client.h), which only tests read.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "check-main.h"
 #include "client.h"
@@ -668,6 +670,58 @@ START_TEST(test_recv_id_after_a_dropped_connection)
 }
 END_TEST
 
+
+/*
+ * A client that pipelines many requests has them served a turn at a time:
+ * another client's request that arrives meanwhile is answered between two
+ * turns, not after the whole pipeline. The server is stopped (SIGSTOP)
+ * while both clients' bytes reach its sockets, so that it finds them all
+ * at once, the pipeline's first; the pipeline adds 1 to a counter N times, the other client
+ * adds 1 to it once, and its answer tells how many of the pipeline's adds
+ * ran before it. The pipeline's replies still come in order.
+ */
+START_TEST(test_a_long_pipeline_lets_another_client_in_between_its_turns)
+{
+	enum { N = 3000 };
+	om_client *other = connect_client(20);
+	ck_assert_int_eq(CALL(c, NULL, "objects.create", om_str("n"), om_str("counter")), OM_OK);
+	ck_assert_int_eq(om_server_ping(other), OM_OK);
+
+	ck_assert_int_eq(kill(harness_srv.pid, SIGSTOP), 0);
+	int status;
+	ck_assert_int_eq(waitpid(harness_srv.pid, &status, WUNTRACED), harness_srv.pid);
+	ck_assert(WIFSTOPPED(status));
+	int sent = OM_OK, flushed, other_sent, other_flushed;
+	for (int i = 0; i < N && sent == OM_OK; i++)
+		sent = SEND(c, NULL, "counter.add", om_str("n"), om_int(1));
+	flushed = om_flush(c); /* N small requests fit in the socket's buffer */
+	uint32_t id;
+	other_sent = SEND(other, &id, "counter.add", om_str("n"), om_int(1));
+	other_flushed = om_flush(other);
+	ck_assert_int_eq(kill(harness_srv.pid, SIGCONT), 0);
+	ck_assert_int_eq(sent, OM_OK);
+	ck_assert_int_eq(flushed, OM_OK);
+	ck_assert_int_eq(other_sent, OM_OK);
+	ck_assert_int_eq(other_flushed, OM_OK);
+
+	om_value v;
+	ck_assert_int_eq(om_recv_id(other, id, &v), OM_OK);
+	int64_t between = v.as.i - 1; /* the pipeline's adds that ran before the other's */
+	ck_assert_msg(between > 0 && between < N / 2, "%lld of the %d pipelined adds ran before "
+		      "another client's add that was waiting", (long long)between, N);
+	int64_t want = 1;
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(om_recv(c, NULL, &v), OM_OK);
+		if (want == between + 1)
+			want++; /* the other client's */
+		ck_assert_int_eq(v.as.i, want);
+		want++;
+	}
+	ck_assert_int_eq(want, N + 2);
+	om_close(other);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	Suite *s = suite_create("integration-pipeline");
@@ -696,6 +750,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_recv_id_of_a_get_that_times_out_on_the_server_is_its_empty);
 	tcase_add_test(tc, test_recv_id_timeout_keeps_the_request_pending);
 	tcase_add_test(tc, test_recv_id_after_a_dropped_connection);
+	tcase_add_test(tc, test_a_long_pipeline_lets_another_client_in_between_its_turns);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -879,6 +879,73 @@ START_TEST(test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existe
 }
 END_TEST
 
+/*
+ * Connections cost little while they wait: 500 of them, each after one
+ * request, take less than 48 KiB of the server's memory each. Each read
+ * buffer starts at 4 KiB and grows with the messages read; it used to be
+ * 64 KiB from the start, doubled at the first read.
+ */
+START_TEST(test_500_connections_after_a_request_each_take_under_48_kib_each)
+{
+	enum { N = 500, EACH = 48 * 1024 };
+	client c;
+	client_open(&c);
+	assert_ping(&c, 1);
+	send_str_request(&c, 2, "server.info", 0);
+	uint64_t before = map_get(expect_result(&c, 2), "used_memory")->via.u64;
+	static client many[N];
+	for (int i = 0; i < N; i++) {
+		client_open(&many[i]);
+		assert_ping(&many[i], 1);
+	}
+	send_str_request(&c, 3, "server.info", 0);
+	const msgpack_object *info = expect_result(&c, 3);
+	ck_assert(is_uint(map_get(info, "connections"), N + 1));
+	uint64_t after = map_get(info, "used_memory")->via.u64;
+	ck_assert_msg(after < before + (uint64_t)N * EACH,
+		      "used_memory grew by %llu bytes for %d connections",
+		      (unsigned long long)(after - before), N);
+	for (int i = 0; i < N; i++)
+		client_close(&many[i]);
+	client_close(&c);
+}
+END_TEST
+
+/*
+ * A connection that has gone quiet gives back its read and reply buffers:
+ * once 100 connections have each made a request and then stayed silent
+ * (a second), the server's clients_buffers counts little more than their
+ * structures. Waits up to 10 s for it.
+ */
+START_TEST(test_quiet_connections_give_back_their_buffers)
+{
+	enum { N = 100, STRUCTURE = 4 * 1024 };
+	static client many[N];
+	for (int i = 0; i < N; i++) {
+		client_open(&many[i]);
+		assert_ping(&many[i], 1);
+	}
+	client c;
+	client_open(&c);
+	uint64_t buffers = 0;
+	for (uint32_t id = 1; id <= 100; id++) {
+		send_str_request(&c, id, "server.info", 0);
+		buffers = map_get(expect_result(&c, id), "clients_buffers")->via.u64;
+		if (buffers < (N + 1) * STRUCTURE)
+			break;
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_msg(buffers < (N + 1) * STRUCTURE, "%d quiet connections still hold %llu bytes "
+		      "of buffers after 10 s", N, (unsigned long long)buffers);
+	for (int i = 0; i < N; i++) {
+		assert_ping(&many[i], 2); /* their buffers are made again */
+		client_close(&many[i]);
+	}
+	client_close(&c);
+}
+END_TEST
+
 START_TEST(test_server_info_reports_the_server)
 {
 	client c, other;
@@ -910,7 +977,7 @@ START_TEST(test_server_info_reports_the_server)
 	/* two connections' structures and buffers, counted in used_memory too */
 	const msgpack_object *buffers = map_get(m, "clients_buffers");
 	ck_assert(buffers->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
-	ck_assert_uint_ge(buffers->via.u64, 2 * 64 * 1024);
+	ck_assert_uint_ge(buffers->via.u64, 2 * 4 * 1024);
 	ck_assert_uint_le(buffers->via.u64, map_get(m, "used_memory")->via.u64);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
@@ -1769,6 +1836,8 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_objects_create_is_idempotent_and_rejects_unknown_types);
 	tcase_add_test(tc, test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed);
 	tcase_add_test(tc, test_server_info_reports_the_server);
+	tcase_add_test(tc, test_500_connections_after_a_request_each_take_under_48_kib_each);
+	tcase_add_test(tc, test_quiet_connections_give_back_their_buffers);
 	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
 	tcase_add_test(tc, test_message_nested_past_the_unpacker_stack_gets_server_error_and_close);
 	tcase_add_test(tc, test_headers_declaring_more_than_the_limit_are_refused_at_once);
