@@ -13,6 +13,7 @@
 #ifndef OBJMGR_TEST_HARNESS_H
 #define OBJMGR_TEST_HARNESS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct harness_server {
@@ -57,5 +58,27 @@ void harness_fixture_stop(void);
 void harness_sleep_ms(long ms);
 /* Seconds on CLOCK_MONOTONIC, for measuring waits. */
 double harness_now_s(void);
+
+/*
+ * The factor timing bounds in tests are multiplied by: $OBJMGR_TEST_SLOWDOWN
+ * (scripts/test sets it for the sanitizer build), at least 1; 1 when unset.
+ */
+double harness_slowdown(void);
+
+/* Fails, saying how, when the server died (it is then reaped and s->pid is 0). */
+void harness_assert_running(harness_server *s);
+
+/* The resident memory of process pid (VmRSS in /proc/PID/status), in KiB. */
+long harness_rss_kib(pid_t pid);
+
+/* Writes all n bytes to a socket, through short writes and signals; fails on an error. */
+void harness_send_all(int fd, const void *data, size_t n);
+
+/*
+ * Reads fd until the server closes it (end of stream or a reset), keeping
+ * the first size bytes in buf and dropping the rest; returns how many it
+ * kept. Fails when the connection is still open after ms milliseconds.
+ */
+size_t harness_read_to_eof(int fd, void *buf, size_t size, int ms);
 
 #endif
