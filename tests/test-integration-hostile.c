@@ -333,6 +333,15 @@ static const msgpack_object *received_next(received *r)
 	return &r->msg.data;
 }
 
+/* o as text, for failure messages; valid until the next call. */
+static const char *describe(const msgpack_object *o)
+{
+	static char text[512];
+	if (msgpack_object_print_buffer(text, sizeof text, *o) < 0)
+		snprintf(text, sizeof text, "(unprintable)");
+	return text;
+}
+
 static bool is_str(const msgpack_object *o, const char *s)
 {
 	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
@@ -352,7 +361,7 @@ static void expect_server_error(received *r, const char *code)
 	ck_assert_msg(o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
 			      is_uint(&o->via.array.ptr[0], 2) &&
 			      is_str(&o->via.array.ptr[1], "server.error"),
-		      "not a server.error notification");
+		      "not a server.error notification: %s", describe(o));
 	const msgpack_object *p = &o->via.array.ptr[2];
 	ck_assert(p->type == MSGPACK_OBJECT_ARRAY && p->via.array.size == 2);
 	ck_assert_msg(is_str(&p->via.array.ptr[0], code), "server.error %.*s, expected %s",
@@ -367,14 +376,16 @@ static const msgpack_object *expect_result(received *r, uint32_t msgid)
 	ck_assert_msg(o, "the server closed the connection without answering %u", msgid);
 	ck_assert_msg(o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 4 &&
 			      is_uint(&o->via.array.ptr[0], 1) && is_uint(&o->via.array.ptr[1], msgid),
-		      "not the response to %u", msgid);
-	ck_assert_msg(o->via.array.ptr[2].type == MSGPACK_OBJECT_NIL, "request %u failed", msgid);
+		      "not the response to %u: %s", msgid, describe(o));
+	ck_assert_msg(o->via.array.ptr[2].type == MSGPACK_OBJECT_NIL, "request %u failed: %s", msgid,
+		      describe(o));
 	return &o->via.array.ptr[3];
 }
 
 static void expect_end(received *r)
 {
-	ck_assert_msg(received_next(r) == NULL, "the server sent more than expected");
+	const msgpack_object *o = received_next(r);
+	ck_assert_msg(o == NULL, "the server sent more than expected: %s", describe(o));
 	received_free(r);
 }
 
@@ -423,7 +434,7 @@ START_TEST(test_garbage_is_rejected_while_others_are_served)
 			ck_assert_msg(o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size >= 3 &&
 					      (is_uint(&o->via.array.ptr[0], 1) ||
 					       is_uint(&o->via.array.ptr[0], 2)),
-				      "round %d: not a response or a notification", round);
+				      "round %d: not a response or a notification: %s", round, describe(o));
 		received_free(r);
 		char step[64];
 		snprintf(step, sizeof step, "random bytes, round %d", round);
