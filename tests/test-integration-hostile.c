@@ -446,8 +446,9 @@ END_TEST
 
 /*
  * Each top-level scalar, sent alone as the first message of a connection,
- * is not a request: it is ignored (docs/protocol.md, "Malformed input")
- * and a request sent after it is answered.
+ * is not a request and has no msgid to answer with: it gets a server.error
+ * bad_request notification, the connection stays open and a request sent
+ * after it is answered.
  */
 START_TEST(test_each_scalar_as_first_message_is_ignored)
 {
@@ -481,6 +482,7 @@ START_TEST(test_each_scalar_as_first_message_is_ignored)
 		msgpack_sbuffer_destroy(&p.buf);
 		shutdown(fd, SHUT_WR);
 		received *r = receive_all(fd);
+		expect_server_error(r, "bad_request");
 		ck_assert_msg(is_str(expect_result(r, 7), "pong"), "%s: not pong", scalars[i].what);
 		expect_end(r);
 		bystander_mark(scalars[i].what);
