@@ -727,15 +727,27 @@ static void wait_parked(int64_t n)
 	bystander_mark("parking the calls");
 }
 
+/* om_send that must succeed: SEND(c, &id, "queue.put", om_str("q"), om_int(1)). */
+#define SEND(c, id, method, ...)                                                          \
+	do {                                                                              \
+		int rc_ = om_send((c), (method), (const om_value[]){__VA_ARGS__},           \
+				  sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value),     \
+				  (id));                                                          \
+		ck_assert_msg(rc_ == OM_OK, "%s: %s: %s", (method), om_code_name(rc_),      \
+			      om_errmsg(c));                                              \
+	} while (0)
+
 /* Sends the same request WAITERS times on c; ids[i] is the i-th one's msgid. */
 static void send_many(om_client *c, uint32_t *ids, const char *method, const om_value *params,
 		      size_t n)
 {
+	int rc;
 	for (int i = 0; i < WAITERS; i++) {
-		int rc = om_send(c, method, params, n, &ids[i]);
+		rc = om_send(c, method, params, n, &ids[i]);
 		ck_assert_msg(rc == OM_OK, "%s #%d: %s: %s", method, i, om_code_name(rc), om_errmsg(c));
 	}
-	ck_assert_int_eq(om_flush(c), OM_OK);
+	rc = om_flush(c);
+	ck_assert_msg(rc == OM_OK, "%s: %s: %s", method, om_code_name(rc), om_errmsg(c));
 }
 
 #define SEND_MANY(c, ids, method, ...)                                                    \
@@ -780,8 +792,7 @@ START_TEST(test_50000_gets_on_an_empty_queue)
 	SEND_MANY(w, gets, "queue.get", om_str("q"));
 	wait_parked(WAITERS);
 	for (int i = 0; i < WAITERS; i++)
-		ck_assert_int_eq(om_send(admin, "queue.put", (om_value[]){om_str("q"), om_int(i)}, 2,
-					 &puts[i]), OM_OK);
+		SEND(admin, &puts[i], "queue.put", om_str("q"), om_int(i));
 	expect_all(admin, puts, om_nil(), "queue.put");
 	expect_counting(w, gets, 0, "queue.get");
 	bystander_mark("the gets answered");
@@ -801,9 +812,8 @@ START_TEST(test_50000_puts_on_a_full_queue)
 	OK(admin, NULL, "objects.create", om_str("q"), om_str("queue"), om_map(opts, 1));
 	OK(admin, NULL, "queue.put", om_str("q"), om_int(-1));
 	for (int i = 0; i < WAITERS; i++)
-		ck_assert_int_eq(om_send(w, "queue.put", (om_value[]){om_str("q"), om_int(i)}, 2,
-					 &puts[i]), OM_OK);
-	ck_assert_int_eq(om_flush(w), OM_OK);
+		SEND(w, &puts[i], "queue.put", om_str("q"), om_int(i));
+	ck_assert_msg(om_flush(w) == OM_OK, "queue.put: %s", om_errmsg(w));
 	wait_parked(WAITERS);
 	om_value v;
 	OK(admin, &v, "queue.get", om_str("q"));
@@ -917,12 +927,10 @@ START_TEST(test_50000_condition_waits)
 	om_client *w = client();
 	uint32_t *acq = new_ids(), *waits = new_ids(), *rel = new_ids();
 	for (int i = 0; i < WAITERS; i++) {
-		ck_assert_int_eq(om_send(w, "condition.acquire", (om_value[]){om_str("c")}, 1, &acq[i]),
-				 OM_OK);
-		ck_assert_int_eq(om_send(w, "condition.wait", (om_value[]){om_str("c")}, 1, &waits[i]),
-				 OM_OK);
+		SEND(w, &acq[i], "condition.acquire", om_str("c"));
+		SEND(w, &waits[i], "condition.wait", om_str("c"));
 	}
-	ck_assert_int_eq(om_flush(w), OM_OK);
+	ck_assert_msg(om_flush(w) == OM_OK, "condition.wait: %s", om_errmsg(w));
 	wait_parked(WAITERS);
 	OK(admin, NULL, "condition.acquire", om_str("c"));
 	OK(admin, NULL, "condition.notify_all", om_str("c"));
