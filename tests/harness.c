@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -236,4 +237,79 @@ int harness_connect_raw(const harness_server *s)
 	int fd = try_connect(s->socket);
 	ck_assert_msg(fd >= 0, "connect %s: %s", s->socket, strerror(errno));
 	return fd;
+}
+
+double harness_slowdown(void)
+{
+	const char *s = getenv("OBJMGR_TEST_SLOWDOWN");
+	double f = s && *s ? strtod(s, NULL) : 1;
+	return f >= 1 ? f : 1;
+}
+
+void harness_assert_running(harness_server *s)
+{
+	int status;
+	ck_assert_msg(s->pid > 0, "harness_assert_running: no server running");
+	pid_t r = waitpid(s->pid, &status, WNOHANG);
+	ck_assert_msg(r >= 0, "waitpid: %s", strerror(errno));
+	if (r == s->pid) {
+		s->pid = 0;
+		if (WIFSIGNALED(status))
+			ck_abort_msg("objmgrd died of signal %d (%s)", WTERMSIG(status),
+				     strsignal(WTERMSIG(status)));
+		ck_abort_msg("objmgrd exited with status %d", WEXITSTATUS(status));
+	}
+}
+
+long harness_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	long kib = -1;
+	while (kib < 0 && fgets(line, sizeof line, f))
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	ck_assert_msg(kib >= 0, "%s has no VmRSS line", path);
+	return kib;
+}
+
+void harness_send_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(w > 0, "send: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+size_t harness_read_to_eof(int fd, void *buf, size_t size, int ms)
+{
+	char *p = buf;
+	size_t got = 0;
+	double end = harness_now_s() + ms / 1000.0;
+	for (;;) {
+		int left = (int)((end - harness_now_s()) * 1000);
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int r = poll(&pf, 1, left > 0 ? left : 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(r == 1, "the server kept the connection open for %d ms", ms);
+		char scratch[4096];
+		bool full = got == size;
+		ssize_t n = read(fd, full ? scratch : p + got, full ? sizeof scratch : size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return got;
+		ck_assert_msg(n > 0, "read: %s", strerror(errno));
+		if (!full)
+			got += (size_t)n;
+	}
 }

@@ -14,7 +14,24 @@
 #define OBJMGR_TEST_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+/*
+ * 1 when this test is built with AddressSanitizer: the server then is too
+ * (the same build dir), its memory is not what RSS shows (freed memory is
+ * kept in quarantine) and RLIMIT_AS cannot bound it (shadow mappings).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define HARNESS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_UNDER_ASAN 1
+#endif
+#endif
+#ifndef HARNESS_UNDER_ASAN
+#define HARNESS_UNDER_ASAN 0
+#endif
 
 typedef struct harness_server {
 	pid_t pid;
@@ -79,5 +96,27 @@ void harness_fixture_stop(void);
 void harness_sleep_ms(long ms);
 /* Seconds on CLOCK_MONOTONIC, for measuring waits. */
 double harness_now_s(void);
+
+/*
+ * The factor timing bounds in tests are multiplied by: $OBJMGR_TEST_SLOWDOWN
+ * (scripts/test sets it for the sanitizer build), at least 1; 1 when unset.
+ */
+double harness_slowdown(void);
+
+/* Fails, saying how, when the server died (it is then reaped and s->pid is 0). */
+void harness_assert_running(harness_server *s);
+
+/* The resident memory of process pid (VmRSS in /proc/PID/status), in KiB. */
+long harness_rss_kib(pid_t pid);
+
+/* Writes all n bytes to a socket, through short writes and signals; fails on an error. */
+void harness_send_all(int fd, const void *data, size_t n);
+
+/*
+ * Reads fd until the server closes it (end of stream or a reset), keeping
+ * the first size bytes in buf and dropping the rest; returns how many it
+ * kept. Fails when the connection is still open after ms milliseconds.
+ */
+size_t harness_read_to_eof(int fd, void *buf, size_t size, int ms);
 
 #endif

@@ -15,14 +15,6 @@
 #include "harness.h"
 #include "objmgr.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* The server's address space: a few MiB of its own, the rest for the list to fill. */
 #define ADDRESS_SPACE (64u << 20)
 /* Each value appended: the list fills ADDRESS_SPACE in about a thousand of them. */
@@ -138,7 +130,7 @@ END_TEST
 
 int main(void)
 {
-#ifdef UNDER_ASAN
+#if HARNESS_UNDER_ASAN
 	return 77; /* meson's "skipped" */
 #endif
 	Suite *s = suite_create("integration-memory");
