@@ -343,7 +343,7 @@ static int cmp_bytes(const om_value *a, const om_value *b)
  */
 typedef struct view {
 	uint32_t *order;     /* MAP: its pair indexes in canonical order */
-	struct view **kids;  /* per item: the item's view, NULL for a scalar */
+	struct view **kids;  /* per item: its view, NULL for a scalar; NULL when no item has one */
 } view;
 
 /* The memory of the views of one or more values, carved from one block. */
@@ -366,7 +366,17 @@ static bool is_container(const om_value *v)
 
 static const view *kid(const view *w, size_t i)
 {
-	return w ? w->kids[i] : NULL;
+	return w && w->kids ? w->kids[i] : NULL;
+}
+
+/* Whether an item of v is an array or a map: only then does v's view keep its items' views. */
+static bool holds_container(const om_value *v)
+{
+	size_t n = item_count(v);
+	for (size_t i = 0; i < n; i++)
+		if (is_container(&v->as.items[i]))
+			return true;
+	return false;
 }
 
 /* Pair i of map a against pair j of map b: by key, then by value. */
@@ -386,12 +396,14 @@ static void view_count(const om_value *v, view_arena *ar)
 {
 	size_t n = item_count(v);
 	ar->nviews++;
-	ar->nkids += n;
 	if (v->kind == OM_MAP) {
 		ar->norder += v->len;
 		if (v->len > ar->ntmp)
 			ar->ntmp = v->len;
 	}
+	if (!holds_container(v))
+		return;
+	ar->nkids += n;
 	for (size_t i = 0; i < n; i++)
 		if (is_container(&v->as.items[i]))
 			view_count(&v->as.items[i], ar);
@@ -450,10 +462,14 @@ static view *view_build(const om_value *v, view_arena *ar)
 {
 	view *w = &ar->views[ar->nviews++];
 	size_t n = item_count(v);
-	w->kids = ar->kids + ar->nkids;
-	ar->nkids += n;
-	for (size_t i = 0; i < n; i++)
-		w->kids[i] = is_container(&v->as.items[i]) ? view_build(&v->as.items[i], ar) : NULL;
+	w->kids = NULL; /* no item is a container: kid() answers NULL for all */
+	if (holds_container(v)) {
+		w->kids = ar->kids + ar->nkids;
+		ar->nkids += n;
+		for (size_t i = 0; i < n; i++)
+			w->kids[i] = is_container(&v->as.items[i]) ? view_build(&v->as.items[i], ar)
+								     : NULL;
+	}
 	w->order = NULL;
 	if (v->kind == OM_MAP) {
 		w->order = ar->order + ar->norder;
