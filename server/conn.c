@@ -37,7 +37,8 @@
  * Late replies pile up even while reading is paused: past
  * --max-output-hard the connection is closed. One timer (on_sweep) closes
  * connections past --idle-timeout or --message-timeout, and those that
- * do not take their last replies within CLOSE_GRACE_MS of closing.
+ * do not take their last replies within CLOSE_GRACE_MS of closing, and
+ * gives freed memory back to the system once the server is idle (memory.c).
  */
 #include "conn.h"
 
@@ -51,6 +52,7 @@
 #include "frame.h"
 #include "log.h"
 #include "mem.h"
+#include "memory.h"
 #include "wait.h"
 
 /*
@@ -876,6 +878,7 @@ static void on_sweep(uv_timer_t *t)
 	for (conn *c = s->conns; c; c = c->next)
 		if (!conn_dead(c))
 			sweep_one(c, now);
+	memory_trim_when_idle(s);
 }
 
 void conn_sweep_start(server *s)

@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "listener.h"
 #include "log.h"
+#include "memory.h"
 #include "server.h"
 #include "value.h"
 
@@ -471,6 +472,7 @@ int main(int argc, char **argv)
 
 	static server s;
 	value_hash_randomize();
+	memory_keep_freed();
 	server_init(&s, uv_default_loop(), &o.limits);
 	s.socket_path = address_path(o.socket);
 	/*

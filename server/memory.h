@@ -24,4 +24,14 @@ size_t memory_used(void);
  */
 bool memory_over_limit(server *s, size_t *used);
 
+/*
+ * At start-up: freed memory stays with the process while the server is
+ * busy, so a burst of large requests does not page-fault it in again each
+ * time (memory.c). Only memory_trim_when_idle() gives it back.
+ */
+void memory_keep_freed(void);
+
+/* Called periodically: gives freed memory back once no call has run for a second. */
+void memory_trim_when_idle(server *s);
+
 #endif
