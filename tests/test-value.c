@@ -283,6 +283,23 @@ START_TEST(test_nested_maps_are_sorted_once_per_comparison)
 }
 END_TEST
 
+/*
+ * Integers hash without the key, distinct ones never collide; but the hash
+ * of an array or map of them must be secret, or colliding ones could be
+ * computed offline and a dict of them made quadratic.
+ */
+START_TEST(test_container_hashes_depend_on_the_secret_key)
+{
+	om_value pair[] = {om_int(1), om_int(2)};
+	uint64_t array = hash(om_array(pair, 2)), map = hash(om_map(pair, 1));
+	uint64_t one = hash(om_int(1));
+	value_hash_randomize();
+	ck_assert_uint_ne(hash(om_array(pair, 2)), array);
+	ck_assert_uint_ne(hash(om_map(pair, 1)), map);
+	ck_assert_uint_eq(hash(om_int(1)), one);
+}
+END_TEST
+
 START_TEST(test_maps_compare_alike_when_memory_runs_out)
 {
 	uint32_t n = 300;
@@ -515,6 +532,7 @@ int main(void)
 	tcase_add_test(tc, test_compare_is_zero_exactly_when_equal_across_kinds);
 	tcase_add_test(tc, test_a_100000_key_map_compares_in_n_log_n_pair_comparisons);
 	tcase_add_test(tc, test_nested_maps_are_sorted_once_per_comparison);
+	tcase_add_test(tc, test_container_hashes_depend_on_the_secret_key);
 	tcase_add_test(tc, test_maps_compare_alike_when_memory_runs_out);
 	tcase_add_test(tc, test_arrays_compare_element_by_element);
 	tcase_add_test(tc, test_order_across_kinds);

@@ -182,6 +182,19 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return h ^ v;
 }
 
+/*
+ * Two hashes as one, keyed too. Integers hash without the key (a bijection:
+ * distinct integers never collide), but an unkeyed mix of their hashes
+ * could be inverted: anyone could compute as many arrays [x, y] with one
+ * hash as they like and make a dict of them quadratic. Containers combine
+ * their items' hashes through this instead.
+ */
+static uint64_t hash_combine(uint64_t a, uint64_t b)
+{
+	uint64_t in[2] = {a, b};
+	return hash_bytes(0, in, sizeof in);
+}
+
 /* A final mix so that small integers spread over the whole table. */
 static uint64_t mix64(uint64_t x)
 {
@@ -225,14 +238,14 @@ uint64_t value_hash(const om_value *v)
 		return hash_bytes(h, v->as.str, v->len);
 	case OM_ARRAY:
 		for (uint32_t i = 0; i < v->len; i++)
-			h = mix64(h ^ value_hash(&v->as.items[i]));
+			h = hash_combine(h, value_hash(&v->as.items[i]));
 		return h;
 	case OM_MAP: {
 		/* Order-independent, as map equality is. */
 		uint64_t sum = 0;
 		for (uint32_t i = 0; i < v->len; i++)
-			sum += mix64(value_hash(&v->as.items[2 * i]) ^
-				     (value_hash(&v->as.items[2 * i + 1]) * 31));
+			sum += hash_combine(value_hash(&v->as.items[2 * i]),
+					    value_hash(&v->as.items[2 * i + 1]));
 		return mix64(h ^ sum);
 	}
 	}
