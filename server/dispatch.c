@@ -165,6 +165,12 @@ static bool holds_bad_ref(const om_value *v)
 	return false;
 }
 
+/* Whether op's argument i is decoded as a view into the request (OP_LOOKUP). */
+static bool arg_is_view(const op_def *op, size_t i)
+{
+	return i == 0 && (op->flags & OP_LOOKUP);
+}
+
 /*
  * Decodes the arguments, checks them and runs t.op. Only the first
  * op->nargs arguments are decoded: with more, op_check_args rejects the
@@ -182,7 +188,9 @@ static int execute(server *s, const type_def *t, const op_def *op,
 	}
 	c->nargs = params->size - first;
 	for (size_t i = 0; i < c->nargs && i < op->nargs; i++, (*ndecoded)++) {
-		int rc = codec_decode(&params->ptr[first + i], &c->args[i], SERVER_MAX_DEPTH);
+		const msgpack_object *arg = &params->ptr[first + i];
+		int rc = arg_is_view(op, i) ? codec_decode_view(arg, &c->args[i], SERVER_MAX_DEPTH)
+					    : codec_decode(arg, &c->args[i], SERVER_MAX_DEPTH);
 		if (rc == OM_LIMIT)
 			return op_no_memory(c);
 		if (rc != OM_OK)
@@ -342,8 +350,12 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		dispatch_reply(conn_packer(from), msgid, op, &c);
 	}
 
-	for (size_t i = 0; i < ndecoded; i++)
-		om_value_free(&args[i]);
+	for (size_t i = 0; i < ndecoded; i++) {
+		if (arg_is_view(op, i))
+			codec_view_free(&args[i]);
+		else
+			om_value_free(&args[i]);
+	}
 	op_answer_free(&c);
 	if (to.temp)
 		t->destroy(to.temp);
@@ -466,6 +478,11 @@ bool dispatch_check_tables(void)
 			}
 			if ((op->flags & OP_BLOCKING) && !(op->flags & (OP_FIFO | OP_OWNER))) {
 				log_error("internal error: method %s.%s blocks but is no FIFO op",
+					  (*t)->name, op->name);
+				ok = false;
+			}
+			if ((op->flags & OP_LOOKUP) && ((op->flags & OP_BLOCKING) || !op->nargs)) {
+				log_error("internal error: method %s.%s looks up no parameter or blocks",
 					  (*t)->name, op->name);
 				ok = false;
 			}

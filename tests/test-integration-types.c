@@ -130,6 +130,53 @@ START_TEST(test_dict_get_of_a_missing_key_is_key_error)
 }
 END_TEST
 
+/*
+ * Keys and values only looked up (dict.get/has/pop/del, list.index/count/
+ * remove) reach the handler as views into the request: a container of
+ * strings, in another order, still finds what was stored, and errors name
+ * it whole.
+ */
+START_TEST(test_container_keys_are_found_in_any_order)
+{
+	om_dict *d = om_dict_open(c, "d");
+	om_list *l = om_list_open(c, "l");
+	om_value tags[] = {om_str("x"), om_str("yz")};
+	om_value stored[] = {om_str("name"), om_str("alice"), om_str("tags"), om_array(tags, 2)};
+	om_value asked[] = {om_str("tags"), om_array(tags, 2), om_str("name"), om_str("alice")};
+	om_value other[] = {om_str("tags"), om_array(tags, 1), om_str("name"), om_str("alice")};
+	om_value key = om_map(stored, 2), same = om_map(asked, 2), missing = om_map(other, 2);
+	om_value v;
+	bool has;
+	size_t n;
+	assert_ok(om_dict_set(d, key, om_int(1)));
+	assert_ok(om_dict_get(d, same, &v));
+	assert_value(v, "1");
+	assert_ok(om_dict_has(d, same, &has));
+	ck_assert(has);
+	assert_fails(om_dict_get(d, missing, &v), OM_KEY_ERROR,
+		     "dict 'd' has no key {\"tags\": [\"x\"], \"name\": \"alice\"}");
+	assert_ok(om_dict_pop(d, same, &v));
+	assert_value(v, "1");
+	assert_ok(om_dict_set(d, key, om_int(2)));
+	assert_ok(om_dict_del(d, same));
+	assert_fails(om_dict_del(d, same), OM_KEY_ERROR,
+		     "dict 'd' has no key {\"tags\": [\"x\", \"yz\"], \"name\": \"alice\"}");
+	assert_ok(om_list_append(l, key, NULL));
+	assert_ok(om_list_append(l, key, NULL));
+	assert_ok(om_list_index(l, same, &n));
+	ck_assert_uint_eq(n, 0);
+	assert_ok(om_list_count(l, same, &n));
+	ck_assert_uint_eq(n, 2);
+	assert_ok(om_list_remove(l, same));
+	assert_ok(om_list_count(l, same, &n));
+	ck_assert_uint_eq(n, 1);
+	assert_fails(om_list_remove(l, missing), OM_VALUE_ERROR,
+		     "list 'l' does not contain {\"tags\": [\"x\"], \"name\": \"alice\"}");
+	om_list_close(l);
+	om_dict_close(d);
+}
+END_TEST
+
 START_TEST(test_dict_get_default_answers_the_default_only_when_absent)
 {
 	om_dict *d = om_dict_open(c, "d");
@@ -1131,6 +1178,7 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_dict_set_of_an_existing_key_keeps_its_position);
 	tcase_add_test(tc, test_dict_reinsert_after_del_goes_last);
 	tcase_add_test(tc, test_dict_get_of_a_missing_key_is_key_error);
+	tcase_add_test(tc, test_container_keys_are_found_in_any_order);
 	tcase_add_test(tc, test_dict_get_default_answers_the_default_only_when_absent);
 	tcase_add_test(tc, test_dict_has_tells_whether_a_key_is_present);
 	tcase_add_test(tc, test_dict_del_removes_a_key_and_fails_on_a_missing_one);

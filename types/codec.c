@@ -96,10 +96,11 @@ bool codec_view(const msgpack_object *o, om_value *out)
 	}
 }
 
-static int decode(const msgpack_object *o, om_value *out, int depth_left)
+/* o into *out; with own false, its bytes stay in o (codec_decode_view()). */
+static int decode(const msgpack_object *o, om_value *out, int depth_left, bool own)
 {
 	if (codec_view(o, out)) {
-		if (value_has_bytes(out) && !(out->as.str = mem_dup0(out->as.str, out->len))) {
+		if (own && value_has_bytes(out) && !(out->as.str = mem_dup0(out->as.str, out->len))) {
 			*out = om_nil();
 			return OM_LIMIT;
 		}
@@ -117,16 +118,19 @@ static int decode(const msgpack_object *o, om_value *out, int depth_left)
 	int rc = OM_OK;
 	for (uint32_t i = 0; i < n && rc == OM_OK; i++) {
 		if (array) {
-			rc = decode(&o->via.array.ptr[i], &v.as.items[i], depth_left - 1);
+			rc = decode(&o->via.array.ptr[i], &v.as.items[i], depth_left - 1, own);
 			continue;
 		}
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		rc = decode(&kv->key, &v.as.items[2 * i], depth_left - 1);
+		rc = decode(&kv->key, &v.as.items[2 * i], depth_left - 1, own);
 		if (rc == OM_OK)
-			rc = decode(&kv->val, &v.as.items[2 * i + 1], depth_left - 1);
+			rc = decode(&kv->val, &v.as.items[2 * i + 1], depth_left - 1, own);
 	}
 	if (rc != OM_OK) {
-		om_value_free(&v);
+		if (own)
+			om_value_free(&v);
+		else
+			codec_view_free(&v);
 		return rc;
 	}
 	*out = v;
@@ -136,7 +140,24 @@ static int decode(const msgpack_object *o, om_value *out, int depth_left)
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth)
 {
 	*out = om_nil();
-	return decode(o, out, max_depth);
+	return decode(o, out, max_depth, true);
+}
+
+int codec_decode_view(const msgpack_object *o, om_value *out, int max_depth)
+{
+	*out = om_nil();
+	return decode(o, out, max_depth, false);
+}
+
+void codec_view_free(om_value *v)
+{
+	if (v->kind == OM_ARRAY || v->kind == OM_MAP) {
+		size_t n = v->kind == OM_MAP ? 2 * (size_t)v->len : v->len;
+		for (size_t i = 0; i < n; i++)
+			codec_view_free(&v->as.items[i]);
+		free(v->as.items);
+	}
+	*v = om_nil();
 }
 
 void codec_pack(msgpack_packer *pk, const om_value *v)

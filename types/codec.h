@@ -62,6 +62,16 @@ static inline codec_out *codec_out_of(msgpack_packer *pk)
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth);
 
 /*
+ * The same as a value whose strings, binaries and extensions borrow o's
+ * bytes (valid as long as the msgpack zone behind o, and not NUL-terminated):
+ * only the items of arrays and maps are allocated, so a large key is looked
+ * up without a copy of each of its strings. Free it with codec_view_free(),
+ * never with om_value_free(), and never keep it.
+ */
+int codec_decode_view(const msgpack_object *o, om_value *out, int max_depth);
+void codec_view_free(om_value *v);
+
+/*
  * Reads a scalar o as a value that borrows o's bytes (valid as long as the
  * msgpack zone behind o), normalised as codec_decode() does. False for
  * arrays and maps, which cannot be read without allocating.

@@ -60,6 +60,14 @@ enum op_flags {
 	 * OP_FIFO or OP_OWNER (dispatch_check_tables()).
 	 */
 	OP_OWNER = 1 << 5,
+	/*
+	 * args[0] is a key or value the op only compares with what the object
+	 * holds: the handler never keeps or moves it, so the server may pass a
+	 * view whose bytes stay in the request (codec_decode_view()), and a
+	 * 100,000-key map looked up costs no copy of each of its strings. Not
+	 * for blocking ops, whose calls outlive the request.
+	 */
+	OP_LOOKUP = 1 << 6,
 };
 
 typedef struct op_call op_call;
