@@ -317,7 +317,12 @@ static int reply_status(om_client *c, const rpc_msg *m, om_value *result)
 {
 	if (m->error->type != MSGPACK_OBJECT_NIL)
 		return server_error(c, m->error, "");
-	if (result && codec_decode(m->result, result, REPLY_MAX_DEPTH) != OM_OK)
+	int rc = result ? codec_decode(m->result, result, REPLY_MAX_DEPTH) : OM_OK;
+	if (rc == OM_BAD_PARAMS)
+		return protocol_error(c, "a result holding a reference that names no object");
+	if (rc == OM_LIMIT)
+		return protocol_error(c, "out of memory for a result");
+	if (rc != OM_OK)
 		return protocol_error(c, "a result nested too deeply");
 	return OM_OK;
 }

@@ -53,14 +53,14 @@ int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *wan
 static int check_name(const type_def *t, const op_def *op, const char *param,
 		      const char *name, size_t len, op_call *c)
 {
-	if (registry_name_valid(name, len))
+	if (object_name_valid(name, len))
 		return OM_OK;
 	return op_fail(c, OM_BAD_PARAMS,
 		       "%s.%s: parameter '%s' must be a non-empty string of at most %d bytes without NUL",
-		       t->name, op->name, param, REGISTRY_NAME_MAX);
+		       t->name, op->name, param, OBJECT_NAME_MAX);
 }
 
-/* Copies the object name params[0] into name (REGISTRY_NAME_MAX + 1 bytes), NUL-terminated. */
+/* Copies the object name params[0] into name (OBJECT_NAME_MAX + 1 bytes), NUL-terminated. */
 static int take_name(const type_def *t, const op_def *op, const msgpack_object_array *params,
 		     op_call *c, char *name, size_t *len)
 {
@@ -127,7 +127,7 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 {
 	server *s = ctx;
 	size_t len = strlen(name);
-	if (!registry_name_valid(name, len)) {
+	if (!object_name_valid(name, len)) {
 		op_fail(c, OM_BAD_PARAMS, "%s: \"%s\" is not a valid object name", c->type, name);
 		return NULL;
 	}
@@ -149,20 +149,6 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 	}
 	s->opened = e; /* for wait.c: the calls of c's object depend on e */
 	return e->obj;
-}
-
-/* True when v, or a value nested in it, is a reference whose payload is no object name. */
-static bool holds_bad_ref(const om_value *v)
-{
-	if (v->kind == OM_REF)
-		return !registry_name_valid(v->as.str, v->len);
-	if (v->kind != OM_ARRAY && v->kind != OM_MAP)
-		return false;
-	size_t n = v->kind == OM_MAP ? 2 * (size_t)v->len : v->len;
-	for (size_t i = 0; i < n; i++)
-		if (holds_bad_ref(&v->as.items[i]))
-			return true;
-	return false;
 }
 
 /* Whether op's argument i is decoded as a view into the request (OP_LOOKUP). */
@@ -193,17 +179,16 @@ static int execute(server *s, const type_def *t, const op_def *op,
 					    : codec_decode(arg, &c->args[i], SERVER_MAX_DEPTH);
 		if (rc == OM_LIMIT)
 			return op_no_memory(c);
+		if (rc == OM_BAD_PARAMS)
+			return op_fail(c, OM_BAD_PARAMS,
+				       "%s.%s: parameter '%s' holds a reference whose name is not a "
+				       "valid object name (1 to %d bytes without NUL)",
+				       t->name, op->name, op->args[i].name, OBJECT_NAME_MAX);
 		if (rc != OM_OK)
 			return op_fail(c, OM_TOO_DEEP,
 				       "%s.%s: parameter '%s' nests arrays and maps more than %d levels deep",
 				       t->name, op->name, op->args[i].name, SERVER_MAX_DEPTH);
 	}
-	for (size_t i = 0; i < *ndecoded; i++)
-		if (holds_bad_ref(&c->args[i]))
-			return op_fail(c, OM_BAD_PARAMS,
-				       "%s.%s: parameter '%s' holds a reference whose name is not a "
-				       "valid object name (1 to %d bytes without NUL)",
-				       t->name, op->name, op->args[i].name, REGISTRY_NAME_MAX);
 	if (op_check_args(t, op, c))
 		return c->code;
 	if (!t->admin)
@@ -319,7 +304,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		 const msgpack_object_array *params, const uint32_t *msgid,
 		 const uint64_t *key_hash)
 {
-	char name[REGISTRY_NAME_MAX + 1];
+	char name[OBJECT_NAME_MAX + 1];
 	om_value args[OP_MAX_ARGS];
 	op_call c;
 	memset(&c, 0, sizeof c);

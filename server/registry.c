@@ -15,11 +15,6 @@
 
 #define INITIAL_BUCKETS 64
 
-bool registry_name_valid(const char *name, size_t len)
-{
-	return len > 0 && len <= REGISTRY_NAME_MAX && !memchr(name, '\0', len);
-}
-
 static uint64_t name_hash(const char *name, size_t len)
 {
 	om_value v = om_strn(name, len);

@@ -1,7 +1,7 @@
 /*
  * registry.h — the named objects a server holds: name -> (type, object).
  *
- * Names are byte strings (1 to REGISTRY_NAME_MAX bytes, no NUL); the
+ * Names follow name.h's rule (1 to OBJECT_NAME_MAX bytes, no NUL); the
  * registry owns its objects and destroys them with their type's destroy().
  * Objects whose type has a release hook are also linked in a list of their
  * own, so a closing connection releases its holdings without a scan of
@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "name.h"
 #include "ops.h"
-
-#define REGISTRY_NAME_MAX 1024
 
 struct wait_obj;
 
@@ -39,9 +38,6 @@ typedef struct registry {
 	registry_entry *holdable; /* the objects whose type has a release hook */
 	registry_entry *last;     /* the last entry found: requests come in runs on one object */
 } registry;
-
-/* True when name[0..len) may name an object. */
-bool registry_name_valid(const char *name, size_t len);
 
 void registry_init(registry *r);
 /* Destroys every object and the registry's own memory. */

@@ -3,6 +3,7 @@
 
 #include "check-main.h"
 #include "codec.h"
+#include "name.h"
 #include "types-helper.h"
 #include "value.h"
 
@@ -80,15 +81,40 @@ START_TEST(test_ext_type_one_is_a_reference)
 }
 END_TEST
 
-START_TEST(test_an_empty_ext_one_still_decodes_as_a_reference)
+/* The bytes of [1, ["x", ext 1 of n bytes of c]]: a reference deep in a value. */
+static size_t nested_ref(char *out, size_t n, char c)
 {
-	/* the codec carries any payload; the server checks it is an object name */
-	const char bytes[] = {(char)0xc7, 0, 1};
+	size_t k = 0;
+	out[k++] = (char)0x92;
+	out[k++] = 1;
+	out[k++] = (char)0x92;
+	out[k++] = (char)0xa1;
+	out[k++] = 'x';
+	out[k++] = (char)0xc8; /* ext 16 */
+	out[k++] = (char)(n >> 8);
+	out[k++] = (char)n;
+	out[k++] = 1;
+	memset(out + k, c, n);
+	return k + n;
+}
+
+START_TEST(test_a_reference_must_carry_an_object_name)
+{
+	char bytes[1100];
 	om_value v;
-	ck_assert_int_eq(decode_bytes(bytes, sizeof bytes, &v), OM_OK);
-	ck_assert_int_eq(v.kind, OM_REF);
-	ck_assert_uint_eq(v.len, 0);
+	size_t n = nested_ref(bytes, OBJECT_NAME_MAX, 'q');
+	ck_assert_int_eq(decode_bytes(bytes, n, &v), OM_OK);
+	ck_assert_int_eq(v.as.items[1].as.items[1].kind, OM_REF);
+	ck_assert_uint_eq(v.as.items[1].as.items[1].len, OBJECT_NAME_MAX);
 	om_value_free(&v);
+	/* empty, too long, or holding a NUL: refused, nothing left allocated */
+	size_t bad[][2] = {{0, 'q'}, {OBJECT_NAME_MAX + 1, 'q'}, {3, '\0'}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		n = nested_ref(bytes, bad[i][0], (char)bad[i][1]);
+		v = om_int(7);
+		ck_assert_int_eq(decode_bytes(bytes, n, &v), OM_BAD_PARAMS);
+		ck_assert_int_eq(v.kind, OM_NIL);
+	}
 }
 END_TEST
 
@@ -304,7 +330,7 @@ int main(void)
 	tcase_add_test(tc, test_every_kind_round_trips);
 	tcase_add_test(tc, test_uint64_encoded_one_decodes_as_int);
 	tcase_add_test(tc, test_ext_type_one_is_a_reference);
-	tcase_add_test(tc, test_an_empty_ext_one_still_decodes_as_a_reference);
+	tcase_add_test(tc, test_a_reference_must_carry_an_object_name);
 	tcase_add_test(tc, test_duplicate_map_keys_are_kept_as_sent);
 	tcase_add_test(tc, test_nesting_beyond_limit_is_too_deep);
 	tcase_add_test(tc, test_request_envelope_is_read);

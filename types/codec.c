@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "mem.h"
+#include "name.h"
 #include "value.h"
 
 /* Makes room for len more bytes in b; false, leaving b as it was, when memory runs out. */
@@ -100,6 +101,10 @@ bool codec_view(const msgpack_object *o, om_value *out)
 static int decode(const msgpack_object *o, om_value *out, int depth_left, bool own)
 {
 	if (codec_view(o, out)) {
+		if (out->kind == OM_REF && !object_name_valid(out->as.str, out->len)) {
+			*out = om_nil();
+			return OM_BAD_PARAMS;
+		}
 		if (own && value_has_bytes(out) && !(out->as.str = mem_dup0(out->as.str, out->len))) {
 			*out = om_nil();
 			return OM_LIMIT;

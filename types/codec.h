@@ -53,11 +53,11 @@ static inline codec_out *codec_out_of(msgpack_packer *pk)
 
 /*
  * Converts o into an owned value. Integers are normalised (see objmgr.h),
- * ext type 1 becomes OM_REF whatever its payload (the server refuses one
- * that is no object name: dispatch.c), and a map keeps every pair as sent,
- * duplicate keys included. Fails, leaving *out nil and nothing allocated,
- * with OM_TOO_DEEP when arrays and maps nest more than max_depth levels (a
- * scalar is depth 0), and with OM_LIMIT when memory runs out.
+ * ext type 1 becomes OM_REF, and a map keeps every pair as sent, duplicate
+ * keys included. Fails, leaving *out nil and nothing allocated, with
+ * OM_BAD_PARAMS when an ext type 1 does not carry an object name (name.h),
+ * OM_TOO_DEEP when arrays and maps nest more than max_depth levels (a
+ * scalar is depth 0), and OM_LIMIT when memory runs out.
  */
 int codec_decode(const msgpack_object *o, om_value *out, int max_depth);
 

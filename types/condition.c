@@ -23,12 +23,10 @@
  */
 #include "lock.h"
 #include "mem.h"
+#include "name.h"
 #include "ops.h"
 #include "typeutil.h"
 #include "value.h"
-
-/* What registry.h allows an object name: 1 to 1,024 bytes, no NUL. */
-#define LOCK_NAME_MAX 1024
 
 enum {
 	STAGE_FIRST,
@@ -205,11 +203,10 @@ static void *cond_create(const om_value *options, op_call *c)
 	if (!typeutil_known_options("condition", options, names, c))
 		return NULL;
 	const om_value *name = typeutil_option(options, "lock");
-	if (name && (name->kind != OM_STR || name->len == 0 || name->len > LOCK_NAME_MAX ||
-		     memchr(name->as.str, '\0', name->len))) {
+	if (name && (name->kind != OM_STR || !object_name_valid(name->as.str, name->len))) {
 		op_fail(c, OM_BAD_PARAMS,
 			"condition: option 'lock' must be a lock's name: 1 to %d bytes without NUL",
-			LOCK_NAME_MAX);
+			OBJECT_NAME_MAX);
 		return NULL;
 	}
 	condition *cond = mem_calloc(1, sizeof *cond);
