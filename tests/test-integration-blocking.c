@@ -26,9 +26,9 @@
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "workers.h"
 
 #define REPLY_MS 10000
-#define MAX_WORKERS 8
 
 /* om_call with the params given inline: CALL(c, &out, "queue.put", om_str("q"), om_int(1)). */
 #define CALL(c, out, method, ...)                                                         \
@@ -272,57 +272,6 @@ static void raw_expect_error(raw *r, uint32_t msgid, const char *code, const cha
 
 /* --- forked workers -------------------------------------------------------- */
 
-/* A worker's job: returns OM_OK, or the code of the call that failed. */
-typedef int (*work_fn)(om_client *c, int id);
-
-static int worker_main(work_fn work, int id)
-{
-	om_options opts = {.timeout_s = 60};
-	om_client *c = om_connect(harness_srv.socket, &opts);
-	int rc = om_errcode(c);
-	if (rc == OM_OK)
-		rc = work(c, id);
-	if (rc != OM_OK)
-		fprintf(stderr, "worker %d: %s: %s\n", id, om_code_name(rc), om_errmsg(c));
-	om_close(c);
-	return rc == OM_OK ? 0 : 1;
-}
-
-static pid_t spawn(work_fn work, int id)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(worker_main(work, id));
-	return pid;
-}
-
-/* Reaps the n workers in pids; returns how many failed. */
-static int reap_all(const pid_t *pids, int n)
-{
-	int failed = 0;
-	for (int i = 0; i < n; i++) {
-		int status = 0;
-		pid_t got;
-		while ((got = waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
-			;
-		if (got != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failed++;
-	}
-	return failed;
-}
-
-/* Runs work(c, 0..n-1) in n forked workers at once; returns how many failed. */
-static int run_workers(int n, work_fn work)
-{
-	pid_t pids[MAX_WORKERS];
-	ck_assert_int_le(n, MAX_WORKERS);
-	for (int i = 0; i < n; i++)
-		pids[i] = spawn(work, i);
-	return reap_all(pids, n);
-}
-
 /* A worker's check: fails the worker with OM_VALUE_ERROR unless cond. */
 #define WORKER_CHECK(cond) do { if (!(cond)) return OM_VALUE_ERROR; } while (0)
 
@@ -364,7 +313,7 @@ static void check_counter(int64_t want)
 START_TEST(test_five_processes_incrementing_under_a_lock_make_exactly_5)
 {
 	lock_rounds = 1;
-	ck_assert_int_eq(run_workers(5, increment_under_lock), 0);
+	ck_assert_int_eq(worker_run(5, increment_under_lock), 0);
 	check_counter(5);
 }
 END_TEST
@@ -372,7 +321,7 @@ END_TEST
 START_TEST(test_four_processes_incrementing_200_times_under_a_lock_make_exactly_800)
 {
 	lock_rounds = 200;
-	ck_assert_int_eq(run_workers(4, increment_under_lock), 0);
+	ck_assert_int_eq(worker_run(4, increment_under_lock), 0);
 	check_counter(800);
 }
 END_TEST
@@ -519,9 +468,9 @@ START_TEST(test_10000_items_through_a_bounded_queue_reach_3_consumers_exactly_on
 	OK(c, NULL, "objects.create", om_str("jobs"), om_str("queue"), om_map(opts, 1));
 	pid_t pids[CONSUMERS + 1];
 	for (int i = 0; i < CONSUMERS; i++)
-		pids[i] = spawn(consume, i);
-	pids[CONSUMERS] = spawn(produce, 0);
-	ck_assert_int_eq(reap_all(pids, CONSUMERS + 1), 0);
+		pids[i] = worker_spawn(consume, i);
+	pids[CONSUMERS] = worker_spawn(produce, 0);
+	ck_assert_int_eq(worker_reap_all(pids, CONSUMERS + 1), 0);
 
 	static int seen[ITEMS];
 	memset(seen, 0, sizeof seen);
@@ -569,13 +518,13 @@ START_TEST(test_nil_sentinels_stop_every_blocked_consumer)
 	om_client *c = client();
 	pid_t pids[CONSUMERS];
 	for (int i = 0; i < CONSUMERS; i++)
-		pids[i] = spawn(consume_until_sentinel, i);
+		pids[i] = worker_spawn(consume_until_sentinel, i);
 	wait_parked(c, CONSUMERS);
 	for (int i = 0; i < 30; i++)
 		OK(c, NULL, "queue.put", om_str("work"), om_str("job"));
 	for (int i = 0; i < CONSUMERS; i++)
 		OK(c, NULL, "queue.put", om_str("work"), om_nil());
-	ck_assert_int_eq(reap_all(pids, CONSUMERS), 0);
+	ck_assert_int_eq(worker_reap_all(pids, CONSUMERS), 0);
 	om_value v;
 	OK(c, &v, "counter.get", om_str("consumed"));
 	ck_assert_int_eq(int_of(&v), 30);
@@ -826,7 +775,7 @@ START_TEST(test_barrier_of_4_parties_across_4_processes_releases_them_together)
 {
 	om_client *c = client();
 	create_barrier(c, 4);
-	ck_assert_int_eq(run_workers(4, wait_at_barrier), 0);
+	ck_assert_int_eq(worker_run(4, wait_at_barrier), 0);
 	om_value arrivals;
 	OK(c, NULL, "list.sort", om_str("arrivals"));
 	OK(c, &arrivals, "list.items", om_str("arrivals"));

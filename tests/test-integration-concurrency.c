@@ -8,67 +8,14 @@
  * parent reaps every one of them before it asserts anything.
  */
 #include <check.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
-
-enum { MAX_WORKERS = 16 };
-
-/* One objmgrd for the test case, started and stopped by the runner so it is stopped even after failures. */
-/* A worker's job: returns OM_OK, or the code of the call that failed. */
-typedef int (*work_fn)(om_client *c, int id);
-
-/* The body of a forked worker: connect, work, report through the exit status. */
-static int worker_main(work_fn work, int id)
-{
-	/* A server that stops answering fails the worker instead of hanging it. */
-	om_options opts = {.timeout_s = 60};
-	om_client *c = om_connect(harness_srv.socket, &opts);
-	int rc = om_errcode(c);
-	if (rc == OM_OK)
-		rc = work(c, id);
-	if (rc != OM_OK)
-		fprintf(stderr, "worker %d: %s: %s\n", id, om_code_name(rc), om_errmsg(c));
-	om_close(c);
-	return rc == OM_OK ? 0 : 1;
-}
-
-/*
- * Runs work(c, 0..n-1) in n forked workers at once and returns how many
- * failed (a worker that could not be forked counts as failed). Every
- * forked worker is reaped before it returns.
- */
-static int run_workers(int n, work_fn work)
-{
-	pid_t pids[MAX_WORKERS];
-	int started = 0;
-	ck_assert_int_le(n, MAX_WORKERS);
-	fflush(NULL);
-	for (; started < n; started++) {
-		pid_t pid = fork();
-		if (pid < 0)
-			break;
-		if (pid == 0)
-			_exit(worker_main(work, started));
-		pids[started] = pid;
-	}
-	int failed = n - started;
-	for (int i = 0; i < started; i++) {
-		int status = 0;
-		pid_t got;
-		while ((got = waitpid(pids[i], &status, 0)) < 0 && errno == EINTR)
-			;
-		if (got != pids[i] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failed++;
-	}
-	return failed;
-}
+#include "workers.h"
 
 /* The parent's own client, for setting up and checking. */
 static om_client *connect_checked(void)
@@ -97,7 +44,7 @@ START_TEST(test_counter_adds_from_8_processes_all_land)
 	om_counter *hits = om_counter_open(c, "hits");
 	ck_assert_int_eq(om_counter_set(hits, om_int(0)), OM_OK);
 
-	ck_assert_int_eq(run_workers(ADD_WORKERS, add_ones), 0);
+	ck_assert_int_eq(worker_run(ADD_WORKERS, add_ones), 0);
 
 	om_value total;
 	ck_assert_int_eq(om_counter_get(hits, &total), OM_OK);
@@ -127,7 +74,7 @@ START_TEST(test_dict_incr_from_8_processes_on_one_key_all_land)
 	om_dict *d = om_dict_open(c, "stats");
 	ck_assert_int_eq(om_dict_clear(d), OM_OK);
 
-	ck_assert_int_eq(run_workers(INCR_WORKERS, incr_one_key), 0);
+	ck_assert_int_eq(worker_run(INCR_WORKERS, incr_one_key), 0);
 
 	om_value items;
 	ck_assert_int_eq(om_dict_items(d, &items), OM_OK);
@@ -161,7 +108,7 @@ START_TEST(test_list_appends_from_4_processes_all_arrive_exactly_once_and_in_ord
 	om_list *l = om_list_open(c, "log");
 	ck_assert_int_eq(om_list_clear(l), OM_OK);
 
-	ck_assert_int_eq(run_workers(APPEND_WORKERS, append_pairs), 0);
+	ck_assert_int_eq(worker_run(APPEND_WORKERS, append_pairs), 0);
 
 	om_value items;
 	ck_assert_int_eq(om_list_items(l, &items), OM_OK);

@@ -23,22 +23,15 @@
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "workers.h"
 
 /* What "should happen soon" may take before a call gives up, in seconds: far below the clients' own 60 s. */
 #define WAIT_S 30.0
-#define MAX_WORKERS 8
-
-/* A client whose calls fail rather than hang once 60 s pass: longer than any WAIT_S wait. */
-static om_client *connect_client(void)
-{
-	om_options opts = {.timeout_s = 60};
-	return om_connect(harness_srv.socket, &opts);
-}
 
 /* The parent's client. */
 static om_client *client(void)
 {
-	om_client *c = connect_client();
+	om_client *c = worker_connect();
 	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
 	return c;
 }
@@ -85,9 +78,6 @@ static bool wait_parked(om_client *c, int64_t n)
 
 /* --- forked workers ---------------------------------------------------------- */
 
-/* A worker's job: OM_OK, or the code of the call or check that failed. */
-typedef int (*work_fn)(om_client *c, int id);
-
 /* A worker's own check: fails the worker, saying which check. */
 #define WORKER_CHECK(cond)                                                                 \
 	do {                                                                               \
@@ -106,61 +96,6 @@ typedef int (*work_fn)(om_client *c, int id);
 			return rc_;                                                        \
 	} while (0)
 
-static int worker_main(work_fn work, int id)
-{
-	om_client *c = connect_client();
-	int rc = om_errcode(c);
-	if (rc == OM_OK)
-		rc = work(c, id);
-	if (rc != OM_OK)
-		fprintf(stderr, "worker %d: %s: %s\n", id, om_code_name(rc), om_errmsg(c));
-	om_close(c);
-	return rc == OM_OK ? 0 : 1;
-}
-
-/* Forks a worker doing work(c, id) that dies with this process; -1 when fork failed. */
-static pid_t spawn(work_fn work, int id)
-{
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid != 0)
-		return pid;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(1);
-	_exit(worker_main(work, id));
-}
-
-/* Reaps pid; true when it exited 0. */
-static bool reap(pid_t pid)
-{
-	int status = 0;
-	pid_t got;
-	if (pid < 0)
-		return false;
-	while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		;
-	return got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* Reaps the n workers in pids; returns how many failed (one never forked counts). */
-static int reap_all(const pid_t *pids, int n)
-{
-	int failed = 0;
-	for (int i = 0; i < n; i++)
-		failed += !reap(pids[i]);
-	return failed;
-}
-
-/* Runs work(c, 0..n-1) in n workers at once; returns how many failed. */
-static int run_workers(int n, work_fn work)
-{
-	pid_t pids[MAX_WORKERS];
-	ck_assert_int_le(n, MAX_WORKERS);
-	for (int i = 0; i < n; i++)
-		pids[i] = spawn(work, i);
-	return reap_all(pids, n);
-}
 
 /* Checks that the list name holds exactly the integers 0..n-1, each once. */
 static void check_list_is_0_to(om_client *c, const char *name, int64_t n)
@@ -218,7 +153,7 @@ static int increment_under_lock(om_client *c, int id)
 
 START_TEST(test_five_processes_incrementing_a_counter_under_a_lock_make_exactly_5)
 {
-	ck_assert_int_eq(run_workers(5, increment_under_lock), 0);
+	ck_assert_int_eq(worker_run(5, increment_under_lock), 0);
 
 	om_client *c = client();
 	ck_assert_int_eq(counter_value(c, "total"), 5);
@@ -234,7 +169,7 @@ END_TEST
 /* Takes the lock, tells the parent through fd, and holds it until killed. */
 static void hold_lock_until_killed(int fd)
 {
-	om_client *c = connect_client();
+	om_client *c = worker_connect();
 	om_lock *l = om_lock_open(c, "held");
 	bool acquired = false;
 	if (om_lock_acquire(l, -1, &acquired) != OM_OK || !acquired || write(fd, "x", 1) != 1)
@@ -278,7 +213,7 @@ START_TEST(test_lock_of_a_holder_killed_with_sigkill_goes_to_its_waiter)
 	close(ready[0]);
 
 	om_client *c = client();
-	pid_t waiter = holding ? spawn(acquire_after_holder_dies, 0) : -1;
+	pid_t waiter = holding ? worker_spawn(acquire_after_holder_dies, 0) : -1;
 	bool parked = waiter > 0 && wait_parked(c, 1);
 	om_lock *l = om_lock_open(c, "held");
 	bool locked_before = false, locked_after = true;
@@ -289,7 +224,7 @@ START_TEST(test_lock_of_a_holder_killed_with_sigkill_goes_to_its_waiter)
 	pid_t got;
 	while ((got = waitpid(holder, &status, 0)) < 0 && errno == EINTR)
 		;
-	bool waiter_ok = reap(waiter);
+	bool waiter_ok = worker_reap(waiter);
 
 	ck_assert_msg(holding, "the holder never took the lock");
 	ck_assert_msg(parked, "the waiter never waited");
@@ -370,7 +305,7 @@ START_TEST(test_10000_items_through_a_queue_of_maxsize_10_reach_3_consumers_exac
 	om_client *c = client();
 	create_with(c, "jobs", "queue", "maxsize", MAXSIZE);
 
-	ck_assert_int_eq(run_workers(1 + CONSUMERS, queue_worker), 0);
+	ck_assert_int_eq(worker_run(1 + CONSUMERS, queue_worker), 0);
 
 	check_list_is_0_to(c, "got", ITEMS);
 	om_queue *q = om_queue_open(c, "jobs");
@@ -408,7 +343,7 @@ START_TEST(test_one_nil_sentinel_per_consumer_stops_every_blocked_consumer)
 {
 	pid_t pids[CONSUMERS];
 	for (int i = 0; i < CONSUMERS; i++)
-		pids[i] = spawn(consume_until_sentinel, i);
+		pids[i] = worker_spawn(consume_until_sentinel, i);
 	om_client *c = client();
 	bool parked = wait_parked(c, CONSUMERS);
 	om_queue *q = om_queue_open(c, "tasks");
@@ -417,7 +352,7 @@ START_TEST(test_one_nil_sentinel_per_consumer_stops_every_blocked_consumer)
 		put_rc = om_queue_put(q, om_int(i), -1);
 	for (int i = 0; i < CONSUMERS && put_rc == OM_OK; i++)
 		put_rc = om_queue_put(q, om_nil(), -1);
-	int failed = reap_all(pids, CONSUMERS);
+	int failed = worker_reap_all(pids, CONSUMERS);
 
 	ck_assert_msg(parked, "the consumers never all waited");
 	ck_assert_int_eq(put_rc, OM_OK);
@@ -487,7 +422,7 @@ START_TEST(test_barrier_of_4_parties_across_4_processes_gives_indexes_0_to_3_onc
 	om_client *c = client();
 	create_with(c, "gate", "barrier", "parties", PARTIES);
 
-	ck_assert_int_eq(run_workers(PARTIES, wait_at_barrier), 0);
+	ck_assert_int_eq(worker_run(PARTIES, wait_at_barrier), 0);
 
 	check_list_is_0_to(c, "arrivals", PARTIES);
 	om_barrier *b = om_barrier_open(c, "gate");
@@ -554,7 +489,7 @@ START_TEST(test_semaphore_of_2_permits_never_has_more_than_2_holders_across_4_pr
 	om_client *c = client();
 	create_with(c, "pool", "semaphore", "value", PERMITS);
 
-	ck_assert_int_eq(run_workers(SEM_WORKERS, hold_permits), 0);
+	ck_assert_int_eq(worker_run(SEM_WORKERS, hold_permits), 0);
 
 	ck_assert_int_eq(counter_value(c, "max"), PERMITS);
 	ck_assert_int_eq(counter_value(c, "holders"), 0);
@@ -624,12 +559,12 @@ static int set_ready(om_client *c, int id)
 START_TEST(test_condition_consumers_wait_until_the_producer_sets_the_flag_and_notifies)
 {
 	pid_t pids[3];
-	pids[0] = spawn(wait_for_ready, 0);
-	pids[1] = spawn(wait_for_ready, 1);
+	pids[0] = worker_spawn(wait_for_ready, 0);
+	pids[1] = worker_spawn(wait_for_ready, 1);
 	om_client *c = client();
 	bool parked = wait_parked(c, 2);
-	pids[2] = spawn(set_ready, 2);
-	int failed = reap_all(pids, 3);
+	pids[2] = worker_spawn(set_ready, 2);
+	int failed = worker_reap_all(pids, 3);
 
 	ck_assert_msg(parked, "the consumers never both waited");
 	ck_assert_int_eq(failed, 0);
@@ -662,14 +597,14 @@ START_TEST(test_event_set_wakes_every_waiting_process)
 {
 	pid_t pids[EVENT_WAITERS];
 	for (int i = 0; i < EVENT_WAITERS; i++)
-		pids[i] = spawn(wait_for_go, i);
+		pids[i] = worker_spawn(wait_for_go, i);
 	om_client *c = client();
 	om_event *e = om_event_open(c, "go");
 	bool parked = wait_parked(c, EVENT_WAITERS);
 	bool set_before = true;
 	int rc_is_set = om_event_is_set(e, &set_before);
 	int rc_set = om_event_set(e);
-	int failed = reap_all(pids, EVENT_WAITERS);
+	int failed = worker_reap_all(pids, EVENT_WAITERS);
 
 	ck_assert_msg(parked, "the waiters never all waited");
 	ck_assert_int_eq(rc_is_set, OM_OK);
