@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "latency.h"
 #include "mem.h"
 
 #define PROG "objmgr-benchmark"
@@ -450,31 +451,14 @@ static void step(bench *b)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* The latency (ms) that a fraction p of the sorted samples do not exceed. */
-static double percentile_ms(const uint64_t *sorted, size_t n, double p)
-{
-	size_t i = (size_t)((double)n * p + 0.999999);
-	if (i > 0)
-		i--;
-	if (i >= n)
-		i = n - 1;
-	return (double)sorted[i] / 1e6;
-}
-
 static void report(bench *b, uint64_t elapsed)
 {
 	size_t n = b->done;
-	qsort(b->latency, n, sizeof *b->latency, cmp_u64);
+	latency_sort(b->latency, n);
 	double rps = ops_per_s(n, elapsed);
-	double p50 = percentile_ms(b->latency, n, 0.50);
-	double p99 = percentile_ms(b->latency, n, 0.99);
-	double p999 = percentile_ms(b->latency, n, 0.999);
+	double p50 = latency_percentile_ms(b->latency, n, 0.50);
+	double p99 = latency_percentile_ms(b->latency, n, 0.99);
+	double p999 = latency_percentile_ms(b->latency, n, 0.999);
 	double max = (double)b->latency[n - 1] / 1e6;
 	const char *name = test_names[b->test];
 	if (b->progress)

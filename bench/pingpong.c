@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "latency.h"
+
 #define PROG "pingpong"
 
 static uint64_t now_ns(void)
@@ -105,22 +107,6 @@ static int connect_to(const char *path)
 		exit(1);
 	}
 	return fd;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static double percentile_ms(const uint64_t *sorted, size_t n, double p)
-{
-	size_t i = (size_t)((double)n * p + 0.999999);
-	if (i > 0)
-		i--;
-	if (i >= n)
-		i = n - 1;
-	return (double)sorted[i] / 1e6;
 }
 
 static long parse(const char *arg, const char *opt, long min)
@@ -217,10 +203,12 @@ int main(int argc, char **argv)
 	uint64_t elapsed = now_ns() - start;
 	close(fd);
 
-	qsort(lat, rounds, sizeof *lat, cmp_u64);
+	latency_sort(lat, rounds);
 	double rps = (double)rounds * 1e9 / (double)elapsed;
-	double p50 = percentile_ms(lat, rounds, 0.5), p99 = percentile_ms(lat, rounds, 0.99);
-	double p999 = percentile_ms(lat, rounds, 0.999), max = (double)lat[rounds - 1] / 1e6;
+	double p50 = latency_percentile_ms(lat, rounds, 0.5);
+	double p99 = latency_percentile_ms(lat, rounds, 0.99);
+	double p999 = latency_percentile_ms(lat, rounds, 0.999);
+	double max = (double)lat[rounds - 1] / 1e6;
 	if (csv)
 		printf("\"test\",\"rps\",\"p50_latency_ms\",\"p99_latency_ms\",\"p999_latency_ms\","
 		       "\"max_latency_ms\",\"errors\"\n"

@@ -1,0 +1,14 @@
+/* latency.h — percentiles of latency samples (nanoseconds), for the benchmarks' reports. */
+#ifndef OBJMGR_BENCH_LATENCY_H
+#define OBJMGR_BENCH_LATENCY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sorts the n samples in ascending order, as latency_percentile_ms() needs them. */
+void latency_sort(uint64_t *samples, size_t n);
+
+/* The latency (ms) that a fraction p of the n sorted samples do not exceed. */
+double latency_percentile_ms(const uint64_t *sorted, size_t n, double p);
+
+#endif
