@@ -23,17 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "packet.h"
 #include "workers.h"
 
 #define REPLY_MS 10000
-
-/* om_call with the params given inline: CALL(c, &out, "queue.put", om_str("q"), om_int(1)). */
-#define CALL(c, out, method, ...)                                                         \
-	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
-		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
 
 /* A client of the parent process; om_call()s on it fail rather than hang after 60 s. */
 static om_client *client(void)
@@ -43,14 +40,6 @@ static om_client *client(void)
 	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
 	return c;
 }
-
-/* Calls that must succeed, in the parent. */
-#define OK(c, out, method, ...)                                                           \
-	do {                                                                              \
-		int rc_ = CALL(c, out, method, __VA_ARGS__);                              \
-		ck_assert_msg(rc_ == OM_OK, "%s: %s: %s", method, om_code_name(rc_),        \
-			      om_errmsg(c));                                              \
-	} while (0)
 
 static int64_t int_of(const om_value *v)
 {
@@ -1257,26 +1246,15 @@ enum { MANY = 50000, RUNS_PER_CALL = 4 };
 			ck_abort_msg(__VA_ARGS__);                                        \
 	} while (0)
 
-/* Requests packed for one send: a pipeline of thousands of calls in a few writes. */
-typedef struct batch {
-	msgpack_sbuffer buf;
-	msgpack_packer pk;
-} batch;
-
-static void batch_init(batch *b)
-{
-	msgpack_sbuffer_init(&b->buf);
-	msgpack_packer_init(&b->pk, &b->buf, msgpack_sbuffer_write);
-}
-
+/* Adds a request to a packet: a pipeline of thousands of calls sent in a few writes. */
 #define BATCH_ADD(b, msgid, method, ...)                                                  \
 	pack_message(&(b)->pk, &(uint32_t){msgid}, (method), (const om_value[]){__VA_ARGS__}, \
 		     sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value))
 
-static void batch_send(raw *r, batch *b)
+static void batch_send(raw *r, packet *b)
 {
 	raw_send_all(r, &b->buf);
-	msgpack_sbuffer_destroy(&b->buf);
+	packet_free(b);
 }
 
 /* What one request was answered: each msgid once, or the test fails. */
@@ -1363,8 +1341,8 @@ START_TEST(test_50000_gets_parked_then_50000_puts_cost_linear_runs)
 {
 	many m;
 	many_begin(&m, MANY);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "queue.get", om_str("q"));
 	batch_send(&m.r, &b);
@@ -1389,15 +1367,15 @@ START_TEST(test_50000_puts_parked_on_a_full_queue_cost_linear_runs)
 	om_value opts[] = {om_str("maxsize"), om_int(1)};
 	OK(m.c, NULL, "objects.create", om_str("q"), om_str("queue"), om_map(opts, 1));
 	OK(m.c, NULL, "queue.put", om_str("q"), om_int(-1));
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "queue.put", om_str("q"), om_int(i - 1));
 	batch_send(&m.r, &b);
 	wait_parked(m.c, MANY);
 	raw gets;
 	raw_open(&gets);
-	batch_init(&b);
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY + 1; i++)
 		BATCH_ADD(&b, i, "queue.get", om_str("q"));
 	batch_send(&gets, &b);
@@ -1424,8 +1402,8 @@ static om_client *park_acquires(many *m, const char *acquire, const char *releas
 {
 	om_client *holder = client();
 	OK(holder, NULL, acquire, om_str("x"));
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, acquire, om_str("x"));
 	batch_send(&m->r, &b);
@@ -1443,8 +1421,8 @@ static void serve_acquires_one_by_one(const char *acquire, const char *release)
 	many m;
 	many_begin(&m, 2 * MANY);
 	om_client *holder = park_acquires(&m, acquire, release);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = MANY + 1; i <= 2 * MANY; i++)
 		BATCH_ADD(&b, i, release, om_str("x"));
 	batch_send(&m.r, &b);
@@ -1487,8 +1465,8 @@ START_TEST(test_50000_event_waits_parked_cost_linear_runs)
 {
 	many m;
 	many_begin(&m, MANY);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "event.wait", om_str("e"));
 	batch_send(&m.r, &b);
@@ -1507,8 +1485,8 @@ START_TEST(test_50000_semaphore_acquires_parked_cost_linear_runs)
 	many_begin(&m, MANY);
 	om_value opts[] = {om_str("value"), om_int(0)};
 	OK(m.c, NULL, "objects.create", om_str("s"), om_str("semaphore"), om_map(opts, 1));
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "semaphore.acquire", om_str("s"));
 	batch_send(&m.r, &b);
@@ -1516,7 +1494,7 @@ START_TEST(test_50000_semaphore_acquires_parked_cost_linear_runs)
 	raw releaser;
 	raw_open(&releaser);
 	reply *released = calloc(MANY + 1, sizeof *released);
-	batch_init(&b);
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "semaphore.release", om_str("s"));
 	batch_send(&releaser, &b);
@@ -1539,9 +1517,9 @@ END_TEST
  * m's connection pipelines MANY condition.acquire + condition.wait pairs
  * (msgids 2i - 1 and 2i): MANY waiters asleep, the lock free.
  */
-static void park_condition_waits(many *m, batch *b)
+static void park_condition_waits(many *m, packet *b)
 {
-	batch_init(b);
+	packet_init(b);
 	for (uint32_t i = 1; i <= MANY; i++) {
 		BATCH_ADD(b, 2 * i - 1, "condition.acquire", om_str("cv"));
 		BATCH_ADD(b, 2 * i, "condition.wait", om_str("cv"));
@@ -1556,9 +1534,9 @@ START_TEST(test_50000_condition_waits_notified_one_by_one_cost_linear_runs)
 {
 	many m;
 	many_begin(&m, 6 * MANY);
-	batch b;
+	packet b;
 	park_condition_waits(&m, &b);
-	batch_init(&b);
+	packet_init(&b);
 	uint32_t id = 2 * MANY;
 	for (uint32_t i = 1; i <= MANY; i++) {
 		BATCH_ADD(&b, ++id, "condition.acquire", om_str("cv"));
@@ -1585,9 +1563,9 @@ START_TEST(test_50000_condition_waits_woken_by_notify_all_cost_linear_runs)
 {
 	many m;
 	many_begin(&m, 3 * MANY + 3);
-	batch b;
+	packet b;
 	park_condition_waits(&m, &b);
-	batch_init(&b);
+	packet_init(&b);
 	uint32_t id = 2 * MANY;
 	BATCH_ADD(&b, ++id, "condition.acquire", om_str("cv"));
 	BATCH_ADD(&b, ++id, "condition.notify_all", om_str("cv"));
@@ -1610,8 +1588,8 @@ START_TEST(test_barrier_of_50000_parties_costs_linear_runs)
 	many m;
 	many_begin(&m, MANY);
 	create_barrier(m.c, MANY);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "barrier.wait", om_str("b"));
 	batch_send(&m.r, &b);
@@ -1626,8 +1604,8 @@ START_TEST(test_50000_gets_timing_out_cost_linear_runs)
 {
 	many m;
 	many_begin(&m, MANY);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "queue.get", om_str("q"), om_float(0.5));
 	batch_send(&m.r, &b);
@@ -1646,8 +1624,8 @@ START_TEST(test_50000_calls_dropped_with_their_connection_or_object_run_none)
 	many_begin(&m, MANY);
 	raw other;
 	raw_open(&other);
-	batch b;
-	batch_init(&b);
+	packet b;
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "rlock.acquire", om_str("x"));
 	OK(m.c, NULL, "rlock.acquire", om_str("x"));
@@ -1655,7 +1633,7 @@ START_TEST(test_50000_calls_dropped_with_their_connection_or_object_run_none)
 	wait_parked(m.c, MANY);
 	raw_close(&other);
 	wait_parked(m.c, 0);
-	batch_init(&b);
+	packet_init(&b);
 	for (uint32_t i = 1; i <= MANY; i++)
 		BATCH_ADD(&b, i, "queue.get", om_str("q"));
 	batch_send(&m.r, &b);

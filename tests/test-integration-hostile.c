@@ -32,9 +32,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "packet.h"
 
 /* The longest a bystander's round trip may take, before the slowdown factor. */
 #define LATENCY_MS 100
@@ -48,19 +50,6 @@
 #define WAITERS 50000
 /* A server read to the end may take this long to close (times the slowdown). */
 #define CLOSE_MS 10000
-
-/* om_call with the params given inline: CALL(c, &out, "queue.put", om_str("q"), om_int(1)). */
-#define CALL(c, out, method, ...)                                                         \
-	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
-		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
-
-/* Calls that must succeed. */
-#define OK(c, out, method, ...)                                                           \
-	do {                                                                              \
-		int rc_ = CALL(c, out, method, __VA_ARGS__);                              \
-		ck_assert_msg(rc_ == OM_OK, "%s: %s: %s", method, om_code_name(rc_),        \
-			      om_errmsg(c));                                              \
-	} while (0)
 
 /* The test's well-behaved client, connected in setup. */
 static om_client *admin;
@@ -278,32 +267,6 @@ static void teardown(void)
 
 /* --- raw connections ------------------------------------------------------ */
 
-typedef struct packet {
-	msgpack_sbuffer buf;
-	msgpack_packer pk;
-} packet;
-
-static void packet_init(packet *p)
-{
-	msgpack_sbuffer_init(&p->buf);
-	msgpack_packer_init(&p->pk, &p->buf, msgpack_sbuffer_write);
-}
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-/* [0, msgid, method, params]: the caller packs the nparams params next. */
-static void pack_request(msgpack_packer *pk, uint32_t msgid, const char *method, uint32_t nparams)
-{
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_uint8(pk, 0);
-	msgpack_pack_uint32(pk, msgid);
-	pack_str(pk, method);
-	msgpack_pack_array(pk, nparams);
-}
-
 /* What the server sent on a raw connection until it closed it. */
 typedef struct received {
 	char buf[256 * 1024];
@@ -486,7 +449,7 @@ START_TEST(test_each_scalar_as_first_message_is_ignored)
 		packet_init(&p);
 		pack_request(&p.pk, 7, "server.ping", 0);
 		harness_send_all(fd, p.buf.data, p.buf.size);
-		msgpack_sbuffer_destroy(&p.buf);
+		packet_free(&p);
 		shutdown(fd, SHUT_WR);
 		received *r = receive_all(fd);
 		expect_server_error(r, "bad_request");
@@ -559,7 +522,7 @@ START_TEST(test_request_cut_at_every_byte_runs_only_when_completed)
 	const om_value *s = om_value_map_get(&item, "str");
 	ck_assert(s && s->kind == OM_STR && s->len == strlen("a string longer than thirty-one bytes (str8)"));
 	om_value_free(&item);
-	msgpack_sbuffer_destroy(&p.buf);
+	packet_free(&p);
 	bystander_finish("truncated");
 }
 END_TEST
@@ -601,7 +564,7 @@ START_TEST(test_huge_declared_lengths_reserve_nothing)
 		msgpack_sbuffer_write(&p.buf, heads[i].head, heads[i].n);
 		fds[i] = harness_connect_raw(&harness_srv);
 		harness_send_all(fds[i], p.buf.data, p.buf.size);
-		msgpack_sbuffer_destroy(&p.buf);
+		packet_free(&p);
 		bystander_mark(heads[i].what);
 		harness_assert_running(&harness_srv);
 		long rss = harness_rss_kib(harness_srv.pid);
@@ -656,7 +619,7 @@ START_TEST(test_deep_nesting_is_rejected)
 		expect_rejected(p.buf.data, p.buf.size, "too_deep",
 				form == 0 ? "1,000 nested arrays" : form == 1 ? "a value of 1,000 nested arrays"
 									: "a value of 1,000 nested maps");
-		msgpack_sbuffer_destroy(&p.buf);
+		packet_free(&p);
 	}
 	om_value t;
 	OK(admin, &t, "objects.type", om_str("deep"));
@@ -1029,7 +992,7 @@ START_TEST(test_reader_that_never_reads)
 	}
 	int fd = harness_connect_raw(&harness_srv);
 	harness_send_all(fd, p.buf.data, p.buf.size);
-	msgpack_sbuffer_destroy(&p.buf);
+	packet_free(&p);
 	wait_parked(GETS);
 	for (double end = harness_now_s() + 0.5; harness_now_s() < end; harness_sleep_ms(20)) {
 		bystander_mark("a client not reading its replies");
@@ -1132,7 +1095,7 @@ START_TEST(test_2000_connections_at_once)
 		}
 		expect_end(r);
 	}
-	msgpack_sbuffer_destroy(&p.buf);
+	packet_free(&p);
 	bystander_mark("pinging on each");
 	ck_assert_int_eq(served, SERVED);
 	ck_assert_int_eq(refused, CONNECTIONS - SERVED);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "calls.h"
 #include "check-main.h"
 #include "client.h"
 #include "harness.h"
@@ -24,10 +25,6 @@
 #define SEND(c, msgid, method, ...)                                                       \
 	om_send((c), (method), (const om_value[]){__VA_ARGS__},                             \
 		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (msgid))
-
-#define CALL(c, out, method, ...)                                                         \
-	om_call((c), (method), (const om_value[]){__VA_ARGS__},                             \
-		sizeof((const om_value[]){__VA_ARGS__}) / sizeof(om_value), (out))
 
 /* The client of this test's objmgrd (harness_srv, one per test: some stop it or give it options). */
 static om_client *c;

@@ -23,6 +23,7 @@
 
 #include "check-main.h"
 #include "harness.h"
+#include "packet.h"
 
 #define REPLY_MS 10000
 
@@ -32,12 +33,6 @@ typedef struct client {
 	msgpack_unpacker up;
 	msgpack_unpacked msg;
 } client;
-
-/* Packs requests and notifications to send. */
-typedef struct packet {
-	msgpack_sbuffer buf;
-	msgpack_packer pk;
-} packet;
 
 static void start_small_messages(void)
 {
@@ -66,41 +61,6 @@ static void client_close(client *c)
 	close(c->fd);
 	msgpack_unpacked_destroy(&c->msg);
 	msgpack_unpacker_destroy(&c->up);
-}
-
-static void packet_init(packet *p)
-{
-	msgpack_sbuffer_init(&p->buf);
-	msgpack_packer_init(&p->pk, &p->buf, msgpack_sbuffer_write);
-}
-
-static void packet_free(packet *p)
-{
-	msgpack_sbuffer_destroy(&p->buf);
-}
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-/* [0, msgid, method, params]: the caller packs the nparams params next. */
-static void pack_request(msgpack_packer *pk, uint32_t msgid, const char *method, uint32_t nparams)
-{
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_uint8(pk, 0);
-	msgpack_pack_uint32(pk, msgid);
-	pack_str(pk, method);
-	msgpack_pack_array(pk, nparams);
-}
-
-/* [2, method, params]: the caller packs the nparams params next. */
-static void pack_notification(msgpack_packer *pk, const char *method, uint32_t nparams)
-{
-	msgpack_pack_array(pk, 3);
-	msgpack_pack_uint8(pk, 2);
-	pack_str(pk, method);
-	msgpack_pack_array(pk, nparams);
 }
 
 /* depth nested one-item arrays around the integer 1. */
