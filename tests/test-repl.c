@@ -2,7 +2,7 @@
  * test-repl.c — the objmgr REPL driven through a real pseudo-terminal
  * (forkpty), against a real objmgrd: typing commands and reading what the
  * terminal shows, Tab completion, history across sessions, multi-line
- * values, errors, a lost connection, colours, and Ctrl-D.
+ * values, errors, a lost connection, colours, Ctrl-C and Ctrl-D.
  *
  * Nothing here sleeps and hopes: every step waits (poll, with a deadline)
  * until the text it expects has appeared, and the next input is typed only
@@ -321,17 +321,97 @@ START_TEST(test_open_bracket_continues_on_the_next_line)
 	term_start(&t, harness_srv.socket, NULL);
 	term_prompt(&t, t.prompt);
 	term_send(&t, "dict.set m k [1,\r");
-	term_prompt(&t, "\r\n... ");
+	term_prompt(&t, "\r\n...> ");
 	term_send(&t, "{\"two\":\r");
-	term_prompt(&t, "\r\n... ");
+	term_prompt(&t, "\r\n...> ");
 	term_do(&t, "2}, 3]\r", "null\r\n");
 	term_do(&t, "dict.get m k\r", "[1, {\"two\": 2}, 3]\r\n");
 	/* Ctrl-D on a continuation line drops the statement, not the REPL. */
 	term_send(&t, "dict.set m k [\r");
-	term_prompt(&t, "\r\n... ");
+	term_prompt(&t, "\r\n...> ");
 	term_send(&t, "\x04");
 	term_prompt(&t, t.prompt);
 	term_do(&t, "dict.get m k\r", "[1, {\"two\": 2}, 3]\r\n");
+	term_ctrl_d(&t);
+}
+END_TEST
+
+/* A missing ] or } no longer swallows the commands typed after it. */
+START_TEST(test_empty_line_ends_an_open_statement)
+{
+	term t;
+	term_start(&t, harness_srv.socket, NULL);
+	term_prompt(&t, t.prompt);
+	term_send(&t, "dict.set m k {\"a\": [1,\r");
+	term_prompt(&t, "\r\n...> ");
+	term_do(&t, "\r", "\r\nerror: bad_params: an empty line ended the statement inside an open [ or {\r\n");
+	term_do(&t, "dict.set m k 2\r", "null\r\n");
+	term_do(&t, "dict.get m k\r", "2\r\n");
+	/* The dropped statement is in the history, to be fixed: Up recalls it, still open. */
+	term_send(&t, "\033[A\033[A\033[A\r");
+	term_prompt(&t, "\r\n...> ");
+	term_send(&t, "\x03");
+	term_expect(&t, "^C\r\n");
+	term_prompt(&t, t.prompt);
+	term_ctrl_d(&t);
+}
+END_TEST
+
+/*
+ * Ctrl-C abandons the line being typed, a continuation included, and shows
+ * a fresh prompt, as a shell does; the REPL and the server go on.
+ */
+START_TEST(test_ctrl_c_drops_the_line_and_shows_a_fresh_prompt)
+{
+	term t;
+	term_start(&t, harness_srv.socket, NULL);
+	term_prompt(&t, t.prompt);
+	term_do(&t, "dict.set m k 1\r", "null\r\n");
+	term_send(&t, "dict.set m k 2");
+	term_expect(&t, "dict.set m k 2");
+	term_send(&t, "\x03");
+	term_expect(&t, "^C\r\n");
+	term_prompt(&t, t.prompt);
+	/* Only what is typed after the Ctrl-C runs. */
+	term_do(&t, "dict.get m k\r", "\r\n1\r\n");
+
+	term_send(&t, "dict.set m k [2,\r");
+	term_prompt(&t, "\r\n...> ");
+	term_send(&t, "3");
+	term_expect(&t, "3");
+	term_send(&t, "\x03");
+	term_expect(&t, "^C\r\n");
+	term_prompt(&t, t.prompt);
+	/* The continuation is gone: "4]" is a statement of its own. */
+	term_do(&t, "4]\r", "error: no_such_method: no command '4]' (try 'help')\r\n");
+	term_do(&t, "dict.get m k\r", "\r\n1\r\n");
+	/* A Ctrl-C on an empty prompt, twice, is only a fresh prompt. */
+	term_send(&t, "\x03");
+	term_expect(&t, "^C\r\n");
+	term_prompt(&t, t.prompt);
+	term_send(&t, "\x03");
+	term_expect(&t, "^C\r\n");
+	term_prompt(&t, t.prompt);
+	term_ctrl_d(&t);
+
+	harness_assert_running(&harness_srv);
+	term_start(&t, harness_srv.socket, NULL);
+	term_prompt(&t, t.prompt);
+	term_do(&t, "dict.get m k\r", "\r\n1\r\n");
+	term_ctrl_d(&t);
+}
+END_TEST
+
+/* Keys in the terminal's encoding (UTF-8 here) reach the server whole, erased whole. */
+START_TEST(test_utf8_is_typed_whole)
+{
+	const char *env[] = {"LC_ALL=C.UTF-8", NULL};
+	term t;
+	term_start(&t, harness_srv.socket, env);
+	term_prompt(&t, t.prompt);
+	term_do(&t, "dict.set d k \"\xc3\xa9\xe2\x82\xac\"\r", "null\r\n");
+	term_do(&t, "dict.set d k2 \xc3\xa9" "a\x7f\r", "null\r\n"); /* Backspace erases "a" */
+	term_do(&t, "dict.items d\r", "{\"k\": \"\xc3\xa9\xe2\x82\xac\", \"k2\": \"\xc3\xa9\"}\r\n");
 	term_ctrl_d(&t);
 }
 END_TEST
@@ -420,6 +500,9 @@ static Suite *repl_suite(void)
 	tcase_add_test(tc, test_history_persists_across_sessions);
 	tcase_add_test(tc, test_history_defaults_to_home);
 	tcase_add_test(tc, test_open_bracket_continues_on_the_next_line);
+	tcase_add_test(tc, test_empty_line_ends_an_open_statement);
+	tcase_add_test(tc, test_ctrl_c_drops_the_line_and_shows_a_fresh_prompt);
+	tcase_add_test(tc, test_utf8_is_typed_whole);
 	tcase_add_test(tc, test_ctrl_d_and_quit_exit_0);
 	tcase_add_test(tc, test_lost_connection_is_reported_and_retried);
 	tcase_add_test(tc, test_colours_on_a_terminal_unless_no_color);
