@@ -2,7 +2,8 @@
  * repl.c — the interactive REPL: libedit line editing, persistent history,
  * a prompt that shows the server's address (and when the connection is
  * down), and statements that go on over several lines while a [ or { is
- * open. A lost connection is reported by the command that found it and
+ * open (until an empty line). Ctrl-C drops the line being typed, as in a
+ * shell. A lost connection is reported by the command that found it and
  * made again by the next command; the REPL never leaves because of it.
  */
 #include <ctype.h>
@@ -215,8 +216,12 @@ int repl_run(cli *c)
 			stmt = NULL;
 			continue;
 		}
-		stmt = stmt ? join(stmt, line) : xstrdup(line);
-		free(line);
+		if (stmt) {
+			stmt = join(stmt, line);
+			free(line);
+		} else {
+			stmt = line;
+		}
 		int split = words_split(stmt, &w, err, sizeof err);
 		if (split == WORDS_INCOMPLETE)
 			continue;
