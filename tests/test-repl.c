@@ -551,7 +551,7 @@ static bool file_has(const char *path, const char *text)
  * installed or built): the server it starts has a session of its own and a
  * log named after its socket, and outlives the REPL however that ends:
  * Ctrl-C at the prompt (the terminal signals its whole foreground process
- * group), Ctrl-D, and a SIGKILL of the REPL's process group.
+ * group), Ctrl-D, a SIGKILL of the REPL's process group, a closed terminal.
  */
 START_TEST(test_start_script_server_outlives_the_repl)
 {
@@ -603,6 +603,16 @@ START_TEST(test_start_script_server_outlives_the_repl)
 	term_prompt(&t, t.prompt);
 	ck_assert_int_eq(kill(-t.pid, SIGKILL), 0);
 	ck_assert_int_eq(term_finish(&t), 128 + SIGKILL);
+
+	/* And once more, closing the terminal: a hang-up for its session. */
+	term_spawn(&t, socket, env, argv);
+	term_expect(&t, want);
+	term_prompt(&t, t.prompt);
+	close(t.fd);
+	free(t.seen);
+	int status;
+	ck_assert_int_eq(waitpid(t.pid, &status, 0), t.pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP, "status %#x", status);
 
 	/* The server still answers, with its data, and stops when told. */
 	term_start(&t, socket, NULL);
