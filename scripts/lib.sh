@@ -2,24 +2,30 @@
 # scripts/lib.sh — shared by scripts/test and scripts/start: installs what the
 # build needs (Debian packages) and configures a meson build dir.
 
-# The Debian packages objmgr builds and tests with (python3-pynvim: a foreign
-# msgpack-RPC client for the compatibility test; redis: bench/compare's yardstick).
+# objmgr_packages build|test: the Debian packages objmgr needs.
+#   build  what building and running need (the default build has the tests,
+#          so Check is one): scripts/start
+#   test   that and what the tests and tools use besides: clang (the clang
+#          build, scripts/fuzz), python3-pynvim (a foreign msgpack-RPC client
+#          for the compatibility test), Redis (bench/compare's yardstick)
 objmgr_packages() {
 	local msgpack=libmsgpack-dev
 	# Newer Debian/Ubuntu renamed msgpack-c's C package.
 	if apt-cache show libmsgpack-c-dev >/dev/null 2>&1; then
 		msgpack=libmsgpack-c-dev
 	fi
-	echo gcc clang meson ninja-build pkg-config "$msgpack" libuv1-dev check \
-		libsodium-dev libedit-dev libjansson-dev python3-pynvim \
-		redis-server redis-tools
+	echo gcc meson ninja-build pkg-config "$msgpack" libuv1-dev check \
+		libsodium-dev libedit-dev libjansson-dev
+	if [ "$1" = test ]; then
+		echo clang python3-pynvim redis-server redis-tools
+	fi
 }
 
-# Installs the missing packages with apt-get when root; otherwise prints the
-# exact command to run and fails.
+# ensure_deps build|test: installs the missing packages of that set with
+# apt-get when root; otherwise prints the exact command to run and fails.
 ensure_deps() {
 	local missing=() pkg
-	for pkg in $(objmgr_packages); do
+	for pkg in $(objmgr_packages "$1"); do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$pkg")
 	done

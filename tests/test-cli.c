@@ -570,6 +570,25 @@ START_TEST(test_piped_lines_run_one_command_each)
 }
 END_TEST
 
+/* A missing ] or } ends at the next empty line: the commands after it still run. */
+START_TEST(test_piped_empty_line_ends_an_open_statement)
+{
+	run r = om_in("dict.set p k {\"a\": [1,\n"
+		      "\n"
+		      "dict.set p k 2\n"
+		      "dict.set p j [1,\n"
+		      "  \t \n"
+		      "dict.get p k\n"
+		      "dict.len p\n", NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, "null\n2\n1\n");
+	ck_assert_str_eq(r.err,
+			 "error: bad_params: line 2: an empty line ended the statement inside an open [ or {\n"
+			 "error: bad_params: line 5: an empty line ended the statement inside an open [ or {\n");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_piped_input_stops_with_2_when_the_server_is_gone)
 {
 	char path[600];
@@ -651,6 +670,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_json_forms_round_trip);
 	tcase_add_test(tc, test_raw_prints_strings_bare_one_element_per_line);
 	tcase_add_test(tc, test_piped_lines_run_one_command_each);
+	tcase_add_test(tc, test_piped_empty_line_ends_an_open_statement);
 	tcase_add_test(tc, test_piped_input_stops_with_2_when_the_server_is_gone);
 	tcase_add_test(tc, test_options_version_help_and_conflicts);
 	tcase_add_test(tc, test_no_colour_when_not_a_terminal);

@@ -1,9 +1,11 @@
 /*
  * batch.c — commands piped on stdin (`objmgr < commands.txt`): one per
- * line, or per statement when a [ or { stays open across lines, no
- * prompts. Every command runs even after one fails; the exit status is 1
- * when any failed, and 2 at once when the server cannot be reached.
+ * line, or per statement when a [ or { stays open across lines (an empty
+ * line ends such a statement with an error), no prompts. Every command
+ * runs even after one fails; the exit status is 1 when any failed, and 2
+ * at once when the server cannot be reached.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,13 @@ static char *append(char *stmt, const char *line)
 	return stmt;
 }
 
+static bool is_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
 int batch_run(cli *c, FILE *f)
 {
 	char *line = NULL, *stmt = NULL, err[128];
@@ -35,6 +44,16 @@ int batch_run(cli *c, FILE *f)
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
+		if (stmt && is_blank(line)) {
+			/* As in the REPL: an empty line ends an open statement, so a
+			 * missing ] or } does not swallow the commands after it. */
+			status = cli_fail(c, OM_BAD_PARAMS,
+					  "line %lu: an empty line ended the statement inside an open [ or {",
+					  lineno);
+			free(stmt);
+			stmt = NULL;
+			continue;
+		}
 		stmt = append(stmt, line);
 		int split = words_split(stmt, &w, err, sizeof err);
 		if (split == WORDS_INCOMPLETE)

@@ -2,14 +2,20 @@
  * repl.c — the interactive REPL: libedit line editing, persistent history,
  * a prompt that shows the server's address (and when the connection is
  * down), and statements that go on over several lines while a [ or { is
- * open. A lost connection is reported by the command that found it and
+ * open (until an empty line). Ctrl-C drops the line being typed, as in a
+ * shell. A lost connection is reported by the command that found it and
  * made again by the next command; the REPL never leaves because of it.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <editline/readline.h>
 
@@ -17,6 +23,8 @@
 #include "mem.h"
 
 #define HISTORY_MAX 1000
+/* While a [ or { is open: the statement waits for more. */
+#define CONTINUATION_PROMPT "...> "
 
 /* $OBJMGR_HISTFILE (set but empty: no history), else ~/.objmgr_history. malloc'd, or NULL. */
 static char *history_path(void)
@@ -59,29 +67,94 @@ static char *join(char *a, const char *b)
 	return s;
 }
 
-/*
- * Reads one statement into w: a line, then more lines (with a "... "
- * prompt) while a [ or { is open. Ctrl-D on a continuation line drops the
- * statement. Returns the statement's text (for the history), NULL at the
- * end of input; *split is a words_split() result, with err set for WORDS_BAD.
- */
-static char *read_statement(cli *c, words *w, int *split, char *err, size_t errsize)
+/* Set by SIGINT while a line is read: Ctrl-C, to be answered with a fresh prompt. */
+static volatile sig_atomic_t sigint_seen;
+
+static void on_sigint(int sig)
 {
-	char *p = prompt_text(c);
-	char *stmt = readline(p);
-	free(p);
-	while (stmt && (*split = words_split(stmt, w, err, errsize)) == WORDS_INCOMPLETE) {
-		char *more = readline("... ");
-		if (!more) {
-			putchar('\n');
-			words_free(w);
-			*split = WORDS_OK;
-			break;
-		}
-		stmt = join(stmt, more);
-		free(more);
+	(void)sig;
+	sigint_seen = 1;
+}
+
+/*
+ * One byte from the terminal, or EOF at the end of input and once Ctrl-C
+ * has been pressed. SIGINT stays blocked except inside ppoll(), so a Ctrl-C
+ * that arrives just before the wait still ends it.
+ */
+static int read_byte(int fd)
+{
+	sigset_t unblocked;
+	sigprocmask(SIG_SETMASK, NULL, &unblocked);
+	sigdelset(&unblocked, SIGINT);
+	for (;;) {
+		if (sigint_seen)
+			return EOF;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int rc = ppoll(&p, 1, NULL, &unblocked);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		unsigned char ch;
+		ssize_t n = rc > 0 ? read(fd, &ch, 1) : -1;
+		if (n == 1)
+			return ch;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return EOF;
 	}
-	return stmt;
+}
+
+/*
+ * libedit's source of keys (rl_getc_function): one character of the
+ * locale's encoding, decoded as libedit's own reader does (a byte that
+ * starts no character is dropped), or EOF, which makes readline() return:
+ * at the end of input, and once Ctrl-C has been pressed.
+ */
+static int read_key(FILE *f)
+{
+	mbstate_t state = {0};
+	for (;;) {
+		int b = read_byte(fileno(f));
+		if (b == EOF)
+			return EOF;
+		char byte = (char)b;
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, &byte, 1, &state);
+		if (n == (size_t)-2)
+			continue; /* more bytes of this character to come */
+		if (n == (size_t)-1) {
+			state = (mbstate_t){0};
+			continue;
+		}
+		return (int)wc;
+	}
+}
+
+/*
+ * One line from the terminal, after the prompt (the continuation prompt
+ * while a statement is open). Ctrl-C sets *interrupted; NULL at the end of
+ * input. While the line is read, SIGINT only marks Ctrl-C; while a command
+ * runs it keeps its default and ends the REPL (never the server, which is
+ * not in the REPL's process group when scripts/start runs it).
+ */
+static char *read_line(cli *c, bool more, bool *interrupted)
+{
+	struct sigaction sa = {.sa_handler = on_sigint}, old;
+	sigset_t block, saved;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	sigint_seen = 0;
+
+	char *p = more ? xstrdup(CONTINUATION_PROMPT) : prompt_text(c);
+	char *line = readline(p);
+	free(p);
+
+	sigprocmask(SIG_SETMASK, &saved, NULL); /* a Ctrl-C still pending counts too */
+	*interrupted = sigint_seen;
+	sigaction(SIGINT, &old, NULL);
+	return line;
 }
 
 static bool is_blank(const char *s)
@@ -108,9 +181,11 @@ int repl_run(cli *c)
 	char *hist = history_path();
 	char err[128];
 	words w = {0};
-	int split;
+	char *stmt = NULL; /* the statement so far, while a [ or { is open */
 
+	setlocale(LC_CTYPE, ""); /* keys and the line are in the terminal's encoding */
 	rl_readline_name = "objmgr";
+	rl_getc_function = read_key;
 	complete_install(c);
 	stifle_history(HISTORY_MAX);
 	if (hist)
@@ -118,14 +193,42 @@ int repl_run(cli *c)
 	cli_connect(c); /* on failure: reported, and the prompt says "not connected" */
 
 	for (;;) {
-		char *stmt = read_statement(c, &w, &split, err, sizeof err);
-		if (!stmt) {
+		bool interrupted;
+		char *line = read_line(c, stmt != NULL, &interrupted);
+		if (interrupted || (!line && stmt)) {
+			/* Ctrl-C drops what was typed; Ctrl-D on a continuation line drops the statement. */
+			fputs(interrupted ? "^C\n" : "\n", stdout);
+			free(line);
+			free(stmt);
+			stmt = NULL;
+			continue;
+		}
+		if (!line) {
 			putchar('\n'); /* Ctrl-D left the cursor after the prompt */
 			break;
 		}
+		if (stmt && is_blank(line)) {
+			/* An empty line ends an open statement: no typo swallows the commands after it. */
+			remember(stmt, hist);
+			cli_fail(c, OM_BAD_PARAMS, "an empty line ended the statement inside an open [ or {");
+			free(line);
+			free(stmt);
+			stmt = NULL;
+			continue;
+		}
+		if (stmt) {
+			stmt = join(stmt, line);
+			free(line);
+		} else {
+			stmt = line;
+		}
+		int split = words_split(stmt, &w, err, sizeof err);
+		if (split == WORDS_INCOMPLETE)
+			continue;
 		if (!is_blank(stmt))
 			remember(stmt, hist);
 		free(stmt);
+		stmt = NULL;
 		if (split == WORDS_BAD)
 			cli_fail(c, OM_BAD_PARAMS, "%s", err);
 		else if (w.n == 1 && (strcmp(w.v[0], "quit") == 0 || strcmp(w.v[0], "exit") == 0))
@@ -133,6 +236,7 @@ int repl_run(cli *c)
 		else if (w.n > 0)
 			commands_run(c, w.v, w.n);
 	}
+	free(stmt);
 	words_free(&w);
 	complete_remove();
 	clear_history();
