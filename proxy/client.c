@@ -15,6 +15,7 @@
 
 #include "address.h"
 #include "mem.h"
+#include "trust.h"
 
 int client_fail(om_client *c, int code, const char *fmt, ...)
 {
@@ -49,6 +50,36 @@ static const char *connect_hint(int err)
 }
 
 /*
+ * The default socket sits in a directory the user owns and nobody else can
+ * write, as objmgrd makes sure; any other could hold someone else's server.
+ */
+static int check_default_dir(om_client *c)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path], why[TRUST_WHY_MAX];
+	if (!c->check_dir || !trust_dir_of(c->address, dir, sizeof dir))
+		return OM_OK;
+	if (trust_dir(dir, geteuid(), why))
+		return OM_OK;
+	return client_fail(c, OM_AUTH_FAILED, "refusing the default socket %s: %s, so the server "
+			   "there may not be yours", c->address, why);
+}
+
+/* The server must run as this user, root, or the user opts.server_uid names. */
+static int check_server_user(om_client *c, int fd)
+{
+	trust_peer peer;
+	if (trust_peer_of(fd, &peer) < 0)
+		return client_fail(c, OM_AUTH_FAILED, "cannot connect to %s: cannot tell which user "
+				   "the server runs as: %s", c->address, strerror(errno));
+	if (peer.uid == geteuid() || peer.uid == 0 ||
+	    (c->opts.server_uid && peer.uid == c->opts.server_uid))
+		return OM_OK;
+	return client_fail(c, OM_AUTH_FAILED, "refusing the server at %s: it runs as uid %u, not "
+			   "as you (uid %u) or root; set server_uid (objmgr --server-user) to trust "
+			   "that user", c->address, (unsigned)peer.uid, (unsigned)geteuid());
+}
+
+/*
  * Connects a fresh socket to c->address. The connect itself blocks (a Unix
  * socket connects at once unless the server's backlog is full); the socket
  * is then made non-blocking so that every call can wait with poll() and
@@ -64,6 +95,8 @@ static int client_open(om_client *c)
 		return client_fail(c, OM_IO, "cannot connect to %s: the path is longer than %zu bytes",
 				   c->address, sizeof sa.sun_path - 1);
 	memcpy(sa.sun_path, c->address, n + 1);
+	if (check_default_dir(c) != OM_OK)
+		return c->code;
 
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -78,6 +111,10 @@ static int client_open(om_client *c)
 		close(fd);
 		return client_fail(c, OM_IO, "cannot connect to %s: %s%s", c->address,
 				   strerror(err), connect_hint(err));
+	}
+	if (check_server_user(c, fd) != OM_OK) {
+		close(fd);
+		return c->code;
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		int err = errno;
@@ -112,6 +149,7 @@ om_client *om_connect(const char *address, const om_options *opts)
 			return c;
 		}
 		c->address = xstrdup(buf);
+		c->check_dir = !address_default_is_chosen();
 	} else {
 		c->address = xstrdup(address_path(address));
 	}

@@ -63,6 +63,7 @@ typedef struct client_stats {
 struct om_client {
 	int fd;
 	char *address;           /* the socket path, without "unix:" */
+	bool check_dir;          /* the default socket, in a directory that must be the user's */
 	om_options opts;
 	uint32_t next_msgid;     /* never 0: om_recv's msgid 0 means "no reply" */
 	msgpack_unpacker unpacker; /* replies read but not yet consumed */

@@ -194,17 +194,28 @@ typedef struct om_options {
 	 * than the timeout_s you give calls that wait (see Coordination).
 	 */
 	double timeout_s;
+	/*
+	 * A user whose server you trust besides yourself and root (0: none).
+	 * Connecting, the library asks the kernel which user the server runs
+	 * as (SO_PEERCRED) and refuses any other with OM_AUTH_FAILED: a server
+	 * somebody else started in your socket's place would see every value
+	 * you send. Set it to reach a shared server run by a service user.
+	 */
+	unsigned server_uid;
 } om_options;
 
 /*
  * Connects. Always returns a handle, never NULL; check om_errcode(): OM_OK when connected,
- * else OM_IO with om_errmsg() saying where it looked and why it failed.
- * opts may be NULL for the defaults. Free with om_close() in every case.
+ * else OM_IO with om_errmsg() saying where it looked and why it failed, or
+ * OM_AUTH_FAILED when the server is not one to trust (see server_uid above),
+ * or, for the default socket (address NULL and $OBJMGR_SOCKET unset), its
+ * directory is not yours alone. opts may be NULL for the defaults. Free
+ * with om_close() in every case.
  */
 om_client *om_connect(const char *address, const om_options *opts);
 /* Closes the connection and frees the handle. NULL is a no-op. */
 void om_close(om_client *c);
-/* Drops the connection (if any) and connects again to the same address: OM_OK, or OM_IO as om_connect(). */
+/* Drops the connection (if any) and connects again to the same address: OM_OK, or an error as om_connect(). */
 int om_reconnect(om_client *c);
 /* True while the connection is up (it goes down on an I/O error). */
 bool om_connected(const om_client *c);

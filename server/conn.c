@@ -53,6 +53,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "trust.h"
 #include "wait.h"
 
 /*
@@ -96,6 +97,7 @@ struct conn {
 	conn *ready_next;        /* in srv->ready, when ready */
 	conn *deferred_prev, *deferred_next; /* in srv->deferred, when deferred */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
+	trust_peer peer;         /* the client's process and user, as it connected */
 	size_t nparked;          /* its calls parked on wait lists */
 	struct parked *parked;   /* the first of them (wait.c links them) */
 	bool holder;             /* has called an object with a release hook (conn.h) */
@@ -686,6 +688,23 @@ static conn *conn_new(server *s)
 }
 
 /*
+ * Reads who connected and refuses a user --allow-uid does not name, before
+ * anything of theirs is read. Unknown credentials count as no user's.
+ */
+static bool conn_admit(conn *c)
+{
+	uv_os_fd_t fd;
+	bool known = uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 && trust_peer_of(fd, &c->peer) == 0;
+	if (!known)
+		c->peer = (trust_peer){.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	if (access_allows_uid(&c->srv->access, c->peer.uid))
+		return true;
+	conn_fail(c, OM_AUTH_FAILED, "uid %u (pid %d) may not use this server",
+		  (unsigned)c->peer.uid, (int)c->peer.pid);
+	return false;
+}
+
+/*
  * Past TURN_ACCEPTS connections accepted in a turn, the pending one is
  * left to on_resume: libuv stops watching the listener until uv_accept()
  * takes it, so that thousands of clients connecting at once are accepted
@@ -715,7 +734,10 @@ void conn_accept(server *s)
 			  s->limits.max_clients);
 		return;
 	}
-	log_debug("client %llu: connected (%zu open)", (unsigned long long)c->id, s->nconns);
+	if (!conn_admit(c))
+		return;
+	log_debug("client %llu: connected (uid %u, pid %d; %zu open)", (unsigned long long)c->id,
+		  (unsigned)c->peer.uid, (int)c->peer.pid, s->nconns);
 	set_reading(c, true);
 }
 

@@ -4,7 +4,9 @@
  * A socket file may be left behind by a server that died. Connecting to it
  * tells the two cases apart: a live server accepts, a stale file refuses
  * (ECONNREFUSED). Only a stale *socket* is removed, never another kind of
- * file somebody pointed --socket at by mistake.
+ * file somebody pointed --socket at by mistake. The socket is made in a
+ * directory only the server's user can write, readable and writable by that
+ * user alone unless --socket-mode says otherwise (access.h).
  */
 #include "listener.h"
 
@@ -18,6 +20,7 @@
 #include "address.h"
 #include "conn.h"
 #include "log.h"
+#include "trust.h"
 
 /* 0 when a server accepts connections on path, else a negative errno. */
 static int probe(const char *path)
@@ -64,42 +67,46 @@ static int clear_path(const char *path)
 }
 
 /*
- * The fallback default lives in /tmp, where anyone could have created the
- * directory first: create it 0700, and use it only when it is ours alone.
+ * Whoever can write in the socket's directory can put a socket of their
+ * own in its place, so the directory must be the server's own and closed
+ * to writes by anyone else (trust.h); the fallback default, in /tmp where
+ * anyone could have made it first, is created 0700 when missing.
  */
-static int private_dir(const char *path)
+static int trusted_dir(const char *path)
 {
-	char dir[64];
-	const char *slash = strrchr(path, '/');
-	if (address_private_dir(dir, sizeof dir) || !slash || (size_t)(slash - path) != strlen(dir) ||
-	    strncmp(path, dir, strlen(dir)) != 0)
-		return 0;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path], private[64], why[TRUST_WHY_MAX];
+	trust_dir_of(path, dir, sizeof dir); /* fits: path is shorter than sun_path */
+	if (address_private_dir(private, sizeof private) == 0 && strcmp(dir, private) == 0 &&
+	    mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		log_error("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	struct stat st;
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 077)) {
-		log_error("%s must be a directory owned by you with mode 0700", dir);
+	if (!trust_dir(dir, geteuid(), why)) {
+		log_error("refusing to listen on %s: %s; the socket's directory must belong to "
+			  "the server's user and be writable by no one else", path, why);
+		return -1;
+	}
+	/* libuv reports a directory we cannot write as EACCES when binding: say where. */
+	if (access(dir, W_OK | X_OK) < 0) {
+		log_error("cannot create a socket in %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* libuv reports a missing directory as EACCES when binding: say what is really wrong first. */
-static int check_dir(const char *path)
+/* Binds the socket file with no permission for anyone but us, then gives it its mode. */
+static int bind_socket(server *s, const char *path)
 {
-	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
-	const char *slash = strrchr(path, '/');
-	if (!slash)
+	mode_t old = umask(0177);
+	int rc = uv_pipe_bind(&s->listener, path);
+	umask(old);
+	if (rc < 0) {
+		log_error("cannot listen on %s: %s", path, uv_strerror(rc));
+		return -1;
+	}
+	if (access_apply_socket(&s->access, path) == 0)
 		return 0;
-	size_t n = slash == path ? 1 : (size_t)(slash - path);
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	if (access(dir, W_OK | X_OK) == 0)
-		return 0;
-	log_error("cannot create a socket in %s: %s", dir, strerror(errno));
+	unlink(path);
 	return -1;
 }
 
@@ -125,13 +132,15 @@ int listener_start(server *s)
 		log_error("the socket path is empty");
 		return -1;
 	}
-	if (private_dir(path) || check_dir(path) || clear_path(path))
+	if (trusted_dir(path) || clear_path(path))
 		return -1;
 	uv_pipe_init(s->loop, &s->listener, 0);
 	s->listener.data = s;
-	int rc = uv_pipe_bind(&s->listener, path);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->listener, SOMAXCONN, on_connection);
+	if (bind_socket(s, path)) {
+		listener_stop(s);
+		return -1;
+	}
+	int rc = uv_listen((uv_stream_t *)&s->listener, SOMAXCONN, on_connection);
 	if (rc < 0) {
 		log_error("cannot listen on %s: %s", path, uv_strerror(rc));
 		listener_stop(s);

@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +49,8 @@ static const char help_text[] =
 	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
 	"            [--max-clients N] [--max-output BYTES] [--max-output-hard BYTES]\n"
 	"            [--max-waiting N] [--max-memory BYTES] [--idle-timeout SEC]\n"
-	"            [--message-timeout SEC] [--busy-poll USEC]\n"
+	"            [--message-timeout SEC] [--busy-poll USEC] [--socket-mode MODE]\n"
+	"            [--socket-group GROUP] [--allow-uid USER]...\n"
 	"    objmgrd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -68,6 +71,21 @@ static const char help_text[] =
 	"OPTIONS\n"
 	"    -s, --socket PATH\n"
 	"        Listen on PATH (\"unix:PATH\" works too) instead of the default.\n"
+	"        The socket's directory must belong to the server's user and be\n"
+	"        writable by no one else (not /tmp itself): whoever can write there\n"
+	"        could replace the socket with their own.\n"
+	"    --socket-mode MODE\n"
+	"        The socket file's permissions, in octal (default 0600: the server's\n"
+	"        user only). 0660 with --socket-group opens the server to a group;\n"
+	"        its members need to be able to enter the directory too.\n"
+	"    --socket-group GROUP\n"
+	"        Give the socket file this group (a name or a number).\n"
+	"    --allow-uid USER\n"
+	"        Only this user (a name or a uid; repeat for more, up to " STR(ACCESS_UIDS_MAX) ") and\n"
+	"        the server's own may connect: the kernel tells the server who each\n"
+	"        client is. Others get a server.error \"auth_failed\" and are\n"
+	"        disconnected before any request runs. Without it, anyone who can\n"
+	"        open the socket file may connect.\n"
 	"    -l, --log-level error|warn|info|debug\n"
 	"        Log events of this level and above to standard error (default info).\n"
 	"    --max-message-size BYTES\n"
@@ -137,7 +155,8 @@ static const char help_text[] =
 	"\n"
 	"EXIT STATUS\n"
 	"    0   stopped cleanly, or --help or --version\n"
-	"    1   could not start (socket held by a live server, unusable path, ...)\n"
+	"    1   could not start (socket held by a live server, unusable path or\n"
+	"        directory, ...)\n"
 	"    2   bad command line\n";
 
 typedef struct options {
@@ -145,11 +164,13 @@ typedef struct options {
 	int log_level;
 	server_limits limits;
 	unsigned long busy_poll_us; /* 0: off */
+	server_access access;
 } options;
 
 enum {
 	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_OUTPUT_HARD,
-	OPT_MAX_WAITING, OPT_MAX_MEMORY, OPT_IDLE_TIMEOUT, OPT_MESSAGE_TIMEOUT, OPT_BUSY_POLL
+	OPT_MAX_WAITING, OPT_MAX_MEMORY, OPT_IDLE_TIMEOUT, OPT_MESSAGE_TIMEOUT, OPT_BUSY_POLL,
+	OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_ALLOW_UID
 };
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
@@ -205,6 +226,48 @@ static int parse_seconds(const char *arg, uint64_t *ms)
 	return 0;
 }
 
+/* Permission bits in octal, at most 0777. */
+static int parse_mode(const char *arg, unsigned *out)
+{
+	if (!isdigit((unsigned char)arg[0]))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long v = strtoul(arg, &end, 8);
+	if (errno || *end || v > 0777)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* A group by name, or by number. */
+static int parse_group(const char *arg, gid_t *out)
+{
+	struct group *g = getgrnam(arg);
+	unsigned long v;
+	if (g)
+		*out = g->gr_gid;
+	else if (parse_bounded(arg, UINT32_MAX - 1, &v) == 0)
+		*out = (gid_t)v;
+	else
+		return -1;
+	return 0;
+}
+
+/* A user by name, or by number. */
+static int parse_user(const char *arg, uid_t *out)
+{
+	struct passwd *pw = getpwnam(arg);
+	unsigned long v;
+	if (pw)
+		*out = pw->pw_uid;
+	else if (parse_bounded(arg, UINT32_MAX - 1, &v) == 0)
+		*out = (uid_t)v;
+	else
+		return -1;
+	return 0;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "objmgrd: ");
@@ -228,6 +291,9 @@ static int parse_options(int argc, char **argv, options *o)
 		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 		{"message-timeout", required_argument, NULL, OPT_MESSAGE_TIMEOUT},
 		{"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
+		{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+		{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -282,6 +348,24 @@ static int parse_options(int argc, char **argv, options *o)
 			if (parse_bounded(optarg, BUSY_POLL_MAX_US, &o->busy_poll_us))
 				return usage_error("--busy-poll: not a number of microseconds from 0 to "
 						   STR(BUSY_POLL_MAX_US) ": '%s'", optarg);
+			break;
+		case OPT_SOCKET_MODE:
+			if (parse_mode(optarg, &o->access.socket_mode))
+				return usage_error("--socket-mode: not permissions in octal, 0 to 0777: "
+						   "'%s'", optarg);
+			break;
+		case OPT_SOCKET_GROUP:
+			if (parse_group(optarg, &o->access.socket_group))
+				return usage_error("--socket-group: no such group: '%s'", optarg);
+			o->access.set_group = true;
+			break;
+		case OPT_ALLOW_UID:
+			if (o->access.nallow == ACCESS_UIDS_MAX)
+				return usage_error("--allow-uid: more than %s users",
+						   STR(ACCESS_UIDS_MAX));
+			if (parse_user(optarg, &o->access.allow[o->access.nallow]))
+				return usage_error("--allow-uid: no such user: '%s'", optarg);
+			o->access.nallow++;
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -449,6 +533,7 @@ int main(int argc, char **argv)
 {
 	options o = {
 		.log_level = LOG_LEVEL_INFO,
+		.access = {.socket_mode = ACCESS_SOCKET_MODE},
 		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB,
 			   .max_waiting = 65536, .message_timeout_ms = MESSAGE_TIMEOUT_S * 1000},
 	};
@@ -474,6 +559,7 @@ int main(int argc, char **argv)
 	value_hash_randomize();
 	memory_keep_freed();
 	server_init(&s, uv_default_loop(), &o.limits);
+	s.access = o.access;
 	s.socket_path = address_path(o.socket);
 	/*
 	 * Signals first: a client (a test) may connect, and so send SIGTERM,

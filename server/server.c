@@ -18,6 +18,7 @@ void server_init(server *s, uv_loop_t *loop, const server_limits *limits)
 {
 	s->loop = loop;
 	s->limits = *limits;
+	s->access.socket_mode = ACCESS_SOCKET_MODE;
 	registry_init(&s->objects);
 	s->stats = stats_new();
 	uv_timer_init(loop, &s->stop_timer);

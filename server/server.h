@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "access.h"
 #include "registry.h"
 
 /* How deeply arrays and maps may nest inside one parameter. */
@@ -34,6 +35,7 @@ typedef struct server {
 	uv_loop_t *loop;
 	server_limits limits;
 	unsigned long busy_poll_us; /* --busy-poll, 0: off */
+	server_access access;  /* the socket file's mode, who may connect */
 	const char *socket_path;
 	uv_pipe_t listener;
 	uv_pipe_t refused;     /* a connection there was no memory for, closing (conn.c) */

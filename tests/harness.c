@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -85,6 +86,8 @@ static void child_exec(const char *bin, char *const argv[], pid_t parent,
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			_exit(127);
 	}
+	if (o && o->uid && (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0))
+		_exit(127);
 	if (o && o->capture_log) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
@@ -110,6 +113,8 @@ static void start_v(harness_server *s, const harness_options *o, va_list ap)
 	snprintf(s->socket, sizeof s->socket, "%s/objmgr.sock", s->dir);
 	if (o && o->capture_log)
 		snprintf(s->log, sizeof s->log, "%s/objmgrd.log", s->dir);
+	if (o && o->uid)
+		ck_assert_msg(chown(s->dir, o->uid, o->gid) == 0, "chown %s: %s", s->dir, strerror(errno));
 
 	char *argv[MAX_ARGS + 4];
 	size_t n = 0;

@@ -49,6 +49,12 @@ typedef struct harness_options {
 	 * it holds about that much.
 	 */
 	size_t address_space;
+	/*
+	 * The user and group it runs as (the test must be root), given its
+	 * socket directory; 0: the test's own.
+	 */
+	uid_t uid;
+	gid_t gid;
 } harness_options;
 
 /*

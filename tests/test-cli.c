@@ -334,6 +334,34 @@ START_TEST(test_unreachable_server_exits_2_saying_where_it_looked)
 }
 END_TEST
 
+/* A server run by another user (root only: it runs as nobody) is refused unless trusted. */
+START_TEST(test_server_of_another_user_needs_server_user)
+{
+	if (geteuid() != 0)
+		return; /* only root can run a server as another user; CI runs as root */
+	harness_server other;
+	harness_start_with(&other, &(harness_options){.uid = 65534, .gid = 65534}, NULL);
+	char *argv[] = {NULL, "-s", other.socket, "ping", NULL};
+	run r = run_argv(NULL, argv);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_msg(strstr(r.err, "error: auth_failed: refusing the server at ") &&
+		      strstr(r.err, "it runs as uid 65534"), "%s", r.err);
+	run_free(&r);
+	char *trusting[] = {NULL, "-s", other.socket, "--server-user", "nobody", "ping", NULL};
+	r = run_argv(NULL, trusting);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "pong\n");
+	run_free(&r);
+	char *unknown[] = {NULL, "--server-user", "no-such-user-x", "ping", NULL};
+	r = run_argv(NULL, unknown);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "objmgr: --server-user: no such user: 'no-such-user-x'\n");
+	run_free(&r);
+	harness_stop(&other);
+}
+END_TEST
+
 START_TEST(test_default_address_comes_from_objmgr_socket)
 {
 	setenv("OBJMGR_SOCKET", harness_srv.socket, 1);
@@ -660,6 +688,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_commands_are_no_such_method);
 	tcase_add_test(tc, test_unreachable_server_exits_2_saying_where_it_looked);
 	tcase_add_test(tc, test_default_address_comes_from_objmgr_socket);
+	tcase_add_test(tc, test_server_of_another_user_needs_server_user);
 	tcase_add_test(tc, test_help_lists_every_op_of_the_tables_without_a_server);
 	tcase_add_test(tc, test_help_for_one_method_shows_its_params);
 	tcase_add_test(tc, test_ls_lists_name_type_and_size);

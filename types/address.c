@@ -37,6 +37,11 @@ int address_default(char *buf, size_t size)
 	return fits(snprintf(buf, size, "%s/objmgr.sock", dir), size);
 }
 
+bool address_default_is_chosen(void)
+{
+	return env("OBJMGR_SOCKET") != NULL;
+}
+
 const char *address_path(const char *address)
 {
 	return strncmp(address, "unix:", 5) == 0 ? address + 5 : address;

@@ -6,6 +6,7 @@
 #ifndef OBJMGR_ADDRESS_H
 #define OBJMGR_ADDRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The fallback directory private to this user: /tmp/objmgr-$UID. OM_LIMIT if it does not fit. */
@@ -17,6 +18,9 @@ int address_private_dir(char *buf, size_t size);
  * Returns OM_OK, or OM_LIMIT when it does not fit in size bytes.
  */
 int address_default(char *buf, size_t size);
+
+/* True when $OBJMGR_SOCKET names the default address: the user chose it. */
+bool address_default_is_chosen(void);
 
 /* The socket path of an address: "unix:/p" and "/p" both give "/p". Points into address. */
 const char *address_path(const char *address);

@@ -4,7 +4,11 @@
  * piped stdin runs the lines it reads. The exit status is the contract
  * scripts rely on: 0 ok, 1 a command failed, 2 the server was unreachable.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +64,9 @@ static void print_help(void)
 	       "OPTIONS\n"
 	       "    -s, --socket ADDRESS   the server's socket: a path, or unix:PATH\n"
 	       "                           (default: see ENVIRONMENT)\n"
+	       "    --server-user USER     trust a server run by USER (a name or uid): by\n"
+	       "                           default objmgr talks only to a server run by you\n"
+	       "                           or root, and fails with auth_failed otherwise\n"
 	       "    --json                 print each result as one line of JSON\n"
 	       "    --raw                  print strings bare and arrays one element per line\n"
 	       "    --no-color             no colours, even on a terminal\n"
@@ -92,6 +99,23 @@ static void print_help(void)
 	       "    objmgr help dict.set\n");
 }
 
+/* A user by name, or by number. */
+static bool parse_user(const char *arg, unsigned *uid)
+{
+	struct passwd *pw = getpwnam(arg);
+	if (pw) {
+		*uid = pw->pw_uid;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno || v >= UINT32_MAX)
+		return false;
+	*uid = (unsigned)v;
+	return true;
+}
+
 /* Colours when the stream is a terminal that can show them and nobody said no. */
 static bool want_color(int fd, bool no_color)
 {
@@ -101,9 +125,10 @@ static bool want_color(int fd, bool no_color)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR };
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER };
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"server-user", required_argument, NULL, OPT_SERVER_USER},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -120,6 +145,12 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 's':
 			c.address = optarg;
+			break;
+		case OPT_SERVER_USER:
+			if (!parse_user(optarg, &c.server_uid)) {
+				fprintf(stderr, "objmgr: --server-user: no such user: '%s'\n", optarg);
+				return CLI_FAILED;
+			}
 			break;
 		case OPT_JSON:
 			json = true;
