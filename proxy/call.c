@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "authkey.h"
 #include "codec.h"
 #include "mem.h"
 
@@ -48,6 +49,7 @@ typedef enum want_kind {
 	WANT_PIPELINED, /* the next reply to a pipelined request; msgid is set to its id */
 	WANT_PIPELINED_ID, /* the reply to the pipelined request msgid; others are stashed */
 	WANT_NOTHING,   /* only a server.error notification; pipelined replies are stashed */
+	WANT_CHALLENGE, /* the auth.challenge notification, which must come before any reply */
 } want_kind;
 
 typedef struct want {
@@ -364,7 +366,18 @@ static int take_message(om_client *c, const msgpack_object *o, want *w, om_value
 			client_disconnect(c);
 			return server_error(c, m.params, "objmgrd closed the connection: ");
 		}
+		if (w->kind == WANT_CHALLENGE && m.method_len == strlen(AUTH_CHALLENGE) &&
+		    memcmp(m.method, AUTH_CHALLENGE, m.method_len) == 0)
+			return codec_decode(m.params, result, REPLY_MAX_DEPTH) == OM_OK
+				       ? OM_OK
+				       : protocol_error(c, "an auth.challenge that cannot be decoded");
 		return SKIPPED;
+	}
+	if (w->kind == WANT_CHALLENGE) {
+		/* A server with an authkey challenges a connection before it answers anything. */
+		client_disconnect(c);
+		return client_fail(c, OM_AUTH_FAILED, "the server at %s asks for no authkey, so it "
+				   "cannot prove it knows yours", c->address);
 	}
 	if (w->kind == WANT_CALL && m.msgid == w->msgid)
 		return reply_status(c, &m, result);
@@ -645,6 +658,14 @@ int om_recv_id(om_client *c, uint32_t msgid, om_value *result)
 	if (rc == OM_OK)
 		client_ok(c);
 	return rc;
+}
+
+int client_read_challenge(om_client *c, double timeout_s, om_value *params)
+{
+	*params = om_nil();
+	deadline d = deadline_after(timeout_s);
+	want w = {.kind = WANT_CHALLENGE};
+	return read_reply(c, "waiting for the server's auth.challenge", &w, &d, params);
 }
 
 size_t om_pending(const om_client *c)

@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "address.h"
+#include "authkey.h"
 #include "mem.h"
 #include "trust.h"
 
@@ -127,8 +129,38 @@ static int client_open(om_client *c)
 		return client_fail(c, OM_IO, "cannot connect to %s: out of memory", c->address);
 	}
 	c->fd = fd;
+	if (c->key && client_authenticate(c) != OM_OK)
+		return c->code;
 	client_ok(c);
 	return OM_OK;
+}
+
+/*
+ * The authkey opts give, or $OBJMGR_AUTHKEY_FILE, copied into c->key; the
+ * pointers in c->opts are cleared, as they need not outlive om_connect().
+ */
+static int load_key(om_client *c)
+{
+	const char *file = c->opts.authkey_file;
+	if (!c->opts.authkey && !file) {
+		file = getenv("OBJMGR_AUTHKEY_FILE");
+		if (file && !*file)
+			file = NULL;
+	}
+	if (!c->opts.authkey && !file)
+		return OM_OK;
+	char why[AUTHKEY_WHY_MAX];
+	c->key = xmalloc(sizeof *c->key);
+	int rc = c->opts.authkey ? authkey_set(c->key, c->opts.authkey, c->opts.authkey_len, why)
+				 : authkey_load(c->key, file, why);
+	c->opts.authkey = NULL;
+	c->opts.authkey_file = NULL;
+	if (rc == 0)
+		return OM_OK;
+	authkey_wipe(c->key);
+	free(c->key);
+	c->key = NULL;
+	return client_fail(c, OM_BAD_PARAMS, "cannot connect: %s", why);
 }
 
 om_client *om_connect(const char *address, const om_options *opts)
@@ -153,7 +185,8 @@ om_client *om_connect(const char *address, const om_options *opts)
 	} else {
 		c->address = xstrdup(address_path(address));
 	}
-	client_open(c);
+	if (load_key(c) == OM_OK)
+		client_open(c);
 	return c;
 }
 
@@ -167,6 +200,10 @@ void om_close(om_client *c)
 	free(c->stash.items);
 	free(c->stash.index);
 	free(c->address);
+	if (c->key) {
+		authkey_wipe(c->key);
+		free(c->key);
+	}
 	free(c);
 }
 

@@ -64,6 +64,7 @@ struct om_client {
 	int fd;
 	char *address;           /* the socket path, without "unix:" */
 	bool check_dir;          /* the default socket, in a directory that must be the user's */
+	struct authkey *key;     /* the authkey handshake's, or NULL: none (owned, wiped on close) */
 	om_options opts;
 	uint32_t next_msgid;     /* never 0: om_recv's msgid 0 means "no reply" */
 	msgpack_unpacker unpacker; /* replies read but not yet consumed */
@@ -75,6 +76,21 @@ struct om_client {
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
 };
+
+/*
+ * Reads until the server's auth.challenge notification and gives its
+ * params (owned: om_value_free). Fails, disconnected, with OM_AUTH_FAILED
+ * when a reply comes first (the server asks for no authkey), or as a call
+ * does (OM_IO, OM_TIMEOUT after timeout_s, a server.error's code).
+ */
+int client_read_challenge(om_client *c, double timeout_s, om_value *params);
+
+/*
+ * The authkey handshake on c's new connection (auth.c): proves c knows
+ * c->key and checks that the server does. OM_OK, or the failure recorded
+ * on c and the connection closed.
+ */
+int client_authenticate(om_client *c);
 
 /* Records a failure on c and returns code, for `return client_fail(...)`. */
 int client_fail(om_client *c, int code, const char *fmt, ...)

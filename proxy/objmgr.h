@@ -202,12 +202,27 @@ typedef struct om_options {
 	 * you send. Set it to reach a shared server run by a service user.
 	 */
 	unsigned server_uid;
+	/*
+	 * The authkey of a server started with --authkey-file: authkey_len
+	 * bytes at authkey; else the bytes of the file authkey_file; else of
+	 * the file $OBJMGR_AUTHKEY_FILE names; else none. With a key,
+	 * connecting runs the handshake of docs/protocol.md: the client proves
+	 * it knows the key and checks that the server does too, failing with
+	 * OM_AUTH_FAILED when it does not (or asks for no key). A key has 16
+	 * to 4096 bytes; its file must be closed to group and others (chmod
+	 * 600). om_connect() copies the key: the pointers need not outlive it.
+	 */
+	const void *authkey;
+	size_t authkey_len;
+	const char *authkey_file;
 } om_options;
 
 /*
  * Connects. Always returns a handle, never NULL; check om_errcode(): OM_OK when connected,
- * else OM_IO with om_errmsg() saying where it looked and why it failed, or
- * OM_AUTH_FAILED when the server is not one to trust (see server_uid above),
+ * else OM_IO with om_errmsg() saying where it looked and why it failed,
+ * OM_BAD_PARAMS for an authkey that cannot be used (the message says why,
+ * never what the key is), or OM_AUTH_FAILED when the server is not one to
+ * trust (see server_uid and authkey above), when it refused the key,
  * or, for the default socket (address NULL and $OBJMGR_SOCKET unset), its
  * directory is not yours alone. opts may be NULL for the defaults. Free
  * with om_close() in every case.

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "codec.h"
 #include "dispatch.h"
 #include "frame.h"
@@ -98,6 +99,11 @@ struct conn {
 	conn *deferred_prev, *deferred_next; /* in srv->deferred, when deferred */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
 	trust_peer peer;         /* the client's process and user, as it connected */
+	uint64_t opened_ms;      /* uv_now() when it connected */
+	bool authed;             /* proved it knows the authkey, or the server has none */
+	unsigned char nonce[AUTH_NONCE_SIZE]; /* its auth.challenge's (auth.h) */
+	uint64_t refused_ms;     /* uv_now() when its proof was found wrong, 0: it was not */
+	uint32_t refused_msgid;  /* that auth.hello's, answered auth_failed once the delay passed */
 	size_t nparked;          /* its calls parked on wait lists */
 	struct parked *parked;   /* the first of them (wait.c links them) */
 	bool holder;             /* has called an object with a release hook (conn.h) */
@@ -176,6 +182,8 @@ static void on_close(uv_handle_t *h)
 {
 	conn *c = h->data;
 	server *s = c->srv;
+	if (c->refused_ms)
+		s->nrefused--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -427,18 +435,105 @@ static bool conn_reply_lost(conn *c)
  * must drain first, or c has had its turn: true then, when it may have
  * more. A turn ends between batches, never inside one.
  */
+/* Answers a wrong proof auth_failed, AUTH_FAIL_DELAY_MS after it came, and closes. */
+static void refuse_now(conn *c)
+{
+	c->refused_ms = 0;
+	c->srv->nrefused--;
+	rpc_pack_error(&c->pk, c->refused_msgid, OM_AUTH_FAILED,
+		       "wrong proof: the client does not know this server's authkey");
+	conn_close_after_flush(c);
+}
+
+static void on_refuse_timer(uv_timer_t *t)
+{
+	server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	for (conn *c = s->conns; c; c = c->next)
+		if (c->refused_ms && !conn_dead(c) && now - c->refused_ms >= AUTH_FAIL_DELAY_MS)
+			refuse_now(c);
+	if (!s->nrefused)
+		uv_timer_stop(t);
+}
+
+/*
+ * A wrong proof: c stops reading and running anything, and is answered
+ * once the delay has passed (on_refuse_timer), so that each guess costs
+ * the guesser that long while everyone else is served as usual.
+ */
+static void refuse_later(conn *c, uint32_t msgid)
+{
+	server *s = c->srv;
+	log_warn("client %llu: wrong authkey proof (uid %u, pid %d); closing",
+		 (unsigned long long)c->id, (unsigned)c->peer.uid, (int)c->peer.pid);
+	c->refused_ms = uv_now(s->loop);
+	c->refused_msgid = msgid;
+	set_reading(c, false);
+	if (!s->refuse_timer.loop) {
+		uv_timer_init(s->loop, &s->refuse_timer);
+		s->refuse_timer.data = s;
+		uv_unref((uv_handle_t *)&s->refuse_timer); /* never keeps the loop alive */
+	}
+	if (s->nrefused++ == 0)
+		uv_timer_start(&s->refuse_timer, on_refuse_timer, AUTH_FAIL_DELAY_MS / 4,
+			       AUTH_FAIL_DELAY_MS / 4);
+}
+
+/*
+ * A message that came before c proved it knows the authkey: only
+ * auth.hello runs. Other requests are answered auth_required, and
+ * notifications and responses dropped; a malformed message is answered
+ * bad_request as always (nothing runs for it).
+ */
+static void conn_authenticate(conn *c, const dispatch_msg *d)
+{
+	static const char hello[] = AUTH_HELLO;
+	server *s = c->srv;
+	if (!d->parsed) {
+		dispatch_message(s, c, d);
+		return;
+	}
+	if (d->m.type != RPC_REQUEST)
+		return;
+	if (d->m.method_len != sizeof hello - 1 || memcmp(d->m.method, hello, sizeof hello - 1)) {
+		rpc_pack_error(&c->pk, d->m.msgid, OM_AUTH_REQUIRED, "this server needs an authkey: "
+			       "authenticate with " AUTH_HELLO " first (objmgr and libobjmgr: "
+			       "--authkey-file or $OBJMGR_AUTHKEY_FILE)");
+		return;
+	}
+	unsigned char proof[AUTH_PROOF_SIZE];
+	char why[128];
+	int rc = auth_check_hello(s->authkey, c->nonce, d->m.params, proof, why, sizeof why);
+	if (rc == OM_AUTH_FAILED) {
+		refuse_later(c, d->m.msgid);
+		return;
+	}
+	if (rc != OM_OK) {
+		rpc_pack_error(&c->pk, d->m.msgid, rc, why);
+		return;
+	}
+	c->authed = true;
+	om_value result = om_bin(proof, sizeof proof);
+	rpc_pack_result(&c->pk, d->m.msgid, &result);
+	log_debug("client %llu: authenticated", (unsigned long long)c->id);
+}
+
 static bool conn_dispatch(conn *c)
 {
 	server *s = c->srv;
 	dispatch_clock_start(s);
-	while (!c->paused && !c->closing && !conn_dead(c) && !s->stopping) {
+	while (!c->paused && !c->closing && !c->refused_ms && !conn_dead(c) && !s->stopping) {
 		if (c->held_next == c->held_count) {
 			if (c->turn_messages >= TURN_MESSAGES || c->turn_bytes >= TURN_BYTES)
 				return true;
 			if (!conn_unpack(c))
 				break;
 		}
-		dispatch_message(s, c, &c->held[c->held_next++]);
+		const dispatch_msg *d = &c->held[c->held_next++];
+		if (c->authed)
+			dispatch_message(s, c, d);
+		else
+			conn_authenticate(c, d);
 		c->turn_messages++;
 		c->message_ms = 0; /* the next message's time starts with its bytes */
 		if (c->held_next == c->held_count)
@@ -548,7 +643,7 @@ static void conn_run(conn *c)
 		more = conn_dispatch(c);
 		conn_flush(c);
 	} while (c->paused && !c->closing && !conn_dead(c) && conn_pending(c) <= resume_at);
-	if (c->closing || conn_dead(c))
+	if (c->closing || c->refused_ms || conn_dead(c))
 		return;
 	if (more)
 		conn_defer(c);
@@ -671,7 +766,8 @@ static conn *conn_new(server *s)
 		return NULL;
 	c->srv = s;
 	c->id = ++s->next_conn_id;
-	c->active_ms = uv_now(s->loop);
+	c->active_ms = c->opened_ms = uv_now(s->loop);
+	c->authed = !s->authkey;
 	frame_init(&c->frame, s->limits.max_message_size);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
@@ -738,6 +834,17 @@ void conn_accept(server *s)
 		return;
 	log_debug("client %llu: connected (uid %u, pid %d; %zu open)", (unsigned long long)c->id,
 		  (unsigned)c->peer.uid, (int)c->peer.pid, s->nconns);
+	if (!c->authed) {
+		auth_nonce(c->nonce);
+		auth_pack_challenge(&c->pk, c->nonce);
+		if (c->pk_out.failed) {
+			log_warn("client %llu: out of memory for its auth.challenge; closing",
+				 (unsigned long long)c->id);
+			conn_close(c);
+			return;
+		}
+		conn_flush(c);
+	}
 	set_reading(c, true);
 }
 
@@ -885,6 +992,8 @@ static void sweep_one(conn *c, uint64_t now)
 	if (l->message_timeout_ms && c->message_ms && now - c->message_ms >= l->message_timeout_ms)
 		conn_fail(c, OM_TIMEOUT, "a message unfinished after %g s (--message-timeout): "
 			  "%zu bytes received of it", seconds(l->message_timeout_ms), conn_partial(c));
+	else if (!c->authed && !c->refused_ms && now - c->opened_ms >= AUTH_TIMEOUT_MS)
+		conn_fail(c, OM_TIMEOUT, "not authenticated within %g s", seconds(AUTH_TIMEOUT_MS));
 	else if (l->idle_timeout_ms && !c->nparked && !c->holder &&
 		 now - c->active_ms >= l->idle_timeout_ms)
 		conn_fail(c, OM_TIMEOUT, "idle for %g s (--idle-timeout)",

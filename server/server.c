@@ -32,6 +32,7 @@ void server_free(server *s)
 	server_close_handle((uv_handle_t *)&s->stop_timer);
 	server_close_handle((uv_handle_t *)&s->sweep_timer);
 	server_close_handle((uv_handle_t *)&s->resume);
+	server_close_handle((uv_handle_t *)&s->refuse_timer);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	registry_free(&s->objects);
 	stats_free(s->stats);

@@ -36,6 +36,9 @@ typedef struct server {
 	server_limits limits;
 	unsigned long busy_poll_us; /* --busy-poll, 0: off */
 	server_access access;  /* the socket file's mode, who may connect */
+	const struct authkey *authkey; /* --authkey-file; NULL: no handshake (auth.h) */
+	uv_timer_t refuse_timer; /* answers wrong proofs once their delay passed (conn.c) */
+	size_t nrefused;       /* connections waiting for that */
 	const char *socket_path;
 	uv_pipe_t listener;
 	uv_pipe_t refused;     /* a connection there was no memory for, closing (conn.c) */

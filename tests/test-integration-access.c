@@ -1,8 +1,10 @@
 /*
  * test-integration-access.c — who gets in, tried as an attacker would: the
  * socket file's mode and the server's directory, --allow-uid against a
- * client of another user, and a client that must not talk to a server
- * someone else put in its socket's place.
+ * client of another user, a client that must not talk to a server
+ * someone else put in its socket's place, and the authkey handshake
+ * (no key, a wrong key, a replayed proof, a server that does not know the
+ * key, a handshake never finished).
  *
  * The cases that need a second user run the other side as nobody (uid
  * 65534), which only root can do: scripts/test runs as root on CI; run as
@@ -12,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@
 #include "check-main.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "packet.h"
 
 #define NOBODY 65534
 
@@ -372,6 +377,432 @@ START_TEST(test_a_client_sends_nothing_to_a_planted_server)
 }
 END_TEST
 
+
+/* --- the authkey handshake ---------------------------------------------- */
+
+/* A printable key, so that a test can look for it in what the server writes. */
+static const char KEY[] = "correct horse battery staple";
+static char key_dir[64], key_file[96];
+
+/* Writes KEY (or len bytes of it) to key_file with mode; returns its path. */
+static const char *write_key(size_t len, mode_t mode)
+{
+	strcpy(key_dir, "/tmp/objmgr-test-key-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(key_dir));
+	snprintf(key_file, sizeof key_file, "%s/key", key_dir);
+	int fd = open(key_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, KEY, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(chmod(key_file, mode), 0);
+	return key_file;
+}
+
+static void remove_key(void)
+{
+	unlink(key_file);
+	rmdir(key_dir);
+}
+
+/* A raw connection and what it has read. */
+typedef struct wire {
+	int fd;
+	msgpack_unpacker u;
+	msgpack_unpacked m;
+} wire;
+
+static void wire_open(wire *w)
+{
+	w->fd = harness_connect_raw(&srv);
+	ck_assert(msgpack_unpacker_init(&w->u, 4096));
+	msgpack_unpacked_init(&w->m);
+}
+
+static void wire_close(wire *w)
+{
+	close(w->fd);
+	msgpack_unpacked_destroy(&w->m);
+	msgpack_unpacker_destroy(&w->u);
+}
+
+/* The next message into w->m, waiting up to 10 s; false at the end of the stream. */
+static bool wire_next(wire *w)
+{
+	for (;;) {
+		if (msgpack_unpacker_next(&w->u, &w->m) == MSGPACK_UNPACK_SUCCESS)
+			return true;
+		struct pollfd p = {.fd = w->fd, .events = POLLIN};
+		ck_assert_msg(poll(&p, 1, 10000) == 1, "nothing from the server within 10 s");
+		ck_assert(msgpack_unpacker_reserve_buffer(&w->u, 4096));
+		ssize_t n = read(w->fd, msgpack_unpacker_buffer(&w->u), msgpack_unpacker_buffer_capacity(&w->u));
+		if (n <= 0)
+			return false;
+		msgpack_unpacker_buffer_consumed(&w->u, (size_t)n);
+	}
+}
+
+static void wire_send(wire *w, packet *p)
+{
+	ck_assert_int_eq(send(w->fd, p->buf.data, p->buf.size, MSG_NOSIGNAL), (ssize_t)p->buf.size);
+	packet_free(p);
+}
+
+static const msgpack_object *item(const msgpack_object *o, uint32_t i)
+{
+	ck_assert_int_eq(o->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_uint_gt(o->via.array.size, i);
+	return &o->via.array.ptr[i];
+}
+
+static bool str_is(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+/* Reads the challenge every connection gets first; its nonce into nonce. */
+static void read_challenge(wire *w, unsigned char nonce[32])
+{
+	ck_assert(wire_next(w));
+	const msgpack_object *o = &w->m.data;
+	ck_assert_uint_eq(o->via.array.size, 3);
+	ck_assert_uint_eq(item(o, 0)->via.u64, 2);
+	ck_assert(str_is(item(o, 1), "auth.challenge"));
+	const msgpack_object *params = item(o, 2);
+	ck_assert_uint_eq(params->via.array.size, 2);
+	ck_assert_uint_eq(item(params, 0)->via.u64, 1);
+	ck_assert_int_eq(item(params, 1)->type, MSGPACK_OBJECT_BIN);
+	ck_assert_uint_eq(item(params, 1)->via.bin.size, 32);
+	memcpy(nonce, item(params, 1)->via.bin.ptr, 32);
+}
+
+/* HMAC-SHA256(KEY, role || a || b), computed here with libsodium's one-shot API. */
+static void hmac(const char *role, const unsigned char a[32], const unsigned char b[32],
+		 unsigned char out[32])
+{
+	unsigned char msg[13 + 64];
+	memcpy(msg, role, 13);
+	memcpy(msg + 13, a, 32);
+	memcpy(msg + 45, b, 32);
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)KEY, strlen(KEY));
+	crypto_auth_hmacsha256_update(&st, msg, sizeof msg);
+	crypto_auth_hmacsha256_final(&st, out);
+}
+
+static void send_hello(wire *w, uint32_t msgid, const unsigned char client_nonce[32],
+		       const unsigned char proof[32])
+{
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, msgid, "auth.hello", 2);
+	msgpack_pack_bin_with_body(&p.pk, client_nonce, 32);
+	msgpack_pack_bin_with_body(&p.pk, proof, 32);
+	wire_send(w, &p);
+}
+
+/* Checks w->m is the response to msgid with error code (NULL: a success). */
+static void expect_response(wire *w, uint32_t msgid, const char *code)
+{
+	const msgpack_object *o = &w->m.data;
+	ck_assert_uint_eq(item(o, 0)->via.u64, 1);
+	ck_assert_uint_eq(item(o, 1)->via.u64, msgid);
+	if (code)
+		ck_assert_msg(str_is(item(item(o, 2), 0), code), "not %s", code);
+	else
+		ck_assert_int_eq(item(o, 2)->type, MSGPACK_OBJECT_NIL);
+}
+
+static void start_with_key(void)
+{
+	harness_start_with(&srv, &(harness_options){.capture_log = true}, "--authkey-file",
+			   write_key(strlen(KEY), 0600), "--log-level", "debug", NULL);
+}
+
+START_TEST(test_the_key_holder_gets_in_and_checks_the_server)
+{
+	start_with_key();
+	om_client *c = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	ck_assert_int_eq(om_pending(c), 0); /* the probe's auth_required was taken */
+	ck_assert_int_eq(om_reconnect(c), OM_OK);
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	om_close(c);
+	c = om_connect(srv.socket, &(om_options){.authkey = KEY, .authkey_len = strlen(KEY)});
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	om_close(c);
+	setenv("OBJMGR_AUTHKEY_FILE", key_file, 1);
+	c = om_connect(srv.socket, NULL);
+	unsetenv("OBJMGR_AUTHKEY_FILE");
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	om_close(c);
+
+	/* The handshake by hand, as docs/protocol.md tells a client writer. */
+	wire w;
+	wire_open(&w);
+	unsigned char server_nonce[32], client_nonce[32], proof[32], want[32];
+	read_challenge(&w, server_nonce);
+	randombytes_buf(client_nonce, sizeof client_nonce);
+	hmac("objmgr-client", server_nonce, client_nonce, proof);
+	send_hello(&w, 7, client_nonce, proof);
+	ck_assert(wire_next(&w));
+	expect_response(&w, 7, NULL);
+	const msgpack_object *result = item(&w.m.data, 3);
+	ck_assert_int_eq(result->type, MSGPACK_OBJECT_BIN);
+	ck_assert_uint_eq(result->via.bin.size, 32);
+	hmac("objmgr-server", client_nonce, server_nonce, want);
+	ck_assert(memcmp(result->via.bin.ptr, want, 32) == 0);
+	wire_close(&w);
+
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+START_TEST(test_before_the_handshake_nothing_runs)
+{
+	start_with_key();
+	wire w;
+	wire_open(&w);
+	unsigned char nonce[32];
+	read_challenge(&w, nonce);
+	packet p;
+	packet_init(&p);
+	pack_notification(&p.pk, "objects.create", 2); /* dropped */
+	pack_str(&p.pk, "by-notification");
+	pack_str(&p.pk, "dict");
+	pack_request(&p.pk, 1, "objects.create", 2);
+	pack_str(&p.pk, "by-request");
+	pack_str(&p.pk, "dict");
+	pack_request(&p.pk, 2, "auth.hello", 1); /* malformed: stays unauthenticated */
+	pack_str(&p.pk, "hello?");
+	wire_send(&w, &p);
+	ck_assert(wire_next(&w));
+	expect_response(&w, 1, "auth_required");
+	ck_assert(str_is(item(item(&w.m.data, 2), 1), "this server needs an authkey: authenticate "
+			 "with auth.hello first (objmgr and libobjmgr: --authkey-file or "
+			 "$OBJMGR_AUTHKEY_FILE)"));
+	ck_assert(wire_next(&w));
+	expect_response(&w, 2, "bad_params");
+	wire_close(&w);
+
+	/* A client without the key is told so by its first call. */
+	om_client *c = om_connect(srv.socket, NULL);
+	ck_assert_int_eq(om_errcode(c), OM_OK);
+	ck_assert_int_eq(om_server_ping(c), OM_AUTH_REQUIRED);
+	om_close(c);
+
+	c = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	om_value names;
+	ck_assert_int_eq(om_objects_list(c, &names), OM_OK);
+	ck_assert_uint_eq(names.len, 0);
+	om_value_free(&names);
+	om_close(c);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+START_TEST(test_a_wrong_or_replayed_proof_is_refused_late_and_closed)
+{
+	start_with_key();
+	om_client *bystander = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	ck_assert_int_eq(om_errcode(bystander), OM_OK);
+
+	/* A proof that was good for another connection's nonces. */
+	wire first, second;
+	wire_open(&first);
+	unsigned char nonce1[32], nonce2[32], client_nonce[32], proof[32];
+	read_challenge(&first, nonce1);
+	randombytes_buf(client_nonce, sizeof client_nonce);
+	hmac("objmgr-client", nonce1, client_nonce, proof);
+	wire_open(&second);
+	read_challenge(&second, nonce2);
+	ck_assert(memcmp(nonce1, nonce2, 32) != 0);
+
+	double start = harness_now_s();
+	send_hello(&second, 1, client_nonce, proof);
+	/* The server serves others while the refusal waits. */
+	ck_assert_int_eq(om_server_ping(bystander), OM_OK);
+	ck_assert(wire_next(&second));
+	double waited = harness_now_s() - start;
+	expect_response(&second, 1, "auth_failed");
+	ck_assert(str_is(item(item(&second.m.data, 2), 1), "wrong proof: the client does not know "
+			 "this server's authkey"));
+	ck_assert_msg(waited >= 0.1, "refused after %.3f s, not after 0.1 s", waited);
+	ck_assert(!wire_next(&second)); /* closed */
+	wire_close(&second);
+
+	/* The same proof on its own connection is good: the refusal was the replay's. */
+	send_hello(&first, 1, client_nonce, proof);
+	ck_assert(wire_next(&first));
+	expect_response(&first, 1, NULL);
+	wire_close(&first);
+
+	/* The library with another key. */
+	static const char other[] = "not the server's key at all";
+	om_client *c = om_connect(srv.socket, &(om_options){.authkey = other,
+							    .authkey_len = strlen(other)});
+	ck_assert_int_eq(om_errcode(c), OM_AUTH_FAILED);
+	ck_assert_str_eq(om_errmsg(c), "wrong proof: the client does not know this server's authkey");
+	ck_assert(!om_connected(c));
+	om_close(c);
+	om_close(bystander);
+
+	/* What the server wrote never shows the key. */
+	FILE *f = fopen(srv.log, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[1024];
+	bool warned = false;
+	while (fgets(line, sizeof line, f)) {
+		ck_assert_msg(!strstr(line, "horse"), "the log shows the key: %s", line);
+		warned |= strstr(line, "wrong authkey proof") != NULL;
+	}
+	fclose(f);
+	ck_assert(warned);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+START_TEST(test_a_connection_that_does_not_authenticate_is_closed)
+{
+	start_with_key();
+	wire w;
+	wire_open(&w);
+	unsigned char nonce[32];
+	read_challenge(&w, nonce);
+	ck_assert(wire_next(&w)); /* within 5 s and the 10 s wire_next waits */
+	const msgpack_object *o = &w.m.data;
+	ck_assert(str_is(item(o, 1), "server.error"));
+	ck_assert(str_is(item(item(o, 2), 0), "timeout"));
+	ck_assert(str_is(item(item(o, 2), 1), "not authenticated within 5 s"));
+	ck_assert(!wire_next(&w));
+	wire_close(&w);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+/*
+ * A server that does not know the key: it challenges, then answers the
+ * hello with 32 bytes of its own. Run in a child until killed.
+ */
+static int fake_server(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return 1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 8) < 0)
+		return 1;
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		packet p;
+		packet_init(&p);
+		pack_notification(&p.pk, "auth.challenge", 2);
+		msgpack_pack_int(&p.pk, 1);
+		unsigned char nonce[32];
+		randombytes_buf(nonce, sizeof nonce);
+		msgpack_pack_bin_with_body(&p.pk, nonce, 32);
+		if (write(c, p.buf.data, p.buf.size) < 0)
+			return 2;
+		packet_free(&p);
+		/* Reads the ping and the hello (msgids 1 and 2), answers both. */
+		char buf[4096];
+		if (read(c, buf, sizeof buf) <= 0)
+			return 3;
+		packet_init(&p);
+		msgpack_pack_array(&p.pk, 4);
+		msgpack_pack_int(&p.pk, 1);
+		msgpack_pack_uint32(&p.pk, 2);
+		msgpack_pack_nil(&p.pk);
+		msgpack_pack_bin_with_body(&p.pk, nonce, 32);
+		if (write(c, p.buf.data, p.buf.size) < 0)
+			return 4;
+		packet_free(&p);
+		harness_sleep_ms(1000);
+		close(c);
+	}
+}
+
+START_TEST(test_a_server_without_the_key_cannot_pass_for_the_real_one)
+{
+	write_key(strlen(KEY), 0600);
+	char path[128];
+	snprintf(path, sizeof path, "%s/fake.sock", key_dir);
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fake_server(path));
+	}
+	om_client *c = NULL;
+	char want[1024];
+	for (int i = 0; i < 500; i++) {
+		om_close(c);
+		c = om_connect(path, &(om_options){.authkey_file = key_file, .timeout_s = 10});
+		if (om_errcode(c) != OM_IO)
+			break;
+		harness_sleep_ms(10);
+	}
+	ck_assert_int_eq(om_errcode(c), OM_AUTH_FAILED);
+	snprintf(want, sizeof want, "the server at %s does not know the authkey: its proof is wrong",
+		 path);
+	ck_assert_str_eq(om_errmsg(c), want);
+	om_close(c);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+
+	/* A server with no key at all. */
+	harness_start(&srv, NULL);
+	c = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	ck_assert_int_eq(om_errcode(c), OM_AUTH_FAILED);
+	snprintf(want, sizeof want, "the server at %s asks for no authkey, so it cannot prove it "
+		 "knows yours", srv.socket);
+	ck_assert_str_eq(om_errmsg(c), want);
+	om_close(c);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+START_TEST(test_key_files_open_to_others_or_too_short_are_refused)
+{
+	char err[1024];
+	harness_start(&srv, NULL); /* only for a directory to put sockets in */
+	char socket[600];
+	snprintf(socket, sizeof socket, "%s/keyed.sock", srv.dir);
+
+	write_key(strlen(KEY), 0640);
+	ck_assert_int_eq(objmgrd_refused(socket, "--authkey-file", key_file, err, sizeof err), 1);
+	ck_assert_msg(strstr(err, "may be read or written by its group (mode 0640): chmod 600 it"),
+		      "%s", err);
+	ck_assert_msg(!strstr(err, "horse"), "%s", err);
+	om_client *c = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	ck_assert_int_eq(om_errcode(c), OM_BAD_PARAMS);
+	ck_assert_msg(strstr(om_errmsg(c), "(mode 0640): chmod 600 it"), "%s", om_errmsg(c));
+	om_close(c);
+	remove_key();
+
+	write_key(15, 0600);
+	ck_assert_int_eq(objmgrd_refused(socket, "--authkey-file", key_file, err, sizeof err), 1);
+	ck_assert_msg(strstr(err, "holds 15 bytes: a key needs at least 16"), "%s", err);
+	ck_assert_msg(!strstr(err, "horse"), "%s", err);
+	remove_key();
+	c = om_connect(srv.socket, &(om_options){.authkey = KEY, .authkey_len = 15});
+	ck_assert_int_eq(om_errcode(c), OM_BAD_PARAMS);
+	ck_assert_str_eq(om_errmsg(c), "cannot connect: an authkey has 16 to 4096 bytes, not 15");
+	om_close(c);
+	harness_stop(&srv);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("integration-access");
@@ -381,6 +812,15 @@ int main(void)
 	tcase_add_test(tc, test_the_server_refuses_a_directory_others_can_write);
 	tcase_add_test(tc, test_bad_access_options_are_usage_errors);
 	tcase_add_test(tc, test_the_default_socket_must_be_in_a_directory_of_ones_own);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("authkey");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_the_key_holder_gets_in_and_checks_the_server);
+	tcase_add_test(tc, test_before_the_handshake_nothing_runs);
+	tcase_add_test(tc, test_a_wrong_or_replayed_proof_is_refused_late_and_closed);
+	tcase_add_test(tc, test_a_connection_that_does_not_authenticate_is_closed);
+	tcase_add_test(tc, test_a_server_without_the_key_cannot_pass_for_the_real_one);
+	tcase_add_test(tc, test_key_files_open_to_others_or_too_short_are_refused);
 	suite_add_tcase(s, tc);
 	if (geteuid() != 0) {
 		fprintf(stderr, "integration-access: not root, so the cases with a second user "

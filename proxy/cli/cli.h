@@ -40,6 +40,7 @@ typedef enum out_mode {
 typedef struct cli {
 	const char *address; /* -s ADDRESS, or NULL for the default */
 	unsigned server_uid; /* --server-user: also trusted to run the server, 0: none */
+	const char *authkey_file; /* --authkey-file, or NULL: $OBJMGR_AUTHKEY_FILE, if set */
 	om_client *client;   /* NULL until a command first needs the server */
 	out_mode mode;
 	bool color;          /* colour what goes to stdout */

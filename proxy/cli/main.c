@@ -64,6 +64,8 @@ static void print_help(void)
 	       "OPTIONS\n"
 	       "    -s, --socket ADDRESS   the server's socket: a path, or unix:PATH\n"
 	       "                           (default: see ENVIRONMENT)\n"
+	       "    --authkey-file FILE    prove to the server that we know the key in FILE,\n"
+	       "                           and check that it does (objmgrd --authkey-file)\n"
 	       "    --server-user USER     trust a server run by USER (a name or uid): by\n"
 	       "                           default objmgr talks only to a server run by you\n"
 	       "                           or root, and fails with auth_failed otherwise\n"
@@ -75,6 +77,7 @@ static void print_help(void)
 	       "\n"
 	       "ENVIRONMENT\n"
 	       "    OBJMGR_SOCKET          the default socket\n"
+	       "    OBJMGR_AUTHKEY_FILE    the authkey file when --authkey-file is not given\n"
 	       "    XDG_RUNTIME_DIR        without OBJMGR_SOCKET: $XDG_RUNTIME_DIR/objmgr.sock,\n"
 	       "                           else /tmp/objmgr-$UID/objmgr.sock\n"
 	       "    OBJMGR_HISTFILE        the REPL's history file (default ~/.objmgr_history;\n"
@@ -125,10 +128,11 @@ static bool want_color(int fd, bool no_color)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER };
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE };
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"server-user", required_argument, NULL, OPT_SERVER_USER},
+		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -151,6 +155,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "objmgr: --server-user: no such user: '%s'\n", optarg);
 				return CLI_FAILED;
 			}
+			break;
+		case OPT_AUTHKEY_FILE:
+			c.authkey_file = optarg;
 			break;
 		case OPT_JSON:
 			json = true;

@@ -24,7 +24,8 @@ int cli_fail(cli *c, int code, const char *fmt, ...)
 int cli_connect(cli *c)
 {
 	if (!c->client)
-		c->client = om_connect(c->address, &(om_options){.server_uid = c->server_uid});
+		c->client = om_connect(c->address, &(om_options){.server_uid = c->server_uid,
+								  .authkey_file = c->authkey_file});
 	else if (!om_connected(c->client))
 		om_reconnect(c->client);
 	if (om_connected(c->client))
