@@ -801,7 +801,9 @@ int om_semaphore_acquire(om_semaphore *s, double timeout_s, bool *acquired);
 
 /*
  * semaphore.release: gives a permit back, waking the first waiter. Any
- * connection may, as in Python. Errors: OM_VALUE_ERROR when a bounded
+ * connection may, as in Python; it settles a permit this connection holds,
+ * else one of the connection that has held one longest, which then does
+ * not get it back when it closes. Errors: OM_VALUE_ERROR when a bounded
  * semaphore would pass its initial value (nothing changes then).
  */
 int om_semaphore_release(om_semaphore *s);

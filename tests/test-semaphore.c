@@ -224,14 +224,50 @@ START_TEST(test_semaphore_release_by_holder_settles_its_own_permit)
 }
 END_TEST
 
-START_TEST(test_semaphore_release_by_another_does_not_settle_holder)
+START_TEST(test_semaphore_release_by_a_non_holder_settles_the_holders_permit)
 {
 	S_AS(1, "acquire");
 	S_AS(2, "release");
 	expect_value(1);
 	semaphore_type.release(sem, 2);
 	expect_value(1);
-	semaphore_type.release(sem, 1); /* acquired 1, released 0 by itself */
+	semaphore_type.release(sem, 1); /* its permit was released by 2 */
+	expect_value(1);
+}
+END_TEST
+
+START_TEST(test_semaphore_release_by_a_non_holder_settles_the_longest_holder_first)
+{
+	use(sem_new(3, false));
+	S_AS(2, "acquire");
+	S_AS(1, "acquire");
+	S_AS(1, "acquire");
+	S_AS(3, "release"); /* settles 2's, the oldest holding */
+	expect_value(1);
+	semaphore_type.release(sem, 2);
+	expect_value(1);
+	S_AS(3, "release"); /* then 1's, now the oldest */
+	semaphore_type.release(sem, 1);
+	expect_value(3);
+}
+END_TEST
+
+START_TEST(test_semaphore_handed_off_permits_never_multiply)
+{
+	for (uint64_t owner = 10; owner < 1010; owner++) {
+		S_AS(owner, "acquire");
+		S_AS(1, "release");
+		semaphore_type.release(sem, owner);
+		expect_value(1);
+	}
+}
+END_TEST
+
+START_TEST(test_semaphore_release_with_no_holder_adds_a_permit)
+{
+	S_AS(1, "release");
+	expect_value(2);
+	semaphore_type.release(sem, 1);
 	expect_value(2);
 }
 END_TEST
@@ -383,7 +419,10 @@ int main(void)
 	tcase_add_test(tc, test_semaphore_zero_value_waits_from_the_start);
 	tcase_add_test(tc, test_semaphore_closed_connection_gives_its_permits_back);
 	tcase_add_test(tc, test_semaphore_release_by_holder_settles_its_own_permit);
-	tcase_add_test(tc, test_semaphore_release_by_another_does_not_settle_holder);
+	tcase_add_test(tc, test_semaphore_release_by_a_non_holder_settles_the_holders_permit);
+	tcase_add_test(tc, test_semaphore_release_by_a_non_holder_settles_the_longest_holder_first);
+	tcase_add_test(tc, test_semaphore_handed_off_permits_never_multiply);
+	tcase_add_test(tc, test_semaphore_release_with_no_holder_adds_a_permit);
 	tcase_add_test(tc, test_semaphore_closed_holder_of_bounded_never_passes_initial_value);
 	tcase_add_test(tc, test_semaphore_closed_holder_wakes_a_waiter);
 	tcase_add_test(tc, test_semaphore_create_options);

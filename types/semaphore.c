@@ -3,14 +3,20 @@
  * Semaphore, or BoundedSemaphore with {"bounded": true}.
  *
  * Anyone may release a permit, as in Python, but each permit taken is also
- * recorded against the connection that took it, and a release by that
- * connection settles one of its own: when a connection closes, the permits
- * it still holds (taken minus released by it) come back, so a crashed
- * holder cannot starve the others.
+ * recorded against the connection that took it: when a connection closes,
+ * the permits it still holds come back, so a crashed holder cannot starve
+ * the others. A release settles one permit: the releasing connection's own
+ * when it holds one, else one of the connection that has held one longest
+ * (a hand-off: taken here, given back there). So the permits recorded are
+ * always exactly those taken and not yet released, and a closing holder
+ * never gives back a permit someone already released.
  *
  * Invariants: 0 <= value, and value <= limit when bounded; holders[] has
- * one entry per owner holding at least one permit.
+ * one entry per owner holding at least one permit, in the order they began
+ * to hold one.
  */
+#include <string.h>
+
 #include "mem.h"
 #include "ops.h"
 #include "typeutil.h"
@@ -38,9 +44,12 @@ static holding *sem_holding(semaphore *s, uint64_t owner)
 	return NULL;
 }
 
+/* Removes h, keeping the others in the order they began to hold. */
 static void sem_drop_holding(semaphore *s, holding *h)
 {
-	*h = s->holders[--s->nholders];
+	size_t i = (size_t)(h - s->holders);
+	memmove(h, h + 1, (s->nholders - i - 1) * sizeof *h);
+	s->nholders--;
 }
 
 /* Records a permit taken by owner; false, with s as it was, when out of memory. */
@@ -94,6 +103,8 @@ static int sem_op_release(void *obj, op_call *c)
 			       c->name);
 	s->value++;
 	holding *h = sem_holding(s, c->owner);
+	if (!h && s->nholders)
+		h = &s->holders[0]; /* the longest holder's permit was handed off */
 	if (h && --h->count == 0)
 		sem_drop_holding(s, h);
 	return op_ok(c, om_nil());
