@@ -610,7 +610,8 @@ int om_objects_delete(om_client *c, const char *name, bool *existed);
  * queue {"maxsize": N} (0, the default, is unbounded); semaphore
  * {"value": N} (default 1) and {"bounded": true}; condition {"lock": name}
  * (a lock of that name, else its own); barrier {"parties": N} (required).
- * Succeeds too when it exists already with that type.
+ * Succeeds too when it exists already with that type, changing nothing
+ * (options given are checked, not compared with the object's).
  * Errors: OM_WRONG_TYPE when it exists with another type; OM_BAD_PARAMS
  * for an unknown type or option, or an option of the wrong kind.
  */

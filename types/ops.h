@@ -22,7 +22,8 @@ enum arg_kind {
 	ARG_ARRAY,      /* an array */
 	ARG_MAP,        /* a map */
 	ARG_INT_OR_NIL, /* an integer, or nil (e.g. an open slice bound) */
-	ARG_TIMEOUT     /* seconds: a non-negative number, or nil for "forever" */
+	ARG_TIMEOUT,    /* seconds: a non-negative number, or nil for "forever" */
+	ARG_MAP_OR_NIL  /* a map, or nil for none (objects.create's options) */
 };
 
 #define OP_MAX_ARGS 4
