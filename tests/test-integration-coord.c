@@ -785,6 +785,62 @@ START_TEST(test_semaphore_permit_handed_off_1000_times_ends_at_its_initial_value
 }
 END_TEST
 
+/* objects.create name type {"owned": false}. */
+static void create_unowned(om_client *c, const char *name, const char *type)
+{
+	om_value opts[] = {om_str("owned"), om_bool(false)};
+	OK(c, om_objects_create(c, name, type, om_map(opts, 1)));
+}
+
+/* A lock made with {"owned": false} is a signal: taken by one client, released by another, kept through a close. */
+START_TEST(test_unowned_lock_is_released_by_another_client_and_kept_through_a_close)
+{
+	om_client *a = client(), *b = client();
+	create_unowned(a, "L", "lock");
+	om_lock *la = om_lock_open(a, "L"), *lb = om_lock_open(b, "L");
+	bool acquired = false, locked = false;
+	OK(a, om_lock_acquire(la, -1, &acquired));
+	ck_assert(acquired);
+	OK(b, om_lock_release(lb));
+	OK(a, om_lock_locked(la, &locked));
+	ck_assert(!locked);
+	ck_assert_int_eq(om_lock_release(lb), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(b), "lock 'L' is not held");
+
+	OK(a, om_lock_acquire(la, -1, &acquired));
+	om_lock_close(la);
+	om_close(a);
+	ck_assert(wait_connections(b, 1));
+	OK(b, om_lock_locked(lb, &locked));
+	ck_assert(locked); /* a close releases nothing */
+	OK(b, om_lock_release(lb));
+	om_lock_close(lb);
+	om_close(b);
+}
+END_TEST
+
+/* A semaphore made with {"owned": false}: a closing client's permits are not given back. */
+START_TEST(test_unowned_semaphore_gives_nothing_back_when_a_holder_closes)
+{
+	om_client *a = client(), *b = client();
+	om_value opts[] = {om_str("value"), om_int(0), om_str("owned"), om_bool(false)};
+	OK(a, om_objects_create(a, "S", "semaphore", om_map(opts, 2)));
+	om_semaphore *sa = om_semaphore_open(a, "S"), *sb = om_semaphore_open(b, "S");
+	bool acquired = false;
+	size_t value = 9;
+	OK(b, om_semaphore_release(sb));
+	OK(a, om_semaphore_acquire(sa, WAIT_S, &acquired));
+	ck_assert(acquired);
+	om_semaphore_close(sa);
+	om_close(a);
+	ck_assert(wait_connections(b, 1));
+	OK(b, om_semaphore_value(sb, &value));
+	ck_assert_uint_eq(value, 0);
+	om_semaphore_close(sb);
+	om_close(b);
+}
+END_TEST
+
 START_TEST(test_bounded_semaphore_counts_permits_and_refuses_an_extra_release)
 {
 	om_client *c = client();
@@ -1015,6 +1071,8 @@ static Suite *coord_suite(void)
 	tcase_add_test(tc, test_rlock_is_reentrant_for_its_holder_only);
 	tcase_add_test(tc, test_closed_client_gives_back_its_lock_and_its_permits);
 	tcase_add_test(tc, test_semaphore_permit_handed_off_1000_times_ends_at_its_initial_value);
+	tcase_add_test(tc, test_unowned_lock_is_released_by_another_client_and_kept_through_a_close);
+	tcase_add_test(tc, test_unowned_semaphore_gives_nothing_back_when_a_holder_closes);
 	tcase_add_test(tc, test_bounded_semaphore_counts_permits_and_refuses_an_extra_release);
 	tcase_add_test(tc, test_event_set_clear_is_set_and_wait_without_waiting);
 	tcase_add_test(tc, test_condition_wait_and_notify_need_its_lock);
