@@ -653,7 +653,9 @@ int om_server_shutdown(om_client *c);
  *
  * Creation. The first write creates a missing object with the default
  * options: an unbounded queue, a semaphore of 1 permit, a condition over
- * its own lock. For other options create it first with
+ * its own lock. A call that fails creates nothing (om_queue_get() that
+ * times out on a missing queue leaves no queue behind), nor does a wait
+ * answered at once (om_queue_join(), om_event_wait()). For other options create it first with
  * om_objects_create(). A barrier has no default: every barrier function
  * on a missing barrier fails with OM_BAD_PARAMS until it is created with
  * {"parties": N}.

@@ -100,11 +100,13 @@ static int admin_objects_create(server *s, op_call *c)
 	const type_def *t = type_find(type->as.str, type->len);
 	if (!t || t->admin)
 		return op_fail(c, OM_BAD_PARAMS, "objects.create: unknown type \"%s\"", type->as.str);
-	const registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
+	registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
 	if (e && e->type != t)
 		return dispatch_wrong_type(c, e, t);
-	if (e && (options->kind == OM_NIL || options->len == 0))
+	if (e && (options->kind == OM_NIL || options->len == 0)) {
+		e->provisional = false; /* created on purpose: it stays */
 		return OM_OK;
+	}
 	void *obj = t->create(options, c);
 	if (!obj && c->code == OM_LIMIT)
 		return c->code; /* out of memory */
@@ -116,6 +118,7 @@ static int admin_objects_create(server *s, op_call *c)
 	}
 	if (e) {
 		t->destroy(obj);
+		e->provisional = false;
 		return OM_OK;
 	}
 	if (!registry_add(&s->objects, name->as.str, name->len, t, obj)) {

@@ -69,6 +69,12 @@ enum op_flags {
 	 * for blocking ops, whose calls outlive the request.
 	 */
 	OP_LOOKUP = 1 << 6,
+	/*
+	 * A blocking op that only waits and never changes its object
+	 * (queue.join, event.wait): on a free name it makes the object only
+	 * to park on, and its answers keep nothing (server/dispatch.c).
+	 */
+	OP_PASSIVE = 1 << 7,
 };
 
 typedef struct op_call op_call;
