@@ -656,12 +656,10 @@ void wait_object_deleted(server *s, registry_entry *e)
 	wait_obj_gc(w);
 }
 
-bool wait_drop_unused(server *s, registry_entry *e)
+void wait_drop_unused(server *s, registry_entry *e)
 {
-	if (!e->provisional || e->wait)
-		return false;
-	registry_delete(&s->objects, e->name, e->len);
-	return true;
+	if (e->provisional && !e->wait)
+		registry_delete(&s->objects, e->name, e->len);
 }
 
 void wait_conn_closed(server *s, conn *from, uint64_t owner)

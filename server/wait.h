@@ -94,10 +94,9 @@ void wait_object_deleted(server *s, registry_entry *e);
 /*
  * Deletes e when it is provisional (registry.h) and no call waits on it or
  * depends on it any more (e->wait is NULL, so no list of wait.c points to
- * it): the calls it was made for ended without success. Returns whether
- * it did.
+ * it): the calls it was made for ended without success.
  */
-bool wait_drop_unused(server *s, registry_entry *e);
+void wait_drop_unused(server *s, registry_entry *e);
 
 /*
  * Connection `from` (whose id is owner) is closing: drops its parked calls
