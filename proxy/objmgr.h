@@ -633,10 +633,13 @@ int om_objects_delete(om_client *c, const char *name, bool *existed);
  * objects.create: creates an empty object of the type named type ("dict",
  * "list", "counter", "queue", "lock", "rlock", "semaphore", "event",
  * "condition", "barrier") with options (an OM_MAP, or om_nil() for none):
- * queue {"maxsize": N} (0, the default, is unbounded); semaphore
- * {"value": N} (default 1) and {"bounded": true}; condition {"lock": name}
+ * queue {"maxsize": N} (0, the default, is unbounded); lock
+ * {"owned": false} (any connection may release it, a close releases
+ * nothing); semaphore {"value": N} (default 1), {"bounded": true} and
+ * {"owned": false} (a close gives no permit back); condition {"lock": name}
  * (a lock of that name, else its own); barrier {"parties": N} (required).
- * Succeeds too when it exists already with that type.
+ * Succeeds too when it exists already with that type, changing nothing
+ * (options given are checked, not compared with the object's).
  * Errors: OM_WRONG_TYPE when it exists with another type; OM_BAD_PARAMS
  * for an unknown type or option, or an option of the wrong kind.
  */
@@ -676,7 +679,9 @@ int om_server_shutdown(om_client *c);
  *
  * Creation. The first write creates a missing object with the default
  * options: an unbounded queue, a semaphore of 1 permit, a condition over
- * its own lock. For other options create it first with
+ * its own lock. A call that fails creates nothing (om_queue_get() that
+ * times out on a missing queue leaves no queue behind), nor does a wait
+ * answered at once (om_queue_join(), om_event_wait()). For other options create it first with
  * om_objects_create(). A barrier has no default: every barrier function
  * on a missing barrier fails with OM_BAD_PARAMS until it is created with
  * {"parties": N}.
@@ -700,7 +705,8 @@ int om_server_shutdown(om_client *c);
  * OM_BROKEN ("queue 'jobs' was deleted").
  *
  * Ownership survives crashes. A lock, an rlock, semaphore permits and a
- * condition's lock belong to the connection that took them. When that
+ * condition's lock belong to the connection that took them (unless made
+ * with {"owned": false}: then to nobody). When that
  * connection closes — om_close(), the process exiting, crashing or killed
  * with SIGKILL — the server releases everything it held, drops the calls
  * it had waiting, and wakes the next waiters: nobody deadlocks. What the
@@ -761,7 +767,9 @@ int om_queue_join(om_queue *q, double timeout_s, bool *done);
  * Locks and rlocks: held by one connection at a time. A lock makes even
  * its holder wait (Python's Lock deadlocks there; a timeout gets you out);
  * an rlock lets its holder acquire it again, and is free once released as
- * many times. Unlike Python's Lock, only the holder may release either.
+ * many times. Unlike Python's Lock, only the holder may release either,
+ * but for a lock created with {"owned": false}, which any connection may
+ * release and which stays held when its holder closes.
  */
 
 /* A handle on the lock called name on c. Never NULL; free with om_lock_close(). */
@@ -778,7 +786,8 @@ int om_lock_acquire(om_lock *l, double timeout_s, bool *acquired);
 
 /*
  * lock.release: gives the lock up, waking the first waiter.
- * Errors: OM_NOT_OWNER when this connection does not hold it.
+ * Errors: OM_NOT_OWNER when this connection does not hold it (an unowned
+ * lock: when nobody holds it).
  */
 int om_lock_release(om_lock *l);
 
@@ -810,7 +819,9 @@ int om_rlock_locked(om_rlock *l, bool *out);
 
 /*
  * Semaphores: a count of free permits, {"value": N} at first (default 1),
- * as Python's Semaphore, or BoundedSemaphore with {"bounded": true}.
+ * as Python's Semaphore, or BoundedSemaphore with {"bounded": true}. The
+ * permits a connection holds come back when it closes, unless the
+ * semaphore was created with {"owned": false}.
  */
 
 /* A handle on the semaphore called name on c. Never NULL; free with om_semaphore_close(). */
@@ -827,7 +838,9 @@ int om_semaphore_acquire(om_semaphore *s, double timeout_s, bool *acquired);
 
 /*
  * semaphore.release: gives a permit back, waking the first waiter. Any
- * connection may, as in Python. Errors: OM_VALUE_ERROR when a bounded
+ * connection may, as in Python; it settles a permit this connection holds,
+ * else one of the connection that has held one longest, which then does
+ * not get it back when it closes. Errors: OM_VALUE_ERROR when a bounded
  * semaphore would pass its initial value (nothing changes then).
  */
 int om_semaphore_release(om_semaphore *s);

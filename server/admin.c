@@ -88,7 +88,9 @@ static int admin_objects_delete(server *s, op_call *c)
 
 /*
  * Creating an existing object of the same type succeeds and changes
- * nothing: its options are not compared with the ones given now.
+ * nothing, but options given (not nil nor empty) are checked as for a new
+ * one, by making one with them and throwing it away: unknown keys and bad
+ * values are refused; they are not compared with the object's own.
  */
 static int admin_objects_create(server *s, op_call *c)
 {
@@ -98,9 +100,13 @@ static int admin_objects_create(server *s, op_call *c)
 	const type_def *t = type_find(type->as.str, type->len);
 	if (!t || t->admin)
 		return op_fail(c, OM_BAD_PARAMS, "objects.create: unknown type \"%s\"", type->as.str);
-	const registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
-	if (e)
-		return e->type == t ? OM_OK : dispatch_wrong_type(c, e, t);
+	registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
+	if (e && e->type != t)
+		return dispatch_wrong_type(c, e, t);
+	if (e && (options->kind == OM_NIL || options->len == 0)) {
+		e->provisional = false; /* created on purpose: it stays */
+		return OM_OK;
+	}
 	void *obj = t->create(options, c);
 	if (!obj && c->code == OM_LIMIT)
 		return c->code; /* out of memory */
@@ -109,6 +115,11 @@ static int admin_objects_create(server *s, op_call *c)
 		char why[sizeof c->message];
 		memcpy(why, c->message, sizeof why);
 		return op_fail(c, c->code, "objects.create: parameter 'options': %.200s", why);
+	}
+	if (e) {
+		t->destroy(obj);
+		e->provisional = false;
+		return OM_OK;
 	}
 	if (!registry_add(&s->objects, name->as.str, name->len, t, obj)) {
 		t->destroy(obj);

@@ -2,8 +2,13 @@
  * dispatch.c — "type.op" to an operation, parameter checks, and the
  * object rules every data-type method shares:
  *  - params[0] names the object (a valid registry name);
- *  - a write on a free name creates the object, unless the write fails:
- *    a failed call leaves nothing behind;
+ *  - an object is created by a write that succeeds, or by a blocking call
+ *    that parks; a call answered with an error leaves nothing behind, nor
+ *    does one that only waits (OP_PASSIVE) answered at once. An object a
+ *    call parked on, or a lock a condition's call opened, is provisional
+ *    (registry_entry.provisional) until a write succeeds on it: it goes
+ *    when the call that made it fails, or when its last parked call ends
+ *    (a timeout, a closed connection) without any success;
  *  - a read on a free name runs on a fresh empty object, destroyed once
  *    the reply is packed, so reads never create anything;
  *  - a name used as another type answers wrong_type.
@@ -108,7 +113,8 @@ static int run_on_object(server *s, const type_def *t, const op_def *op, size_t 
 		return c->code;
 	}
 	int rc = op->fn(obj, c);
-	if (!(op->flags & OP_WRITE)) {
+	if (!(op->flags & OP_WRITE) || (rc == OM_OK && (op->flags & OP_PASSIVE))) {
+		free(fresh);
 		to->temp = obj;
 		return rc;
 	}
@@ -118,6 +124,7 @@ static int run_on_object(server *s, const type_def *t, const op_def *op, size_t 
 		return rc;
 	}
 	registry_insert(&s->objects, fresh, t, obj);
+	fresh->provisional = rc == OP_WAIT;
 	to->entry = fresh;
 	return rc;
 }
@@ -146,6 +153,7 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 			op_no_memory(c);
 			return NULL;
 		}
+		e->provisional = true; /* kept if the call succeeds (settle_created()) */
 	}
 	s->opened = e; /* for wait.c: the calls of c's object depend on e */
 	return e->obj;
@@ -297,6 +305,32 @@ static bool memory_refused(server *s, const type_def *t, const op_def *op, op_ca
 }
 
 /*
+ * After call c of op answered rc (OP_WAIT: it parked; waited: its first
+ * run answered OP_WAIT): the provisional objects it ran on (e) and opened
+ * are kept once a write succeeds on them, without waiting (an answer after
+ * a wait of timeout 0 is a timeout), and dropped when it failed and no
+ * call waits on them. What a parked call opened stays: it waits on it.
+ */
+static void settle_created(server *s, const op_def *op, registry_entry *e,
+			   registry_entry *opened, int rc, bool waited)
+{
+	bool succeeded = rc == OM_OK && (op->flags & OP_WRITE) && !(op->flags & OP_PASSIVE) &&
+			 !waited;
+	if (e && e->provisional) {
+		if (succeeded)
+			e->provisional = false;
+		else
+			wait_drop_unused(s, e);
+	}
+	if (opened && opened != e && opened->provisional) {
+		if (succeeded || rc == OP_WAIT)
+			opened->provisional = false;
+		else
+			wait_drop_unused(s, opened);
+	}
+}
+
+/*
  * Runs a request (msgid set) or a notification (msgid NULL) of method t.op
  * from connection `from`; key_hash is its key's hash when already known.
  */
@@ -328,6 +362,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 			 : execute(s, t, op, params, name, &c, &ndecoded, &to);
 	if (t->release || (s->opened && s->opened->type->release))
 		conn_note_holder(from);
+	bool waited = rc == OP_WAIT;
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
 	if (rc != OP_WAIT) {
@@ -344,10 +379,13 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	op_answer_free(&c);
 	if (to.temp)
 		t->destroy(to.temp);
-	if (s->nparked && (op->flags & OP_WRITE)) {
-		wait_changed(s, to.entry, s->opened, c.wake);
+	registry_entry *opened = s->opened;
+	bool changed = s->nparked && (op->flags & OP_WRITE);
+	if (changed)
+		wait_changed(s, to.entry, opened, c.wake);
+	settle_created(s, op, to.entry, opened, rc, waited);
+	if (changed)
 		wait_wake(s);
-	}
 	st->calls++;
 	uint64_t now = uv_hrtime();
 	st->ns += now - s->call_clock;

@@ -27,6 +27,13 @@ typedef struct registry_entry {
 	uint64_t hash;
 	const type_def *type;
 	void *obj;
+	/*
+	 * Made for a call that has not succeeded on it yet (dispatch.c): a
+	 * blocking call parked on a free name, or a lock a condition's call
+	 * opened. A successful write makes it an object like any other;
+	 * until then it goes when no call waits on it (wait_drop_unused()).
+	 */
+	bool provisional;
 	size_t len;
 	char name[];                 /* len bytes, then a NUL */
 } registry_entry;

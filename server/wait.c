@@ -109,12 +109,18 @@ static int run_again(server *s, const op_def *op, void *obj, op_call *c, bool ti
 	return rc;
 }
 
-/* Runs p again; *opened is what the run opened through c->open, or NULL. */
+/*
+ * Runs p again; *opened is what the run opened through c->open, or NULL.
+ * A parked run opens only a lock it then takes or waits for (a condition's
+ * named lock, made again after a delete): that lock stays, provisional or not.
+ */
 static int run_parked(server *s, parked *p, bool timed_out, registry_entry **opened)
 {
 	s->opened = NULL;
 	int rc = run_again(s, p->op, p->entry->obj, &p->call, timed_out);
 	*opened = s->opened;
+	if (*opened)
+		(*opened)->provisional = false;
 	return rc;
 }
 
@@ -472,6 +478,11 @@ static void on_timeout(uv_timer_t *t)
 	else
 		place(e->wait, p);
 	wait_changed(s, e, opened, wake);
+	/*
+	 * Only a timeout ends the calls on a provisional object: a change
+	 * that lets them through is a write that made it an object for good.
+	 */
+	wait_drop_unused(s, e);
 	wait_wake(s);
 }
 
@@ -645,11 +656,20 @@ void wait_object_deleted(server *s, registry_entry *e)
 	wait_obj_gc(w);
 }
 
+void wait_drop_unused(server *s, registry_entry *e)
+{
+	if (e->provisional && !e->wait)
+		registry_delete(&s->objects, e->name, e->len);
+}
+
 void wait_conn_closed(server *s, conn *from, uint64_t owner)
 {
 	parked **mine = conn_parked_list(from);
-	while (*mine)
+	while (*mine) {
+		registry_entry *e = (*mine)->entry;
 		unpark(s, *mine);
+		wait_drop_unused(s, e);
+	}
 	/* Only a connection that called an object with a release hook can hold something. */
 	for (registry_entry *e = conn_is_holder(from) ? s->objects.holdable : NULL; e;
 	     e = e->hold_next) {

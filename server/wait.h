@@ -92,8 +92,16 @@ void wait_wake(server *s);
 void wait_object_deleted(server *s, registry_entry *e);
 
 /*
+ * Deletes e when it is provisional (registry.h) and no call waits on it or
+ * depends on it any more (e->wait is NULL, so no list of wait.c points to
+ * it): the calls it was made for ended without success.
+ */
+void wait_drop_unused(server *s, registry_entry *e);
+
+/*
  * Connection `from` (whose id is owner) is closing: drops its parked calls
- * unanswered, at a cost in proportion to how many they are, gives up what
+ * unanswered, at a cost in proportion to how many they are (and drops the
+ * provisional objects they were the last calls on), gives up what
  * it holds (each type's release hook), then lets the other waiters
  * proceed. A connection that never called an object with a release hook
  * (conn_is_holder()) costs no scan of the objects that can be held.

@@ -1704,6 +1704,120 @@ START_TEST(test_call_refused_at_max_waiting_leaves_no_trace)
 }
 END_TEST
 
+/* --- what calls leave behind --------------------------------------------- */
+
+/* objects.list renders as want (om_value_format()). */
+static void expect_objects(om_client *c, const char *want)
+{
+	om_value all;
+	char buf[512];
+	OK(c, &all, "objects.list");
+	om_value_format(&all, buf, sizeof buf);
+	om_value_free(&all);
+	ck_assert_str_eq(buf, want);
+}
+
+/* A call that must fail with code. */
+static void expect_fails(om_client *c, int rc, int code)
+{
+	ck_assert_msg(rc == code, "wanted %s, got %s: %s", om_code_name(code), om_code_name(rc),
+		      om_errmsg(c));
+}
+
+START_TEST(test_calls_answered_with_an_error_create_nothing)
+{
+	om_client *c = client();
+	create_condition_over_l(c);
+	expect_fails(c, CALL(c, NULL, "queue.get", om_str("q"), om_int(0)), OM_EMPTY);
+	expect_fails(c, CALL(c, NULL, "queue.task_done", om_str("t")), OM_VALUE_ERROR);
+	expect_fails(c, CALL(c, NULL, "dict.del", om_str("d"), om_str("k")), OM_KEY_ERROR);
+	expect_fails(c, CALL(c, NULL, "list.pop", om_str("l")), OM_INDEX_ERROR);
+	expect_fails(c, CALL(c, NULL, "barrier.wait", om_str("b")), OM_BAD_PARAMS);
+	expect_fails(c, CALL(c, NULL, "condition.notify", om_str("cv")), OM_NOT_OWNER);
+	expect_fails(c, CALL(c, NULL, "condition.notify_all", om_str("cv")), OM_NOT_OWNER);
+	expect_fails(c, CALL(c, NULL, "condition.release", om_str("cv")), OM_NOT_OWNER);
+	expect_fails(c, CALL(c, NULL, "condition.wait", om_str("cv"), om_int(0)), OM_NOT_OWNER);
+	expect_fails(c, CALL(c, NULL, "condition.notify", om_str("own")), OM_NOT_OWNER);
+	expect_objects(c, "{\"cv\": \"condition\"}");
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_waits_answered_at_once_create_nothing)
+{
+	om_client *c = client();
+	om_value v;
+	OK(c, &v, "queue.join", om_str("j"));
+	ck_assert(v.as.b);
+	OK(c, &v, "queue.join", om_str("j"), om_int(0));
+	ck_assert(v.as.b);
+	OK(c, &v, "event.wait", om_str("e"), om_int(0));
+	ck_assert(!v.as.b);
+	expect_objects(c, "{}");
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_wait_timing_out_on_an_object_it_made_leaves_nothing)
+{
+	om_client *c = client();
+	om_value v;
+	expect_fails(c, CALL(c, NULL, "queue.get", om_str("q"), om_float(0.1)), OM_EMPTY);
+	OK(c, &v, "event.wait", om_str("e"), om_float(0.1));
+	ck_assert(!v.as.b);
+	expect_objects(c, "{}");
+
+	raw first, second;
+	raw_open(&first);
+	raw_open(&second);
+	RAW_SEND(&first, 1, "queue.get", om_str("w"), om_float(0.1));
+	RAW_SEND(&second, 2, "queue.get", om_str("w"), om_float(30));
+	wait_parked(c, 2);
+	raw_expect_error(&first, 1, "empty", "queue 'w' is empty");
+	expect_objects(c, "{\"w\": \"queue\"}"); /* the second still waits on it */
+	raw_close(&second);
+	wait_parked(c, 0);
+	expect_objects(c, "{}"); /* nobody is left to use it */
+	raw_close(&first);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_object_a_wait_made_stays_once_a_write_succeeds_on_it)
+{
+	om_client *c = client();
+	raw w;
+	raw_open(&w);
+	RAW_SEND(&w, 1, "queue.get", om_str("got"), om_float(30));
+	RAW_SEND(&w, 2, "queue.get", om_str("made"), om_float(0.2));
+	RAW_SEND(&w, 3, "event.wait", om_str("cleared"), om_float(0.2));
+	wait_parked(c, 3);
+	OK(c, NULL, "queue.put", om_str("got"), om_int(7));
+	raw_expect_uint(&w, 1, 7);
+	OK(c, NULL, "objects.create", om_str("made"), om_str("queue"));
+	OK(c, NULL, "event.clear", om_str("cleared"));
+	raw_expect_error(&w, 2, "empty", "queue 'made' is empty");
+	raw_expect_bool(&w, 3, false);
+	expect_objects(c, "{\"cleared\": \"event\", \"got\": \"queue\", \"made\": \"queue\"}");
+	raw_close(&w);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_acquires_that_succeed_create_what_they_take)
+{
+	om_client *c = client();
+	create_condition_over_l(c);
+	OK(c, NULL, "lock.acquire", om_str("lk"), om_int(0));
+	OK(c, NULL, "semaphore.acquire", om_str("sm"), om_int(0));
+	OK(c, NULL, "condition.acquire", om_str("cv"), om_int(0));
+	OK(c, NULL, "condition.notify", om_str("cv"));
+	expect_objects(c, "{\"L\": \"lock\", \"cv\": \"condition\", \"lk\": \"lock\", "
+			  "\"sm\": \"semaphore\"}");
+	om_close(c);
+}
+END_TEST
+
 static Suite *blocking_suite(void)
 {
 	Suite *s = suite_create("integration-blocking");
@@ -1737,6 +1851,16 @@ static Suite *blocking_suite(void)
 	tcase_add_test(tc, test_condition_over_a_named_lock_resumes_once_the_notifier_releases_it);
 	tcase_add_test(tc, test_condition_wait_past_its_timeout_still_waits_for_the_lock);
 	tcase_add_test(tc, test_killed_holders_semaphore_permit_goes_to_a_waiter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("nothing left behind");
+	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_calls_answered_with_an_error_create_nothing);
+	tcase_add_test(tc, test_waits_answered_at_once_create_nothing);
+	tcase_add_test(tc, test_wait_timing_out_on_an_object_it_made_leaves_nothing);
+	tcase_add_test(tc, test_object_a_wait_made_stays_once_a_write_succeeds_on_it);
+	tcase_add_test(tc, test_acquires_that_succeed_create_what_they_take);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wake-ups");

@@ -52,16 +52,31 @@ static void create_with(om_client *c, const char *name, const char *type, const 
 	OK(c, om_objects_create(c, name, type, om_map(opts, 1)));
 }
 
-/* server.info's "waiting": the calls parked right now; -1 when the call failed. */
-static int64_t parked_calls(om_client *c)
+/* The integer server.info answers under key; -1 when the call failed. */
+static int64_t info_int(om_client *c, const char *key)
 {
 	om_value info;
 	if (om_server_info(c, &info) != OM_OK)
 		return -1;
-	const om_value *w = om_value_map_get(&info, "waiting");
+	const om_value *w = om_value_map_get(&info, key);
 	int64_t n = w && w->kind == OM_INT ? w->as.i : -1;
 	om_value_free(&info);
 	return n;
+}
+
+/* server.info's "waiting": the calls parked right now; -1 when the call failed. */
+static int64_t parked_calls(om_client *c)
+{
+	return info_int(c, "waiting");
+}
+
+/* Waits until the server has n connections (closed ones are seen closed when it reads them). */
+static bool wait_connections(om_client *c, int64_t n)
+{
+	for (double end = harness_now_s() + WAIT_S; harness_now_s() < end; harness_sleep_ms(5))
+		if (info_int(c, "connections") == n)
+			return true;
+	return false;
 }
 
 /*
@@ -740,6 +755,92 @@ START_TEST(test_closed_client_gives_back_its_lock_and_its_permits)
 }
 END_TEST
 
+/*
+ * A permit taken by one client and released by another is settled: the
+ * taker's close gives nothing back, so 1,000 hand-offs leave the value
+ * where it started (it grew by one a cycle when the close returned it).
+ */
+START_TEST(test_semaphore_permit_handed_off_1000_times_ends_at_its_initial_value)
+{
+	om_client *b = client();
+	om_semaphore *sb = om_semaphore_open(b, "S");
+	size_t value = 0;
+	for (int i = 0; i < 1000; i++) {
+		om_client *a = client();
+		om_semaphore *sa = om_semaphore_open(a, "S");
+		bool acquired = false;
+		OK(a, om_semaphore_acquire(sa, WAIT_S, &acquired));
+		ck_assert(acquired);
+		OK(b, om_semaphore_value(sb, &value));
+		ck_assert_uint_eq(value, 0);
+		OK(b, om_semaphore_release(sb));
+		om_semaphore_close(sa);
+		om_close(a);
+	}
+	ck_assert(wait_connections(b, 1));
+	OK(b, om_semaphore_value(sb, &value));
+	ck_assert_uint_eq(value, 1);
+	om_semaphore_close(sb);
+	om_close(b);
+}
+END_TEST
+
+/* objects.create name type {"owned": false}. */
+static void create_unowned(om_client *c, const char *name, const char *type)
+{
+	om_value opts[] = {om_str("owned"), om_bool(false)};
+	OK(c, om_objects_create(c, name, type, om_map(opts, 1)));
+}
+
+/* A lock made with {"owned": false} is a signal: taken by one client, released by another, kept through a close. */
+START_TEST(test_unowned_lock_is_released_by_another_client_and_kept_through_a_close)
+{
+	om_client *a = client(), *b = client();
+	create_unowned(a, "L", "lock");
+	om_lock *la = om_lock_open(a, "L"), *lb = om_lock_open(b, "L");
+	bool acquired = false, locked = false;
+	OK(a, om_lock_acquire(la, -1, &acquired));
+	ck_assert(acquired);
+	OK(b, om_lock_release(lb));
+	OK(a, om_lock_locked(la, &locked));
+	ck_assert(!locked);
+	ck_assert_int_eq(om_lock_release(lb), OM_NOT_OWNER);
+	ck_assert_str_eq(om_errmsg(b), "lock 'L' is not held");
+
+	OK(a, om_lock_acquire(la, -1, &acquired));
+	om_lock_close(la);
+	om_close(a);
+	ck_assert(wait_connections(b, 1));
+	OK(b, om_lock_locked(lb, &locked));
+	ck_assert(locked); /* a close releases nothing */
+	OK(b, om_lock_release(lb));
+	om_lock_close(lb);
+	om_close(b);
+}
+END_TEST
+
+/* A semaphore made with {"owned": false}: a closing client's permits are not given back. */
+START_TEST(test_unowned_semaphore_gives_nothing_back_when_a_holder_closes)
+{
+	om_client *a = client(), *b = client();
+	om_value opts[] = {om_str("value"), om_int(0), om_str("owned"), om_bool(false)};
+	OK(a, om_objects_create(a, "S", "semaphore", om_map(opts, 2)));
+	om_semaphore *sa = om_semaphore_open(a, "S"), *sb = om_semaphore_open(b, "S");
+	bool acquired = false;
+	size_t value = 9;
+	OK(b, om_semaphore_release(sb));
+	OK(a, om_semaphore_acquire(sa, WAIT_S, &acquired));
+	ck_assert(acquired);
+	om_semaphore_close(sa);
+	om_close(a);
+	ck_assert(wait_connections(b, 1));
+	OK(b, om_semaphore_value(sb, &value));
+	ck_assert_uint_eq(value, 0);
+	om_semaphore_close(sb);
+	om_close(b);
+}
+END_TEST
+
 START_TEST(test_bounded_semaphore_counts_permits_and_refuses_an_extra_release)
 {
 	om_client *c = client();
@@ -969,6 +1070,9 @@ static Suite *coord_suite(void)
 	tcase_add_test(tc, test_lock_waits_even_for_its_holder_and_only_the_holder_releases_it);
 	tcase_add_test(tc, test_rlock_is_reentrant_for_its_holder_only);
 	tcase_add_test(tc, test_closed_client_gives_back_its_lock_and_its_permits);
+	tcase_add_test(tc, test_semaphore_permit_handed_off_1000_times_ends_at_its_initial_value);
+	tcase_add_test(tc, test_unowned_lock_is_released_by_another_client_and_kept_through_a_close);
+	tcase_add_test(tc, test_unowned_semaphore_gives_nothing_back_when_a_holder_closes);
 	tcase_add_test(tc, test_bounded_semaphore_counts_permits_and_refuses_an_extra_release);
 	tcase_add_test(tc, test_event_set_clear_is_set_and_wait_without_waiting);
 	tcase_add_test(tc, test_condition_wait_and_notify_need_its_lock);

@@ -862,6 +862,50 @@ START_TEST(test_objects_create_fails_for_another_or_an_unknown_type)
 }
 END_TEST
 
+/* objects.create [name, type, options] with the options sent as given, nil included. */
+static int create_raw(const char *name, const char *type, om_value options)
+{
+	om_value args[] = {om_str(name), om_str(type), options};
+	return om_call(c, "objects.create", args, 3, NULL);
+}
+
+START_TEST(test_objects_create_takes_nil_options_as_none)
+{
+	om_value opts[] = {om_str("maxsize"), om_int(1)};
+	assert_ok(create_raw("d", "dict", om_nil()));
+	assert_ok(create_raw("d", "dict", om_nil()));
+	assert_ok(create_raw("q", "queue", om_map(opts, 1)));
+	assert_ok(create_raw("q", "queue", om_nil()));
+	assert_objects("{\"d\": \"dict\", \"q\": \"queue\"}");
+	assert_fails(create_raw("e", "dict", om_array(opts, 1)), OM_BAD_PARAMS,
+		     "objects.create: parameter 'options' must be a map or nil, got array");
+}
+END_TEST
+
+START_TEST(test_objects_create_checks_the_options_of_an_existing_object)
+{
+	om_value bogus[] = {om_str("bogus"), om_int(2)};
+	om_value negative[] = {om_str("maxsize"), om_int(-1)};
+	om_value other[] = {om_str("maxsize"), om_int(5)};
+	om_value parties[] = {om_str("parties"), om_int(0)};
+	om_value two[] = {om_str("parties"), om_int(2)};
+	assert_ok(create_raw("q", "queue", om_nil()));
+	assert_fails(create_raw("q", "queue", om_map(bogus, 1)), OM_BAD_PARAMS,
+		     "objects.create: parameter 'options': queue: unknown option 'bogus'");
+	assert_fails(create_raw("q", "queue", om_map(negative, 1)), OM_BAD_PARAMS,
+		     "objects.create: parameter 'options': queue: option 'maxsize' must be a "
+		     "non-negative integer");
+	assert_ok(create_raw("q", "queue", om_map(other, 1))); /* valid: not compared */
+	assert_ok(create_raw("b", "barrier", om_map(two, 1)));
+	assert_ok(create_raw("b", "barrier", om_nil()));
+	assert_ok(create_raw("b", "barrier", om_map(NULL, 0)));
+	assert_fails(create_raw("b", "barrier", om_map(parties, 1)), OM_BAD_PARAMS,
+		     "objects.create: parameter 'options': barrier: option 'parties' must be a "
+		     "positive integer");
+	assert_objects("{\"b\": \"barrier\", \"q\": \"queue\"}");
+}
+END_TEST
+
 START_TEST(test_server_ping_answers_pong)
 {
 	om_value v;
@@ -1218,6 +1262,8 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_objects_delete_says_whether_it_existed);
 	tcase_add_test(tc, test_objects_create_is_idempotent_for_the_same_type);
 	tcase_add_test(tc, test_objects_create_fails_for_another_or_an_unknown_type);
+	tcase_add_test(tc, test_objects_create_takes_nil_options_as_none);
+	tcase_add_test(tc, test_objects_create_checks_the_options_of_an_existing_object);
 	tcase_add_test(tc, test_server_ping_answers_pong);
 	tcase_add_test(tc, test_server_info_reports_the_server);
 	tcase_add_test(tc, test_using_an_object_as_another_type_is_wrong_type);

@@ -747,6 +747,101 @@ START_TEST(test_object_names_are_1_to_1024_bytes)
 }
 END_TEST
 
+/* A request [0, msgid, method, [name, ...rest]] whose name is given as raw bytes, str or bin. */
+static void send_named_request(client *c, uint32_t msgid, const char *method, const char *name,
+			       size_t len, bool bin, int nrest, const char *const *rest)
+{
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, msgid, method, (uint32_t)(1 + nrest));
+	if (bin)
+		msgpack_pack_bin_with_body(&p.pk, name, len);
+	else
+		msgpack_pack_str_with_body(&p.pk, name, len);
+	for (int i = 0; i < nrest; i++)
+		pack_str(&p.pk, rest[i]);
+	send_packet(c, &p);
+	packet_free(&p);
+}
+
+/* A name may not hold a NUL byte, nor be sent as bin: bad_params, and nothing is created. */
+START_TEST(test_names_holding_a_nul_byte_or_sent_as_bin_are_bad_params)
+{
+	static const char *const kv[] = {"k", "v"}, *const dict[] = {"dict"};
+	client c;
+	client_open(&c);
+	uint32_t id = 1;
+	for (int bin = 0; bin < 2; bin++) {
+		const char *name = bin ? "ab" : "a\0b";
+		size_t len = bin ? 2 : 3;
+		send_named_request(&c, id, "dict.set", name, len, bin, 2, kv);
+		ck_assert(str_contains(expect_error(&c, id++, "bad_params"), "parameter 'name'"));
+		send_named_request(&c, id, "objects.create", name, len, bin, 1, dict);
+		ck_assert(str_contains(expect_error(&c, id++, "bad_params"), "parameter 'name'"));
+		send_named_request(&c, id, "objects.delete", name, len, bin, 0, NULL);
+		ck_assert(str_contains(expect_error(&c, id++, "bad_params"), "parameter 'name'"));
+	}
+	send_str_request(&c, id, "objects.list", 0);
+	const msgpack_object *list = expect_result(&c, id);
+	ck_assert_int_eq(list->type, MSGPACK_OBJECT_MAP);
+	ck_assert_int_eq(list->via.map.size, 0);
+	client_close(&c);
+}
+END_TEST
+
+/* A timeout must be a non-negative number or nil: a negative one is bad_params, and nothing waits. */
+START_TEST(test_negative_timeout_is_bad_params)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "queue.get", 2);
+	pack_str(&p.pk, "q");
+	msgpack_pack_int8(&p.pk, -1);
+	pack_request(&p.pk, 2, "lock.acquire", 2);
+	pack_str(&p.pk, "l");
+	msgpack_pack_double(&p.pk, -0.5);
+	send_packet(&c, &p);
+	packet_free(&p);
+	ck_assert(is_str(expect_error(&c, 1, "bad_params"),
+			 "queue.get: parameter 'timeout' must be a non-negative number of seconds or "
+			 "nil, got int"));
+	ck_assert(is_str(expect_error(&c, 2, "bad_params"),
+			 "lock.acquire: parameter 'timeout' must be a non-negative number of seconds "
+			 "or nil, got float"));
+	assert_ping(&c, 3);
+	client_close(&c);
+}
+END_TEST
+
+/* counter.set with an integer makes a float counter an integer one again. */
+START_TEST(test_counter_set_with_an_int_makes_a_float_counter_an_int_again)
+{
+	client c;
+	packet p;
+	client_open(&c);
+	packet_init(&p);
+	pack_request(&p.pk, 1, "counter.set", 2);
+	pack_str(&p.pk, "n");
+	msgpack_pack_double(&p.pk, 1.5);
+	pack_request(&p.pk, 2, "counter.set", 2);
+	pack_str(&p.pk, "n");
+	msgpack_pack_uint8(&p.pk, 2);
+	pack_request(&p.pk, 3, "counter.add", 2);
+	pack_str(&p.pk, "n");
+	msgpack_pack_uint8(&p.pk, 1);
+	send_packet(&c, &p);
+	packet_free(&p);
+	expect_result(&c, 1);
+	expect_result(&c, 2);
+	const msgpack_object *v = expect_result(&c, 3);
+	ck_assert_int_eq(v->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert_uint_eq(v->via.u64, 3);
+	client_close(&c);
+}
+END_TEST
+
 /* --- the object rules dispatch applies ------------------------------------ */
 
 START_TEST(test_reads_of_missing_objects_create_nothing_and_writes_create_them)
@@ -1085,6 +1180,36 @@ START_TEST(test_an_unfinished_message_costs_about_the_bytes_received)
 	assert_ping(&c, 2);
 	free(nils);
 	client_close(&c);
+	client_close(&good);
+}
+END_TEST
+
+static void start_4g_messages(void)
+{
+	harness_start(&harness_srv, "--max-message-size", "4G", NULL);
+}
+
+/*
+ * Under a limit it fits, a header declaring 2^31 items is a message like
+ * any other: the server reads on, holding only the bytes that arrive
+ * (msgpack-c is handed the message only once it is whole), and the
+ * connection and the others go on.
+ */
+START_TEST(test_header_of_2_31_items_under_a_4_gib_limit_reserves_nothing_and_waits)
+{
+	client c, good;
+	client_open(&good);
+	client_open(&c);
+	long before = rss_kib(harness_srv.pid);
+	send_bytes(c.fd, "\xdd\x80\x00\x00\x00", 5);
+	send_bytes(c.fd, "\xc0\xc0\xc0", 3);
+	assert_ping(&good, 1);
+	struct pollfd pfd = {.fd = c.fd, .events = POLLIN};
+	ck_assert_int_eq(poll(&pfd, 1, 200), 0); /* no answer, no close: it waits for the rest */
+	long grown = rss_kib(harness_srv.pid) - before;
+	ck_assert_msg(grown < 4096, "the server grew by %ld KiB", grown);
+	client_close(&c);
+	assert_ping(&good, 2);
 	client_close(&good);
 }
 END_TEST
@@ -1791,6 +1916,9 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_unknown_method_is_no_such_method);
 	tcase_add_test(tc, test_bad_arity_and_param_kinds_are_bad_params_naming_method_and_parameter);
 	tcase_add_test(tc, test_object_names_are_1_to_1024_bytes);
+	tcase_add_test(tc, test_names_holding_a_nul_byte_or_sent_as_bin_are_bad_params);
+	tcase_add_test(tc, test_negative_timeout_is_bad_params);
+	tcase_add_test(tc, test_counter_set_with_an_int_makes_a_float_counter_an_int_again);
 	tcase_add_test(tc, test_reads_of_missing_objects_create_nothing_and_writes_create_them);
 	tcase_add_test(tc, test_a_failed_write_on_a_missing_object_leaves_nothing);
 	tcase_add_test(tc, test_using_an_object_as_another_type_is_wrong_type);
@@ -1815,6 +1943,10 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_message_over_max_message_size_gets_too_large_and_close);
 	tcase_add_test(tc, test_requests_before_an_oversized_one_in_one_write_are_answered_first);
 	tcase_add_test(tc, test_partial_message_over_max_message_size_is_refused_before_it_ends);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("max-message-size 4G", start_4g_messages, 60);
+	tcase_add_test(tc, test_header_of_2_31_items_under_a_4_gib_limit_reserves_nothing_and_waits);
 	suite_add_tcase(s, tc);
 
 	tc = server_case("max-clients", start_two_clients, 60);

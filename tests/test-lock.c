@@ -185,7 +185,71 @@ START_TEST(test_lock_functions_for_a_condition)
 }
 END_TEST
 
-START_TEST(test_lock_create_takes_no_options)
+/* The lock is replaced by one made with {"owned": owned}. */
+static void use_owned(bool owned)
+{
+	op_call c = {0};
+	om_value opts[] = {om_str("owned"), om_bool(owned)};
+	om_value map = om_map(opts, 1);
+	lock_type.destroy(mutex);
+	mutex = lock_type.create(&map, &c);
+	ck_assert_ptr_nonnull(mutex);
+}
+
+START_TEST(test_lock_unowned_is_released_by_any_connection)
+{
+	use_owned(false);
+	ck_assert_int_eq(L(ALICE, "release"), OM_NOT_OWNER);
+	ck_assert_str_eq(th_message(), "lock 'm' is not held");
+	L(ALICE, "acquire");
+	ck_assert_int_eq(L(BOB, "release"), OM_OK);
+	th_expect(om_nil());
+	L(ALICE, "locked");
+	th_expect(om_bool(false));
+	ck_assert_int_eq(L(BOB, "release"), OM_NOT_OWNER);
+	ck_assert_str_eq(th_message(), "lock 'm' is not held");
+}
+END_TEST
+
+START_TEST(test_lock_unowned_stays_held_when_its_holder_closes)
+{
+	use_owned(false);
+	L(ALICE, "acquire");
+	lock_type.release(mutex, ALICE);
+	L(BOB, "locked");
+	th_expect(om_bool(true));
+	th_parked bob;
+	ck_assert_int_eq(PARK_L(&bob, BOB, "acquire"), OP_WAIT);
+	L(CAROL, "release");
+	ck_assert_int_eq(th_rerun(&bob), OM_OK);
+	th_expect_parked(&bob, om_bool(true));
+	th_unpark(&bob);
+}
+END_TEST
+
+START_TEST(test_lock_owned_true_is_the_default)
+{
+	use_owned(true);
+	L(ALICE, "acquire");
+	ck_assert_int_eq(L(BOB, "release"), OM_NOT_OWNER);
+	lock_type.release(mutex, ALICE);
+	L(BOB, "locked");
+	th_expect(om_bool(false));
+}
+END_TEST
+
+START_TEST(test_lock_unowned_counts_as_held_by_anyone_for_a_condition)
+{
+	use_owned(false);
+	ck_assert(!lock_held_by(mutex, ALICE));
+	ck_assert(lock_try_acquire(mutex, ALICE));
+	ck_assert(lock_held_by(mutex, BOB));
+	ck_assert(lock_release(mutex, BOB));
+	ck_assert(!lock_release(mutex, BOB));
+}
+END_TEST
+
+START_TEST(test_lock_create_takes_no_options_but_owned)
 {
 	op_call c = {0};
 	om_value opts[] = {om_str("fair"), om_bool(true)};
@@ -196,6 +260,15 @@ START_TEST(test_lock_create_takes_no_options)
 	memset(&c, 0, sizeof c);
 	ck_assert_ptr_null(rlock_type.create(&map, &c));
 	ck_assert_str_eq(c.message, "rlock: unknown option 'fair'");
+	om_value owned[] = {om_str("owned"), om_int(0)};
+	map = om_map(owned, 1);
+	memset(&c, 0, sizeof c);
+	ck_assert_ptr_null(lock_type.create(&map, &c));
+	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
+	ck_assert_str_eq(c.message, "lock: option 'owned' must be a boolean");
+	memset(&c, 0, sizeof c);
+	ck_assert_ptr_null(rlock_type.create(&map, &c));
+	ck_assert_str_eq(c.message, "rlock: unknown option 'owned'");
 }
 END_TEST
 
@@ -238,7 +311,11 @@ int main(void)
 	tcase_add_test(tc, test_rlock_waiter_gets_it_once_fully_released);
 	tcase_add_test(tc, test_rlock_closed_connection_gives_back_every_acquire);
 	tcase_add_test(tc, test_lock_functions_for_a_condition);
-	tcase_add_test(tc, test_lock_create_takes_no_options);
+	tcase_add_test(tc, test_lock_unowned_is_released_by_any_connection);
+	tcase_add_test(tc, test_lock_unowned_stays_held_when_its_holder_closes);
+	tcase_add_test(tc, test_lock_owned_true_is_the_default);
+	tcase_add_test(tc, test_lock_unowned_counts_as_held_by_anyone_for_a_condition);
+	tcase_add_test(tc, test_lock_create_takes_no_options_but_owned);
 	tcase_add_test(tc, test_lock_params_are_checked);
 	tcase_add_test(tc, test_lock_op_tables);
 	suite_add_tcase(s, tc);

@@ -224,14 +224,50 @@ START_TEST(test_semaphore_release_by_holder_settles_its_own_permit)
 }
 END_TEST
 
-START_TEST(test_semaphore_release_by_another_does_not_settle_holder)
+START_TEST(test_semaphore_release_by_a_non_holder_settles_the_holders_permit)
 {
 	S_AS(1, "acquire");
 	S_AS(2, "release");
 	expect_value(1);
 	semaphore_type.release(sem, 2);
 	expect_value(1);
-	semaphore_type.release(sem, 1); /* acquired 1, released 0 by itself */
+	semaphore_type.release(sem, 1); /* its permit was released by 2 */
+	expect_value(1);
+}
+END_TEST
+
+START_TEST(test_semaphore_release_by_a_non_holder_settles_the_longest_holder_first)
+{
+	use(sem_new(3, false));
+	S_AS(2, "acquire");
+	S_AS(1, "acquire");
+	S_AS(1, "acquire");
+	S_AS(3, "release"); /* settles 2's, the oldest holding */
+	expect_value(1);
+	semaphore_type.release(sem, 2);
+	expect_value(1);
+	S_AS(3, "release"); /* then 1's, now the oldest */
+	semaphore_type.release(sem, 1);
+	expect_value(3);
+}
+END_TEST
+
+START_TEST(test_semaphore_handed_off_permits_never_multiply)
+{
+	for (uint64_t owner = 10; owner < 1010; owner++) {
+		S_AS(owner, "acquire");
+		S_AS(1, "release");
+		semaphore_type.release(sem, owner);
+		expect_value(1);
+	}
+}
+END_TEST
+
+START_TEST(test_semaphore_release_with_no_holder_adds_a_permit)
+{
+	S_AS(1, "release");
+	expect_value(2);
+	semaphore_type.release(sem, 1);
 	expect_value(2);
 }
 END_TEST
@@ -279,6 +315,32 @@ START_TEST(test_semaphore_create_options)
 }
 END_TEST
 
+/* A semaphore of one permit made with {"owned": false}. */
+static void *sem_unowned(void)
+{
+	op_call c = {0};
+	om_value pairs[] = {om_str("owned"), om_bool(false)};
+	om_value opts = om_map(pairs, 1);
+	void *s = semaphore_type.create(&opts, &c);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(test_semaphore_unowned_close_gives_nothing_back)
+{
+	use(sem_unowned());
+	S_AS(1, "acquire");
+	expect_value(0);
+	semaphore_type.release(sem, 1);
+	expect_value(0);
+	S_AS(2, "release");
+	expect_value(1);
+	S_AS(2, "release"); /* unbounded: a signal may be given ahead */
+	semaphore_type.release(sem, 2);
+	expect_value(2);
+}
+END_TEST
+
 static void expect_bad_options(om_value opts, const char *message)
 {
 	op_call c = {0};
@@ -301,6 +363,8 @@ START_TEST(test_semaphore_create_rejects_bad_options)
 	expect_bad_options(om_map(flt, 1), vmsg);
 	expect_bad_options(om_map(big, 1), "semaphore: option 'value' is too large");
 	expect_bad_options(om_map(bnd, 1), "semaphore: option 'bounded' must be a boolean");
+	om_value own[] = {om_str("owned"), om_str("no")};
+	expect_bad_options(om_map(own, 1), "semaphore: option 'owned' must be a boolean");
 	expect_bad_options(om_map(unk, 2), "semaphore: unknown option 'maxsize'");
 	expect_bad_options(om_int(1), "semaphore: options must be a map, got int");
 }
@@ -383,9 +447,13 @@ int main(void)
 	tcase_add_test(tc, test_semaphore_zero_value_waits_from_the_start);
 	tcase_add_test(tc, test_semaphore_closed_connection_gives_its_permits_back);
 	tcase_add_test(tc, test_semaphore_release_by_holder_settles_its_own_permit);
-	tcase_add_test(tc, test_semaphore_release_by_another_does_not_settle_holder);
+	tcase_add_test(tc, test_semaphore_release_by_a_non_holder_settles_the_holders_permit);
+	tcase_add_test(tc, test_semaphore_release_by_a_non_holder_settles_the_longest_holder_first);
+	tcase_add_test(tc, test_semaphore_handed_off_permits_never_multiply);
+	tcase_add_test(tc, test_semaphore_release_with_no_holder_adds_a_permit);
 	tcase_add_test(tc, test_semaphore_closed_holder_of_bounded_never_passes_initial_value);
 	tcase_add_test(tc, test_semaphore_closed_holder_wakes_a_waiter);
+	tcase_add_test(tc, test_semaphore_unowned_close_gives_nothing_back);
 	tcase_add_test(tc, test_semaphore_create_options);
 	tcase_add_test(tc, test_semaphore_create_rejects_bad_options);
 	tcase_add_test(tc, test_semaphore_params_are_checked);

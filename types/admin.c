@@ -10,7 +10,7 @@ static const op_def objects_ops[] = {
 	{"type", NULL, 0, 1, {{"name", ARG_STR, false}}, "the type of an object, or nil when there is none"},
 	{"delete", NULL, OP_WRITE, 1, {{"name", ARG_STR, false}}, "delete an object; true if it existed"},
 	{"create", NULL, OP_WRITE | OP_GROWS, 3,
-	 {{"name", ARG_STR, false}, {"type", ARG_STR, false}, {"options", ARG_MAP, true}},
+	 {{"name", ARG_STR, false}, {"type", ARG_STR, false}, {"options", ARG_MAP_OR_NIL, true}},
 	 "create an object of a type with options; nil if it already exists with that type"},
 };
 

@@ -63,7 +63,7 @@ static const op_def event_ops[] = {
 	{"set", event_op_set, OP_WRITE, 0, {{0}}, "set the flag and wake every waiter"},
 	{"clear", event_op_clear, OP_WRITE, 0, {{0}}, "clear the flag"},
 	{"is_set", event_op_is_set, 0, 0, {{0}}, "whether the flag is set"},
-	{"wait", event_op_wait, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {{"timeout", ARG_TIMEOUT, true}},
+	{"wait", event_op_wait, OP_WRITE | OP_BLOCKING | OP_FIFO | OP_PASSIVE, 1, {{"timeout", ARG_TIMEOUT, true}},
 	 "wait until the flag is set; true, or false when the timeout expires"},
 };
 

@@ -6,9 +6,13 @@
  * free once released as many times; a plain lock makes even its holder wait
  * (Python's Lock deadlocks there; a timeout gets the caller out). Unlike
  * Python's Lock, only the holder may release it, so that a closed
- * connection can give up exactly what it held (lock_type.release).
+ * connection can give up exactly what it held (lock_type.release). A lock
+ * made with {"owned": false} is Python's: any connection may release it
+ * (a signal handed from one process to another), and a closing holder
+ * keeps it held.
  *
- * Invariant: owner == 0 exactly when depth == 0; depth <= 1 unless reentrant.
+ * Invariant: owner == 0 exactly when depth == 0; depth <= 1 unless
+ * reentrant; an rlock is always owned.
  */
 #include "lock.h"
 
@@ -21,6 +25,7 @@ typedef struct lock {
 	uint64_t owner; /* the connection holding it, 0 when free */
 	uint64_t depth; /* acquisitions by owner not yet released */
 	bool reentrant;
+	bool unowned;   /* {"owned": false}: anyone may release it, a close releases nothing */
 } lock;
 
 bool lock_try_acquire(void *obj, uint64_t owner)
@@ -36,7 +41,7 @@ bool lock_try_acquire(void *obj, uint64_t owner)
 bool lock_held_by(const void *obj, uint64_t owner)
 {
 	const lock *l = obj;
-	return l->owner != 0 && l->owner == owner;
+	return l->owner != 0 && (l->unowned || l->owner == owner);
 }
 
 bool lock_release(void *obj, uint64_t owner)
@@ -72,10 +77,8 @@ static int lock_op_locked(void *obj, op_call *c)
 	return op_ok(c, om_bool(((const lock *)obj)->owner != 0));
 }
 
-static void *lock_new(const char *type, bool reentrant, const om_value *options, op_call *c)
+static lock *lock_new(bool reentrant, op_call *c)
 {
-	if (!typeutil_no_options(type, options, c))
-		return NULL;
 	lock *l = mem_calloc(1, sizeof *l);
 	if (!l) {
 		op_no_memory(c);
@@ -87,12 +90,25 @@ static void *lock_new(const char *type, bool reentrant, const om_value *options,
 
 static void *lock_create(const om_value *options, op_call *c)
 {
-	return lock_new("lock", false, options, c);
+	static const char *const names[] = {"owned", NULL};
+	if (!typeutil_known_options("lock", options, names, c))
+		return NULL;
+	const om_value *owned = typeutil_option(options, "owned");
+	if (owned && owned->kind != OM_BOOL) {
+		op_fail(c, OM_BAD_PARAMS, "lock: option 'owned' must be a boolean");
+		return NULL;
+	}
+	lock *l = lock_new(false, c);
+	if (l)
+		l->unowned = owned && !owned->as.b;
+	return l;
 }
 
 static void *rlock_create(const om_value *options, op_call *c)
 {
-	return lock_new("rlock", true, options, c);
+	if (!typeutil_no_options("rlock", options, c))
+		return NULL;
+	return lock_new(true, c);
 }
 
 static void lock_destroy(void *obj)
@@ -106,11 +122,11 @@ static size_t lock_len(const void *obj)
 	return 1;
 }
 
-/* owner's connection closed: a lock it held, however many times, is free again. */
+/* owner's connection closed: a lock it held, however many times, is free again, unless unowned. */
 static void lock_release_owner(void *obj, uint64_t owner)
 {
 	lock *l = obj;
-	if (!lock_held_by(l, owner))
+	if (l->unowned || l->owner != owner)
 		return;
 	l->owner = 0;
 	l->depth = 0;
@@ -122,7 +138,7 @@ static const op_def lock_ops[] = {
 	{"acquire", lock_op_acquire, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "take the lock, waiting while any connection (this one too) holds it; true, or false when the timeout expires"},
 	{"release", lock_op_release, OP_WRITE, 0, {{0}},
-	 "give the lock back; not_owner unless this connection holds it"},
+	 "give the lock back; not_owner unless this connection holds it (any connection may when unowned)"},
 	{"locked", lock_op_locked, 0, 0, {{0}}, "whether any connection holds the lock"},
 };
 
@@ -136,7 +152,7 @@ static const op_def rlock_ops[] = {
 
 const type_def lock_type = {
 	.name = "lock",
-	.help = "a lock held by one connection at a time; freed when its holder's connection closes",
+	.help = "a lock held by one connection at a time (option owned); only its holder releases it, and its holder's close frees it, unless owned is false",
 	.create = lock_create,
 	.destroy = lock_destroy,
 	.len = lock_len,

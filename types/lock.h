@@ -15,9 +15,13 @@
 
 /* Takes lock for owner when nobody holds it; false, changing nothing, when anybody does. */
 bool lock_try_acquire(void *lock, uint64_t owner);
-/* Releases lock held by owner; false, changing nothing, when owner does not hold it. */
+/*
+ * Releases lock held by owner; false, changing nothing, when owner does not
+ * hold it. An unowned lock ({"owned": false}) counts as held by anyone while
+ * it is held, as Python's Lock: here and in lock_held_by().
+ */
 bool lock_release(void *lock, uint64_t owner);
-/* Whether owner holds lock. */
+/* Whether owner holds lock (for an unowned lock: whether anyone does). */
 bool lock_held_by(const void *lock, uint64_t owner);
 
 #endif

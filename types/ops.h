@@ -22,7 +22,8 @@ enum arg_kind {
 	ARG_ARRAY,      /* an array */
 	ARG_MAP,        /* a map */
 	ARG_INT_OR_NIL, /* an integer, or nil (e.g. an open slice bound) */
-	ARG_TIMEOUT     /* seconds: a non-negative number, or nil for "forever" */
+	ARG_TIMEOUT,    /* seconds: a non-negative number, or nil for "forever" */
+	ARG_MAP_OR_NIL  /* a map, or nil for none (objects.create's options) */
 };
 
 #define OP_MAX_ARGS 4
@@ -68,6 +69,12 @@ enum op_flags {
 	 * for blocking ops, whose calls outlive the request.
 	 */
 	OP_LOOKUP = 1 << 6,
+	/*
+	 * A blocking op that only waits and never changes its object
+	 * (queue.join, event.wait): on a free name it makes the object only
+	 * to park on, and its answers keep nothing (server/dispatch.c).
+	 */
+	OP_PASSIVE = 1 << 7,
 };
 
 typedef struct op_call op_call;

@@ -164,7 +164,7 @@ static const op_def queue_ops[] = {
 	{"len", queue_op_len, 0, 0, {{0}}, "the number of values waiting to be got"},
 	{"task_done", queue_op_task_done, OP_WRITE, 0, {{0}},
 	 "mark one got value as processed; value_error when every got value already is"},
-	{"join", queue_op_join, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
+	{"join", queue_op_join, OP_WRITE | OP_BLOCKING | OP_FIFO | OP_PASSIVE, 1, {TIMEOUT},
 	 "wait until every value put has been marked done; true, or false when the timeout expires"},
 };
 

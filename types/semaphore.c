@@ -3,14 +3,22 @@
  * Semaphore, or BoundedSemaphore with {"bounded": true}.
  *
  * Anyone may release a permit, as in Python, but each permit taken is also
- * recorded against the connection that took it, and a release by that
- * connection settles one of its own: when a connection closes, the permits
- * it still holds (taken minus released by it) come back, so a crashed
- * holder cannot starve the others.
+ * recorded against the connection that took it: when a connection closes,
+ * the permits it still holds come back, so a crashed holder cannot starve
+ * the others. A release settles one permit: the releasing connection's own
+ * when it holds one, else one of the connection that has held one longest
+ * (a hand-off: taken here, given back there). So the permits recorded are
+ * always exactly those taken and not yet released, and a closing holder
+ * never gives back a permit someone already released. With
+ * {"owned": false} nothing is recorded, as in Python: a close gives nothing
+ * back.
  *
  * Invariants: 0 <= value, and value <= limit when bounded; holders[] has
- * one entry per owner holding at least one permit.
+ * one entry per owner holding at least one permit, in the order they began
+ * to hold one.
  */
+#include <string.h>
+
 #include "mem.h"
 #include "ops.h"
 #include "typeutil.h"
@@ -25,6 +33,7 @@ typedef struct semaphore {
 	int64_t value;    /* permits free now */
 	int64_t limit;    /* the initial value, which a bounded one never exceeds */
 	bool bounded;
+	bool unowned;     /* {"owned": false}: permits are recorded against nobody */
 	holding *holders;
 	size_t nholders;
 	size_t cap;
@@ -38,9 +47,12 @@ static holding *sem_holding(semaphore *s, uint64_t owner)
 	return NULL;
 }
 
+/* Removes h, keeping the others in the order they began to hold. */
 static void sem_drop_holding(semaphore *s, holding *h)
 {
-	*h = s->holders[--s->nholders];
+	size_t i = (size_t)(h - s->holders);
+	memmove(h, h + 1, (s->nholders - i - 1) * sizeof *h);
+	s->nholders--;
 }
 
 /* Records a permit taken by owner; false, with s as it was, when out of memory. */
@@ -74,7 +86,7 @@ static int sem_op_acquire(void *obj, op_call *c)
 {
 	semaphore *s = obj;
 	if (s->value > 0) {
-		if (!sem_record_take(s, c->owner))
+		if (!s->unowned && !sem_record_take(s, c->owner))
 			return op_no_memory(c);
 		s->value--;
 		return op_ok(c, om_bool(true));
@@ -94,6 +106,8 @@ static int sem_op_release(void *obj, op_call *c)
 			       c->name);
 	s->value++;
 	holding *h = sem_holding(s, c->owner);
+	if (!h && s->nholders)
+		h = &s->holders[0]; /* the longest holder's permit was handed off */
 	if (h && --h->count == 0)
 		sem_drop_holding(s, h);
 	return op_ok(c, om_nil());
@@ -106,11 +120,12 @@ static int sem_op_value(void *obj, op_call *c)
 
 static void *sem_create(const om_value *options, op_call *c)
 {
-	static const char *const names[] = {"value", "bounded", NULL};
+	static const char *const names[] = {"value", "bounded", "owned", NULL};
 	if (!typeutil_known_options("semaphore", options, names, c))
 		return NULL;
 	const om_value *value = typeutil_option(options, "value");
 	const om_value *bounded = typeutil_option(options, "bounded");
+	const om_value *owned = typeutil_option(options, "owned");
 	if (value && value->kind == OM_UINT) {
 		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'value' is too large");
 		return NULL;
@@ -123,6 +138,10 @@ static void *sem_create(const om_value *options, op_call *c)
 		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'bounded' must be a boolean");
 		return NULL;
 	}
+	if (owned && owned->kind != OM_BOOL) {
+		op_fail(c, OM_BAD_PARAMS, "semaphore: option 'owned' must be a boolean");
+		return NULL;
+	}
 	semaphore *s = mem_calloc(1, sizeof *s);
 	if (!s) {
 		op_no_memory(c);
@@ -130,6 +149,7 @@ static void *sem_create(const om_value *options, op_call *c)
 	}
 	s->value = s->limit = value ? value->as.i : 1;
 	s->bounded = bounded && bounded->as.b;
+	s->unowned = owned && !owned->as.b;
 	return s;
 }
 
@@ -167,7 +187,7 @@ static const op_def sem_ops[] = {
 
 const type_def semaphore_type = {
 	.name = "semaphore",
-	.help = "a count of permits (options: value, default 1; bounded); a closed connection's permits come back",
+	.help = "a count of permits (options: value, default 1; bounded; owned); a closed connection's permits come back unless owned is false",
 	.create = sem_create,
 	.destroy = sem_destroy,
 	.len = sem_len,
