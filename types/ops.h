@@ -10,7 +10,7 @@
 #define OBJMGR_OPS_H
 
 #include "cval.h"
-#include "objmgr.h"
+#include "om_value.h"
 
 /* What a parameter must be; op_check_args() enforces it before a handler runs. */
 enum arg_kind {
