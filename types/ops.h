@@ -147,6 +147,12 @@ struct op_call {
 	 */
 	void *(*open)(void *ctx, const char *name, const type_def *t, op_call *c);
 	void *open_ctx;
+	/*
+	 * Where open() notes what it opened, in the opener's own terms (the
+	 * server's registry entry, whose parked calls then depend on it);
+	 * cleared by the caller before each run.
+	 */
+	void *opened;
 };
 
 /* Sets the call's error and returns code. */
