@@ -194,10 +194,10 @@ static int execute(server *s, const type_def *t, const op_def *op,
 		return c->code;
 	if (!t->admin)
 		return run_on_object(s, t, op, len, c, to);
-	/* The admin ops that take an object name call that parameter "name". */
-	if (op->nargs && strcmp(op->args[0].name, "name") == 0 &&
-	    check_name(t, op, "name", c->args[0].as.str, c->args[0].len, c))
-		return c->code;
+	for (size_t i = 0; i < c->nargs; i++)
+		if (op->args[i].kind == ARG_NAME &&
+		    check_name(t, op, op->args[i].name, c->args[i].as.str, c->args[i].len, c))
+			return c->code;
 	return admin_handler(t, op)(s, c);
 }
 

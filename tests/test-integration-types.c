@@ -1026,6 +1026,14 @@ START_TEST(test_wrong_params_are_bad_params_naming_method_and_parameter)
 	assert_fails(om_list_append(unnamed, om_int(1), NULL), OM_BAD_PARAMS,
 		     "list.append: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
 	om_list_close(unnamed);
+	/* The admin ops check each parameter naming an object (ARG_NAME) alike. */
+	assert_fails(om_objects_type(c, "", NULL), OM_BAD_PARAMS,
+		     "objects.type: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
+	bool existed;
+	assert_fails(om_objects_delete(c, "", &existed), OM_BAD_PARAMS,
+		     "objects.delete: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
+	assert_fails(om_objects_create(c, "", "dict", om_nil()), OM_BAD_PARAMS,
+		     "objects.create: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
 	assert_objects("{}");
 }
 END_TEST

@@ -18,6 +18,7 @@ static const char *const kind_text[] = {
 	[ARG_MAP] = "a map",
 	[ARG_INT_OR_NIL] = "an integer, or null for an open end",
 	[ARG_TIMEOUT] = "seconds, or null to wait forever",
+	[ARG_NAME] = "an object's name",
 };
 
 static const char *kind_name(uint8_t kind)
