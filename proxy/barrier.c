@@ -1,21 +1,5 @@
 /* barrier.c — the typed proxy for barriers: one function per barrier.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_barrier *om_barrier_open(om_client *c, const char *name)
-{
-	om_barrier *b = xmalloc(sizeof *b);
-	b->h = handle_make(c, name);
-	return b;
-}
-
-void om_barrier_close(om_barrier *b)
-{
-	if (!b)
-		return;
-	handle_free(&b->h);
-	free(b);
-}
 
 int om_barrier_wait(om_barrier *b, double timeout_s, size_t *index)
 {

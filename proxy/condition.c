@@ -1,21 +1,5 @@
 /* condition.c — the typed proxy for conditions: one function per condition.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_condition *om_condition_open(om_client *c, const char *name)
-{
-	om_condition *cv = xmalloc(sizeof *cv);
-	cv->h = handle_make(c, name);
-	return cv;
-}
-
-void om_condition_close(om_condition *cv)
-{
-	if (!cv)
-		return;
-	handle_free(&cv->h);
-	free(cv);
-}
 
 int om_condition_acquire(om_condition *cv, double timeout_s, bool *acquired)
 {

@@ -1,21 +1,5 @@
 /* counter.c — the typed proxy for counters: one function per counter.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_counter *om_counter_open(om_client *c, const char *name)
-{
-	om_counter *n = xmalloc(sizeof *n);
-	n->h = handle_make(c, name);
-	return n;
-}
-
-void om_counter_close(om_counter *n)
-{
-	if (!n)
-		return;
-	handle_free(&n->h);
-	free(n);
-}
 
 int om_counter_get(om_counter *n, om_value *out)
 {

@@ -1,21 +1,5 @@
 /* dict.c — the typed proxy for dicts: one function per dict.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_dict *om_dict_open(om_client *c, const char *name)
-{
-	om_dict *d = xmalloc(sizeof *d);
-	d->h = handle_make(c, name);
-	return d;
-}
-
-void om_dict_close(om_dict *d)
-{
-	if (!d)
-		return;
-	handle_free(&d->h);
-	free(d);
-}
 
 int om_dict_set(om_dict *d, om_value key, om_value value)
 {

@@ -1,21 +1,5 @@
 /* event.c — the typed proxy for events: one function per event.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_event *om_event_open(om_client *c, const char *name)
-{
-	om_event *e = xmalloc(sizeof *e);
-	e->h = handle_make(c, name);
-	return e;
-}
-
-void om_event_close(om_event *e)
-{
-	if (!e)
-		return;
-	handle_free(&e->h);
-	free(e);
-}
 
 int om_event_set(om_event *e)
 {

@@ -1,7 +1,8 @@
 /*
- * handle.c — the shared body of every typed proxy function: prepend the
- * object's name to the params, call, and check the shape of the result
- * when the C signature promises a plain C type (size_t, bool).
+ * handle.c — every typed handle's open and close (HANDLE_TYPES), and the
+ * shared body of every typed proxy function: prepend the object's name to
+ * the params, call, and check the shape of the result when the C
+ * signature promises a plain C type (size_t, bool).
  */
 #include "handle.h"
 
@@ -19,6 +20,25 @@ void handle_free(handle *h)
 	free(h->name);
 	h->name = NULL;
 }
+
+/* om_<type>_open() and om_<type>_close() of every type in HANDLE_TYPES (objmgr.h). */
+#define HANDLE_OPEN_CLOSE(type)                                         \
+	om_##type *om_##type##_open(om_client *c, const char *name)     \
+	{                                                               \
+		om_##type *x = xmalloc(sizeof *x);                      \
+		x->h = handle_make(c, name);                            \
+		return x;                                               \
+	}                                                               \
+                                                                        \
+	void om_##type##_close(om_##type *x)                            \
+	{                                                               \
+		if (!x)                                                 \
+			return;                                         \
+		handle_free(&x->h);                                     \
+		free(x);                                                \
+	}
+HANDLE_TYPES(HANDLE_OPEN_CLOSE)
+#undef HANDLE_OPEN_CLOSE
 
 int handle_call(const handle *h, const char *method, const om_value *args, size_t n,
 		om_value *out)

@@ -16,45 +16,29 @@ typedef struct handle {
 	char *name; /* owned copy */
 } handle;
 
-struct om_dict {
-	handle h;
-};
+/*
+ * Every typed handle, as X(type): the om_<type> struct, and its
+ * om_<type>_open() and om_<type>_close() (handle.c), are made from this
+ * list. Each type's own functions, one per wire method, are in <type>.c.
+ */
+#define HANDLE_TYPES(X) \
+	X(dict)         \
+	X(list)         \
+	X(counter)      \
+	X(queue)        \
+	X(lock)         \
+	X(rlock)        \
+	X(semaphore)    \
+	X(event)        \
+	X(condition)    \
+	X(barrier)
 
-struct om_list {
-	handle h;
-};
-
-struct om_counter {
-	handle h;
-};
-
-struct om_queue {
-	handle h;
-};
-
-struct om_lock {
-	handle h;
-};
-
-struct om_rlock {
-	handle h;
-};
-
-struct om_semaphore {
-	handle h;
-};
-
-struct om_event {
-	handle h;
-};
-
-struct om_condition {
-	handle h;
-};
-
-struct om_barrier {
-	handle h;
-};
+#define HANDLE_STRUCT(type) \
+	struct om_##type {  \
+		handle h;   \
+	};
+HANDLE_TYPES(HANDLE_STRUCT)
+#undef HANDLE_STRUCT
 
 /* A handle on the object name of client c; the name is copied. */
 handle handle_make(om_client *c, const char *name);

@@ -1,21 +1,5 @@
 /* list.c — the typed proxy for lists: one function per list.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_list *om_list_open(om_client *c, const char *name)
-{
-	om_list *l = xmalloc(sizeof *l);
-	l->h = handle_make(c, name);
-	return l;
-}
-
-void om_list_close(om_list *l)
-{
-	if (!l)
-		return;
-	handle_free(&l->h);
-	free(l);
-}
 
 int om_list_append(om_list *l, om_value v, size_t *new_len)
 {

@@ -1,21 +1,5 @@
 /* queue.c — the typed proxy for queues: one function per queue.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_queue *om_queue_open(om_client *c, const char *name)
-{
-	om_queue *q = xmalloc(sizeof *q);
-	q->h = handle_make(c, name);
-	return q;
-}
-
-void om_queue_close(om_queue *q)
-{
-	if (!q)
-		return;
-	handle_free(&q->h);
-	free(q);
-}
 
 int om_queue_put(om_queue *q, om_value v, double timeout_s)
 {

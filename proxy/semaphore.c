@@ -1,21 +1,5 @@
 /* semaphore.c — the typed proxy for semaphores: one function per semaphore.* wire method. */
 #include "handle.h"
-#include "mem.h"
-
-om_semaphore *om_semaphore_open(om_client *c, const char *name)
-{
-	om_semaphore *s = xmalloc(sizeof *s);
-	s->h = handle_make(c, name);
-	return s;
-}
-
-void om_semaphore_close(om_semaphore *s)
-{
-	if (!s)
-		return;
-	handle_free(&s->h);
-	free(s);
-}
 
 int om_semaphore_acquire(om_semaphore *s, double timeout_s, bool *acquired)
 {

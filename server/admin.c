@@ -1,7 +1,8 @@
 /*
  * admin.c — the "objects" and "server" methods. Their parameter specs are
- * the tables in types/admin.c; dispatch has checked the arguments (and the
- * object names) against them before a handler here runs.
+ * admin_ops in types/admin.c, whose positions (enum admin_op) find the
+ * handlers here; dispatch has checked the arguments (and the object names,
+ * ARG_NAME) against them before a handler here runs.
  */
 #include "admin.h"
 
@@ -207,23 +208,20 @@ static int admin_server_shutdown(server *s, op_call *c)
 	return OM_OK;
 }
 
-static const struct {
-	const char *type, *op;
-	admin_fn fn;
-} handlers[] = {
-	{"objects", "list", admin_objects_list},
-	{"objects", "type", admin_objects_type},
-	{"objects", "delete", admin_objects_delete},
-	{"objects", "create", admin_objects_create},
-	{"server", "ping", admin_server_ping},
-	{"server", "info", admin_server_info},
-	{"server", "shutdown", admin_server_shutdown},
+/* By position in admin_ops (types/ops.h). */
+static const admin_fn handlers[ADMIN_NOPS] = {
+	[ADMIN_OBJECTS_LIST] = admin_objects_list,
+	[ADMIN_OBJECTS_TYPE] = admin_objects_type,
+	[ADMIN_OBJECTS_DELETE] = admin_objects_delete,
+	[ADMIN_OBJECTS_CREATE] = admin_objects_create,
+	[ADMIN_SERVER_PING] = admin_server_ping,
+	[ADMIN_SERVER_INFO] = admin_server_info,
+	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,
 };
 
 admin_fn admin_handler(const type_def *t, const op_def *op)
 {
-	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
-		if (strcmp(handlers[i].type, t->name) == 0 && strcmp(handlers[i].op, op->name) == 0)
-			return handlers[i].fn;
-	return NULL;
+	if (!t->admin)
+		return NULL;
+	return handlers[(t->ops - admin_ops) + (op - t->ops)];
 }

@@ -11,7 +11,7 @@
 /* Runs with c's args checked against the op's spec; answers like an op_fn. */
 typedef int (*admin_fn)(server *s, op_call *c);
 
-/* The handler of t.op, or NULL when there is none. */
+/* The handler of the admin method t.op, by its position in admin_ops; NULL for a data type's. */
 admin_fn admin_handler(const type_def *t, const op_def *op);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "objmgr.h"
+#include "om_value.h"
 
 void auth_pack_challenge(msgpack_packer *pk, const unsigned char nonce[AUTH_NONCE_SIZE])
 {

@@ -104,8 +104,7 @@ struct conn {
 	unsigned char nonce[AUTH_NONCE_SIZE]; /* its auth.challenge's (auth.h) */
 	uint64_t refused_ms;     /* uv_now() when its proof was found wrong, 0: it was not */
 	uint32_t refused_msgid;  /* that auth.hello's, answered auth_failed once the delay passed */
-	size_t nparked;          /* its calls parked on wait lists */
-	struct parked *parked;   /* the first of them (wait.c links them) */
+	wait_conn waits;         /* its calls parked on wait lists (wait.c) */
 	bool holder;             /* has called an object with a release hook (conn.h) */
 	msgpack_unpacker in;     /* decodes whole messages only; buffer NULL until a read needs it */
 	frame frame;             /* has scanned frame.used bytes of the message at in.off */
@@ -417,7 +416,7 @@ static void release_batch(conn *c)
 }
 
 /*
- * A reply could not be packed, nor the error saying so (dispatch_reply()):
+ * A reply could not be packed, nor the error saying so (rpc_pack_reply()):
  * closes c, once the replies packed before it are sent, rather than leave
  * its client waiting for an answer that will never come.
  */
@@ -867,14 +866,9 @@ uint64_t conn_id(const conn *c)
 	return c->id;
 }
 
-size_t *conn_parked(conn *c)
+wait_conn *conn_waits(conn *c)
 {
-	return &c->nparked;
-}
-
-struct parked **conn_parked_list(conn *c)
-{
-	return &c->parked;
+	return &c->waits;
 }
 
 void conn_note_holder(conn *c)
@@ -994,7 +988,7 @@ static void sweep_one(conn *c, uint64_t now)
 			  "%zu bytes received of it", seconds(l->message_timeout_ms), conn_partial(c));
 	else if (!c->authed && !c->refused_ms && now - c->opened_ms >= AUTH_TIMEOUT_MS)
 		conn_fail(c, OM_TIMEOUT, "not authenticated within %g s", seconds(AUTH_TIMEOUT_MS));
-	else if (l->idle_timeout_ms && !c->nparked && !c->holder &&
+	else if (l->idle_timeout_ms && !wait_parked(&c->waits) && !c->holder &&
 		 now - c->active_ms >= l->idle_timeout_ms)
 		conn_fail(c, OM_TIMEOUT, "idle for %g s (--idle-timeout)",
 			  seconds(l->idle_timeout_ms));

@@ -29,11 +29,8 @@ int conn_open_fd(server *s, int fd);
 /* The connection's id: unique for the server's life, never 0; the owner of what it acquires. */
 uint64_t conn_id(const conn *c);
 
-/* How many of c's calls are parked; kept by wait.c against --max-waiting. */
-size_t *conn_parked(conn *c);
-
-/* The first of c's parked calls, which wait.c links together: dropping them costs what they are. */
-struct parked **conn_parked_list(conn *c);
+/* c's parked calls, which c holds and wait.c keeps (wait.h). */
+struct wait_conn *conn_waits(conn *c);
 
 /*
  * c called an object whose type has a release hook (it may hold something

@@ -34,6 +34,7 @@
 #include "conn.h"
 #include "log.h"
 #include "memory.h"
+#include "reply.h"
 #include "stats.h"
 #include "value.h"
 #include "wait.h"
@@ -155,7 +156,7 @@ static void *open_object(void *ctx, const char *name, const type_def *t, op_call
 		}
 		e->provisional = true; /* kept if the call succeeds (settle_created()) */
 	}
-	s->opened = e; /* for wait.c: the calls of c's object depend on e */
+	c->opened = e; /* for wait.c: the calls of c's object depend on e */
 	return e->obj;
 }
 
@@ -201,37 +202,11 @@ static int execute(server *s, const type_def *t, const op_def *op,
 		return c->code;
 	if (!t->admin)
 		return run_on_object(s, t, op, len, c, to);
-	/* The admin ops that take an object name call that parameter "name". */
-	if (op->nargs && strcmp(op->args[0].name, "name") == 0 &&
-	    check_name(t, op, "name", c->args[0].as.str, c->args[0].len, c))
-		return c->code;
+	for (size_t i = 0; i < c->nargs; i++)
+		if (op->args[i].kind == ARG_NAME &&
+		    check_name(t, op, op->args[i].name, c->args[i].as.str, c->args[i].len, c))
+			return c->code;
 	return admin_handler(t, op)(s, c);
-}
-
-/*
- * The reply to msgid, packed from byte mark of the output on, could not be
- * packed for want of memory: it is taken back out, and the request is
- * answered limit "out of memory" instead. When even that cannot be packed,
- * out->failed stays set, the output ending at mark, and conn.c closes the
- * connection: a request must not go unanswered on a connection left open.
- */
-static void repack_no_memory(msgpack_packer *pk, codec_out *out, size_t mark, uint32_t msgid)
-{
-	out->buf->size = mark;
-	out->failed = false;
-	rpc_pack_error(pk, msgid, OM_LIMIT, "out of memory");
-	if (out->failed)
-		out->buf->size = mark;
-}
-
-/* Packs an error reply, as dispatch_reply() packs every reply. */
-static void pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message)
-{
-	codec_out *out = codec_out_of(pk);
-	size_t mark = out->buf->size;
-	rpc_pack_error(pk, msgid, code, message);
-	if (out->failed)
-		repack_no_memory(pk, out, mark, msgid);
 }
 
 /* Packs a server.error bad_request notification; out of memory, conn.c closes the connection. */
@@ -244,49 +219,16 @@ static void pack_server_error(msgpack_packer *pk, const char *message)
 		out->buf->size = mark;
 }
 
-void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c)
+/* Packs c's reply to msgid into from's output; a notification's (msgid NULL) failure is only logged. */
+static void reply(conn *from, const uint32_t *msgid, const op_def *op, const op_call *c)
 {
 	if (!msgid) {
 		if (c->code)
 			log_debug("notification %s.%s failed: %s", c->type, op->name, c->message);
 		return;
 	}
-	if (c->code) {
-		pack_error(pk, *msgid, c->code, c->message);
-		return;
-	}
-	codec_out *out = codec_out_of(pk);
-	size_t mark = out->buf->size;
-	rpc_pack_result(pk, *msgid, op_answer(c));
-	if (out->failed) {
+	if (!rpc_pack_reply(conn_packer(from), *msgid, c))
 		log_debug("out of memory packing the reply of %s.%s", c->type, op->name);
-		repack_no_memory(pk, out, mark, *msgid);
-	}
-}
-
-/*
- * A connection with --max-waiting calls parked makes no blocking call: it
- * is answered limit before it runs, since a first run may change state
- * that waiting relies on (condition.wait releases its lock, barrier.wait
- * counts an arrival) and could not be undone if it then may not park. So
- * is one when the memory to park it cannot be reserved.
- */
-static bool blocking_refused(server *s, conn *from, const type_def *t, const op_def *op,
-			     op_call *c)
-{
-	if (!(op->flags & OP_BLOCKING))
-		return false;
-	if (*conn_parked(from) >= s->limits.max_waiting) {
-		op_fail(c, OM_LIMIT,
-			"%s.%s: this connection already has %zu calls waiting (--max-waiting)",
-			t->name, op->name, s->limits.max_waiting);
-		return true;
-	}
-	if (!wait_reserve(s)) {
-		op_no_memory(c);
-		return true;
-	}
-	return false;
 }
 
 /*
@@ -356,18 +298,18 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 
 	s->ops_total++;
 	method_stats *st = stats_of(s->stats, t, op);
-	s->opened = NULL;
-	int rc = blocking_refused(s, from, t, op, &c) || memory_refused(s, t, op, &c)
+	int rc = !wait_admit(s, from, t, op, &c) || memory_refused(s, t, op, &c)
 			 ? c.code
 			 : execute(s, t, op, params, name, &c, &ndecoded, &to);
-	if (t->release || (s->opened && s->opened->type->release))
+	registry_entry *opened = c.opened;
+	if (t->release || (opened && opened->type->release))
 		conn_note_holder(from);
 	bool waited = rc == OP_WAIT;
 	if (rc == OP_WAIT)
 		rc = wait_park(s, from, to.entry, op, &c, msgid);
 	if (rc != OP_WAIT) {
 		c.code = rc;
-		dispatch_reply(conn_packer(from), msgid, op, &c);
+		reply(from, msgid, op, &c);
 	}
 
 	for (size_t i = 0; i < ndecoded; i++) {
@@ -379,7 +321,6 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	op_answer_free(&c);
 	if (to.temp)
 		t->destroy(to.temp);
-	registry_entry *opened = s->opened;
 	bool changed = s->nparked && (op->flags & OP_WRITE);
 	if (changed)
 		wait_changed(s, to.entry, opened, c.wake);
@@ -463,7 +404,7 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		rpc_msg again; /* parsed once more, for the words of the error */
 		rpc_parse(&d->o, &again, err, sizeof err);
 		if (again.type == RPC_REQUEST && again.has_msgid)
-			pack_error(pk, again.msgid, OM_BAD_REQUEST, err);
+			rpc_pack_error_reply(pk, again.msgid, OM_BAD_REQUEST, err);
 		else if (again.type == RPC_RESPONSE)
 			log_debug("ignored a malformed response: %s", err);
 		else /* no msgid to answer: a client waiting for one is told all the same */
@@ -477,7 +418,7 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 	int shown = (int)(m->method_len < SHOWN_METHOD ? m->method_len : SHOWN_METHOD);
 	if (!d->op && m->type == RPC_REQUEST) {
 		snprintf(err, sizeof err, "no such method: %.*s", shown, m->method);
-		pack_error(pk, m->msgid, OM_NO_SUCH_METHOD, err);
+		rpc_pack_error_reply(pk, m->msgid, OM_NO_SUCH_METHOD, err);
 		return;
 	}
 	if (!d->op) {

@@ -55,14 +55,6 @@ void dispatch_prefetch(server *s, dispatch_msg *msgs, size_t n);
  */
 void dispatch_clock_start(server *s);
 
-/*
- * Packs c's answer (or error) to request msgid into pk, which writes into a
- * codec_out (conn_packer()); an answer there is no memory to pack is
- * answered limit "out of memory" instead. For a notification (msgid NULL)
- * only logs a failure.
- */
-void dispatch_reply(msgpack_packer *pk, const uint32_t *msgid, const op_def *op, const op_call *c);
-
 /* Fails c with wrong_type: e exists, but is not a `want`. */
 int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *want);
 

@@ -58,7 +58,6 @@ typedef struct server {
 	bool stopping;
 	/* Blocking calls (wait.c): */
 	struct wait_obj *dirty, *dirty_last; /* those whose parked calls must run again, in order */
-	registry_entry *opened; /* what the running call opened through c->open (dispatch.c) */
 	size_t nparked;        /* parked calls, on every object */
 	uint64_t parked_runs;  /* runs of parked calls' handlers: wake-ups and timeouts */
 	struct parked *spare_parked;      /* reserved for the next call to park (wait_reserve()) */

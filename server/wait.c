@@ -6,7 +6,8 @@
  * it is freed once libuv has closed that). Its name is its object's, which
  * outlives it: an object's parked calls are answered before it is
  * deleted. Its connection outlives it too: a closing connection drops its
- * calls first, found through the list of them it keeps (conn_parked_list()).
+ * calls first, found through the list of them its wait_conn keeps
+ * (conn_waits()).
  *
  * An object's wait_obj (entry->wait) holds its parked calls: all of them
  * in one list, oldest first, and each in one lane (see wait.h), its place
@@ -22,7 +23,7 @@
  *
  * Memory: what a blocking call needs to park (its parked struct, and a
  * wait_obj for its object and one for what it opens) is reserved before
- * it runs (wait_reserve()), so that a call whose first run changed its
+ * it runs (wait_admit()), so that a call whose first run changed its
  * object (condition.wait released its lock) always parks. Only an OP_OWNER
  * op's owner table grows as a call parks, and such a call changed nothing.
  */
@@ -33,8 +34,9 @@
 #include <string.h>
 
 #include "conn.h"
-#include "dispatch.h"
+#include "log.h"
 #include "mem.h"
+#include "reply.h"
 
 /* Timeouts longer than this (about 31 years) wait forever. */
 #define MAX_TIMEOUT_S 1e9
@@ -55,7 +57,7 @@ struct parked {
 	parked *prev, *next;        /* in its object's list of parked calls, oldest first */
 	parked *lprev, *lnext;      /* in its lane */
 	parked *gprev, *gnext;      /* an OP_OWNER op's: among its owner's calls in its lane */
-	parked *cprev, *cnext;      /* among its connection's parked calls (conn_parked_list()) */
+	parked *cprev, *cnext;      /* among its connection's parked calls (wait_conn) */
 	lane *in;                   /* its lane: its op's, or its object's sleeping calls */
 	uint64_t seq;               /* when it joined that lane */
 	server *srv;
@@ -116,9 +118,9 @@ static int run_again(server *s, const op_def *op, void *obj, op_call *c, bool ti
  */
 static int run_parked(server *s, parked *p, bool timed_out, registry_entry **opened)
 {
-	s->opened = NULL;
+	p->call.opened = NULL;
 	int rc = run_again(s, p->op, p->entry->obj, &p->call, timed_out);
-	*opened = s->opened;
+	*opened = p->call.opened;
 	if (*opened)
 		(*opened)->provisional = false;
 	return rc;
@@ -126,13 +128,31 @@ static int run_parked(server *s, parked *p, bool timed_out, registry_entry **ope
 
 /* --- memory reserved for parking ------------------------------------------ */
 
-bool wait_reserve(server *s)
+/* Reserves what a call needs to park (see the top of this file); false when out of memory. */
+static bool wait_reserve(server *s)
 {
 	if (!s->spare_parked && !(s->spare_parked = mem_alloc(sizeof(parked))))
 		return false;
 	for (int i = 0; i < 2; i++)
 		if (!s->spare_wait[i] && !(s->spare_wait[i] = mem_alloc(sizeof(wait_obj))))
 			return false;
+	return true;
+}
+
+bool wait_admit(server *s, conn *from, const type_def *t, const op_def *op, op_call *c)
+{
+	if (!(op->flags & OP_BLOCKING))
+		return true;
+	if (wait_parked(conn_waits(from)) >= s->limits.max_waiting) {
+		op_fail(c, OM_LIMIT,
+			"%s.%s: this connection already has %zu calls waiting (--max-waiting)",
+			t->name, op->name, s->limits.max_waiting);
+		return false;
+	}
+	if (!wait_reserve(s)) {
+		op_no_memory(c);
+		return false;
+	}
 	return true;
 }
 
@@ -422,14 +442,15 @@ static void list_remove(wait_obj *w, parked *p)
 static void unpark(server *s, parked *p)
 {
 	wait_obj *w = p->entry->wait;
+	wait_conn *mine = conn_waits(p->from);
 	list_remove(w, p);
-	*(p->cprev ? &p->cprev->cnext : conn_parked_list(p->from)) = p->cnext;
+	*(p->cprev ? &p->cprev->cnext : &mine->first) = p->cnext;
 	if (p->cnext)
 		p->cnext->cprev = p->cprev;
 	for (size_t i = 0; i < p->call.nargs; i++)
 		om_value_free(&p->args[i]);
 	op_answer_free(&p->call);
-	(*conn_parked(p->from))--;
+	mine->nparked--;
 	s->nparked--;
 	if (p->has_timer)
 		uv_close((uv_handle_t *)&p->timer, free_parked);
@@ -438,13 +459,22 @@ static void unpark(server *s, parked *p)
 	wait_obj_gc(w);
 }
 
-/* p's last run answered code: packs the reply for its connection, which sends it after the wake-up. */
+/*
+ * p's last run answered code: packs the reply for its connection, which
+ * sends it after the wake-up (a notification's failure is only logged).
+ */
 static void finish(server *s, parked *p, int code)
 {
+	const op_call *c = &p->call;
 	p->call.code = code;
-	dispatch_reply(conn_packer(p->from), p->has_msgid ? &p->msgid : NULL, p->op, &p->call);
-	if (p->has_msgid)
+	if (!p->has_msgid) {
+		if (code)
+			log_debug("notification %s.%s failed: %s", c->type, p->op->name, c->message);
+	} else {
+		if (!rpc_pack_reply(conn_packer(p->from), p->msgid, c))
+			log_debug("out of memory packing the reply of %s.%s", c->type, p->op->name);
 		conn_reply_later(p->from);
+	}
 	unpark(s, p);
 }
 
@@ -506,7 +536,8 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 	}
 	s->spare_parked = NULL;
 	memset(p, 0, sizeof *p);
-	(*conn_parked(from))++; /* under --max-waiting: dispatch refuses blocking calls past it */
+	wait_conn *mine = conn_waits(from);
+	mine->nparked++; /* under --max-waiting: wait_admit() refuses blocking calls past it */
 	p->srv = s;
 	p->entry = e;
 	p->from = from;
@@ -531,11 +562,10 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 		c->args[i] = om_nil();
 	}
 	list_append(w, p);
-	parked **mine = conn_parked_list(from);
-	p->cnext = *mine;
-	if (*mine)
-		(*mine)->cprev = p;
-	*mine = p;
+	p->cnext = mine->first;
+	if (mine->first)
+		mine->first->cprev = p;
+	mine->first = p;
 	s->nparked++;
 
 	if (timeout > 0 && timeout < MAX_TIMEOUT_S) {
@@ -664,10 +694,10 @@ void wait_drop_unused(server *s, registry_entry *e)
 
 void wait_conn_closed(server *s, conn *from, uint64_t owner)
 {
-	parked **mine = conn_parked_list(from);
-	while (*mine) {
-		registry_entry *e = (*mine)->entry;
-		unpark(s, *mine);
+	wait_conn *mine = conn_waits(from);
+	while (mine->first) {
+		registry_entry *e = mine->first->entry;
+		unpark(s, mine->first);
 		wait_drop_unused(s, e);
 	}
 	/* Only a connection that called an object with a release hook can hold something. */

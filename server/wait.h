@@ -51,9 +51,36 @@
 #include "server.h"
 
 /*
+ * A connection's parked calls, which wait.c keeps: how many, against
+ * --max-waiting, and the newest of them, linked to the others so that
+ * dropping them costs what they are. Each connection embeds one
+ * (conn_waits()); zeroed, it has none.
+ */
+typedef struct wait_conn {
+	size_t nparked;
+	struct parked *first;
+} wait_conn;
+
+/* How many of w's calls are parked. */
+static inline size_t wait_parked(const wait_conn *w)
+{
+	return w->nparked;
+}
+
+/*
+ * Before t.op's call c from connection `from` runs: true for a call that
+ * does not block. A blocking one (OP_BLOCKING) is refused, c failed limit,
+ * when `from` has --max-waiting calls parked already, or when the memory
+ * to park it cannot be reserved: its first run may change state that
+ * waiting relies on (condition.wait releases its lock, barrier.wait counts
+ * an arrival), which could not be undone if it then may not park.
+ */
+bool wait_admit(server *s, conn *from, const type_def *t, const op_def *op, op_call *c);
+
+/*
  * c, op's call on e from connection `from` (a request with msgid, or a
  * notification when msgid is NULL), answered OP_WAIT on its first run,
- * after wait_reserve(). With a timeout of 0 runs it again at once as timed
+ * after wait_admit(). With a timeout of 0 runs it again at once as timed
  * out; otherwise parks it, moving its arguments out of c (they are left
  * nil). Returns the call's code when it was answered now (the answer is in
  * c; limit when an OP_OWNER call finds no memory to park), else OP_WAIT.
@@ -61,12 +88,7 @@
 int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
 	      const uint32_t *msgid);
 
-/*
- * Reserves the memory a call needs to park, before a blocking call runs
- * (its first run may change its object, and must then be able to park);
- * false when out of memory. wait_free_reserve() frees it, at exit.
- */
-bool wait_reserve(server *s);
+/* Frees the memory wait_admit() reserved for parking, at exit. */
 void wait_free_reserve(server *s);
 
 /*

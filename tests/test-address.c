@@ -6,7 +6,7 @@
 
 #include "address.h"
 #include "check-main.h"
-#include "objmgr.h"
+#include "om_value.h"
 
 static void clear_env(void)
 {

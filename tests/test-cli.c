@@ -404,6 +404,14 @@ START_TEST(test_help_for_one_method_shows_its_params)
 	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "got %s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "default   any value (optional)"));
 	run_free(&r);
+	/* An admin op's parameter naming an object (ARG_NAME) reads as one. */
+	r = om("help", "objects.delete");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "usage: objects.delete name\n"
+				"  delete an object; true if it existed\n"
+				"  name      an object's name\n"
+				"  changes the server's state\n");
+	run_free(&r);
 	r = om("help", "dict.nope");
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "error: no_such_method: no command or type 'dict.nope' (try 'help')\n");

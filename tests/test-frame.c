@@ -7,7 +7,7 @@
 
 #include "check-main.h"
 #include "frame.h"
-#include "objmgr.h"
+#include "om_value.h"
 
 #define MIB (1024 * 1024)
 

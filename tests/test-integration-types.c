@@ -946,6 +946,57 @@ START_TEST(test_server_info_reports_the_server)
 }
 END_TEST
 
+/* The comment above om_server_info() in objmgr.h ($OBJMGR_SOURCE/proxy/objmgr.h), malloc'd. */
+static char *server_info_description(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/proxy/objmgr.h", getenv("OBJMGR_SOURCE"));
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f, "cannot open %s", path);
+	static char header[1 << 17];
+	size_t n = fread(header, 1, sizeof header - 1, f);
+	fclose(f);
+	header[n] = '\0';
+	char *decl = strstr(header, "int om_server_info(");
+	ck_assert_ptr_nonnull(decl);
+	*decl = '\0';
+	char *start = strrchr(header, '/');
+	while (start && start > header && start[1] != '*')
+		start = memrchr(header, '/', (size_t)(start - header));
+	ck_assert_ptr_nonnull(start);
+	return strdup(start);
+}
+
+/* Each key of map is named, in quotes, in desc. */
+static void assert_keys_described(const om_value *map, const char *desc, const char *where)
+{
+	ck_assert(map && map->kind == OM_MAP && map->len > 0);
+	for (size_t i = 0; i < map->len; i++) {
+		const om_value *key = &map->as.items[2 * i];
+		char quoted[128];
+		ck_assert_int_eq(key->kind, OM_STR);
+		snprintf(quoted, sizeof quoted, "\"%s\"", key->as.str);
+		ck_assert_msg(strstr(desc, quoted), "server.info's %s key %s is missing from objmgr.h's "
+			      "description of om_server_info()", where, quoted);
+	}
+}
+
+START_TEST(test_server_info_keys_are_all_in_objmgr_h)
+{
+	om_value info;
+	assert_ok(om_server_ping(c)); /* so that "methods" has an entry */
+	assert_ok(om_server_info(c, &info));
+	char *desc = server_info_description();
+	assert_keys_described(&info, desc, "top-level");
+	assert_keys_described(om_value_map_get(&info, "config"), desc, "\"config\"");
+	const om_value *methods = om_value_map_get(&info, "methods");
+	ck_assert(methods && methods->kind == OM_MAP && methods->len > 0);
+	assert_keys_described(&methods->as.items[1], desc, "\"methods\" entry");
+	free(desc);
+	om_value_free(&info);
+}
+END_TEST
+
 /* --- rules every method follows ------------------------------------------ */
 
 START_TEST(test_using_an_object_as_another_type_is_wrong_type)
@@ -1070,6 +1121,14 @@ START_TEST(test_wrong_params_are_bad_params_naming_method_and_parameter)
 	assert_fails(om_list_append(unnamed, om_int(1), NULL), OM_BAD_PARAMS,
 		     "list.append: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
 	om_list_close(unnamed);
+	/* The admin ops check each parameter naming an object (ARG_NAME) alike. */
+	assert_fails(om_objects_type(c, "", NULL), OM_BAD_PARAMS,
+		     "objects.type: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
+	bool existed;
+	assert_fails(om_objects_delete(c, "", &existed), OM_BAD_PARAMS,
+		     "objects.delete: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
+	assert_fails(om_objects_create(c, "", "dict", om_nil()), OM_BAD_PARAMS,
+		     "objects.create: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
 	assert_objects("{}");
 }
 END_TEST
@@ -1266,6 +1325,7 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_objects_create_checks_the_options_of_an_existing_object);
 	tcase_add_test(tc, test_server_ping_answers_pong);
 	tcase_add_test(tc, test_server_info_reports_the_server);
+	tcase_add_test(tc, test_server_info_keys_are_all_in_objmgr_h);
 	tcase_add_test(tc, test_using_an_object_as_another_type_is_wrong_type);
 	tcase_add_test(tc, test_reads_of_a_missing_object_create_nothing);
 	tcase_add_test(tc, test_errcode_and_errmsg_are_reset_by_a_success);

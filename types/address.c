@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "objmgr.h"
+#include "om_value.h"
 
 static int fits(int n, size_t size)
 {

@@ -12,7 +12,7 @@
 #include <assert.h>
 #include <msgpack.h>
 
-#include "objmgr.h"
+#include "om_value.h"
 
 /*
  * A msgpack_packer write callback into a msgpack_sbuffer, for the client

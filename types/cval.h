@@ -22,6 +22,12 @@
 #define CVAL_INLINE_MAX 14
 /* The tag of an inline string: 0x80 | OM_STR or 0x80 | OM_BIN, never an om_kind. */
 #define CVAL_INLINE 0x80
+/*
+ * A tag that is neither an om_kind nor an inline string's: a container
+ * marks a slot holding no value with it (a dict's deleted entry), and the
+ * slot is then no inline string either.
+ */
+#define CVAL_HOLE 0xff
 
 typedef union cval {
 	om_value v; /* tag < CVAL_INLINE: an owned om_value */
@@ -34,7 +40,7 @@ typedef union cval {
 
 static inline bool cval_is_inline(const cval *c)
 {
-	return (c->s.tag & CVAL_INLINE) && c->s.tag != 0xff;
+	return (c->s.tag & CVAL_INLINE) && c->s.tag != CVAL_HOLE;
 }
 
 /* Moves the owned value *v in (leaving it nil); short strings move inline. */

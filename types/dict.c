@@ -32,7 +32,6 @@
 #include "value.h"
 
 #define DICT_MIN_LOG2 3  /* 8 slots, 5 entries */
-#define HOLE 0xff        /* key.v.kind of a deleted entry */
 #define IX_EMPTY (-1)
 #define IX_DUMMY (-2)
 #define PERTURB_SHIFT 5
@@ -213,7 +212,7 @@ static bool dict_resize(dict *d, uint8_t log2, size_t extra)
 	memset(index, 0xff, size * index_width(log2)); /* -1, IX_EMPTY, at any width */
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++)
-		if (d->entries[i].key.v.kind != HOLE)
+		if (d->entries[i].key.v.kind != CVAL_HOLE)
 			entries[n++] = d->entries[i];
 	free(d->index);
 	free(d->entries);
@@ -304,10 +303,10 @@ static void dict_take(dict *d, size_t slot, size_t ix, cval *key, cval *value)
 	dict_entry *e = &d->entries[ix];
 	*key = e->key;
 	*value = e->value;
-	e->key.v.kind = HOLE;
+	e->key.v.kind = CVAL_HOLE;
 	index_set(d, slot, IX_DUMMY);
 	d->used--;
-	while (d->nentries > 0 && d->entries[d->nentries - 1].key.v.kind == HOLE)
+	while (d->nentries > 0 && d->entries[d->nentries - 1].key.v.kind == CVAL_HOLE)
 		d->nentries--;
 	if (d->log2_size > DICT_MIN_LOG2 && d->used * 8 < capacity(d->log2_size))
 		dict_resize(d, log2_for(d->used * 3), 0);
@@ -329,7 +328,7 @@ static bool dict_remove(dict *d, const om_value *key, uint64_t hash, cval *old_k
 static void dict_release(dict *d)
 {
 	for (size_t i = 0; i < d->nentries; i++) {
-		if (d->entries[i].key.v.kind == HOLE)
+		if (d->entries[i].key.v.kind == CVAL_HOLE)
 			continue;
 		cval_free(&d->entries[i].key);
 		cval_free(&d->entries[i].value);
@@ -348,7 +347,7 @@ static int dict_column(const dict *d, bool keys, op_call *c)
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
-		if (e->key.v.kind == HOLE)
+		if (e->key.v.kind == CVAL_HOLE)
 			continue;
 		om_value view = cval_view(keys ? &e->key : &e->value);
 		if (!value_copy(&out.as.items[n++], &view)) {
@@ -448,7 +447,7 @@ static int dict_op_items(void *obj, op_call *c)
 	size_t n = 0;
 	for (size_t i = 0; i < d->nentries; i++) {
 		const dict_entry *e = &d->entries[i];
-		if (e->key.v.kind == HOLE)
+		if (e->key.v.kind == CVAL_HOLE)
 			continue;
 		om_value key = cval_view(&e->key), value = cval_view(&e->value);
 		if (!value_copy(&out.as.items[2 * n], &key) ||

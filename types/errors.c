@@ -1,7 +1,7 @@
 /* errors.c — the wire names of the status codes, one table for every side. */
 #include <string.h>
 
-#include "objmgr.h"
+#include "om_value.h"
 
 static const char *const code_names[] = {
 	[-OM_OK] = "ok",

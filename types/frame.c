@@ -8,7 +8,7 @@
  */
 #include "frame.h"
 
-#include "objmgr.h"
+#include "om_value.h"
 
 enum kind { SCALAR, BODY, ARRAY, MAP };
 

@@ -66,6 +66,7 @@ static bool kind_ok(uint8_t kind, const om_value *v)
 	case ARG_BOOL:
 		return v->kind == OM_BOOL;
 	case ARG_STR:
+	case ARG_NAME:
 		return v->kind == OM_STR;
 	case ARG_ARRAY:
 		return v->kind == OM_ARRAY;
@@ -94,6 +95,7 @@ static const char *kind_want(uint8_t kind)
 		[ARG_MAP] = "a map", [ARG_INT_OR_NIL] = "an integer or nil",
 		[ARG_TIMEOUT] = "a non-negative number of seconds or nil",
 		[ARG_MAP_OR_NIL] = "a map or nil",
+		[ARG_NAME] = "a string",
 	};
 	return want[kind];
 }

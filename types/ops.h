@@ -10,7 +10,7 @@
 #define OBJMGR_OPS_H
 
 #include "cval.h"
-#include "objmgr.h"
+#include "om_value.h"
 
 /* What a parameter must be; op_check_args() enforces it before a handler runs. */
 enum arg_kind {
@@ -23,7 +23,14 @@ enum arg_kind {
 	ARG_MAP,        /* a map */
 	ARG_INT_OR_NIL, /* an integer, or nil (e.g. an open slice bound) */
 	ARG_TIMEOUT,    /* seconds: a non-negative number, or nil for "forever" */
-	ARG_MAP_OR_NIL  /* a map, or nil for none (objects.create's options) */
+	ARG_MAP_OR_NIL, /* a map, or nil for none (objects.create's options) */
+	/*
+	 * A string naming an object, in an admin op (a data type's object
+	 * name is params[0], never listed in args): the server also checks
+	 * that it is a valid object name (name.h), and the REPL completes it
+	 * with the names of the objects.
+	 */
+	ARG_NAME
 };
 
 #define OP_MAX_ARGS 4
@@ -112,7 +119,7 @@ typedef int (*op_fn)(void *obj, op_call *call);
 
 typedef struct op_def {
 	const char *name; /* "set": the wire method is "<type>.<name>" */
-	op_fn fn;         /* NULL in the admin tables, whose handlers live in server/ */
+	op_fn fn;         /* NULL in admin_ops, whose handlers live in server/ */
 	uint8_t flags;    /* op_flags */
 	uint8_t nargs;    /* entries used in args */
 	op_arg args[OP_MAX_ARGS]; /* the params after the object name */
@@ -154,6 +161,12 @@ struct op_call {
 	 */
 	void *(*open)(void *ctx, const char *name, const type_def *t, op_call *c);
 	void *open_ctx;
+	/*
+	 * Where open() notes what it opened, in the opener's own terms (the
+	 * server's registry entry, whose parked calls then depend on it);
+	 * cleared by the caller before each run.
+	 */
+	void *opened;
 };
 
 /* Sets the call's error and returns code. */
@@ -284,6 +297,21 @@ extern const type_def dict_type, list_type, counter_type;
 extern const type_def semaphore_type, condition_type, barrier_type;
 extern const type_def queue_type, lock_type, rlock_type, event_type;
 extern const type_def objects_type, server_type;
+
+/*
+ * The admin methods, by their position in admin_ops (types/admin.c):
+ * objects.* then server.*. objects_type and server_type list their slices
+ * of it, and the server finds each one's handler at the same position in
+ * a table of its own (server/admin.c), as it finds a data type's in its
+ * op_def: no name is compared.
+ */
+enum admin_op {
+	ADMIN_OBJECTS_LIST, ADMIN_OBJECTS_TYPE, ADMIN_OBJECTS_DELETE, ADMIN_OBJECTS_CREATE,
+	ADMIN_SERVER_PING, ADMIN_SERVER_INFO, ADMIN_SERVER_SHUTDOWN,
+	ADMIN_NOPS
+};
+
+extern const op_def admin_ops[ADMIN_NOPS];
 
 /* Every type: the data types, then the admin tables. NULL-terminated. */
 extern const type_def *const type_table[];

@@ -10,7 +10,7 @@
 #ifndef OBJMGR_VALUE_H
 #define OBJMGR_VALUE_H
 
-#include "objmgr.h"
+#include "om_value.h"
 
 /*
  * Picks a secret random key for value_hash (call once at start-up, before

@@ -100,7 +100,7 @@ static void param_name(const type_def *t, const op_def *op, size_t i, char *buf,
 }
 
 /*
- * Where the spec wants a string (an object name, or an ARG_STR param), a
+ * Where the spec wants a string (an object name, an ARG_STR or ARG_NAME param), a
  * word that reads as a number, bool or null is meant literally: `dict.set
  * 2024 k v` names the dict "2024".
  */
@@ -109,7 +109,8 @@ static bool wants_str(const type_def *t, const op_def *op, size_t i)
 	bool named = t && !t->admin;
 	if (named && i == 0)
 		return true;
-	return op && i - named < op->nargs && op->args[i - named].kind == ARG_STR;
+	return op && i - named < op->nargs &&
+	       (op->args[i - named].kind == ARG_STR || op->args[i - named].kind == ARG_NAME);
 }
 
 static bool is_scalar_not_str(const om_value *v)

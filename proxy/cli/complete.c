@@ -98,7 +98,7 @@ static void collect(const words *before, bool after_at, bool at)
 		return;
 	if (!t->admin && pos == 1)
 		add_objects(t->name, "");
-	else if (t->admin && pos - 1 < op->nargs && strcmp(op->args[pos - 1].name, "name") == 0)
+	else if (t->admin && pos - 1 < op->nargs && op->args[pos - 1].kind == ARG_NAME)
 		add_objects(NULL, "");
 }
 
