@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "address.h"
 #include "authkey.h"
 #include "mem.h"
+#include "tcp.h"
 #include "trust.h"
 
 int client_fail(om_client *c, int code, const char *fmt, ...)
@@ -81,43 +83,96 @@ static int check_server_user(om_client *c, int fd)
 			   "that user", c->address, (unsigned)peer.uid, (unsigned)geteuid());
 }
 
-/*
- * Connects a fresh socket to c->address. The connect itself blocks (a Unix
- * socket connects at once unless the server's backlog is full); the socket
- * is then made non-blocking so that every call can wait with poll() and
- * honour its timeout.
- */
-static int client_open(om_client *c)
+/* Connects fd to sa, through EINTR: 0, or -1 with errno. */
+static int connect_fd(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int rc;
+	/* After EINTR the connect may have completed meanwhile: EISCONN then means success. */
+	while ((rc = connect(fd, sa, len)) < 0 && errno == EINTR)
+		;
+	return rc < 0 && errno != EISCONN ? -1 : 0;
+}
+
+/* A Unix socket connected to c->address, checked (above); -1 with the failure on c. */
+static int open_unix(om_client *c)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	size_t n = strlen(c->address);
 	if (n == 0)
-		return client_fail(c, OM_IO, "cannot connect: the socket path is empty");
+		return client_fail(c, OM_IO, "cannot connect: the socket path is empty"), -1;
 	if (n >= sizeof sa.sun_path)
 		return client_fail(c, OM_IO, "cannot connect to %s: the path is longer than %zu bytes",
-				   c->address, sizeof sa.sun_path - 1);
+				   c->address, sizeof sa.sun_path - 1), -1;
 	memcpy(sa.sun_path, c->address, n + 1);
 	if (check_default_dir(c) != OM_OK)
-		return c->code;
-
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return client_fail(c, OM_IO, "cannot connect to %s: socket: %s", c->address,
-				   strerror(errno));
-	int rc;
-	/* After EINTR the connect may have completed meanwhile: EISCONN then means success. */
-	while ((rc = connect(fd, (struct sockaddr *)&sa, sizeof sa)) < 0 && errno == EINTR)
-		;
-	if (rc < 0 && errno != EISCONN) {
+				   strerror(errno)), -1;
+	if (connect_fd(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		int err = errno;
 		close(fd);
 		return client_fail(c, OM_IO, "cannot connect to %s: %s%s", c->address,
-				   strerror(err), connect_hint(err));
+				   strerror(err), connect_hint(err)), -1;
 	}
 	if (check_server_user(c, fd) != OM_OK) {
 		close(fd);
-		return c->code;
+		return -1;
 	}
+	return fd;
+}
+
+/*
+ * A TCP socket connected to the first address of c->address's host that
+ * accepts, tuned (tcp.h); -1 with the failure on c. The server's identity
+ * is checked by the authkey handshake, which TCP always has.
+ */
+static int open_tcp(om_client *c)
+{
+	char host[TCP_HOST_MAX], port[TCP_PORT_MAX];
+	if (!tcp_parse(c->address, host, port))
+		return client_fail(c, OM_IO, "cannot connect to %s: not tcp:HOST:PORT (tcp:[IPv6]:PORT "
+				   "for an IPv6 address)", c->address), -1;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV}, *res;
+	int rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		return client_fail(c, OM_IO, "cannot connect to %s: %s", c->address,
+				   gai_strerror(rc)), -1;
+	int fd = -1, err = ECONNREFUSED;
+	for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect_fd(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return client_fail(c, OM_IO, "cannot connect to %s: %s%s", c->address, strerror(err),
+				   connect_hint(err)), -1;
+	if (tcp_tune(fd) < 0) {
+		err = errno;
+		close(fd);
+		return client_fail(c, OM_IO, "cannot connect to %s: setsockopt: %s", c->address,
+				   strerror(err)), -1;
+	}
+	return fd;
+}
+
+/*
+ * Connects a fresh socket to c->address. The connect itself blocks (a Unix
+ * socket connects at once unless the server's backlog is full); the socket
+ * is then made non-blocking so that every call can wait with poll() and
+ * honour its timeout. With a key, the handshake follows.
+ */
+static int client_open(om_client *c)
+{
+	int fd = tcp_is_address(c->address) ? open_tcp(c) : open_unix(c);
+	if (fd < 0)
+		return c->code;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		int err = errno;
 		close(fd);

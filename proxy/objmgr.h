@@ -33,7 +33,9 @@ extern "C" {
  * Clients.
  *
  * An address is a Unix socket path ("/run/user/1000/objmgr.sock", or with an
- * explicit scheme "unix:/path"). NULL means the default, the same one
+ * explicit scheme "unix:/path"), or "tcp:HOST:PORT" ("tcp:db1:6000",
+ * "tcp:[::1]:6000") for a server listening on TCP, which always needs an
+ * authkey (om_options.authkey). NULL means the default, the same one
  * objmgrd uses: $OBJMGR_SOCKET, else $XDG_RUNTIME_DIR/objmgr.sock, else
  * /tmp/objmgr-$UID/objmgr.sock.
  */

@@ -192,7 +192,8 @@ static int admin_server_info(server *s, op_call *c)
 	    info_set(&p, "used_memory", om_uint(memory_used())) &&
 	    info_set(&p, "clients_buffers", om_uint(conn_buffers(s))) &&
 	    info_set(&p, "pid", om_int(getpid())) &&
-	    info_str(&p, "socket", s->socket_path) &&
+	    (s->socket_path ? info_str(&p, "socket", s->socket_path)
+			    : info_set(&p, "socket", om_nil())) &&
 	    config_info(s, &config) && info_set(&p, "config", config) &&
 	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
 		return op_ok(c, map);

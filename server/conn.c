@@ -42,6 +42,7 @@
  */
 #include "conn.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +53,10 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "listener.h"
 #include "mem.h"
 #include "memory.h"
+#include "tcp.h"
 #include "trust.h"
 #include "wait.h"
 
@@ -92,13 +95,14 @@
 #define SWEEP_STEPS 10
 
 struct conn {
-	uv_pipe_t pipe;
+	stream_handle h;         /* a Unix socket's pipe, or a TCP socket */
 	server *srv;
 	conn *prev, *next;       /* in srv->conns */
 	conn *ready_next;        /* in srv->ready, when ready */
 	conn *deferred_prev, *deferred_next; /* in srv->deferred, when deferred */
 	uint64_t id;             /* for the log, and the owner of what it acquires */
-	trust_peer peer;         /* the client's process and user, as it connected */
+	trust_peer peer;         /* the client's process and user, as it connected (Unix sockets) */
+	char remote[SERVER_ADDRESS_MAX]; /* "tcp:HOST:PORT" of a TCP client, "" for a Unix one */
 	uint64_t opened_ms;      /* uv_now() when it connected */
 	bool authed;             /* proved it knows the authkey, or the server has none */
 	unsigned char nonce[AUTH_NONCE_SIZE]; /* its auth.challenge's (auth.h) */
@@ -136,12 +140,12 @@ static void set_reading(conn *c, bool on);
 
 static uv_stream_t *stream_of(conn *c)
 {
-	return (uv_stream_t *)&c->pipe;
+	return &c->h.stream;
 }
 
 static bool conn_dead(conn *c)
 {
-	return uv_is_closing((uv_handle_t *)&c->pipe);
+	return uv_is_closing(&c->h.handle);
 }
 
 static size_t conn_pending(const conn *c)
@@ -213,7 +217,7 @@ static void conn_close(conn *c)
 {
 	if (conn_dead(c))
 		return;
-	uv_close((uv_handle_t *)&c->pipe, on_close);
+	uv_close(&c->h.handle, on_close);
 	conn_release(c);
 }
 
@@ -605,10 +609,12 @@ static void on_resume(uv_idle_t *h)
 {
 	server *s = h->data;
 	if (s->accept_deferred) {
-		s->accept_deferred = false;
+		uint32_t deferred = s->accept_deferred;
+		s->accept_deferred = 0;
 		s->turn_accepts = 0;
-		if (!s->stopping)
-			conn_accept(s);
+		for (size_t i = 0; i < s->nlisteners && !s->stopping; i++)
+			if (deferred & (1u << i))
+				conn_accept(s, &s->listeners[i].stream);
 	}
 	conn *last = s->deferred_last, *c;
 	if (last) {
@@ -729,9 +735,25 @@ static void on_refused(uv_handle_t *h)
 	server *s = h->data;
 	s->refusing = false;
 	if (s->refuse_next && !s->stopping) {
-		s->refuse_next = false;
-		conn_accept(s);
+		unsigned i = (unsigned)__builtin_ctz(s->refuse_next);
+		s->refuse_next &= ~(1u << i);
+		conn_accept(s, &s->listeners[i].stream);
 	}
+}
+
+/* The position of listener in s->listeners, for the bit masks that name listeners. */
+static unsigned listener_bit(server *s, uv_stream_t *listener)
+{
+	return 1u << ((stream_handle *)listener - s->listeners);
+}
+
+/* Makes h a Unix or a TCP stream, as listener is. */
+static void stream_init(server *s, stream_handle *h, const uv_stream_t *listener)
+{
+	if (listener && listener->type == UV_TCP)
+		uv_tcp_init(s->loop, &h->tcp);
+	else
+		uv_pipe_init(s->loop, &h->pipe, 0);
 }
 
 /*
@@ -740,25 +762,28 @@ static void on_refused(uv_handle_t *h)
  * goes on accepting. While refused closes, the next connection waits:
  * libuv stops watching the listener until uv_accept() takes it.
  */
-static void conn_refuse(server *s)
+static void conn_refuse(server *s, uv_stream_t *listener)
 {
 	if (s->refusing) {
-		s->refuse_next = true;
+		s->refuse_next |= listener_bit(s, listener);
 		return;
 	}
-	uv_pipe_init(s->loop, &s->refused, 0);
-	s->refused.data = s;
-	int rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&s->refused);
+	stream_init(s, &s->refused, listener);
+	s->refused.handle.data = s;
+	int rc = uv_accept(listener, &s->refused.stream);
 	if (rc < 0)
 		log_warn("accepting a client failed: %s", uv_strerror(rc));
 	else
 		log_warn("refused a client: out of memory");
 	s->refusing = true;
-	uv_close((uv_handle_t *)&s->refused, on_refused);
+	uv_close(&s->refused.handle, on_refused);
 }
 
-/* A new connection in s->conns, its pipe initialised but not yet open; NULL when out of memory. */
-static conn *conn_new(server *s)
+/*
+ * A new connection in s->conns, its stream (of listener's kind; a pipe
+ * without one) initialised but not yet open; NULL when out of memory.
+ */
+static conn *conn_new(server *s, const uv_stream_t *listener)
 {
 	conn *c = mem_calloc(1, sizeof *c);
 	if (!c)
@@ -772,8 +797,8 @@ static conn *conn_new(server *s)
 	msgpack_sbuffer_init(&c->sending);
 	c->pk_out.buf = &c->out;
 	msgpack_packer_init(&c->pk, &c->pk_out, codec_out_write);
-	uv_pipe_init(s->loop, &c->pipe, 0);
-	c->pipe.data = c;
+	stream_init(s, &c->h, listener);
+	c->h.handle.data = c;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -789,9 +814,22 @@ static conn *conn_new(server *s)
 static bool conn_admit(conn *c)
 {
 	uv_os_fd_t fd;
-	bool known = uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 && trust_peer_of(fd, &c->peer) == 0;
-	if (!known)
-		c->peer = (trust_peer){.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	c->peer = (trust_peer){.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	if (uv_fileno(&c->h.handle, &fd) < 0)
+		fd = -1;
+	if (c->h.handle.type == UV_TCP) {
+		/* No user to check: the authkey, which TCP always needs, stands for one. */
+		if (fd >= 0 && tcp_tune(fd) < 0)
+			log_warn("client %llu: cannot set TCP_NODELAY and keepalive: %s",
+				 (unsigned long long)c->id, strerror(errno));
+		struct sockaddr_storage sa;
+		int len = sizeof sa;
+		if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&sa, &len) == 0)
+			listener_format(&sa, c->remote, sizeof c->remote);
+		return true;
+	}
+	if (fd >= 0)
+		trust_peer_of(fd, &c->peer);
 	if (access_allows_uid(&c->srv->access, c->peer.uid))
 		return true;
 	conn_fail(c, OM_AUTH_FAILED, "uid %u (pid %d) may not use this server",
@@ -805,20 +843,20 @@ static bool conn_admit(conn *c)
  * takes it, so that thousands of clients connecting at once are accepted
  * a turn at a time, between the others' requests.
  */
-void conn_accept(server *s)
+void conn_accept(server *s, uv_stream_t *listener)
 {
 	if (s->turn_accepts >= TURN_ACCEPTS) {
-		s->accept_deferred = true;
+		s->accept_deferred |= listener_bit(s, listener);
 		resume_start(s);
 		return;
 	}
 	s->turn_accepts++;
-	conn *c = conn_new(s);
+	conn *c = conn_new(s, listener);
 	if (!c) {
-		conn_refuse(s);
+		conn_refuse(s, listener);
 		return;
 	}
-	int rc = uv_accept((uv_stream_t *)&s->listener, stream_of(c));
+	int rc = uv_accept(listener, stream_of(c));
 	if (rc < 0) {
 		log_warn("accepting a client failed: %s", uv_strerror(rc));
 		conn_close(c);
@@ -831,8 +869,13 @@ void conn_accept(server *s)
 	}
 	if (!conn_admit(c))
 		return;
-	log_debug("client %llu: connected (uid %u, pid %d; %zu open)", (unsigned long long)c->id,
-		  (unsigned)c->peer.uid, (int)c->peer.pid, s->nconns);
+	if (*c->remote)
+		log_debug("client %llu: connected from %s (%zu open)", (unsigned long long)c->id,
+			  c->remote, s->nconns);
+	else
+		log_debug("client %llu: connected (uid %u, pid %d; %zu open)",
+			  (unsigned long long)c->id, (unsigned)c->peer.uid, (int)c->peer.pid,
+			  s->nconns);
 	if (!c->authed) {
 		auth_nonce(c->nonce);
 		auth_pack_challenge(&c->pk, c->nonce);
@@ -849,10 +892,10 @@ void conn_accept(server *s)
 
 int conn_open_fd(server *s, int fd)
 {
-	conn *c = conn_new(s);
+	conn *c = conn_new(s, NULL);
 	if (!c)
 		return UV_ENOMEM;
-	int rc = uv_pipe_open(&c->pipe, fd);
+	int rc = uv_pipe_open(&c->h.pipe, fd);
 	if (rc < 0) {
 		conn_close(c);
 		return rc;

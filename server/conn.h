@@ -16,8 +16,8 @@
 
 #include "server.h"
 
-/* Accepts the pending connection on s->listener and starts serving it. */
-void conn_accept(server *s);
+/* Accepts the pending connection on listener (one of s->listeners) and starts serving it. */
+void conn_accept(server *s, uv_stream_t *listener);
 
 /*
  * Serves the connected stream socket fd as a client connection, as if

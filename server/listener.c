@@ -11,6 +11,8 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +22,7 @@
 #include "address.h"
 #include "conn.h"
 #include "log.h"
+#include "tcp.h"
 #include "trust.h"
 
 /* 0 when a server accepts connections on path, else a negative errno. */
@@ -95,10 +98,10 @@ static int trusted_dir(const char *path)
 }
 
 /* Binds the socket file with no permission for anyone but us, then gives it its mode. */
-static int bind_socket(server *s, const char *path)
+static int bind_socket(server *s, stream_handle *h, const char *path)
 {
 	mode_t old = umask(0177);
-	int rc = uv_pipe_bind(&s->listener, path);
+	int rc = uv_pipe_bind(&h->pipe, path);
 	umask(old);
 	if (rc < 0) {
 		log_error("cannot listen on %s: %s", path, uv_strerror(rc));
@@ -117,10 +120,22 @@ static void on_connection(uv_stream_t *listener, int status)
 		log_warn("accepting a client failed: %s", uv_strerror(status));
 		return;
 	}
-	conn_accept(s);
+	conn_accept(s, listener);
 }
 
-int listener_start(server *s)
+/* The next free listener slot, named name; NULL past SERVER_LISTENERS_MAX. */
+static stream_handle *listener_add(server *s, const char *name)
+{
+	if (s->nlisteners == SERVER_LISTENERS_MAX) {
+		log_error("more than %d listening sockets", SERVER_LISTENERS_MAX);
+		return NULL;
+	}
+	snprintf(s->listener_names[s->nlisteners], SERVER_ADDRESS_MAX, "%s", name);
+	return &s->listeners[s->nlisteners++];
+}
+
+/* Listens on the Unix socket s->socket_path. */
+static int listen_unix(server *s)
 {
 	const char *path = s->socket_path;
 	size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
@@ -134,22 +149,96 @@ int listener_start(server *s)
 	}
 	if (trusted_dir(path) || clear_path(path))
 		return -1;
-	uv_pipe_init(s->loop, &s->listener, 0);
-	s->listener.data = s;
-	if (bind_socket(s, path)) {
-		listener_stop(s);
+	stream_handle *h = listener_add(s, path);
+	if (!h)
 		return -1;
-	}
-	int rc = uv_listen((uv_stream_t *)&s->listener, SOMAXCONN, on_connection);
+	uv_pipe_init(s->loop, &h->pipe, 0);
+	h->handle.data = s;
+	if (bind_socket(s, h, path))
+		return -1;
+	int rc = uv_listen(&h->stream, SOMAXCONN, on_connection);
 	if (rc < 0) {
 		log_error("cannot listen on %s: %s", path, uv_strerror(rc));
-		listener_stop(s);
 		return -1;
 	}
 	return 0;
 }
 
+void listener_format(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+		uv_ip6_name(a, ip, sizeof ip);
+		port = ntohs(a->sin6_port);
+		snprintf(buf, size, "tcp:[%s]:%u", ip, port);
+		return;
+	}
+	const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+	uv_ip4_name(a, ip, sizeof ip);
+	port = ntohs(a->sin_port);
+	snprintf(buf, size, "tcp:%s:%u", ip, port);
+}
+
+/* Listens on one address addr resolved to; its name says which port it got (for port 0). */
+static int listen_tcp_one(server *s, const char *address, const struct addrinfo *ai)
+{
+	stream_handle *h = listener_add(s, address);
+	if (!h)
+		return -1;
+	uv_tcp_init(s->loop, &h->tcp);
+	h->handle.data = s;
+	unsigned flags = ai->ai_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+	int rc = uv_tcp_bind(&h->tcp, ai->ai_addr, flags);
+	if (rc == 0)
+		rc = uv_listen(&h->stream, SOMAXCONN, on_connection);
+	if (rc < 0) {
+		log_error("cannot listen on %s: %s", address, uv_strerror(rc));
+		return -1;
+	}
+	struct sockaddr_storage sa;
+	int len = sizeof sa;
+	if (uv_tcp_getsockname(&h->tcp, (struct sockaddr *)&sa, &len) == 0)
+		listener_format(&sa, s->listener_names[s->nlisteners - 1], SERVER_ADDRESS_MAX);
+	return 0;
+}
+
+/* Listens on every address "tcp:HOST:PORT" resolves to ("localhost": 127.0.0.1 and ::1). */
+static int listen_tcp(server *s, const char *address)
+{
+	char host[TCP_HOST_MAX], port[TCP_PORT_MAX];
+	if (!tcp_parse(address, host, port)) {
+		log_error("not a TCP address: %s (tcp:HOST:PORT, tcp:[IPv6]:PORT)", address);
+		return -1;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *res;
+	int rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		log_error("cannot listen on %s: %s", address, gai_strerror(rc));
+		return -1;
+	}
+	int failed = 0;
+	for (const struct addrinfo *ai = res; ai && !failed; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			failed = listen_tcp_one(s, address, ai);
+	freeaddrinfo(res);
+	return failed;
+}
+
+int listener_start(server *s)
+{
+	if (s->socket_path && listen_unix(s))
+		return -1;
+	for (size_t i = 0; i < s->ntcp; i++)
+		if (listen_tcp(s, s->tcp[i]))
+			return -1;
+	return 0;
+}
+
 void listener_stop(server *s)
 {
-	server_close_handle((uv_handle_t *)&s->listener);
+	for (size_t i = 0; i < s->nlisteners; i++)
+		server_close_handle(&s->listeners[i].handle);
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "memory.h"
 #include "server.h"
+#include "tcp.h"
 #include "value.h"
 
 #define MIB ((size_t)1 << 20)
@@ -47,7 +48,8 @@ static const char help_text[] =
 	"    objmgrd - the objmgr shared-object server\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    objmgrd [--socket PATH] [--log-level LEVEL] [--max-message-size BYTES]\n"
+	"    objmgrd [--socket PATH] [--listen ADDRESS]... [--log-level LEVEL]\n"
+	"            [--max-message-size BYTES]\n"
 	"            [--max-clients N] [--max-output BYTES] [--max-output-hard BYTES]\n"
 	"            [--max-waiting N] [--max-memory BYTES] [--idle-timeout SEC]\n"
 	"            [--message-timeout SEC] [--busy-poll USEC] [--socket-mode MODE]\n"
@@ -75,6 +77,17 @@ static const char help_text[] =
 	"        The socket's directory must belong to the server's user and be\n"
 	"        writable by no one else (not /tmp itself): whoever can write there\n"
 	"        could replace the socket with their own.\n"
+	"    --listen ADDRESS\n"
+	"        Listen on ADDRESS: tcp:HOST:PORT (tcp:localhost:6000, tcp:0.0.0.0:6000,\n"
+	"        tcp:[::1]:6000; every address HOST resolves to; port 0 picks one),\n"
+	"        or unix:PATH / a path, as --socket. Repeat it for more, up to\n"
+	"        " STR(SERVER_TCP_MAX) " TCP sockets. With --listen and no Unix address among them and\n"
+	"        no --socket, the server has no Unix socket. TCP needs\n"
+	"        --authkey-file: its clients have no user the kernel can name, so only\n"
+	"        the key tells who may connect. TCP is authenticated, not encrypted:\n"
+	"        cross an untrusted network through an SSH tunnel (docs/guide.md).\n"
+	"        A TCP peer that vanishes is dropped within " STR(TCP_KEEPALIVE_S) " s (keepalive), and\n"
+	"        what it held is released.\n"
 	"    --socket-mode MODE\n"
 	"        The socket file's permissions, in octal (default 0600: the server's\n"
 	"        user only). 0660 with --socket-group opens the server to a group;\n"
@@ -156,7 +169,8 @@ static const char help_text[] =
 	"\n"
 	"ENVIRONMENT\n"
 	"    OBJMGR_SOCKET\n"
-	"        The socket path when --socket is not given.\n"
+	"        The address when neither --socket nor --listen is given: a path,\n"
+	"        or tcp:HOST:PORT (which needs --authkey-file).\n"
 	"    XDG_RUNTIME_DIR\n"
 	"        Otherwise the socket is $XDG_RUNTIME_DIR/objmgr.sock; without\n"
 	"        either variable it is /tmp/objmgr-$UID/objmgr.sock, in a directory\n"
@@ -175,12 +189,15 @@ typedef struct options {
 	unsigned long busy_poll_us; /* 0: off */
 	server_access access;
 	const char *authkey_file; /* NULL: no handshake */
+	const char *tcp[SERVER_TCP_MAX]; /* --listen tcp:... */
+	size_t ntcp;
+	bool listen_given;        /* --listen was given: no default Unix socket */
 } options;
 
 enum {
 	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_OUTPUT_HARD,
 	OPT_MAX_WAITING, OPT_MAX_MEMORY, OPT_IDLE_TIMEOUT, OPT_MESSAGE_TIMEOUT, OPT_BUSY_POLL,
-	OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_ALLOW_UID, OPT_AUTHKEY_FILE
+	OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_ALLOW_UID, OPT_AUTHKEY_FILE, OPT_LISTEN
 };
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
@@ -305,6 +322,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
+		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -381,6 +399,23 @@ static int parse_options(int argc, char **argv, options *o)
 		case OPT_AUTHKEY_FILE:
 			o->authkey_file = optarg;
 			break;
+		case OPT_LISTEN:
+			o->listen_given = true;
+			if (!tcp_is_address(optarg)) {
+				if (o->socket)
+					return usage_error("one Unix socket at most: '%s'", optarg);
+				o->socket = optarg;
+				break;
+			}
+			if (o->ntcp == SERVER_TCP_MAX)
+				return usage_error("--listen: more than %s TCP addresses",
+						   STR(SERVER_TCP_MAX));
+			char host[TCP_HOST_MAX], port[TCP_PORT_MAX];
+			if (!tcp_parse(optarg, host, port))
+				return usage_error("--listen: not tcp:HOST:PORT (tcp:[IPv6]:PORT for an "
+						   "IPv6 address): '%s'", optarg);
+			o->tcp[o->ntcp++] = optarg;
+			break;
 		case 'h':
 			fputs(help_text, stdout);
 			return 0;
@@ -395,6 +430,9 @@ static int parse_options(int argc, char **argv, options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->ntcp && !o->authkey_file)
+		return usage_error("--listen %s needs --authkey-file: a TCP client has no user the "
+				   "kernel can name, so only a key can tell who may connect", o->tcp[0]);
 	if (!o->limits.max_output_hard)
 		o->limits.max_output_hard = o->limits.max_output > SIZE_MAX / 2 ? SIZE_MAX
 										 : 2 * o->limits.max_output;
@@ -559,12 +597,21 @@ int main(int argc, char **argv)
 		return 1;
 
 	char default_path[PATH_MAX];
-	if (!o.socket) {
+	if (!o.socket && !o.listen_given) {
 		if (address_default(default_path, sizeof default_path)) {
 			log_error("the default socket path is too long; use --socket");
 			return 1;
 		}
 		o.socket = default_path;
+		/* $OBJMGR_SOCKET may name a TCP address, for the clients' sake and ours. */
+		if (tcp_is_address(default_path)) {
+			o.socket = NULL;
+			o.tcp[o.ntcp++] = default_path;
+			if (!o.authkey_file) {
+				log_error("$OBJMGR_SOCKET is %s: TCP needs --authkey-file", default_path);
+				return 2;
+			}
+		}
 	}
 	/* A client that hangs up must not kill the server with SIGPIPE: writes report EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
@@ -586,7 +633,9 @@ int main(int argc, char **argv)
 		s.authkey = &key;
 		log_info("clients must authenticate with the authkey of %s", o.authkey_file);
 	}
-	s.socket_path = address_path(o.socket);
+	s.socket_path = o.socket ? address_path(o.socket) : NULL;
+	memcpy(s.tcp, o.tcp, sizeof o.tcp);
+	s.ntcp = o.ntcp;
 	/*
 	 * Signals first: a client (a test) may connect, and so send SIGTERM,
 	 * as soon as the socket listens.
@@ -594,13 +643,15 @@ int main(int argc, char **argv)
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
 	if (listener_start(&s)) {
+		listener_stop(&s);
 		finish(&s);
 		return 1;
 	}
 	s.busy_poll_us = o.busy_poll_us;
 	busy_poll_start(&s, o.busy_poll_us);
 	s.started_ms = uv_now(s.loop);
-	printf("objmgrd: listening on %s\n", s.socket_path);
+	for (size_t i = 0; i < s.nlisteners; i++)
+		printf("objmgrd: listening on %s\n", s.listener_names[i]);
 	fflush(stdout);
 
 	uv_run(s.loop, UV_RUN_DEFAULT);

@@ -31,6 +31,21 @@ typedef struct server_limits {
 
 typedef struct conn conn;
 
+/* The most TCP listening sockets: --listen tcp:... addresses, and each address a name resolves to. */
+#define SERVER_TCP_MAX 8
+/* The most listening sockets: the Unix socket and the TCP ones. */
+#define SERVER_LISTENERS_MAX (1 + SERVER_TCP_MAX)
+/* A listener's address as it is logged and reported: "tcp:[::1]:6000" or a path. */
+#define SERVER_ADDRESS_MAX 128
+
+/* A stream over a Unix socket or over TCP (conn.c, listener.c). */
+typedef union stream_handle {
+	uv_handle_t handle;
+	uv_stream_t stream;
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+} stream_handle;
+
 typedef struct server {
 	uv_loop_t *loop;
 	server_limits limits;
@@ -39,11 +54,16 @@ typedef struct server {
 	const struct authkey *authkey; /* --authkey-file; NULL: no handshake (auth.h) */
 	uv_timer_t refuse_timer; /* answers wrong proofs once their delay passed (conn.c) */
 	size_t nrefused;       /* connections waiting for that */
-	const char *socket_path;
-	uv_pipe_t listener;
-	uv_pipe_t refused;     /* a connection there was no memory for, closing (conn.c) */
+	const char *socket_path; /* the Unix socket to listen on, NULL: none (TCP only) */
+	const char *tcp[SERVER_TCP_MAX]; /* --listen tcp:HOST:PORT addresses, as given */
+	size_t ntcp;
+	/* Listening (listener.c): the Unix socket, if any, first. */
+	stream_handle listeners[SERVER_LISTENERS_MAX];
+	char listener_names[SERVER_LISTENERS_MAX][SERVER_ADDRESS_MAX];
+	size_t nlisteners;
+	stream_handle refused; /* a connection there was no memory for, closing (conn.c) */
 	bool refusing;         /* refused is in use */
-	bool refuse_next;      /* another connection waits for refused to close */
+	uint32_t refuse_next;  /* bit i: a connection on listeners[i] waits for refused to close */
 	uv_signal_t sigint, sigterm;
 	uv_timer_t stop_timer; /* closes the connections once a stop begins */
 	uv_timer_t sweep_timer; /* closes timed-out connections (conn_sweep_start()) */
@@ -67,7 +87,7 @@ typedef struct server {
 	conn *deferred, *deferred_last;
 	uv_idle_t resume;      /* active while any is deferred; initialised when first needed */
 	size_t turn_accepts;   /* connections accepted since accepting last yielded */
-	bool accept_deferred;  /* a connection waits for accepting's next turn (conn.c) */
+	uint32_t accept_deferred; /* bit i: one on listeners[i] waits for accepting's next turn (conn.c) */
 	bool waking;           /* wait_wake() is running */
 } server;
 

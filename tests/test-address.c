@@ -6,6 +6,7 @@
 
 #include "address.h"
 #include "check-main.h"
+#include "tcp.h"
 #include "om_value.h"
 
 static void clear_env(void)
@@ -13,6 +14,30 @@ static void clear_env(void)
 	unsetenv("OBJMGR_SOCKET");
 	unsetenv("XDG_RUNTIME_DIR");
 }
+
+START_TEST(test_tcp_addresses_split_into_host_and_port)
+{
+	char host[TCP_HOST_MAX], port[TCP_PORT_MAX];
+	ck_assert(tcp_parse("tcp:localhost:6000", host, port));
+	ck_assert_str_eq(host, "localhost");
+	ck_assert_str_eq(port, "6000");
+	ck_assert(tcp_parse("tcp:10.0.0.5:0", host, port));
+	ck_assert_str_eq(host, "10.0.0.5");
+	ck_assert_str_eq(port, "0");
+	ck_assert(tcp_parse("tcp:[::1]:65535", host, port));
+	ck_assert_str_eq(host, "::1");
+	ck_assert_str_eq(port, "65535");
+	static const char *const bad[] = {
+		"localhost:6000", "unix:/tmp/x", "tcp:", "tcp:host", "tcp::6000", "tcp:host:",
+		"tcp:host:65536", "tcp:host:-1", "tcp:host:6x", "tcp:::1:6000", "tcp:[::1]6000",
+		"tcp:[::1", "tcp:[]:6000", "tcp:host:1234567",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(!tcp_parse(bad[i], host, port), "%s was taken", bad[i]);
+	ck_assert(tcp_is_address("tcp:x:1"));
+	ck_assert(!tcp_is_address("/run/tcp:x:1"));
+}
+END_TEST
 
 START_TEST(test_objmgr_socket_comes_first)
 {
@@ -78,6 +103,7 @@ static Suite *address_suite(void)
 	Suite *s = suite_create("address");
 	TCase *tc = tcase_create("default");
 	tcase_add_checked_fixture(tc, clear_env, NULL);
+	tcase_add_test(tc, test_tcp_addresses_split_into_host_and_port);
 	tcase_add_test(tc, test_objmgr_socket_comes_first);
 	tcase_add_test(tc, test_xdg_runtime_dir_comes_next);
 	tcase_add_test(tc, test_without_either_it_is_the_private_tmp_dir);

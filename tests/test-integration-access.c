@@ -10,10 +10,12 @@
  * 65534), which only root can do: scripts/test runs as root on CI; run as
  * another user they are left out, and say so.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
@@ -803,6 +805,120 @@ START_TEST(test_key_files_open_to_others_or_too_short_are_refused)
 }
 END_TEST
 
+/* --- TCP ---------------------------------------------------------------- */
+
+/* A TCP port free on host (an IP address) right now, or 0 when host cannot be bound. */
+static unsigned free_port(int family, const char *host)
+{
+	struct sockaddr_storage sa = {0};
+	socklen_t len;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
+		a->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, host, &a->sin6_addr);
+		len = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&sa;
+		a->sin_family = AF_INET;
+		inet_pton(AF_INET, host, &a->sin_addr);
+		len = sizeof *a;
+	}
+	int fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	return ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+					: ((struct sockaddr_in *)&sa)->sin_port);
+}
+
+START_TEST(test_tcp_needs_an_authkey)
+{
+	char err[1024];
+	ck_assert_int_eq(objmgrd_refused("/nonexistent/s", "--listen", "tcp:127.0.0.1:0", err,
+					 sizeof err), 2);
+	ck_assert_msg(strstr(err, "--listen tcp:127.0.0.1:0 needs --authkey-file: a TCP client has "
+				  "no user the kernel can name"), "%s", err);
+	ck_assert_int_eq(objmgrd_refused("/nonexistent/s", "--listen", "tcp:::1:6000", err,
+					 sizeof err), 2);
+	ck_assert_msg(strstr(err, "--listen: not tcp:HOST:PORT"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_tcp_clients_with_the_key_share_the_objects)
+{
+	unsigned port = free_port(AF_INET, "127.0.0.1");
+	ck_assert_uint_gt(port, 0);
+	char listen[64];
+	snprintf(listen, sizeof listen, "tcp:127.0.0.1:%u", port);
+	/* --allow-uid binds Unix clients only: TCP ones have the key to show. */
+	harness_start(&srv, "--authkey-file", write_key(strlen(KEY), 0600), "--listen", listen,
+		      "--allow-uid", "12345", NULL);
+	om_options keyed = {.authkey_file = key_file, .timeout_s = 10};
+	om_client *tcp = om_connect(listen, &keyed), *unix_client = om_connect(srv.socket, &keyed);
+	ck_assert_msg(om_errcode(tcp) == OM_OK, "%s", om_errmsg(tcp));
+	ck_assert_msg(om_errcode(unix_client) == OM_OK, "%s", om_errmsg(unix_client));
+	ck_assert_str_eq(om_address(tcp), listen);
+
+	/* A lock taken over TCP is released when that connection closes. */
+	om_lock *held = om_lock_open(tcp, "L");
+	bool got;
+	ck_assert_int_eq(om_lock_acquire(held, 0, &got), OM_OK);
+	ck_assert(got);
+	om_lock *waiting = om_lock_open(unix_client, "L");
+	ck_assert_int_eq(om_lock_acquire(waiting, 0, &got), OM_OK);
+	ck_assert(!got);
+	om_dict *d = om_dict_open(tcp, "shared");
+	ck_assert_int_eq(om_dict_set(d, om_str("from"), om_str("tcp")), OM_OK);
+	om_dict_close(d);
+	om_lock_close(held);
+	om_close(tcp);
+	ck_assert_int_eq(om_lock_acquire(waiting, 5, &got), OM_OK);
+	ck_assert(got);
+	om_lock_close(waiting);
+	d = om_dict_open(unix_client, "shared");
+	om_value v;
+	ck_assert_int_eq(om_dict_get(d, om_str("from"), &v), OM_OK);
+	ck_assert_str_eq(v.as.str, "tcp");
+	om_value_free(&v);
+	om_dict_close(d);
+	om_close(unix_client);
+
+	/* Without the key, or with another, nothing runs. */
+	om_client *c = om_connect(listen, NULL);
+	ck_assert_int_eq(om_errcode(c), OM_OK);
+	ck_assert_int_eq(om_server_ping(c), OM_AUTH_REQUIRED);
+	om_close(c);
+	c = om_connect(listen, &(om_options){.authkey = "not the server's key", .authkey_len = 20});
+	ck_assert_int_eq(om_errcode(c), OM_AUTH_FAILED);
+	om_close(c);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
+START_TEST(test_tcp_over_ipv6)
+{
+	unsigned port = free_port(AF_INET6, "::1");
+	if (!port) {
+		fprintf(stderr, "integration-access: no IPv6 loopback here; tcp:[::1] left out\n");
+		return;
+	}
+	char listen[64];
+	snprintf(listen, sizeof listen, "tcp:[::1]:%u", port);
+	harness_start(&srv, "--authkey-file", write_key(strlen(KEY), 0600), "--listen", listen, NULL);
+	om_client *c = om_connect(listen, &(om_options){.authkey_file = key_file, .timeout_s = 10});
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	om_close(c);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("integration-access");
@@ -821,6 +937,12 @@ int main(void)
 	tcase_add_test(tc, test_a_connection_that_does_not_authenticate_is_closed);
 	tcase_add_test(tc, test_a_server_without_the_key_cannot_pass_for_the_real_one);
 	tcase_add_test(tc, test_key_files_open_to_others_or_too_short_are_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tcp");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_tcp_needs_an_authkey);
+	tcase_add_test(tc, test_tcp_clients_with_the_key_share_the_objects);
+	tcase_add_test(tc, test_tcp_over_ipv6);
 	suite_add_tcase(s, tc);
 	if (geteuid() != 0) {
 		fprintf(stderr, "integration-access: not root, so the cases with a second user "

@@ -62,7 +62,8 @@ static void print_help(void)
 		printf("    %-22s %s\n", (*t)->name, (*t)->help);
 	printf("\n"
 	       "OPTIONS\n"
-	       "    -s, --socket ADDRESS   the server's socket: a path, or unix:PATH\n"
+	       "    -s, --socket ADDRESS   the server's socket: a path, unix:PATH, or\n"
+	       "                           tcp:HOST:PORT (with --authkey-file)\n"
 	       "                           (default: see ENVIRONMENT)\n"
 	       "    --authkey-file FILE    prove to the server that we know the key in FILE,\n"
 	       "                           and check that it does (objmgrd --authkey-file)\n"
