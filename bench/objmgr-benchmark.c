@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "authkey.h"
 #include "latency.h"
 #include "mem.h"
 
@@ -40,7 +41,8 @@ static const char help_text[] =
 	"    objmgr-benchmark - measure the throughput and latency of an objmgrd server\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    objmgr-benchmark [-s ADDRESS] [-c CLIENTS] [-n REQUESTS] [-P PIPELINE]\n"
+	"    objmgr-benchmark [-s ADDRESS] [--authkey-file FILE] [-c CLIENTS] [-n REQUESTS]\n"
+	"                     [-P PIPELINE]\n"
 	"                     [-t TESTS] [-d VALUE_SIZE] [-r KEYSPACE] [--csv] [-q]\n"
 	"    objmgr-benchmark --help\n"
 	"\n"
@@ -77,6 +79,10 @@ static const char help_text[] =
 	"        The server's socket (\"unix:PATH\" works too). Default: as objmgrd:\n"
 	"        $OBJMGR_SOCKET, else $XDG_RUNTIME_DIR/objmgr.sock, else\n"
 	"        /tmp/objmgr-$UID/objmgr.sock.\n"
+	"    --authkey-file FILE\n"
+	"        Authenticate every connection with the key in FILE, for a server\n"
+	"        started with --authkey-file (default: $OBJMGR_AUTHKEY_FILE, if set).\n"
+	"        The handshakes happen before the clock starts.\n"
 	"    -c CLIENTS\n"
 	"        Connections (default 50).\n"
 	"    -n REQUESTS\n"
@@ -128,6 +134,7 @@ static const char *const test_names[NTESTS] = {
 
 typedef struct options {
 	const char *address; /* NULL: the default */
+	const char *authkey_file; /* NULL: $OBJMGR_AUTHKEY_FILE, or no handshake */
 	size_t clients, requests, pipeline, value_size, keyspace;
 	bool csv, quiet;
 	bool run[NTESTS];
@@ -495,8 +502,87 @@ static void run_test(bench *b, test_id t)
 	report(b, now_ns() - b->start);
 }
 
+/* The next message on cl's blocking socket into *m (cl->in's zone). */
+static void read_message(bench *b, client *cl, msgpack_unpacked *m)
+{
+	while (msgpack_unpacker_next(&cl->in, m) != MSGPACK_UNPACK_SUCCESS) {
+		if (!msgpack_unpacker_reserve_buffer(&cl->in, 4096))
+			die("out of memory");
+		ssize_t n = recv(cl->fd, msgpack_unpacker_buffer(&cl->in),
+				 msgpack_unpacker_buffer_capacity(&cl->in), 0);
+		if (n <= 0)
+			die("%s closed the connection during the authkey handshake", b->path);
+		msgpack_unpacker_buffer_consumed(&cl->in, (size_t)n);
+	}
+}
+
+static bool is_bin32(const msgpack_object *o)
+{
+	return o->type == MSGPACK_OBJECT_BIN && o->via.bin.size == AUTH_NONCE_SIZE;
+}
+
+/*
+ * The handshake of docs/protocol.md on cl's fresh connection: reads the
+ * challenge, proves the key, checks the server's proof. Dies on failure.
+ */
+static void authenticate(bench *b, client *cl, const authkey *key)
+{
+	msgpack_unpacked m;
+	msgpack_unpacked_init(&m);
+	read_message(b, cl, &m);
+	const msgpack_object *o = &m.data, *p;
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 3 ||
+	    (p = &o->via.array.ptr[2])->type != MSGPACK_OBJECT_ARRAY || p->via.array.size != 2 ||
+	    !is_bin32(&p->via.array.ptr[1]))
+		die("%s sent no auth.challenge: is it started with --authkey-file?", b->path);
+	unsigned char server_nonce[AUTH_NONCE_SIZE], client_nonce[AUTH_NONCE_SIZE];
+	unsigned char proof[AUTH_PROOF_SIZE], want[AUTH_PROOF_SIZE];
+	memcpy(server_nonce, p->via.array.ptr[1].via.bin.ptr, AUTH_NONCE_SIZE);
+	auth_nonce(client_nonce);
+	auth_client_proof(key, server_nonce, client_nonce, proof);
+	auth_server_proof(key, client_nonce, server_nonce, want);
+
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_int(&pk, 0);
+	msgpack_pack_uint32(&pk, 0);
+	msgpack_pack_str_with_body(&pk, AUTH_HELLO, strlen(AUTH_HELLO));
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_bin_with_body(&pk, client_nonce, sizeof client_nonce);
+	msgpack_pack_bin_with_body(&pk, proof, sizeof proof);
+	if (send(cl->fd, sb.data, sb.size, MSG_NOSIGNAL) != (ssize_t)sb.size)
+		die("cannot send auth.hello to %s: %s", b->path, strerror(errno));
+	msgpack_sbuffer_destroy(&sb);
+	read_message(b, cl, &m);
+	o = &m.data;
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
+	    o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL || !is_bin32(&o->via.array.ptr[3]))
+		die("%s refused the authkey", b->path);
+	if (!auth_proof_equal(want, o->via.array.ptr[3].via.bin.ptr, AUTH_PROOF_SIZE))
+		die("%s does not know the authkey: its proof is wrong", b->path);
+	msgpack_unpacked_destroy(&m);
+	cl->next_msgid = 1; /* msgid 0 was the hello's */
+}
+
+/* The key of --authkey-file or $OBJMGR_AUTHKEY_FILE into key; false when there is none. */
+static bool load_key(const options *o, authkey *key)
+{
+	const char *file = o->authkey_file ? o->authkey_file : getenv("OBJMGR_AUTHKEY_FILE");
+	if (!file || !*file)
+		return false;
+	char why[AUTHKEY_WHY_MAX];
+	if (authkey_load(key, file, why))
+		die("%s", why);
+	return true;
+}
+
 static void connect_all(bench *b)
 {
+	static authkey key;
+	bool keyed = load_key(&b->o, &key);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(b->path) >= sizeof sa.sun_path)
 		die("the socket path %s is longer than %zu bytes", b->path, sizeof sa.sun_path - 1);
@@ -515,7 +601,10 @@ static void connect_all(bench *b)
 		cl->out = xmalloc(cl->out_cap);
 		cl->next_msgid = 1;
 		b->pfds[i].fd = cl->fd;
+		if (keyed)
+			authenticate(b, cl, &key);
 	}
+	authkey_wipe(&key);
 }
 
 static void bench_free(bench *b)
@@ -574,9 +663,10 @@ static int parse_tests(const char *arg, bool *run)
 /* Fills o from argv. Returns -1 to go on, else the exit status (--help, errors). */
 static int parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_CSV = 256 };
+	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE };
 	static const struct option longopts[] = {
 		{"csv", no_argument, NULL, OPT_CSV},
+		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -613,6 +703,9 @@ static int parse_options(int argc, char **argv, options *o)
 			break;
 		case OPT_CSV:
 			o->csv = true;
+			break;
+		case OPT_AUTHKEY_FILE:
+			o->authkey_file = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
