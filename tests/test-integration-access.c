@@ -74,8 +74,8 @@ static int objmgrd_refused(const char *socket, const char *opt, const char *arg,
 	return WEXITSTATUS(status);
 }
 
-/* Forks a process that runs as nobody and returns what fn returns as its exit status. */
-static int as_nobody(int (*fn)(void))
+/* Forks a process that runs fn as nobody, exits with what it returns and dies with the test. */
+static pid_t spawn_as_nobody(int (*fn)(void))
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -86,6 +86,13 @@ static int as_nobody(int (*fn)(void))
 			_exit(100);
 		_exit(fn());
 	}
+	return pid;
+}
+
+/* Runs fn as nobody in a process of its own; returns its exit status. */
+static int as_nobody(int (*fn)(void))
+{
+	pid_t pid = spawn_as_nobody(fn);
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status), "the process of nobody died of signal %d", WTERMSIG(status));
@@ -339,15 +346,7 @@ START_TEST(test_a_client_sends_nothing_to_a_planted_server)
 	ck_assert_int_eq(chmod(planted_dir, 0777), 0);
 	ck_assert_int_eq(chown(planted_dir, NOBODY, NOBODY), 0);
 	snprintf(planted_socket, sizeof planted_socket, "%s/objmgr.sock", planted_dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
-			_exit(100);
-		_exit(plant_server());
-	}
+	pid_t pid = spawn_as_nobody(plant_server);
 	char ready[128];
 	snprintf(ready, sizeof ready, "%s/ready", planted_dir);
 	for (int i = 0; i < 1000 && access(ready, F_OK) < 0; i++)
