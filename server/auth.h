@@ -5,7 +5,8 @@
  * With --authkey-file, each connection is sent
  * [2, "auth.challenge", [AUTH_VERSION, server_nonce]] as it opens. Until
  * its auth.hello carries the client's proof, only auth.hello runs; other
- * requests are answered auth_required. A wrong proof is answered
+ * requests are answered auth_required, and no message may be larger than
+ * AUTH_MAX_MESSAGE. A wrong proof is answered
  * auth_failed after AUTH_FAIL_DELAY_MS, then the connection is closed, and
  * one not authenticated within AUTH_TIMEOUT_MS is closed too.
  */
@@ -19,6 +20,12 @@
 
 /* How long a wrong proof waits for its answer: guessing costs that much per try. */
 #define AUTH_FAIL_DELAY_MS 100
+/*
+ * The largest message a connection may send before it is authenticated
+ * (an auth.hello takes about 90 bytes): a client without the key cannot
+ * make the server read and decode megabytes.
+ */
+#define AUTH_MAX_MESSAGE 4096
 /* A connection not authenticated by then is closed. */
 #define AUTH_TIMEOUT_MS 5000
 

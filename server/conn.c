@@ -323,9 +323,9 @@ static void conn_fail(conn *c, int code, const char *fmt, ...)
 static void stream_failed(conn *c, int code)
 {
 	if (code == OM_TOO_LARGE)
-		conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes "
-			  "(its headers declare more items or bytes than fit)",
-			  c->srv->limits.max_message_size);
+		conn_fail(c, OM_TOO_LARGE, "message larger than the limit of %zu bytes%s "
+			  "(its headers declare more items or bytes than fit)", c->frame.max,
+			  c->authed ? "" : " before authenticating");
 	else if (code == OM_TOO_DEEP)
 		conn_fail(c, OM_TOO_DEEP, "message nested more than %d levels deep",
 			  FRAME_MAX_DEPTH);
@@ -516,6 +516,7 @@ static void conn_authenticate(conn *c, const dispatch_msg *d)
 		return;
 	}
 	c->authed = true;
+	c->frame.max = s->limits.max_message_size; /* from the next message on */
 	om_value result = om_bin(proof, sizeof proof);
 	rpc_pack_result(&c->pk, d->m.msgid, &result);
 	log_debug("client %llu: authenticated", (unsigned long long)c->id);
@@ -792,7 +793,7 @@ static conn *conn_new(server *s, const uv_stream_t *listener)
 	c->id = ++s->next_conn_id;
 	c->active_ms = c->opened_ms = uv_now(s->loop);
 	c->authed = !s->authkey;
-	frame_init(&c->frame, s->limits.max_message_size);
+	frame_init(&c->frame, c->authed ? s->limits.max_message_size : AUTH_MAX_MESSAGE);
 	msgpack_sbuffer_init(&c->out);
 	msgpack_sbuffer_init(&c->sending);
 	c->pk_out.buf = &c->out;

@@ -606,6 +606,43 @@ START_TEST(test_before_the_handshake_nothing_runs)
 }
 END_TEST
 
+START_TEST(test_before_the_handshake_messages_stay_small)
+{
+	start_with_key();
+	static char big[8192];
+	memset(big, 'x', sizeof big);
+	/* Authenticated, a large message is fine. */
+	om_client *c = om_connect(srv.socket, &(om_options){.authkey_file = key_file});
+	ck_assert_int_eq(om_errcode(c), OM_OK);
+	om_dict *d = om_dict_open(c, "d");
+	ck_assert_int_eq(om_dict_set(d, om_str("k"), om_strn(big, sizeof big)), OM_OK);
+	om_dict_close(d);
+	om_close(c);
+	/* Not yet: the same request is too large, and the connection is closed. */
+	wire w;
+	wire_open(&w);
+	unsigned char nonce[32];
+	read_challenge(&w, nonce);
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, 1, "dict.set", 3);
+	pack_str(&p.pk, "d");
+	pack_str(&p.pk, "k");
+	msgpack_pack_str_with_body(&p.pk, big, sizeof big);
+	wire_send(&w, &p);
+	ck_assert(wire_next(&w));
+	const msgpack_object *o = &w.m.data;
+	ck_assert(str_is(item(o, 1), "server.error"));
+	ck_assert(str_is(item(item(o, 2), 0), "too_large"));
+	ck_assert(str_is(item(item(o, 2), 1), "message larger than the limit of 4096 bytes before "
+			 "authenticating (its headers declare more items or bytes than fit)"));
+	ck_assert(!wire_next(&w));
+	wire_close(&w);
+	harness_stop(&srv);
+	remove_key();
+}
+END_TEST
+
 START_TEST(test_a_wrong_or_replayed_proof_is_refused_late_and_closed)
 {
 	start_with_key();
@@ -932,6 +969,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_the_key_holder_gets_in_and_checks_the_server);
 	tcase_add_test(tc, test_before_the_handshake_nothing_runs);
+	tcase_add_test(tc, test_before_the_handshake_messages_stay_small);
 	tcase_add_test(tc, test_a_wrong_or_replayed_proof_is_refused_late_and_closed);
 	tcase_add_test(tc, test_a_connection_that_does_not_authenticate_is_closed);
 	tcase_add_test(tc, test_a_server_without_the_key_cannot_pass_for_the_real_one);
