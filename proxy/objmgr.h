@@ -507,10 +507,12 @@ int om_server_ping(om_client *c);
  * now), "parked_runs" (runs of parked calls so far, as they are tried
  * again or time out), "used_memory" (bytes, connection buffers included:
  * what --max-memory is compared with), "clients_buffers" (bytes of
- * connection buffers), "pid" (ints), "socket" (str), "config" (a map of
- * the settings it runs with: "max_message_size", "max_clients",
- * "max_output", "max_output_hard", "max_waiting", "max_memory",
- * "busy_poll_us" (ints), "idle_timeout_s", "message_timeout_s" (floats))
+ * connection buffers), "pid" (ints), "socket" (str: the Unix socket, nil
+ * when it listens on TCP only), "listening" (every address it listens on,
+ * strs, TCP ports as bound), "config" (a map of the settings it runs with:
+ * "max_message_size", "max_clients", "max_output", "max_output_hard",
+ * "max_waiting", "max_memory", "busy_poll_us" (ints), "idle_timeout_s",
+ * "message_timeout_s" (floats), "authkey" (bool: clients must authenticate))
  * and "methods" (a map "type.op" -> {"calls": int, "usec": int}: per-method
  * counts and server time). Read them with om_value_map_get().
  */

@@ -158,7 +158,7 @@ static bool info_str(om_value **pair, const char *key, const char *s)
 /* Into *out the settings the server runs with, as its options name them; false when out of memory. */
 static bool config_info(const server *s, om_value *out)
 {
-	if (!value_map_alloc(out, 9))
+	if (!value_map_alloc(out, 10))
 		return false;
 	om_value *p = out->as.items;
 	if (info_set(&p, "max_message_size", om_uint(s->limits.max_message_size)) &&
@@ -170,16 +170,30 @@ static bool config_info(const server *s, om_value *out)
 	    info_set(&p, "idle_timeout_s", om_float((double)s->limits.idle_timeout_ms / 1000.0)) &&
 	    info_set(&p, "message_timeout_s",
 		     om_float((double)s->limits.message_timeout_ms / 1000.0)) &&
-	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)))
+	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)) &&
+	    info_set(&p, "authkey", om_bool(s->authkey != NULL)))
 		return true;
 	om_value_free(out);
 	return false;
 }
 
+/* Into *out every address the server listens on (TCP ports as bound); false when out of memory. */
+static bool listening_info(const server *s, om_value *out)
+{
+	if (!value_array_alloc(out, s->nlisteners))
+		return false;
+	for (size_t i = 0; i < s->nlisteners; i++)
+		if (!str_value(&out->as.items[i], s->listener_names[i])) {
+			om_value_free(out);
+			return false;
+		}
+	return true;
+}
+
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map, config, methods;
-	if (!value_map_alloc(&map, 13))
+	om_value map, config, methods, listening;
+	if (!value_map_alloc(&map, 14))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
 	if (info_str(&p, "version", OM_VERSION) &&
@@ -194,6 +208,7 @@ static int admin_server_info(server *s, op_call *c)
 	    info_set(&p, "pid", om_int(getpid())) &&
 	    (s->socket_path ? info_str(&p, "socket", s->socket_path)
 			    : info_set(&p, "socket", om_nil())) &&
+	    listening_info(s, &listening) && info_set(&p, "listening", listening) &&
 	    config_info(s, &config) && info_set(&p, "config", config) &&
 	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
 		return op_ok(c, map);

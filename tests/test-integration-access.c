@@ -898,6 +898,15 @@ START_TEST(test_tcp_clients_with_the_key_share_the_objects)
 	ck_assert_msg(om_errcode(tcp) == OM_OK, "%s", om_errmsg(tcp));
 	ck_assert_msg(om_errcode(unix_client) == OM_OK, "%s", om_errmsg(unix_client));
 	ck_assert_str_eq(om_address(tcp), listen);
+	om_value info;
+	ck_assert_int_eq(om_server_info(tcp, &info), OM_OK);
+	const om_value *listening = om_value_map_get(&info, "listening");
+	ck_assert_ptr_nonnull(listening);
+	ck_assert_uint_eq(listening->len, 2);
+	ck_assert_str_eq(listening->as.items[0].as.str, srv.socket);
+	ck_assert_str_eq(listening->as.items[1].as.str, listen);
+	ck_assert(om_value_map_get(om_value_map_get(&info, "config"), "authkey")->as.b);
+	om_value_free(&info);
 
 	/* A lock taken over TCP is released when that connection closes. */
 	om_lock *held = om_lock_open(tcp, "L");

@@ -1020,7 +1020,7 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 13);
+	ck_assert_int_eq(m->via.map.size, 14);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(map_get(m, "uptime_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(is_uint(map_get(m, "connections"), 2));
@@ -1036,9 +1036,13 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert_uint_le(buffers->via.u64, map_get(m, "used_memory")->via.u64);
 	ck_assert(is_uint(map_get(m, "pid"), (uint64_t)harness_srv.pid));
 	ck_assert(is_str(map_get(m, "socket"), harness_srv.socket));
+	const msgpack_object *listening = map_get(m, "listening");
+	ck_assert_int_eq(listening->type, MSGPACK_OBJECT_ARRAY);
+	ck_assert_uint_eq(listening->via.array.size, 1);
+	ck_assert(is_str(&listening->via.array.ptr[0], harness_srv.socket));
 	const msgpack_object *config = map_get(m, "config");
 	ck_assert_int_eq(config->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(config->via.map.size, 9);
+	ck_assert_int_eq(config->via.map.size, 10);
 	ck_assert(is_uint(map_get(config, "max_message_size"), 64 << 20));
 	ck_assert(is_uint(map_get(config, "max_clients"), 1024));
 	ck_assert(is_uint(map_get(config, "max_output"), 64 << 20));
@@ -1049,6 +1053,8 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(map_get(config, "idle_timeout_s")->via.f64 == 0.0);
 	ck_assert(map_get(config, "message_timeout_s")->via.f64 == 30.0);
 	ck_assert(is_uint(map_get(config, "busy_poll_us"), 0));
+	ck_assert(map_get(config, "authkey")->type == MSGPACK_OBJECT_BOOLEAN);
+	ck_assert(!map_get(config, "authkey")->via.boolean);
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
 	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
