@@ -472,10 +472,10 @@ static void refuse_later(conn *c, uint32_t msgid)
 	c->refused_ms = uv_now(s->loop);
 	c->refused_msgid = msgid;
 	set_reading(c, false);
+	/* Active only while a refusal waits, which keeps the loop running for it. */
 	if (!s->refuse_timer.loop) {
 		uv_timer_init(s->loop, &s->refuse_timer);
 		s->refuse_timer.data = s;
-		uv_unref((uv_handle_t *)&s->refuse_timer); /* never keeps the loop alive */
 	}
 	if (s->nrefused++ == 0)
 		uv_timer_start(&s->refuse_timer, on_refuse_timer, AUTH_FAIL_DELAY_MS / 4,
@@ -838,6 +838,23 @@ static bool conn_admit(conn *c)
 	return false;
 }
 
+/* Challenges c when the server has an authkey, then starts reading it. */
+static void conn_begin(conn *c)
+{
+	if (!c->authed) {
+		auth_nonce(c->nonce);
+		auth_pack_challenge(&c->pk, c->nonce);
+		if (c->pk_out.failed) {
+			log_warn("client %llu: out of memory for its auth.challenge; closing",
+				 (unsigned long long)c->id);
+			conn_close(c);
+			return;
+		}
+		conn_flush(c);
+	}
+	set_reading(c, true);
+}
+
 /*
  * Past TURN_ACCEPTS connections accepted in a turn, the pending one is
  * left to on_resume: libuv stops watching the listener until uv_accept()
@@ -877,18 +894,7 @@ void conn_accept(server *s, uv_stream_t *listener)
 		log_debug("client %llu: connected (uid %u, pid %d; %zu open)",
 			  (unsigned long long)c->id, (unsigned)c->peer.uid, (int)c->peer.pid,
 			  s->nconns);
-	if (!c->authed) {
-		auth_nonce(c->nonce);
-		auth_pack_challenge(&c->pk, c->nonce);
-		if (c->pk_out.failed) {
-			log_warn("client %llu: out of memory for its auth.challenge; closing",
-				 (unsigned long long)c->id);
-			conn_close(c);
-			return;
-		}
-		conn_flush(c);
-	}
-	set_reading(c, true);
+	conn_begin(c);
 }
 
 int conn_open_fd(server *s, int fd)
@@ -901,7 +907,7 @@ int conn_open_fd(server *s, int fd)
 		conn_close(c);
 		return rc;
 	}
-	set_reading(c, true);
+	conn_begin(c);
 	return 0;
 }
 

@@ -19,6 +19,11 @@
  *                      from seed S, 1 byte to 4 KiB (S = 0: whole writes again)
  *   c1 and any other byte, or c1 at the end: a literal c1 (the other byte
  *                      is read as usual)
+ * and, as the input's first two bytes only (before the connection opens):
+ *   c1 03              the server has an authkey: the connection starts
+ *                      unauthenticated, as a client without the key's does
+ *   c1 04              the same, but the harness answers the challenge with
+ *                      the right auth.hello (msgid 2^32-1) before the input
  *
  * What fails an input, besides a crash or a sanitizer report: a reply that
  * is not a msgpack-RPC response or notification, a reply after the
@@ -36,6 +41,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "authkey.h"
 #include "codec.h"
 #include "conn.h"
 #include "log.h"
@@ -46,6 +52,8 @@
 #define ESC_WRITE 0x00
 #define ESC_REPEAT 0x01
 #define ESC_PIECES 0x02
+#define ESC_KEYED 0x03
+#define ESC_KEYED_HELLO 0x04
 
 /*
  * The most bytes one input sends, repeats expanded: past the message size
@@ -77,6 +85,8 @@ typedef struct harness {
 	uint32_t pieces; /* the state drawing piece sizes; 0: whole writes */
 	msgpack_unpacker replies;
 	bool failed;     /* a server.error notification that ends the connection came */
+	bool challenged; /* the auth.challenge came: its nonce is in nonce */
+	unsigned char nonce[AUTH_NONCE_SIZE];
 	uint8_t *chunk;  /* the write being assembled */
 	size_t len, cap, total;
 } harness;
@@ -117,7 +127,17 @@ static void check_reply(harness *h, const msgpack_object *o)
 			h->failed = true;
 		return;
 	}
-	fail("a reply that is neither a response nor a server.error notification");
+	if (f[0].via.u64 == RPC_NOTIFICATION && o->via.array.size == 3 && !h->challenged &&
+	    f[1].type == MSGPACK_OBJECT_STR && f[1].via.str.size == strlen(AUTH_CHALLENGE) &&
+	    memcmp(f[1].via.str.ptr, AUTH_CHALLENGE, f[1].via.str.size) == 0 &&
+	    f[2].type == MSGPACK_OBJECT_ARRAY && f[2].via.array.size == 2 &&
+	    f[2].via.array.ptr[1].type == MSGPACK_OBJECT_BIN &&
+	    f[2].via.array.ptr[1].via.bin.size == AUTH_NONCE_SIZE) {
+		memcpy(h->nonce, f[2].via.array.ptr[1].via.bin.ptr, AUTH_NONCE_SIZE);
+		h->challenged = true;
+		return;
+	}
+	fail("a reply that is neither a response, a server.error notification nor one challenge");
 }
 
 /* Reads and checks the replies waiting on the client's end; how many bytes came. */
@@ -168,9 +188,10 @@ static void pump(harness *h)
 		uv_run(&h->loop, UV_RUN_NOWAIT);
 		got += drain(h);
 		int left = unread(h);
-		if (h->s.nconns == 0 || (left == 0 && got == 0))
+		if (h->s.nconns == 0 || (left == 0 && got == 0 && !h->s.nrefused))
 			return;
-		idle = got == 0 && left == last ? idle + 1 : 0;
+		/* A connection refused a wrong proof is not read until its answer, 0.1 s on. */
+		idle = got == 0 && left == last && !h->s.nrefused ? idle + 1 : 0;
 		if (idle > MAX_IDLE_RUNS)
 			fail("the server stopped reading a connection it keeps open");
 		last = left;
@@ -280,8 +301,36 @@ static void check_no_handle(uv_handle_t *handle, void *arg)
 	harness *h = arg;
 	if (handle != (uv_handle_t *)&h->s.stop_timer &&
 	    handle != (uv_handle_t *)&h->s.sweep_timer && handle != (uv_handle_t *)&h->s.resume &&
+	    handle != (uv_handle_t *)&h->s.refuse_timer &&
 	    !uv_is_closing(handle))
 		fail("a handle is left open once the connection is closed");
+}
+
+/* The key of the inputs that start c1 03 or c1 04. */
+static authkey key;
+
+/* Sends the auth.hello that proves key, once the challenge has come. */
+static void send_hello(harness *h)
+{
+	pump(h);
+	if (!h->challenged)
+		fail("no auth.challenge from a server with an authkey");
+	unsigned char client_nonce[AUTH_NONCE_SIZE] = {1}, proof[AUTH_PROOF_SIZE];
+	auth_client_proof(&key, h->nonce, client_nonce, proof);
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_int(&pk, RPC_REQUEST);
+	msgpack_pack_uint32(&pk, UINT32_MAX);
+	msgpack_pack_str_with_body(&pk, AUTH_HELLO, strlen(AUTH_HELLO));
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_bin_with_body(&pk, client_nonce, sizeof client_nonce);
+	msgpack_pack_bin_with_body(&pk, proof, sizeof proof);
+	if (!write_all(h, (const uint8_t *)sb.data, sb.size))
+		fail("the server closed the connection at a right auth.hello");
+	msgpack_sbuffer_destroy(&sb);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -294,6 +343,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_level = getenv("OBJMGR_FUZZ_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR;
 	signal(SIGPIPE, SIG_IGN);
 	value_hash_randomize();
+	char why[AUTHKEY_WHY_MAX];
+	if (authkey_set(&key, "the fuzz harness's key", 22, why))
+		fail(why);
 	return 0;
 }
 
@@ -310,8 +362,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.s.socket_path = "(fuzz)";
 	h.peer = fds[0];
 	h.server_fd = fds[1];
+	uint8_t keyed = size >= 2 && data[0] == ESCAPE ? data[1] : 0;
+	if (keyed == ESC_KEYED || keyed == ESC_KEYED_HELLO) {
+		h.s.authkey = &key;
+		data += 2;
+		size -= 2;
+	}
 	if (conn_open_fd(&h.s, fds[1]) < 0)
 		fail("conn_open_fd failed");
+	if (keyed == ESC_KEYED_HELLO)
+		send_hello(&h);
 
 	send_input(&h, data, size);
 	shutdown(h.peer, SHUT_WR);
