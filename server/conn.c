@@ -447,12 +447,17 @@ static void refuse_now(conn *c)
 	conn_close_after_flush(c);
 }
 
+/*
+ * uv_now() counts whole milliseconds, truncated: a proof that came at
+ * 10.9 ms is stamped 10, so the delay has passed in full only once the
+ * loop's clock is more than AUTH_FAIL_DELAY_MS past the stamp.
+ */
 static void on_refuse_timer(uv_timer_t *t)
 {
 	server *s = t->data;
 	uint64_t now = uv_now(s->loop);
 	for (conn *c = s->conns; c; c = c->next)
-		if (c->refused_ms && !conn_dead(c) && now - c->refused_ms >= AUTH_FAIL_DELAY_MS)
+		if (c->refused_ms && !conn_dead(c) && now - c->refused_ms > AUTH_FAIL_DELAY_MS)
 			refuse_now(c);
 	if (!s->nrefused)
 		uv_timer_stop(t);
