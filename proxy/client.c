@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -18,6 +19,9 @@
 #include "authkey.h"
 #include "mem.h"
 #include "trust.h"
+
+/* The longest name client.setname takes (docs/protocol.md, clients). */
+#define CLIENT_NAME_MAX 64
 
 int client_fail(om_client *c, int code, const char *fmt, ...)
 {
@@ -82,6 +86,45 @@ static int check_server_user(om_client *c, int fd)
 }
 
 /*
+ * Names the new connection c->name with client.setname, so that
+ * clients.list tells the programs apart. A server too old to know the
+ * method, or one that wants an authkey c lacks (its first real call says
+ * so, as without a name), leaves it unnamed; a name it refuses fails the
+ * connection, as a bad option does.
+ */
+static int name_connection(om_client *c)
+{
+	if (!c->name[0])
+		return OM_OK;
+	om_value arg = om_str(c->name);
+	int rc = om_call(c, "client.setname", &arg, 1, NULL);
+	if (rc == OM_OK || rc == OM_NO_SUCH_METHOD || rc == OM_AUTH_REQUIRED) {
+		client_ok(c);
+		return OM_OK;
+	}
+	char why[sizeof c->message];
+	memcpy(why, c->message, sizeof why);
+	client_disconnect(c);
+	return client_fail(c, rc, "cannot connect to %s: %s", c->address, why);
+}
+
+/*
+ * The program's name, made a valid client.setname name: cut to
+ * CLIENT_NAME_MAX bytes, each byte that is not printable ASCII, or a
+ * space, made '_'. Owned.
+ */
+static char *program_name(void)
+{
+	char *name = xstrdup(program_invocation_short_name);
+	if (strlen(name) > CLIENT_NAME_MAX)
+		name[CLIENT_NAME_MAX] = '\0';
+	for (char *p = name; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+	return name;
+}
+
+/*
  * Connects a fresh socket to c->address. The connect itself blocks (a Unix
  * socket connects at once unless the server's backlog is full); the socket
  * is then made non-blocking so that every call can wait with poll() and
@@ -131,6 +174,8 @@ static int client_open(om_client *c)
 	c->fd = fd;
 	if (c->key && client_authenticate(c) != OM_OK)
 		return c->code;
+	if (name_connection(c) != OM_OK)
+		return c->code;
 	client_ok(c);
 	return OM_OK;
 }
@@ -170,6 +215,8 @@ om_client *om_connect(const char *address, const om_options *opts)
 	c->next_msgid = 1;
 	if (opts)
 		c->opts = *opts;
+	c->name = c->opts.client_name ? xstrdup(c->opts.client_name) : program_name();
+	c->opts.client_name = NULL;
 	msgpack_sbuffer_init(&c->out);
 
 	if (!address) {
@@ -200,6 +247,7 @@ void om_close(om_client *c)
 	free(c->stash.items);
 	free(c->stash.index);
 	free(c->address);
+	free(c->name);
 	if (c->key) {
 		authkey_wipe(c->key);
 		free(c->key);

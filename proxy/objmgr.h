@@ -66,6 +66,19 @@ typedef struct om_options {
 	const void *authkey;
 	size_t authkey_len;
 	const char *authkey_file;
+	/*
+	 * The name this connection shows in clients.list, set with
+	 * client.setname right after connecting and reconnecting (after the
+	 * authkey handshake): one round trip. NULL: the program's name
+	 * (program_invocation_short_name, cut to 64 bytes, bytes other than
+	 * printable ASCII and spaces made '_'); "": none, nothing is sent.
+	 * A name the server refuses fails om_connect() with OM_BAD_PARAMS; a
+	 * server without client.setname (no_such_method) leaves it unnamed,
+	 * as does one that wants an authkey c was not given (auth_required,
+	 * which the first call then answers).
+	 * om_connect() copies it.
+	 */
+	const char *client_name;
 } om_options;
 
 /*
@@ -543,9 +556,9 @@ int om_clients_list(om_client *c, om_value *out);
 int om_clients_kill(om_client *c, uint64_t id, bool *existed);
 
 /*
- * client.setname: names c's connection in clients.list. At most 64
- * printable ASCII bytes without spaces, else OM_BAD_PARAMS; "" clears the
- * name.
+ * client.setname: names c's connection in clients.list, as om_options's
+ * client_name does on connecting. At most 64 printable ASCII bytes without
+ * spaces, else OM_BAD_PARAMS; "" clears the name.
  */
 int om_client_setname(om_client *c, const char *name);
 

@@ -599,6 +599,14 @@ START_TEST(test_before_the_handshake_nothing_runs)
 	ck_assert_int_eq(om_objects_list(c, &names), OM_OK);
 	ck_assert_uint_eq(names.len, 0);
 	om_value_free(&names);
+	/* Named after the handshake: client.setname is not refused auth_required. */
+	om_value list;
+	ck_assert_int_eq(om_clients_list(c, &list), OM_OK);
+	ck_assert_uint_eq(list.len, 1);
+	const om_value *name = om_value_map_get(&list.as.items[0], "name");
+	ck_assert(name && name->kind == OM_STR);
+	ck_assert_str_eq(name->as.str, "test-integration-access");
+	om_value_free(&list);
 	om_close(c);
 	harness_stop(&srv);
 	remove_key();

@@ -93,12 +93,13 @@ static const char *fmt(const om_value *v)
 START_TEST(test_list_shows_each_client)
 {
 	om_client *a = client(), *b = client();
-	uint64_t b_id = my_id(b); /* b: 1 request */
+	/* Each connection's first request was client.setname, on connecting. */
+	uint64_t b_id = my_id(b); /* b: 2 requests */
 	OK(a, om_client_setname(a, "alpha"));
 	om_value arg[] = {om_str("hits"), om_int(1)};
-	OK(b, om_call(b, "counter.add", arg, 2, NULL)); /* b: 2 requests */
+	OK(b, om_call(b, "counter.add", arg, 2, NULL)); /* b: 3 requests */
 	om_value list;
-	OK(a, om_clients_list(a, &list)); /* a: 2 requests, this one included */
+	OK(a, om_clients_list(a, &list)); /* a: 3 requests, this one included */
 	ck_assert_int_eq(list.kind, OM_ARRAY);
 	ck_assert_uint_eq(list.len, 2);
 	uint64_t a_id = get_uint(&list.as.items[0], "id");
@@ -122,14 +123,14 @@ START_TEST(test_list_shows_each_client)
 		ck_assert_int_eq(get(m, "idle")->kind, OM_FLOAT64);
 		ck_assert(get(m, "idle")->as.f >= 0 && get(m, "idle")->as.f <= get(m, "age")->as.f);
 		ck_assert_str_eq(fmt(get(m, "authenticated")), "true");
-		ck_assert_uint_eq(get_uint(m, "requests"), 2);
+		ck_assert_uint_eq(get_uint(m, "requests"), 3);
 		ck_assert_uint_eq(get_uint(m, "output"), 0);
 		ck_assert_uint_eq(get_uint(m, "parked"), 0);
 		ck_assert_str_eq(fmt(get(m, "holds")), "{}");
 		ck_assert_str_eq(fmt(get(m, "me")), i == 0 ? "true" : "false");
 	}
 	ck_assert_str_eq(fmt(get(&list.as.items[0], "name")), "\"alpha\"");
-	ck_assert_str_eq(fmt(get(&list.as.items[1], "name")), "null");
+	ck_assert_str_eq(fmt(get(&list.as.items[1], "name")), "\"test-integration-clients\"");
 	om_value_free(&list);
 	om_close(a);
 	om_close(b);
@@ -330,6 +331,61 @@ START_TEST(test_kill_self)
 }
 END_TEST
 
+/* The name c's connection shows in clients.list, formatted. */
+static const char *name_of(om_client *c)
+{
+	static char buf[1024];
+	om_value list;
+	OK(c, om_clients_list(c, &list));
+	snprintf(buf, sizeof buf, "%s", fmt(get(entry(&list, my_id(c)), "name")));
+	om_value_free(&list);
+	return buf;
+}
+
+/* libobjmgr names each connection after the program, unless om_options says otherwise. */
+START_TEST(test_default_name_is_the_program_name)
+{
+	om_client *a = client();
+	ck_assert_str_eq(name_of(a), "\"test-integration-clients\"");
+	uint64_t first = my_id(a);
+	OK(a, om_reconnect(a)); /* named again on the new connection */
+	ck_assert_uint_ne(my_id(a), first);
+	ck_assert_str_eq(name_of(a), "\"test-integration-clients\"");
+	om_close(a);
+
+	om_options opts = {.timeout_s = 60, .client_name = "reporter"};
+	a = om_connect(harness_srv.socket, &opts);
+	ck_assert_int_eq(om_errcode(a), OM_OK);
+	ck_assert_str_eq(name_of(a), "\"reporter\"");
+	om_close(a);
+
+	opts.client_name = ""; /* none: nothing is sent */
+	a = om_connect(harness_srv.socket, &opts);
+	ck_assert_int_eq(om_errcode(a), OM_OK);
+	ck_assert_str_eq(name_of(a), "null");
+	om_value list;
+	OK(a, om_clients_list(a, &list));
+	ck_assert_uint_eq(get_uint(entry(&list, my_id(a)), "requests"), 3); /* name_of's two lists and this one: no setname */
+	om_value_free(&list);
+	om_close(a);
+}
+END_TEST
+
+START_TEST(test_connect_with_a_bad_name_fails)
+{
+	om_options opts = {.timeout_s = 60, .client_name = "two words"};
+	om_client *a = om_connect(harness_srv.socket, &opts);
+	ck_assert_int_eq(om_errcode(a), OM_BAD_PARAMS);
+	char want[1024];
+	snprintf(want, sizeof want, "cannot connect to %s: client.setname: parameter 'name' must be "
+		 "at most 64 printable ASCII bytes without spaces (\"\" clears it)",
+		 harness_srv.socket);
+	ck_assert_str_eq(om_errmsg(a), want);
+	ck_assert(!om_connected(a));
+	om_close(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("clients");
@@ -343,6 +399,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_kill_releases_what_it_held);
 	tcase_add_test(tc, test_kill_unknown_id_is_false);
 	tcase_add_test(tc, test_kill_self);
+	tcase_add_test(tc, test_default_name_is_the_program_name);
+	tcase_add_test(tc, test_connect_with_a_bad_name_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
