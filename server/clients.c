@@ -30,7 +30,15 @@ static bool put_str(om_value **pair, const char *key, const char *s)
 	return value_str_copy(&v, s, strlen(s)) && put(pair, key, v);
 }
 
-/* Into *out a map object name -> count of what owner holds there; false when out of memory. */
+static int pair_cmp(const void *a, const void *b)
+{
+	return value_cmp(a, b);
+}
+
+/*
+ * Into *out a map object name -> count of what c holds there, sorted by
+ * name (bytewise); false when out of memory.
+ */
 static bool holdings(server *s, conn *c, om_value *out)
 {
 	size_t n = 0;
@@ -53,6 +61,7 @@ static bool holdings(server *s, conn *c, om_value *out)
 		}
 		p += 2;
 	}
+	qsort(out->as.items, out->len, 2 * sizeof *out->as.items, pair_cmp);
 	return true;
 }
 

@@ -163,6 +163,8 @@ START_TEST(test_list_shows_holdings)
 	ck_assert_uint_eq(get_uint(holds, "pool"), 2);
 	ck_assert_uint_eq(get_uint(holds, "r"), 2);
 	ck_assert_uint_eq(get_uint(holds, "cv"), 1);
+	/* sorted by name, whatever order they were taken in */
+	ck_assert_str_eq(fmt(holds), "{\"cv\": 1, \"jobs-lock\": 1, \"pool\": 2, \"r\": 2}");
 	ck_assert_str_eq(fmt(get(entry(&list, my_id(b)), "holds")), "{\"pool\": 1}");
 	om_value_free(&list);
 
