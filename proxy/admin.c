@@ -1,4 +1,7 @@
-/* admin.c — the registry (objects.*) and the server (server.*) methods on a client. */
+/*
+ * admin.c — the registry (objects.*), the server (server.*) and the
+ * connections (clients.*, client.*) methods on a client.
+ */
 #include "handle.h"
 
 int om_objects_list(om_client *c, om_value *out)
@@ -39,4 +42,22 @@ int om_server_info(om_client *c, om_value *out)
 int om_server_shutdown(om_client *c)
 {
 	return om_call(c, "server.shutdown", NULL, 0, NULL);
+}
+
+int om_clients_list(om_client *c, om_value *out)
+{
+	return om_call(c, "clients.list", NULL, 0, out);
+}
+
+int om_clients_kill(om_client *c, uint64_t id, bool *existed)
+{
+	om_value arg = om_uint(id), v;
+	int rc = om_call(c, "clients.kill", &arg, 1, &v);
+	return rc != OM_OK ? rc : result_bool(c, "clients.kill", &v, existed);
+}
+
+int om_client_setname(om_client *c, const char *name)
+{
+	om_value arg = om_str(name);
+	return om_call(c, "client.setname", &arg, 1, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@
 #include "mem.h"
 #include "tcp.h"
 #include "trust.h"
+
+/* The longest name client.setname takes (docs/protocol.md, clients). */
+#define CLIENT_NAME_MAX 64
 
 int client_fail(om_client *c, int code, const char *fmt, ...)
 {
@@ -81,6 +85,45 @@ static int check_server_user(om_client *c, int fd)
 	return client_fail(c, OM_AUTH_FAILED, "refusing the server at %s: it runs as uid %u, not "
 			   "as you (uid %u) or root; set server_uid (objmgr --server-user) to trust "
 			   "that user", c->address, (unsigned)peer.uid, (unsigned)geteuid());
+}
+
+/*
+ * Names the new connection c->name with client.setname, so that
+ * clients.list tells the programs apart. A server too old to know the
+ * method, or one that wants an authkey c lacks (its first real call says
+ * so, as without a name), leaves it unnamed; a name it refuses fails the
+ * connection, as a bad option does.
+ */
+static int name_connection(om_client *c)
+{
+	if (!c->name[0])
+		return OM_OK;
+	om_value arg = om_str(c->name);
+	int rc = om_call(c, "client.setname", &arg, 1, NULL);
+	if (rc == OM_OK || rc == OM_NO_SUCH_METHOD || rc == OM_AUTH_REQUIRED) {
+		client_ok(c);
+		return OM_OK;
+	}
+	char why[sizeof c->message];
+	memcpy(why, c->message, sizeof why);
+	client_disconnect(c);
+	return client_fail(c, rc, "cannot connect to %s: %s", c->address, why);
+}
+
+/*
+ * The program's name, made a valid client.setname name: cut to
+ * CLIENT_NAME_MAX bytes, each byte that is not printable ASCII, or a
+ * space, made '_'. Owned.
+ */
+static char *program_name(void)
+{
+	char *name = xstrdup(program_invocation_short_name);
+	if (strlen(name) > CLIENT_NAME_MAX)
+		name[CLIENT_NAME_MAX] = '\0';
+	for (char *p = name; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+	return name;
 }
 
 /* Connects fd to sa, through EINTR: 0, or -1 with errno. */
@@ -186,6 +229,8 @@ static int client_open(om_client *c)
 	c->fd = fd;
 	if (c->key && client_authenticate(c) != OM_OK)
 		return c->code;
+	if (name_connection(c) != OM_OK)
+		return c->code;
 	client_ok(c);
 	return OM_OK;
 }
@@ -225,6 +270,8 @@ om_client *om_connect(const char *address, const om_options *opts)
 	c->next_msgid = 1;
 	if (opts)
 		c->opts = *opts;
+	c->name = c->opts.client_name ? xstrdup(c->opts.client_name) : program_name();
+	c->opts.client_name = NULL;
 	msgpack_sbuffer_init(&c->out);
 
 	if (!address) {
@@ -255,6 +302,7 @@ void om_close(om_client *c)
 	free(c->stash.items);
 	free(c->stash.index);
 	free(c->address);
+	free(c->name);
 	if (c->key) {
 		authkey_wipe(c->key);
 		free(c->key);

@@ -66,6 +66,7 @@ struct om_client {
 	bool check_dir;          /* the default socket, in a directory that must be the user's */
 	struct authkey *key;     /* the authkey handshake's, or NULL: none (owned, wiped on close) */
 	om_options opts;
+	char *name;              /* client.setname's on connecting, "" for none (owned) */
 	uint32_t next_msgid;     /* never 0: om_recv's msgid 0 means "no reply" */
 	msgpack_unpacker unpacker; /* replies read but not yet consumed */
 	msgpack_sbuffer out;     /* requests packed and not yet sent whole */

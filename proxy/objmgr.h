@@ -68,6 +68,19 @@ typedef struct om_options {
 	const void *authkey;
 	size_t authkey_len;
 	const char *authkey_file;
+	/*
+	 * The name this connection shows in clients.list, set with
+	 * client.setname right after connecting and reconnecting (after the
+	 * authkey handshake): one round trip. NULL: the program's name
+	 * (program_invocation_short_name, cut to 64 bytes, bytes other than
+	 * printable ASCII and spaces made '_'); "": none, nothing is sent.
+	 * A name the server refuses fails om_connect() with OM_BAD_PARAMS; a
+	 * server without client.setname (no_such_method) leaves it unnamed,
+	 * as does one that wants an authkey c was not given (auth_required,
+	 * which the first call then answers).
+	 * om_connect() copies it.
+	 */
+	const char *client_name;
 } om_options;
 
 /*
@@ -524,6 +537,34 @@ int om_server_info(om_client *c, om_value *out);
  * with OM_IO.
  */
 int om_server_shutdown(om_client *c);
+
+/*
+ * clients.list: an owned array with one map per open connection, by id,
+ * this one included: "id" (uint), "address" (str: "unix uid 1000 pid
+ * 4242", or "tcp:10.0.0.5:51234"), "name" (str, or nil when unnamed), "age" and "idle" (floats,
+ * seconds since it connected and since it last sent or took bytes),
+ * "authenticated" (bool), "requests" (uint, requests and notifications
+ * run for it), "output" (uint, reply bytes not sent yet), "parked" (uint,
+ * its waiting calls), "holds" (a map from object name to how much of it
+ * the connection holds, lock acquisitions or semaphore permits: what its
+ * close would release) and "me" (bool, true for c's own connection).
+ */
+int om_clients_list(om_client *c, om_value *out);
+
+/*
+ * clients.kill: closes connection id as if its client had closed it: its
+ * waiting calls are dropped and what it holds is released. *existed (may
+ * be NULL) says whether it was open. Killing c's own connection answers,
+ * then the server closes it: later calls on c fail with OM_IO.
+ */
+int om_clients_kill(om_client *c, uint64_t id, bool *existed);
+
+/*
+ * client.setname: names c's connection in clients.list, as om_options's
+ * client_name does on connecting. At most 64 printable ASCII bytes without
+ * spaces, else OM_BAD_PARAMS; "" clears the name.
+ */
+int om_client_setname(om_client *c, const char *name);
 
 
 /*

@@ -1,8 +1,10 @@
 /*
- * admin.c — the "objects" and "server" methods. Their parameter specs are
- * admin_ops in types/admin.c, whose positions (enum admin_op) find the
- * handlers here; dispatch has checked the arguments (and the object names,
- * ARG_NAME) against them before a handler here runs.
+ * admin.c — the "objects" and "server" methods, and the table of every
+ * admin method's handler (clients.c has the "clients" and "client" ones).
+ * Their parameter specs are admin_ops in types/admin.c, whose positions
+ * (enum admin_op) find the handlers here; dispatch has checked the
+ * arguments (and the object names, ARG_NAME) against them before a handler
+ * here runs.
  */
 #include "admin.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clients.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "memory.h"
@@ -233,6 +236,9 @@ static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_SERVER_PING] = admin_server_ping,
 	[ADMIN_SERVER_INFO] = admin_server_info,
 	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,
+	[ADMIN_CLIENTS_LIST] = admin_clients_list,
+	[ADMIN_CLIENTS_KILL] = admin_clients_kill,
+	[ADMIN_CLIENT_SETNAME] = admin_client_setname,
 };
 
 admin_fn admin_handler(const type_def *t, const op_def *op)

@@ -131,6 +131,9 @@ struct conn {
 	uint64_t active_ms;      /* uv_now() when it last sent bytes or took some, for --idle-timeout */
 	uint64_t message_ms;     /* uv_now() when its unfinished message began, 0: none */
 	uint64_t closing_ms;     /* uv_now() when it began closing after its replies */
+	uint64_t requests;       /* requests and notifications executed for it */
+	bool kill_pending;       /* clients.kill'ed itself: closes once that reply is packed */
+	char name[CONN_NAME_MAX + 1]; /* client.setname's, "" for none */
 };
 
 static void conn_run(conn *c);
@@ -448,12 +451,17 @@ static void refuse_now(conn *c)
 	conn_close_after_flush(c);
 }
 
+/*
+ * uv_now() counts whole milliseconds, truncated: a proof that came at
+ * 10.9 ms is stamped 10, so the delay has passed in full only once the
+ * loop's clock is more than AUTH_FAIL_DELAY_MS past the stamp.
+ */
 static void on_refuse_timer(uv_timer_t *t)
 {
 	server *s = t->data;
 	uint64_t now = uv_now(s->loop);
 	for (conn *c = s->conns; c; c = c->next)
-		if (c->refused_ms && !conn_dead(c) && now - c->refused_ms >= AUTH_FAIL_DELAY_MS)
+		if (c->refused_ms && !conn_dead(c) && now - c->refused_ms > AUTH_FAIL_DELAY_MS)
 			refuse_now(c);
 	if (!s->nrefused)
 		uv_timer_stop(t);
@@ -538,6 +546,10 @@ static bool conn_dispatch(conn *c)
 			dispatch_message(s, c, d);
 		else
 			conn_authenticate(c, d);
+		if (c->kill_pending) {
+			conn_close_after_flush(c);
+			break;
+		}
 		c->turn_messages++;
 		c->message_ms = 0; /* the next message's time starts with its bytes */
 		if (c->held_next == c->held_count)
@@ -929,6 +941,67 @@ void conn_note_holder(conn *c)
 bool conn_is_holder(const conn *c)
 {
 	return c->holder;
+}
+
+void conn_note_request(conn *c)
+{
+	c->requests++;
+}
+
+void conn_address(const conn *c, char *buf, size_t size)
+{
+	if (*c->remote)
+		snprintf(buf, size, "%s", c->remote);
+	else if (c->peer.uid == (uid_t)-1)
+		snprintf(buf, size, "unix (peer unknown)");
+	else
+		snprintf(buf, size, "unix uid %u pid %d", (unsigned)c->peer.uid, (int)c->peer.pid);
+}
+
+void conn_describe(const conn *c, conn_info *out)
+{
+	uint64_t now = uv_now(c->srv->loop);
+	*out = (conn_info){
+		.id = c->id,
+		.name = c->name[0] ? c->name : NULL,
+		.age_s = (double)(now - c->opened_ms) / 1000.0,
+		.idle_s = (double)(now - c->active_ms) / 1000.0,
+		.authed = c->authed,
+		.requests = c->requests,
+		.output = conn_pending(c),
+		.parked = wait_parked(&c->waits),
+	};
+}
+
+void conn_each_open(server *s, void (*fn)(conn *c, void *ctx), void *ctx)
+{
+	for (conn *c = s->conns; c; c = c->next)
+		if (!c->closing && !conn_dead(c) && !c->kill_pending)
+			fn(c, ctx);
+}
+
+conn *conn_find(server *s, uint64_t id)
+{
+	for (conn *c = s->conns; c; c = c->next)
+		if (c->id == id)
+			return c->closing || conn_dead(c) || c->kill_pending ? NULL : c;
+	return NULL;
+}
+
+void conn_set_name(conn *c, const char *name, size_t len)
+{
+	memcpy(c->name, name, len);
+	c->name[len] = '\0';
+}
+
+void conn_kill(conn *c, uint64_t by)
+{
+	log_info("client %llu: killed by client %llu (clients.kill)", (unsigned long long)c->id,
+		 (unsigned long long)by);
+	if (c->id == by)
+		c->kill_pending = true; /* conn_dispatch() closes it once the reply is packed */
+	else
+		conn_close_after_flush(c);
 }
 
 msgpack_packer *conn_packer(conn *c)

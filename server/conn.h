@@ -39,6 +39,50 @@ struct wait_conn *conn_waits(conn *c);
 void conn_note_holder(conn *c);
 bool conn_is_holder(const conn *c);
 
+/* c sent a request or notification that runs (server.info's ops_total counts them all). */
+void conn_note_request(conn *c);
+
+/* The longest name client.setname gives a connection, in bytes. */
+#define CONN_NAME_MAX 64
+
+/*
+ * Where c connects from, for clients.list and the log: "unix uid 1000 pid
+ * 4242" (its peer's credentials as it connected), or "tcp:10.0.0.5:51234",
+ * truncated to size.
+ */
+void conn_address(const conn *c, char *buf, size_t size);
+
+/* What clients.list shows of a connection (conn_describe()). */
+typedef struct conn_info {
+	uint64_t id;
+	const char *name;  /* client.setname's, NULL: none; c's, valid while c is */
+	double age_s;      /* since it connected */
+	double idle_s;     /* since it last sent bytes or took some */
+	bool authed;       /* proved it knows the authkey, or the server has none */
+	uint64_t requests; /* requests and notifications run for it */
+	size_t output;     /* reply bytes not sent yet */
+	size_t parked;     /* its calls waiting on objects */
+} conn_info;
+
+void conn_describe(const conn *c, conn_info *out);
+
+/* Calls fn on every connection not closing, most recent first; fn must not close any. */
+void conn_each_open(server *s, void (*fn)(conn *c, void *ctx), void *ctx);
+
+/* The connection numbered id, or NULL when there is none or it is closing. */
+conn *conn_find(server *s, uint64_t id);
+
+/* Names c: name[0..len), len <= CONN_NAME_MAX, checked by the caller; len 0 clears it. */
+void conn_set_name(conn *c, const char *name, size_t len);
+
+/*
+ * clients.kill: closes c as if its client had closed it (conn_close_after_flush:
+ * its parked calls dropped, what it holds released, its replies sent). When
+ * c is the connection `by` running the kill, it closes right after packing
+ * that reply, running none of its later messages.
+ */
+void conn_kill(conn *c, uint64_t by);
+
 /* Packs c's replies into its output buffer. */
 msgpack_packer *conn_packer(conn *c);
 

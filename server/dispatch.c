@@ -297,6 +297,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	target to = {NULL, NULL};
 
 	s->ops_total++;
+	conn_note_request(from);
 	method_stats *st = stats_of(s->stats, t, op);
 	int rc = !wait_admit(s, from, t, op, &c) || memory_refused(s, t, op, &c)
 			 ? c.code

@@ -525,6 +525,74 @@ START_TEST(test_info_and_ping)
 }
 END_TEST
 
+static int lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* `clients`: a table of the connections, here the one running the command. */
+START_TEST(test_clients_table)
+{
+	run r = om_in("objects.create pool semaphore {\"value\": 3}\n"
+		      "semaphore.acquire pool\n"
+		      "semaphore.acquire pool\n"
+		      "lock.acquire jobs-lock\n"
+		      "clients\n", NULL);
+	ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
+	const char *table = strstr(r.out, "ID ");
+	ck_assert_ptr_nonnull(table);
+	/* the columns are as wide as their widest cell: compare words, not spacing */
+	char w[8][16], name[16], holds[2][32];
+	unsigned uid, id;
+	int pid, reqs, parked;
+	double age, idle;
+	ck_assert_int_eq(sscanf(table, " %15s %15s %15s %15s %15s %15s %15s %15s", w[0], w[1],
+				w[2], w[3], w[4], w[5], w[6], w[7]), 8);
+	static const char *const head[] = {"ID", "NAME", "ADDRESS", "AGE", "IDLE", "REQS",
+					   "PARKED", "HOLDS"};
+	for (int i = 0; i < 8; i++)
+		ck_assert_str_eq(w[i], head[i]);
+	const char *row = strchr(table, '\n');
+	ck_assert_int_eq(sscanf(row, " %u %15s unix uid %u pid %d %lf %lf %d %d %31s %31s", &id,
+				name, &uid, &pid, &age, &idle, &reqs, &parked, holds[0], holds[1]), 10);
+	ck_assert_str_eq(name, "objmgr"); /* libobjmgr's default: the program's name */
+	ck_assert_uint_eq(uid, geteuid());
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(reqs, 6); /* client.setname, the four commands, clients.list */
+	ck_assert_int_eq(parked, 0);
+	ck_assert_str_eq(holds[0], "jobs-lock:1");
+	ck_assert_str_eq(holds[1], "pool:2");
+	ck_assert_int_eq(lines(table), 2); /* the header, one connection */
+	run_free(&r);
+
+	/* That connection is gone with its process (once the server has read its close). */
+	for (double end = harness_now_s() + 10; ; harness_sleep_ms(10)) {
+		r = om("clients");
+		ck_assert_int_eq(r.status, 0);
+		if (lines(r.out) == 2 || harness_now_s() > end)
+			break;
+		run_free(&r);
+	}
+	ck_assert_int_eq(lines(r.out), 2);
+	ck_assert_int_eq(sscanf(strchr(r.out, '\n'), " %u %15s unix uid %u pid %d %lf %lf %d %d %31s",
+				&id, name, &uid, &pid, &age, &idle, &reqs, &parked, holds[0]), 9);
+	ck_assert_int_eq(reqs, 2);
+	ck_assert_str_eq(holds[0], "-");
+	run_free(&r);
+
+	json_t *list = json_of(om("--json", "clients"));
+	ck_assert_int_eq(json_array_size(list), 1);
+	json_t *me = json_array_get(list, 0);
+	ck_assert(json_is_true(json_object_get(me, "me")));
+	ck_assert_str_eq(json_string_value(json_object_get(me, "name")), "objmgr");
+	assert_json(json_incref(json_object_get(me, "holds")), "{}");
+	json_decref(list);
+}
+END_TEST
+
 /* What JSON lacks travels as the documented $ forms, and reads back the same. */
 START_TEST(test_json_forms_round_trip)
 {
@@ -704,6 +772,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_show_of_a_coordination_object_prints_its_state_and_takes_nothing);
 	tcase_add_test(tc, test_type_and_del);
 	tcase_add_test(tc, test_info_and_ping);
+	tcase_add_test(tc, test_clients_table);
 	tcase_add_test(tc, test_json_forms_round_trip);
 	tcase_add_test(tc, test_raw_prints_strings_bare_one_element_per_line);
 	tcase_add_test(tc, test_piped_lines_run_one_command_each);

@@ -22,6 +22,12 @@
 #include "check-main.h"
 #include "objmgr.h"
 
+/*
+ * The fake servers answer scripted bytes to the first request: the
+ * clients send none on connecting (no client.setname).
+ */
+static const om_options unnamed = {.client_name = ""};
+
 /* Every socket of the suite lives here; the unchecked teardown removes it all, even after failures. */
 static char dir[] = "/tmp/objmgr-test-client-XXXXXX";
 
@@ -102,7 +108,7 @@ static om_client *fake_client(fake *f, const char *reply, size_t n, size_t chunk
 {
 	fake_listen(f);
 	fake_serve(f, reply, n, chunk, close_after);
-	return om_connect(f->path, NULL);
+	return om_connect(f->path, &unnamed);
 }
 
 /* Reaps the fake server; it must have exited 0. */
@@ -138,7 +144,7 @@ START_TEST(test_connect_to_missing_socket_fails_with_io_naming_the_path)
 {
 	char path[256], want[512];
 	snprintf(path, sizeof path, "%s/nobody-listens.sock", dir);
-	om_client *c = om_connect(path, NULL);
+	om_client *c = om_connect(path, &unnamed);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(om_errcode(c), OM_IO);
 	snprintf(want, sizeof want, "cannot connect to %s: No such file or directory (is objmgrd running?)",
@@ -162,7 +168,7 @@ START_TEST(test_connect_to_a_path_too_long_fails_with_io)
 	memset(path, 'a', sizeof path - 1);
 	path[0] = '/';
 	path[sizeof path - 1] = '\0';
-	om_client *c = om_connect(path, NULL);
+	om_client *c = om_connect(path, &unnamed);
 	ck_assert_int_eq(om_errcode(c), OM_IO);
 	ck_assert_ptr_nonnull(strstr(om_errmsg(c), ": the path is longer than 107 bytes"));
 	om_close(c);
@@ -184,7 +190,7 @@ START_TEST(test_unix_scheme_is_stripped_from_the_address)
 	fake_listen(&f);
 	char address[200];
 	snprintf(address, sizeof address, "unix:%s", f.path);
-	om_client *c = om_connect(address, NULL);
+	om_client *c = om_connect(address, &unnamed);
 	ck_assert_int_eq(om_errcode(c), OM_OK);
 	ck_assert(om_connected(c));
 	ck_assert_str_eq(om_address(c), f.path);
@@ -201,7 +207,7 @@ START_TEST(test_default_address_follows_objmgr_socket)
 	ck_assert_str_eq(buf, "/run/elsewhere/objmgr.sock");
 	ck_assert_int_eq(om_default_address(buf, 8), OM_LIMIT);
 
-	om_client *c = om_connect(NULL, NULL);
+	om_client *c = om_connect(NULL, &unnamed);
 	ck_assert_str_eq(om_address(c), "/run/elsewhere/objmgr.sock");
 	ck_assert_int_eq(om_errcode(c), OM_IO);
 	om_close(c);
@@ -254,7 +260,7 @@ START_TEST(test_timeout_returns_after_the_deadline_and_keeps_the_connection)
 {
 	fake f;
 	fake_listen(&f);
-	om_options opts = {.timeout_s = 0.2};
+	om_options opts = {.timeout_s = 0.2, .client_name = ""};
 	om_client *c = om_connect(f.path, &opts);
 	ck_assert_int_eq(om_errcode(c), OM_OK);
 	double t0 = now_s();
@@ -277,7 +283,7 @@ START_TEST(test_late_reply_to_a_timed_out_call_is_not_taken_by_the_next)
 	static const char reply[] = "\x94\x01\x01\xc0\xa4late\x94\x01\x02\xc0\xa5" "fresh";
 	fake f;
 	fake_listen(&f);
-	om_options opts = {.timeout_s = 0.5};
+	om_options opts = {.timeout_s = 0.5, .client_name = ""};
 	om_client *c = om_connect(f.path, &opts);
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_TIMEOUT);
 	/* Only now does the fake accept, read request 1 and answer both. */
@@ -399,7 +405,7 @@ START_TEST(test_server_closing_is_an_io_error_not_sigpipe)
 	fake f;
 	fake_listen(&f);
 	fake_serve(&f, "", 0, 1, true);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = om_connect(f.path, &unnamed);
 	/* The request reaches the fake, which reads it and closes: no reply comes. */
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_IO);
 	char want[256];
@@ -416,7 +422,7 @@ START_TEST(test_writing_to_a_closed_connection_is_an_io_error_not_sigpipe)
 	signal(SIGPIPE, SIG_DFL);
 	fake f;
 	fake_listen(&f);
-	om_client *c = om_connect(f.path, NULL);
+	om_client *c = om_connect(f.path, &unnamed);
 	/* Accept and close without reading: the client's next write hits a closed socket. */
 	int conn = accept(f.listener, NULL, NULL);
 	ck_assert_int_ge(conn, 0);

@@ -600,6 +600,14 @@ START_TEST(test_before_the_handshake_nothing_runs)
 	ck_assert_int_eq(om_objects_list(c, &names), OM_OK);
 	ck_assert_uint_eq(names.len, 0);
 	om_value_free(&names);
+	/* Named after the handshake: client.setname is not refused auth_required. */
+	om_value list;
+	ck_assert_int_eq(om_clients_list(c, &list), OM_OK);
+	ck_assert_uint_eq(list.len, 1);
+	const om_value *name = om_value_map_get(&list.as.items[0], "name");
+	ck_assert(name && name->kind == OM_STR);
+	ck_assert_str_eq(name->as.str, "test-integration-access");
+	om_value_free(&list);
 	om_close(c);
 	harness_stop(&srv);
 	remove_key();
@@ -907,6 +915,20 @@ START_TEST(test_tcp_clients_with_the_key_share_the_objects)
 	ck_assert_str_eq(listening->as.items[1].as.str, listen);
 	ck_assert(om_value_map_get(om_value_map_get(&info, "config"), "authkey")->as.b);
 	om_value_free(&info);
+	/* clients.list shows the TCP client by its address. */
+	om_value list;
+	ck_assert_int_eq(om_clients_list(tcp, &list), OM_OK);
+	bool seen_tcp = false;
+	for (uint32_t i = 0; i < list.len; i++) {
+		const om_value *me = om_value_map_get(&list.as.items[i], "me");
+		const char *address = om_value_map_get(&list.as.items[i], "address")->as.str;
+		if (me->as.b) {
+			ck_assert_msg(strncmp(address, "tcp:127.0.0.1:", 14) == 0, "%s", address);
+			seen_tcp = true;
+		}
+	}
+	ck_assert(seen_tcp);
+	om_value_free(&list);
 
 	/* A lock taken over TCP is released when that connection closes. */
 	om_lock *held = om_lock_open(tcp, "L");

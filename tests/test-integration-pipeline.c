@@ -704,7 +704,14 @@ START_TEST(test_a_long_pipeline_lets_another_client_in_between_its_turns)
 	om_value v;
 	ck_assert_int_eq(om_recv_id(other, id, &v), OM_OK);
 	int64_t between = v.as.i - 1; /* the pipeline's adds that ran before the other's */
-	ck_assert_msg(between > 0 && between < N / 2, "%lld of the %d pipelined adds ran before "
+	/*
+	 * Usually the pipeline's socket is served first (its bytes came first),
+	 * and then its first turn runs before the other's add; once in a while
+	 * (1 run in 26 seen, under load) the kernel reports the other socket
+	 * first and no add runs before it. Either way the other's add must not
+	 * wait for half the pipeline.
+	 */
+	ck_assert_msg(between >= 0 && between < N / 2, "%lld of the %d pipelined adds ran before "
 		      "another client's add that was waiting", (long long)between, N);
 	int64_t want = 1;
 	for (int i = 0; i < N; i++) {

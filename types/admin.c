@@ -1,5 +1,5 @@
 /*
- * admin.c — the "objects" and "server" method tables. Their handlers need
+ * admin.c — the "objects", "server", "clients" and "client" method tables. Their handlers need
  * the registry and the event loop, so they live in server/, found by
  * position (enum admin_op); the specs live here so that the REPL's help
  * and completion read them like any type's.
@@ -21,6 +21,12 @@ const op_def admin_ops[ADMIN_NOPS] = {
 			       "a map of server facts: version, uptime, connections, memory, ..."},
 	[ADMIN_SERVER_SHUTDOWN] = {"shutdown", NULL, OP_WRITE, 0, {{0}},
 				   "stop the server cleanly; answers nil first"},
+	[ADMIN_CLIENTS_LIST] = {"list", NULL, 0, 0, {{0}},
+				"every connection: id, address, name, age, idle, requests, what it holds, ..."},
+	[ADMIN_CLIENTS_KILL] = {"kill", NULL, OP_WRITE, 1, {{"id", ARG_INT, false}},
+				"close a connection, releasing what it holds; true if it existed"},
+	[ADMIN_CLIENT_SETNAME] = {"setname", NULL, OP_WRITE, 1, {{"name", ARG_STR, false}},
+				  "name this connection in clients.list: up to 64 printable bytes, no spaces; \"\" clears it"},
 };
 
 const type_def objects_type = {
@@ -36,5 +42,21 @@ const type_def server_type = {
 	.help = "the server itself",
 	.admin = true,
 	.ops = &admin_ops[ADMIN_SERVER_PING],
-	.nops = ADMIN_NOPS - ADMIN_SERVER_PING,
+	.nops = ADMIN_CLIENTS_LIST - ADMIN_SERVER_PING,
+};
+
+const type_def clients_type = {
+	.name = "clients",
+	.help = "the connections to the server",
+	.admin = true,
+	.ops = &admin_ops[ADMIN_CLIENTS_LIST],
+	.nops = ADMIN_CLIENT_SETNAME - ADMIN_CLIENTS_LIST,
+};
+
+const type_def client_type = {
+	.name = "client",
+	.help = "the calling connection itself",
+	.admin = true,
+	.ops = &admin_ops[ADMIN_CLIENT_SETNAME],
+	.nops = ADMIN_NOPS - ADMIN_CLIENT_SETNAME,
 };

@@ -261,6 +261,13 @@ static void cond_release_owner(void *obj, uint64_t owner)
 		lock_type.release(cond->own_lock, owner);
 }
 
+/* Its own lock's acquisitions by owner; a named lock reports them under its own name. */
+static uint64_t cond_held_by(const void *obj, uint64_t owner)
+{
+	const condition *cond = obj;
+	return cond->own_lock ? lock_type.held_by(cond->own_lock, owner) : 0;
+}
+
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def cond_ops[] = {
@@ -283,6 +290,7 @@ const type_def condition_type = {
 	.destroy = cond_destroy,
 	.len = cond_len,
 	.release = cond_release_owner,
+	.held_by = cond_held_by,
 	.ops = cond_ops,
 	.nops = sizeof cond_ops / sizeof cond_ops[0],
 };

@@ -132,6 +132,13 @@ static void lock_release_owner(void *obj, uint64_t owner)
 	l->depth = 0;
 }
 
+/* What lock_release_owner() would give back: owner's acquisitions, none of an unowned lock. */
+static uint64_t lock_held_count(const void *obj, uint64_t owner)
+{
+	const lock *l = obj;
+	return !l->unowned && l->owner == owner ? l->depth : 0;
+}
+
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
 static const op_def lock_ops[] = {
@@ -157,6 +164,7 @@ const type_def lock_type = {
 	.destroy = lock_destroy,
 	.len = lock_len,
 	.release = lock_release_owner,
+	.held_by = lock_held_count,
 	.ops = lock_ops,
 	.nops = sizeof lock_ops / sizeof lock_ops[0],
 };
@@ -168,6 +176,7 @@ const type_def rlock_type = {
 	.destroy = lock_destroy,
 	.len = lock_len,
 	.release = lock_release_owner,
+	.held_by = lock_held_count,
 	.ops = rlock_ops,
 	.nops = sizeof rlock_ops / sizeof rlock_ops[0],
 };

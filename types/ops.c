@@ -14,7 +14,7 @@ const type_def *const type_table[] = {
 	&dict_type, &list_type, &counter_type,
 	&queue_type, &lock_type, &rlock_type, &event_type,
 	&semaphore_type, &condition_type, &barrier_type,
-	&objects_type, &server_type,
+	&objects_type, &server_type, &clients_type, &client_type,
 	NULL,
 };
 

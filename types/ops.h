@@ -283,6 +283,13 @@ struct type_def {
 	 */
 	void (*release)(void *obj, uint64_t owner);
 	/*
+	 * How much of obj owner holds that release() would give back: the
+	 * acquisitions of a lock, the permits of a semaphore; 0 for none.
+	 * NULL for types whose objects hold nothing for anyone (clients.list
+	 * reports these counts without knowing the types).
+	 */
+	uint64_t (*held_by)(const void *obj, uint64_t owner);
+	/*
 	 * Starts fetching into the cache what an OP_KEYED op on key_hash will
 	 * read, in two stages so that a batch of lookups overlaps its cache
 	 * misses: stage 0 for every call of the batch, then stage 1 for every
@@ -296,11 +303,11 @@ struct type_def {
 extern const type_def dict_type, list_type, counter_type;
 extern const type_def semaphore_type, condition_type, barrier_type;
 extern const type_def queue_type, lock_type, rlock_type, event_type;
-extern const type_def objects_type, server_type;
+extern const type_def objects_type, server_type, clients_type, client_type;
 
 /*
  * The admin methods, by their position in admin_ops (types/admin.c):
- * objects.* then server.*. objects_type and server_type list their slices
+ * objects.*, server.*, clients.* then client.*. Each admin type lists its slice
  * of it, and the server finds each one's handler at the same position in
  * a table of its own (server/admin.c), as it finds a data type's in its
  * op_def: no name is compared.
@@ -308,6 +315,8 @@ extern const type_def objects_type, server_type;
 enum admin_op {
 	ADMIN_OBJECTS_LIST, ADMIN_OBJECTS_TYPE, ADMIN_OBJECTS_DELETE, ADMIN_OBJECTS_CREATE,
 	ADMIN_SERVER_PING, ADMIN_SERVER_INFO, ADMIN_SERVER_SHUTDOWN,
+	ADMIN_CLIENTS_LIST, ADMIN_CLIENTS_KILL,
+	ADMIN_CLIENT_SETNAME,
 	ADMIN_NOPS
 };
 

@@ -177,6 +177,16 @@ static void sem_release_owner(void *obj, uint64_t owner)
 	sem_drop_holding(s, h);
 }
 
+/* The permits owner took and has not released (none are recorded when unowned). */
+static uint64_t sem_held_by(const void *obj, uint64_t owner)
+{
+	const semaphore *s = obj;
+	for (size_t i = 0; i < s->nholders; i++)
+		if (s->holders[i].owner == owner)
+			return (uint64_t)s->holders[i].count;
+	return 0;
+}
+
 static const op_def sem_ops[] = {
 	{"acquire", sem_op_acquire, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {{"timeout", ARG_TIMEOUT, true}},
 	 "take a permit, waiting while none is free; true, or false when the timeout expires"},
@@ -192,6 +202,7 @@ const type_def semaphore_type = {
 	.destroy = sem_destroy,
 	.len = sem_len,
 	.release = sem_release_owner,
+	.held_by = sem_held_by,
 	.ops = sem_ops,
 	.nops = sizeof sem_ops / sizeof sem_ops[0],
 };

@@ -150,6 +150,89 @@ static int cmd_ping(cli *c, char *const *argv, size_t argc)
 	return CLI_OK;
 }
 
+/* A clients.list "holds" map as "name:count" words, "-" when empty. */
+static char *holds_cell(const om_value *holds)
+{
+	if (!holds || holds->kind != OM_MAP || holds->len == 0)
+		return xstrdup("-");
+	size_t size = 1;
+	char **words = xcalloc(holds->len, sizeof *words);
+	for (uint32_t i = 0; i < holds->len; i++) {
+		const om_value *name = &holds->as.items[2 * i];
+		char *n = name->kind == OM_STR ? xstrdup(name->as.str) : render_human(name, false);
+		char *count = render_human(&holds->as.items[2 * i + 1], false);
+		size_t len = strlen(n) + strlen(count) + 2;
+		words[i] = xmalloc(len);
+		snprintf(words[i], len, "%s:%s", n, count);
+		size += len;
+		free(n);
+		free(count);
+	}
+	char *cell = xmalloc(size);
+	cell[0] = '\0';
+	for (uint32_t i = 0; i < holds->len; i++) {
+		if (i)
+			strcat(cell, " ");
+		strcat(cell, words[i]);
+		free(words[i]);
+	}
+	free(words);
+	return cell;
+}
+
+/* Seconds under key in map with one decimal ("?" when absent). */
+static char *seconds_cell(const om_value *map, const char *key)
+{
+	const om_value *v = om_value_map_get(map, key);
+	if (!v || (v->kind != OM_FLOAT64 && v->kind != OM_FLOAT32))
+		return number_cell(map, key);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.1f", v->as.f);
+	return xstrdup(buf);
+}
+
+/* clients.list as a table, one row per connection; --json and --raw print the list itself. */
+static int cmd_clients(cli *c, char *const *argv, size_t argc)
+{
+	static const char *const head[] = {"ID", "NAME", "ADDRESS", "AGE", "IDLE", "REQS",
+					   "PARKED", "HOLDS"};
+	enum { COLS = sizeof head / sizeof head[0] };
+	(void)argv;
+	(void)argc;
+	om_value list;
+	int rc = cli_call(c, "clients.list", NULL, 0, &list);
+	if (rc != CLI_OK)
+		return rc;
+	if (c->mode != OUT_HUMAN || list.kind != OM_ARRAY) {
+		render_result(c, &list);
+		om_value_free(&list);
+		return CLI_OK;
+	}
+	size_t rows = (size_t)list.len + 1;
+	char **cells = xcalloc(COLS * rows, sizeof *cells);
+	for (size_t i = 0; i < COLS; i++)
+		cells[i] = xstrdup(head[i]);
+	for (uint32_t i = 0; i < list.len; i++) {
+		const om_value *m = &list.as.items[i], *name = om_value_map_get(m, "name");
+		const om_value *address = om_value_map_get(m, "address");
+		char **row = cells + COLS * (i + 1);
+		row[0] = number_cell(m, "id");
+		row[1] = xstrdup(name && name->kind == OM_STR ? name->as.str : "-");
+		row[2] = xstrdup(address && address->kind == OM_STR ? address->as.str : "?");
+		row[3] = seconds_cell(m, "age");
+		row[4] = seconds_cell(m, "idle");
+		row[5] = number_cell(m, "requests");
+		row[6] = number_cell(m, "parked");
+		row[7] = holds_cell(om_value_map_get(m, "holds"));
+	}
+	render_table(stdout, cells, rows, COLS, 0x79); /* the numbers right-aligned */
+	for (size_t i = 0; i < COLS * rows; i++)
+		free(cells[i]);
+	free(cells);
+	om_value_free(&list);
+	return CLI_OK;
+}
+
 const cli_command cli_commands[] = {
 	{"ls", "[GLOB]", "the objects whose names match GLOB (default *): name, type, size",
 	 0, 1, true, inspect_ls},
@@ -159,6 +242,8 @@ const cli_command cli_commands[] = {
 	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del},
 	{"info", "", "server facts: version, uptime, connections, memory, ...", 0, 0, false, cmd_info},
 	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping},
+	{"clients", "", "the connections: id, name, address, age, idle, requests, parked calls, what each holds",
+	 0, 0, false, cmd_clients},
 	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
 	 0, 1, false, help_run},
 };
