@@ -14,12 +14,13 @@ CONFIGS = [
     ("c1cpu0", "c=1 P=1, 1 CPU"),
     ("c50", "c=50 P=1"),
     ("c50p16", "c=50 P=16"),
+    ("c50p16key", "c=50 P=16, objmgrd --authkey-file"),
 ]
 WORKLOADS = ["PING", "SET", "GET", "INCR", "HSET", "LPUSH", "LPOP"]
 # objmgr and Python have one keyspace operation for Redis's SET and HSET.
 SAME_AS = {"HSET": "SET"}
 # Configs that run objmgr alone: their other columns are another config's runs.
-BORROWS = {"c1bp": "c1"}
+BORROWS = {"c1bp": "c1", "c50p16key": "c50p16"}
 SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
 
 
@@ -89,7 +90,9 @@ def main():
     print("c=50 runs are placed by the scheduler. The floor is pingpong: blocking write/read only.")
     print("objmgrd runs with its defaults, except in the --busy-poll 50 rows: there its CPU time")
     print("includes the polling, and the Redis, Python and floor columns are those of c=1 P=1,")
-    print("2 CPUs (all three sleep between requests, as they do by default).")
+    print("2 CPUs (all three sleep between requests, as they do by default). In the")
+    print("--authkey-file rows every connection authenticated first (not timed); the Redis")
+    print("and Python columns there are those of c=50 P=16.")
     print()
     width = max(len(label) for _, label in CONFIGS)
     head = "{:<%d} {:<6} {:>22} {:>22} {:>22} {:>8} {:>8}" % width
