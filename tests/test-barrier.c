@@ -275,6 +275,18 @@ START_TEST(test_barrier_create_requires_parties)
 }
 END_TEST
 
+/* parties is required: always answered. */
+START_TEST(test_barrier_options_answer_parties)
+{
+	om_value pairs[] = {om_str("parties"), om_int(1)};
+	om_value opts = om_map(pairs, 1);
+	th_expect_options(&barrier_type, &opts, om_map(pairs, 1));
+	pairs[1] = om_int(4);
+	th_expect_options(&barrier_type, &opts, om_map(pairs, 1));
+	ck_assert_uint_eq(th_options_each_failure(&barrier_type, &opts), 2);
+}
+END_TEST
+
 START_TEST(test_barrier_params_are_checked)
 {
 	ck_assert_int_eq(B("wait", om_float(-0.5)), OM_BAD_PARAMS);
@@ -351,6 +363,7 @@ int main(void)
 	tcase_add_test(tc, test_barrier_closed_connection_not_waiting_changes_nothing);
 	tcase_add_test(tc, test_barrier_reads);
 	tcase_add_test(tc, test_barrier_create_requires_parties);
+	tcase_add_test(tc, test_barrier_options_answer_parties);
 	tcase_add_test(tc, test_barrier_params_are_checked);
 	tcase_add_test(tc, test_barrier_op_table);
 	tcase_add_test(tc, test_barrier_wait_out_of_memory_does_not_arrive);

@@ -483,6 +483,16 @@ START_TEST(test_condition_create_options)
 }
 END_TEST
 
+START_TEST(test_condition_options_answer_the_lock_it_names)
+{
+	om_value pairs[] = {om_str("lock"), om_str("jobs-lock")};
+	om_value opts = om_map(pairs, 1);
+	th_expect_options(&condition_type, NULL, om_map(NULL, 0));
+	th_expect_options(&condition_type, &opts, om_map(pairs, 1));
+	ck_assert_uint_eq(th_options_each_failure(&condition_type, &opts), 3); /* map, name, key */
+}
+END_TEST
+
 START_TEST(test_condition_params_are_checked)
 {
 	ck_assert_int_eq(C("wait", om_str("1")), OM_BAD_PARAMS);
@@ -540,6 +550,7 @@ int main(void)
 	tcase_add_test(tc, test_condition_over_a_named_lock_leaves_it_to_the_lock_on_close);
 	tcase_add_test(tc, test_condition_over_a_name_of_another_type_is_wrong_type);
 	tcase_add_test(tc, test_condition_create_options);
+	tcase_add_test(tc, test_condition_options_answer_the_lock_it_names);
 	tcase_add_test(tc, test_condition_params_are_checked);
 	tcase_add_test(tc, test_condition_op_table);
 	suite_add_tcase(s, tc);

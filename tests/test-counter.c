@@ -195,6 +195,7 @@ START_TEST(test_counter_create_options)
 	ck_assert_ptr_null(counter_type.create(&opts, &c));
 	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
 	ck_assert_str_eq(c.message, "counter: unknown option 'initial'");
+	ck_assert_ptr_null(counter_type.options); /* none to answer either */
 	om_value odd[] = {om_int(1), om_int(1)};
 	opts = om_map(odd, 1);
 	ck_assert_ptr_null(counter_type.create(&opts, &c));

@@ -602,6 +602,7 @@ START_TEST(test_dict_op_table)
 	th_check_table(&dict_type, writes);
 	th_check_grows(&dict_type, (const char *const[]){"set", "setdefault", "update", "incr", NULL});
 	ck_assert_ptr_eq(type_find("dict", 4), &dict_type);
+	ck_assert_ptr_null(dict_type.options); /* it takes none */
 }
 END_TEST
 

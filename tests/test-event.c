@@ -115,6 +115,7 @@ START_TEST(test_event_create_takes_no_options)
 	ck_assert_ptr_null(event_type.create(&map, &c));
 	ck_assert_int_eq(c.code, OM_BAD_PARAMS);
 	ck_assert_str_eq(c.message, "event: unknown option 'set'");
+	ck_assert_ptr_null(event_type.options); /* none to answer either */
 }
 END_TEST
 

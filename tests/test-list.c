@@ -907,6 +907,7 @@ START_TEST(test_list_op_table)
 		ck_assert_ptr_nonnull(type_find_op(&list_type, all[i], strlen(all[i])));
 	th_check_table(&list_type, writes);
 	th_check_grows(&list_type, (const char *const[]){"append", "extend", "insert", "set", NULL});
+	ck_assert_ptr_null(list_type.options); /* it takes none */
 }
 END_TEST
 

@@ -272,6 +272,19 @@ START_TEST(test_lock_create_takes_no_options_but_owned)
 }
 END_TEST
 
+START_TEST(test_lock_options_answer_owned_false_only)
+{
+	om_value pairs[] = {om_str("owned"), om_bool(true)};
+	om_value opts = om_map(pairs, 1);
+	th_expect_options(&lock_type, NULL, om_map(NULL, 0));
+	th_expect_options(&lock_type, &opts, om_map(NULL, 0));
+	pairs[1] = om_bool(false);
+	th_expect_options(&lock_type, &opts, om_map(pairs, 1));
+	ck_assert_uint_eq(th_options_each_failure(&lock_type, &opts), 2);
+	ck_assert_ptr_null(rlock_type.options); /* an rlock takes none */
+}
+END_TEST
+
 START_TEST(test_lock_params_are_checked)
 {
 	ck_assert_int_eq(L(ALICE, "acquire", om_float(-0.5)), OM_BAD_PARAMS);
@@ -316,6 +329,7 @@ int main(void)
 	tcase_add_test(tc, test_lock_owned_true_is_the_default);
 	tcase_add_test(tc, test_lock_unowned_counts_as_held_by_anyone_for_a_condition);
 	tcase_add_test(tc, test_lock_create_takes_no_options_but_owned);
+	tcase_add_test(tc, test_lock_options_answer_owned_false_only);
 	tcase_add_test(tc, test_lock_params_are_checked);
 	tcase_add_test(tc, test_lock_op_tables);
 	suite_add_tcase(s, tc);

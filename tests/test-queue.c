@@ -289,6 +289,21 @@ START_TEST(test_queue_create_checks_maxsize)
 }
 END_TEST
 
+/* Only a bounded queue has an option to answer: 0, the default, is unbounded. */
+START_TEST(test_queue_options_answer_maxsize_when_bounded)
+{
+	om_value pairs[] = {om_str("maxsize"), om_int(0)};
+	om_value opts = om_map(pairs, 1);
+	th_expect_options(&queue_type, NULL, om_map(NULL, 0));
+	th_expect_options(&queue_type, &opts, om_map(NULL, 0));
+	pairs[1] = om_int(5);
+	th_expect_options(&queue_type, &opts, om_map(pairs, 1));
+	pairs[1] = om_uint(UINT64_MAX);
+	th_expect_options(&queue_type, &opts, om_map(pairs, 1));
+	ck_assert_uint_eq(th_options_each_failure(&queue_type, &opts), 2); /* the map, its key */
+}
+END_TEST
+
 START_TEST(test_queue_params_are_checked)
 {
 	ck_assert_int_eq(Q("put"), OM_BAD_PARAMS);
@@ -387,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_task_done_beyond_the_values_got_is_value_error);
 	tcase_add_test(tc, test_queue_destroy_frees_the_values_left);
 	tcase_add_test(tc, test_queue_create_checks_maxsize);
+	tcase_add_test(tc, test_queue_options_answer_maxsize_when_bounded);
 	tcase_add_test(tc, test_queue_params_are_checked);
 	tcase_add_test(tc, test_queue_op_table);
 	tcase_add_test(tc, test_queue_put_out_of_memory_adds_nothing);

@@ -315,6 +315,35 @@ START_TEST(test_semaphore_create_options)
 }
 END_TEST
 
+/* The initial value, not the permits free now: a copy is made free. */
+START_TEST(test_semaphore_options_answer_those_not_default)
+{
+	om_value all[] = {om_str("value"), om_int(3), om_str("bounded"), om_bool(true),
+			  om_str("owned"), om_bool(false)};
+	om_value defaults[] = {om_str("value"), om_int(1), om_str("bounded"), om_bool(false),
+			       om_str("owned"), om_bool(true)};
+	om_value opts = om_map(all, 3), plain = om_map(defaults, 3);
+	om_value bounded = om_map(all + 2, 1), zero = om_map(all, 1);
+	th_expect_options(&semaphore_type, NULL, om_map(NULL, 0));
+	th_expect_options(&semaphore_type, &plain, om_map(NULL, 0));
+	th_expect_options(&semaphore_type, &opts, om_map(all, 3));
+	th_expect_options(&semaphore_type, &bounded, bounded);
+	all[1] = om_int(0);
+	th_expect_options(&semaphore_type, &zero, zero);
+
+	op_call c = {0};
+	all[1] = om_int(2);
+	use(semaphore_type.create(&opts, &c));
+	S("acquire");
+	S("acquire");
+	om_value got;
+	ck_assert(semaphore_type.options(sem, &got));
+	th_expect_at(&got, om_map(all, 3), __FILE__, __LINE__);
+	om_value_free(&got);
+	ck_assert_uint_eq(th_options_each_failure(&semaphore_type, &opts), 4);
+}
+END_TEST
+
 /* A semaphore of one permit made with {"owned": false}. */
 static void *sem_unowned(void)
 {
@@ -456,6 +485,7 @@ int main(void)
 	tcase_add_test(tc, test_semaphore_unowned_close_gives_nothing_back);
 	tcase_add_test(tc, test_semaphore_create_options);
 	tcase_add_test(tc, test_semaphore_create_rejects_bad_options);
+	tcase_add_test(tc, test_semaphore_options_answer_those_not_default);
 	tcase_add_test(tc, test_semaphore_params_are_checked);
 	tcase_add_test(tc, test_semaphore_op_table);
 	tcase_add_test(tc, test_semaphore_acquire_out_of_memory_takes_no_permit);

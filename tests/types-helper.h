@@ -374,6 +374,75 @@ static inline void th_create_oom(const type_def *t, const om_value *options)
 		  c.message);
 }
 
+/* t.create(options), which must succeed; the object is the caller's to destroy. */
+static inline void *th_create(const type_def *t, const om_value *options)
+{
+	op_call c = {.type = t->name, .name = "new"};
+	void *obj = t->create(options, &c);
+	th_assert(obj != NULL, "%s.create answered %d: %s", t->name, c.code, c.message);
+	return obj;
+}
+
+/*
+ * t.create(options), then its options hook, which must answer exactly
+ * want (pairs in order); and an object created with that answer answers
+ * the same again: what objects.describe gives objects.create makes an
+ * equal object.
+ */
+static inline void th_expect_options_at(const type_def *t, const om_value *options,
+					om_value want, const char *file, int line)
+{
+	void *obj = th_create(t, options);
+	om_value got, again;
+	th_assert(t->options(obj, &got), "%s: options ran out of memory", t->name);
+	th_expect_at(&got, want, file, line);
+	void *copy = th_create(t, &got);
+	th_assert(t->options(copy, &again), "%s: options ran out of memory", t->name);
+	th_expect_at(&again, want, file, line);
+	om_value_free(&got);
+	om_value_free(&again);
+	t->destroy(copy);
+	t->destroy(obj);
+}
+
+#define th_expect_options(t, options, want) \
+	th_expect_options_at((t), (options), (want), __FILE__, __LINE__)
+
+typedef struct th_options_oom {
+	const type_def *t;
+	void *obj;
+	om_value out;
+} th_options_oom;
+
+static inline bool th_options_oom_run(void *ctx)
+{
+	th_options_oom *o = ctx;
+	return !o->t->options(o->obj, &o->out);
+}
+
+/* A failed run leaves nil behind; a successful one answers a map. */
+static inline void th_options_oom_check(void *ctx, bool out_of_memory)
+{
+	th_options_oom *o = ctx;
+	th_assert(o->out.kind == (out_of_memory ? OM_NIL : OM_MAP),
+		  "%s: options answered a %s", o->t->name, value_kind_name(&o->out));
+	om_value_free(&o->out);
+}
+
+/*
+ * t's options hook on an object made with options, run with each of its
+ * allocations failing in turn: each such run answers false and nil, and
+ * leaks nothing (ASan). Returns how many runs met a failure.
+ */
+static inline unsigned long th_options_each_failure(const type_def *t, const om_value *options)
+{
+	th_options_oom o = {.t = t, .obj = th_create(t, options)};
+	static const th_attempt attempt = {NULL, th_options_oom_run, th_options_oom_check};
+	unsigned long failures = th_each_failure(&attempt, &o);
+	t->destroy(o.obj);
+	return failures;
+}
+
 /*
  * Exactly the ops named in grows (NULL-terminated) are OP_GROWS: refused
  * over --max-memory, as docs/protocol.md lists them.

@@ -149,6 +149,14 @@ static void *barrier_create(const om_value *options, op_call *c)
 	return b;
 }
 
+/* {"parties": N}: required, so always there. */
+static bool barrier_options(const void *obj, om_value *out)
+{
+	const barrier *b = obj;
+	return typeutil_options_begin(out, 1) &&
+	       typeutil_options_add(out, "parties", om_int(b->parties));
+}
+
 static void barrier_destroy(void *obj)
 {
 	barrier *b = obj;
@@ -190,6 +198,7 @@ const type_def barrier_type = {
 	.name = "barrier",
 	.help = "parties callers wait until all have arrived (options: parties, required)",
 	.create = barrier_create,
+	.options = barrier_options,
 	.destroy = barrier_destroy,
 	.len = barrier_len,
 	.release = barrier_release_owner,

@@ -226,6 +226,22 @@ static void *cond_create(const om_value *options, op_call *c)
 	return cond;
 }
 
+/* {"lock": name} for a condition over a named lock, {} for one with its own. */
+static bool cond_options(const void *obj, om_value *out)
+{
+	const condition *cond = obj;
+	om_value name;
+	if (!typeutil_options_begin(out, 1))
+		return false;
+	if (!cond->lock_name)
+		return true;
+	if (!value_str_copy(&name, cond->lock_name, strlen(cond->lock_name))) {
+		om_value_free(out);
+		return false;
+	}
+	return typeutil_options_add(out, "lock", name);
+}
+
 static void cond_destroy(void *obj)
 {
 	condition *cond = obj;
@@ -287,6 +303,7 @@ const type_def condition_type = {
 	.name = "condition",
 	.help = "a lock and waiters woken by notify (options: lock, a lock's name; default its own)",
 	.create = cond_create,
+	.options = cond_options,
 	.destroy = cond_destroy,
 	.len = cond_len,
 	.release = cond_release_owner,

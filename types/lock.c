@@ -104,6 +104,14 @@ static void *lock_create(const om_value *options, op_call *c)
 	return l;
 }
 
+/* {"owned": false} for an unowned lock, {} for the default. */
+static bool lock_options(const void *obj, om_value *out)
+{
+	const lock *l = obj;
+	return typeutil_options_begin(out, 1) &&
+	       (!l->unowned || typeutil_options_add(out, "owned", om_bool(false)));
+}
+
 static void *rlock_create(const om_value *options, op_call *c)
 {
 	if (!typeutil_no_options("rlock", options, c))
@@ -161,6 +169,7 @@ const type_def lock_type = {
 	.name = "lock",
 	.help = "a lock held by one connection at a time (option owned); only its holder releases it, and its holder's close frees it, unless owned is false",
 	.create = lock_create,
+	.options = lock_options,
 	.destroy = lock_destroy,
 	.len = lock_len,
 	.release = lock_release_owner,

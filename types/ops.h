@@ -275,6 +275,15 @@ struct type_def {
 	 * bad options, or op_no_memory() when memory runs out.
 	 */
 	void *(*create)(const om_value *options, op_call *c);
+	/*
+	 * Into *out, an owned map, the options obj was created with, so that
+	 * create() given them makes an equal object (objects.describe, then
+	 * objects.create, is how `objmgr export` and `import` copy one): only
+	 * those that differ from the defaults, and the required ones (a
+	 * barrier's parties); an empty map when all are defaults. False, *out
+	 * nil, when memory runs out. NULL for types that take no options.
+	 */
+	bool (*options)(const void *obj, om_value *out);
 	void (*destroy)(void *obj);
 	size_t (*len)(const void *obj); /* items held; 1 for a counter */
 	/*

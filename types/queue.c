@@ -138,6 +138,14 @@ static void *queue_create(const om_value *options, op_call *c)
 	return q;
 }
 
+/* {"maxsize": N} for a bounded queue, {} for an unbounded one. */
+static bool queue_options(const void *obj, om_value *out)
+{
+	const queue *q = obj;
+	return typeutil_options_begin(out, 1) &&
+	       (!q->maxsize || typeutil_options_add(out, "maxsize", om_uint(q->maxsize)));
+}
+
 static void queue_destroy(void *obj)
 {
 	queue *q = obj;
@@ -172,6 +180,7 @@ const type_def queue_type = {
 	.name = "queue",
 	.help = "a FIFO of values (option maxsize, 0 = unbounded); get and put wait, join waits for task_done",
 	.create = queue_create,
+	.options = queue_options,
 	.destroy = queue_destroy,
 	.len = queue_len,
 	.ops = queue_ops,

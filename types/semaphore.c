@@ -153,6 +153,16 @@ static void *sem_create(const om_value *options, op_call *c)
 	return s;
 }
 
+/* value (the initial one, not the permits free now), bounded and owned, where not the defaults. */
+static bool sem_options(const void *obj, om_value *out)
+{
+	const semaphore *s = obj;
+	return typeutil_options_begin(out, 3) &&
+	       (s->limit == 1 || typeutil_options_add(out, "value", om_int(s->limit))) &&
+	       (!s->bounded || typeutil_options_add(out, "bounded", om_bool(true))) &&
+	       (!s->unowned || typeutil_options_add(out, "owned", om_bool(false)));
+}
+
 static void sem_destroy(void *obj)
 {
 	semaphore *s = obj;
@@ -199,6 +209,7 @@ const type_def semaphore_type = {
 	.name = "semaphore",
 	.help = "a count of permits (options: value, default 1; bounded; owned); a closed connection's permits come back unless owned is false",
 	.create = sem_create,
+	.options = sem_options,
 	.destroy = sem_destroy,
 	.len = sem_len,
 	.release = sem_release_owner,

@@ -1,7 +1,7 @@
 /*
  * typeutil.h — what the data types (dict, list, counter) share: checking
- * create() options, moving values out of arguments, and adding two numbers
- * without ever wrapping.
+ * create() options and answering them back (the options hook), moving
+ * values out of arguments, and adding two numbers without ever wrapping.
  *
  * Number arithmetic is int64: an integer result must fit in an int64_t
  * (OM_UINT operands are accepted when the exact sum fits), anything with a
@@ -77,6 +77,36 @@ static inline const om_value *typeutil_option(const om_value *options, const cha
 			return &options->as.items[2 * i + 1];
 	}
 	return NULL;
+}
+
+/*
+ * Begins the map an options hook answers (types/ops.h): room for max
+ * pairs, none set yet. False, *out nil, when memory runs out.
+ */
+static inline bool typeutil_options_begin(om_value *out, size_t max)
+{
+	if (!value_map_alloc(out, max))
+		return false;
+	out->len = 0;
+	return true;
+}
+
+/*
+ * Adds the option name -> v to a map begun with typeutil_options_begin(),
+ * v owned and taken over. When memory runs out frees the map and v and
+ * returns false, so that a hook can chain its options with &&.
+ */
+static inline bool typeutil_options_add(om_value *map, const char *name, om_value v)
+{
+	om_value *pair = &map->as.items[2 * map->len];
+	if (!value_str_copy(&pair[0], name, strlen(name))) {
+		om_value_free(&v);
+		om_value_free(map);
+		return false;
+	}
+	pair[1] = v;
+	map->len++;
+	return true;
 }
 
 /* Moves *v out, leaving nil behind: how handlers take ownership of their args. */
