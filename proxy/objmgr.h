@@ -525,9 +525,17 @@ int om_server_ping(om_client *c);
  * strs, TCP ports as bound), "config" (a map of the settings it runs with:
  * "max_message_size", "max_clients", "max_output", "max_output_hard",
  * "max_waiting", "max_memory", "busy_poll_us" (ints), "idle_timeout_s",
- * "message_timeout_s" (floats), "authkey" (bool: clients must authenticate))
- * and "methods" (a map "type.op" -> {"calls": int, "usec": int}: per-method
- * counts and server time). Read them with om_value_map_get().
+ * "message_timeout_s" (floats), "authkey" (bool: clients must authenticate)),
+ * "persistence" (a map: "mode" is "memory" without a data directory, else
+ * the --fsync policy, "always", "everysec" or "no", with "dir",
+ * "journal_generation", "journal_bytes", "journal_bytes_since_snapshot",
+ * "journal_records", "fsyncs", "last_fsync_ms", "write_error" (nil, or why
+ * writes are refused), "snapshot_running" (bool), "snapshot_time" (Unix
+ * time of the last, nil: none this run), "snapshot_duration_ms",
+ * "snapshot_bytes", "fork_us", "loaded_ms", "loaded_records"; see
+ * docs/protocol.md) and "methods" (a map "type.op" -> {"calls": int,
+ * "usec": int}: per-method counts and server time). Read them with
+ * om_value_map_get().
  */
 int om_server_info(om_client *c, om_value *out);
 

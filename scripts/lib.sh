@@ -8,7 +8,8 @@
 #   test   that and what the tests and tools use besides: clang (the clang
 #          build, scripts/fuzz), python3-pynvim (a foreign msgpack-RPC client
 #          for the compatibility test), python3-msgpack (the map-key test),
-#          Redis (bench/compare's yardstick)
+#          python3-crc32c (reading the data directory's files as
+#          docs/protocol.md describes them), Redis (bench/compare's yardstick)
 objmgr_packages() {
 	local msgpack=libmsgpack-dev
 	# Newer Debian/Ubuntu renamed msgpack-c's C package.
@@ -18,7 +19,7 @@ objmgr_packages() {
 	echo gcc meson ninja-build pkg-config "$msgpack" libuv1-dev check \
 		libsodium-dev libedit-dev libjansson-dev
 	if [ "$1" = test ]; then
-		echo clang python3-pynvim python3-msgpack redis-server redis-tools
+		echo clang python3-pynvim python3-msgpack python3-crc32c redis-server redis-tools
 	fi
 }
 

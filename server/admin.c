@@ -14,6 +14,7 @@
 
 #include "clients.h"
 #include "conn.h"
+#include "journal.h"
 #include "dispatch.h"
 #include "memory.h"
 #include "stats.h"
@@ -195,8 +196,8 @@ static bool listening_info(const server *s, om_value *out)
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map, config, methods, listening;
-	if (!value_map_alloc(&map, 14))
+	om_value map, config, methods, listening, persistence;
+	if (!value_map_alloc(&map, 15))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
 	if (info_str(&p, "version", OM_VERSION) &&
@@ -213,6 +214,7 @@ static int admin_server_info(server *s, op_call *c)
 			    : info_set(&p, "socket", om_nil())) &&
 	    listening_info(s, &listening) && info_set(&p, "listening", listening) &&
 	    config_info(s, &config) && info_set(&p, "config", config) &&
+	    journal_info(s, &persistence) && info_set(&p, "persistence", persistence) &&
 	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
 		return op_ok(c, map);
 	om_value_free(&map);
@@ -227,6 +229,14 @@ static int admin_server_shutdown(server *s, op_call *c)
 	return OM_OK;
 }
 
+/* Starts a snapshot (or finds one running) and answers the generation it writes. */
+static int admin_server_save(server *s, op_call *c)
+{
+	if (journal_save(s, c))
+		return c->code;
+	return op_ok(c, om_uint(journal_generation(s)));
+}
+
 /* By position in admin_ops (types/ops.h). */
 static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_OBJECTS_LIST] = admin_objects_list,
@@ -236,6 +246,7 @@ static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_SERVER_PING] = admin_server_ping,
 	[ADMIN_SERVER_INFO] = admin_server_info,
 	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,
+	[ADMIN_SERVER_SAVE] = admin_server_save,
 	[ADMIN_CLIENTS_LIST] = admin_clients_list,
 	[ADMIN_CLIENTS_KILL] = admin_clients_kill,
 	[ADMIN_CLIENT_SETNAME] = admin_client_setname,

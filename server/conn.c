@@ -52,6 +52,7 @@
 #include "codec.h"
 #include "dispatch.h"
 #include "frame.h"
+#include "journal.h"
 #include "log.h"
 #include "listener.h"
 #include "mem.h"
@@ -93,6 +94,12 @@
 #define RELEASE_IDLE_MS 1000
 /* Timeouts are checked this many times per the shortest of them: they close up to 10% late. */
 #define SWEEP_STEPS 10
+/*
+ * Batches a connection's output can wait for at once: the one being synced
+ * and the one collecting (a third would merge into the last, which only
+ * waits longer).
+ */
+#define CONN_HOLDS 3
 
 struct conn {
 	stream_handle h;         /* a Unix socket's pipe, or a TCP socket */
@@ -133,11 +140,24 @@ struct conn {
 	uint64_t closing_ms;     /* uv_now() when it began closing after its replies */
 	uint64_t requests;       /* requests and notifications executed for it */
 	bool kill_pending;       /* clients.kill'ed itself: closes once that reply is packed */
+	/*
+	 * Output waiting for the journal (journal.h): out[hold_start..) must
+	 * not leave before the batches it depends on are durable, each
+	 * holds[i] covering up to holds[i].end for batch holds[i].epoch.
+	 * noted: the bytes of out already given to a hold (or found free).
+	 */
+	struct hold {
+		uint64_t epoch;
+		size_t end;
+	} holds[CONN_HOLDS];
+	size_t nholds, hold_start, noted;
+	conn *hold_prev, *hold_next; /* in srv->held, while nholds */
 	char name[CONN_NAME_MAX + 1]; /* client.setname's, "" for none */
 };
 
 static void conn_run(conn *c);
 static void conn_flush(conn *c);
+static void hold_unlink(conn *c);
 static void conn_undefer(conn *c);
 static void set_reading(conn *c, bool on);
 
@@ -198,6 +218,7 @@ static void on_close(uv_handle_t *h)
 		c->next->prev = c->prev;
 	s->nconns--;
 	conn_undefer(c);
+	hold_unlink(c);
 	log_debug("client %llu: closed (%zu open)", (unsigned long long)c->id, s->nconns);
 	if (c->in.buffer)
 		msgpack_unpacker_destroy(&c->in);
@@ -243,7 +264,7 @@ static void on_write(uv_write_t *req, int status)
 	c->active_ms = uv_now(c->srv->loop);
 	conn_flush(c);
 	if (c->closing) {
-		if (!c->writing)
+		if (!c->writing && !c->nholds)
 			conn_close(c);
 		return;
 	}
@@ -251,16 +272,106 @@ static void on_write(uv_write_t *req, int status)
 		conn_run(c);
 }
 
+/* --- output that waits for the journal ------------------------------------- */
+
+static void hold_unlink(conn *c)
+{
+	server *s = c->srv;
+	if (!c->nholds)
+		return;
+	c->nholds = 0;
+	*(c->hold_prev ? &c->hold_prev->hold_next : &s->held) = c->hold_next;
+	if (c->hold_next)
+		c->hold_next->hold_prev = c->hold_prev;
+}
+
 /*
- * Sends `out`: as much as the socket takes now, the rest through one
- * uv_write. While that write is in flight new replies wait in `out`, and
- * on_write sends them.
+ * Gives the output packed since the last call to the batch it depends on
+ * (journal_need()), or finds it free when the journal has nothing pending.
+ * Output keeps its order: bytes behind held ones are held with the last.
+ */
+static void hold_note(conn *c)
+{
+	size_t end = c->out.size;
+	if (end == c->noted)
+		return;
+	uint64_t need = journal_need(c->srv);
+	if (!need && !c->nholds) {
+		c->noted = end;
+		return;
+	}
+	if (!c->nholds) {
+		server *s = c->srv;
+		c->hold_start = c->noted;
+		c->hold_prev = NULL;
+		c->hold_next = s->held;
+		if (s->held)
+			s->held->hold_prev = c;
+		s->held = c;
+	}
+	struct hold *last = c->nholds ? &c->holds[c->nholds - 1] : NULL;
+	if (last && (!need || last->epoch == need || c->nholds == CONN_HOLDS))
+		last->end = end;
+	else
+		c->holds[c->nholds++] = (struct hold){need, end};
+	c->noted = end;
+}
+
+/* The bytes at the front of out that may leave now. */
+static size_t conn_sendable(conn *c)
+{
+	if (!c->srv->journal)
+		return c->out.size;
+	hold_note(c);
+	return c->nholds ? c->hold_start : c->out.size;
+}
+
+/* n bytes left the front of out (conn_flush()): the holds move with the rest. */
+static void out_consumed(conn *c, size_t n)
+{
+	if (n < c->out.size)
+		memmove(c->out.data, c->out.data + n, c->out.size - n);
+	c->out.size -= n;
+	c->noted -= n;
+	if (!c->nholds)
+		return;
+	c->hold_start -= n;
+	for (size_t i = 0; i < c->nholds; i++)
+		c->holds[i].end -= n;
+}
+
+void conn_journal_durable(server *s, uint64_t epoch)
+{
+	conn *next;
+	for (conn *c = s->held; c; c = next) {
+		next = c->hold_next;
+		size_t k = 0;
+		while (k < c->nholds && c->holds[k].epoch <= epoch)
+			c->hold_start = c->holds[k++].end;
+		if (!k)
+			continue;
+		memmove(c->holds, c->holds + k, (c->nholds - k) * sizeof c->holds[0]);
+		if (k == c->nholds)
+			hold_unlink(c);
+		else
+			c->nholds -= k;
+		conn_flush(c);
+		if (c->closing && !c->writing && !c->nholds)
+			conn_close(c);
+	}
+}
+
+/*
+ * Sends what out may send now: as much as the socket takes, the rest
+ * through one uv_write. While that write is in flight new replies wait in
+ * `out`, and on_write sends them. Without a journal, all of out goes.
  */
 static void conn_flush(conn *c)
 {
-	if (c->writing || c->out.size == 0 || conn_dead(c))
+	size_t len = conn_dead(c) ? 0 : conn_sendable(c);
+	if (c->writing || len == 0)
 		return;
-	uv_buf_t buf = {.base = c->out.data, .len = c->out.size};
+	uv_buf_t buf = {.base = c->out.data, .len = len};
 	int n = uv_try_write(stream_of(c), &buf, 1);
 	if (n == UV_EAGAIN)
 		n = 0;
@@ -270,12 +381,27 @@ static void conn_flush(conn *c)
 	}
 	if ((size_t)n == c->out.size) {
 		c->out.size = 0;
+		c->noted = 0;
 		sbuffer_trim(&c->out);
 		return;
 	}
-	msgpack_sbuffer empty = c->sending;
-	c->sending = c->out;
-	c->out = empty;
+	if ((size_t)n == len) {
+		out_consumed(c, len);
+		return;
+	}
+	if (len == c->out.size && !c->nholds) {
+		msgpack_sbuffer empty = c->sending;
+		c->sending = c->out;
+		c->out = empty;
+		c->noted = 0;
+	} else {
+		/* Only part of out may go: that part is copied to `sending`, empty while not writing. */
+		if (msgpack_sbuffer_write(&c->sending, c->out.data, len) != 0) {
+			write_failed(c, UV_ENOMEM);
+			return;
+		}
+		out_consumed(c, len);
+	}
 	buf.base = c->sending.data + n;
 	buf.len = c->sending.size - (size_t)n;
 	c->wreq.data = c;
@@ -297,7 +423,7 @@ static void conn_close_after_flush(conn *c)
 	set_reading(c, false);
 	conn_release(c);
 	conn_flush(c);
-	if (!c->writing)
+	if (!c->writing && !c->nholds)
 		conn_close(c);
 }
 
@@ -362,6 +488,7 @@ static int unpack_one(conn *c, dispatch_msg *msg, size_t *size)
 		return OM_BAD_REQUEST; /* the scanner and msgpack-c disagree: cannot happen */
 	msgpack_object o = msgpack_unpacker_data(u);
 	dispatch_read(msg, &o);
+	msg->size = *size;
 	msgpack_unpacker_reset(u);
 	return OM_OK;
 }

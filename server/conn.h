@@ -100,6 +100,12 @@ void conn_reply_later(conn *c);
  */
 void conn_flush_ready(server *s);
 
+/*
+ * The journal's batch epoch and every one before it are durable
+ * (journal.h): the output that waited for them is sent.
+ */
+void conn_journal_durable(server *s, uint64_t epoch);
+
 /* What the connections' structures and read and reply buffers take, in bytes. */
 size_t conn_buffers(const server *s);
 

@@ -32,6 +32,7 @@
 #include "admin.h"
 #include "codec.h"
 #include "conn.h"
+#include "journal.h"
 #include "log.h"
 #include "memory.h"
 #include "reply.h"
@@ -167,13 +168,31 @@ static bool arg_is_view(const op_def *op, size_t i)
 }
 
 /*
+ * Whether a call that may be journaled has room for its record
+ * (journal_admit()). Only what journal.c records asks: writes to data
+ * types, objects.create and objects.delete, and a call that makes a
+ * coordination object (its existence is recorded); releasing a lock
+ * never waits for the disk.
+ */
+static bool journal_admits(server *s, const type_def *t, const op_def *op, size_t len,
+			   size_t size, op_call *c)
+{
+	if (!(op->flags & OP_WRITE) || (op->flags & OP_PASSIVE))
+		return true;
+	if (t->admin ? op != &admin_ops[ADMIN_OBJECTS_CREATE] && op != &admin_ops[ADMIN_OBJECTS_DELETE]
+		     : t->release && registry_find(&s->objects, c->name, len))
+		return true;
+	return journal_admit(s, size, c);
+}
+
+/*
  * Decodes the arguments, checks them and runs t.op. Only the first
  * op->nargs arguments are decoded: with more, op_check_args rejects the
  * call on their count before it looks at any of them.
  */
 static int execute(server *s, const type_def *t, const op_def *op,
-		   const msgpack_object_array *params, char *name, op_call *c, size_t *ndecoded,
-		   target *to)
+		   const msgpack_object_array *params, size_t size, char *name, op_call *c,
+		   size_t *ndecoded, target *to)
 {
 	size_t len = 0, first = 0;
 	if (!t->admin) {
@@ -199,6 +218,8 @@ static int execute(server *s, const type_def *t, const op_def *op,
 				       t->name, op->name, op->args[i].name, SERVER_MAX_DEPTH);
 	}
 	if (op_check_args(t, op, c))
+		return c->code;
+	if (s->journal && !journal_admits(s, t, op, len, size, c))
 		return c->code;
 	if (!t->admin)
 		return run_on_object(s, t, op, len, c, to);
@@ -277,7 +298,7 @@ static void settle_created(server *s, const op_def *op, registry_entry *e,
  * from connection `from`; key_hash is its key's hash when already known.
  */
 static void call(server *s, conn *from, const type_def *t, const op_def *op,
-		 const msgpack_object_array *params, const uint32_t *msgid,
+		 const msgpack_object_array *params, size_t size, const uint32_t *msgid,
 		 const uint64_t *key_hash)
 {
 	char name[OBJECT_NAME_MAX + 1];
@@ -301,7 +322,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	method_stats *st = stats_of(s->stats, t, op);
 	int rc = !wait_admit(s, from, t, op, &c) || memory_refused(s, t, op, &c)
 			 ? c.code
-			 : execute(s, t, op, params, name, &c, &ndecoded, &to);
+			 : execute(s, t, op, params, size, name, &c, &ndecoded, &to);
 	registry_entry *opened = c.opened;
 	if (t->release || (opened && opened->type->release))
 		conn_note_holder(from);
@@ -326,6 +347,8 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	if (changed)
 		wait_changed(s, to.entry, opened, c.wake);
 	settle_created(s, op, to.entry, opened, rc, waited);
+	if (s->journal && rc == OM_OK && (op->flags & OP_WRITE) && !waited)
+		journal_call(s, t, op, params, to.entry, opened);
 	if (changed)
 		wait_wake(s);
 	st->calls++;
@@ -357,6 +380,7 @@ void dispatch_read(dispatch_msg *d, const msgpack_object *o)
 	d->o = *o;
 	d->parsed = !rpc_parse(&d->o, &d->m, err, sizeof err);
 	d->op = NULL;
+	d->size = 0;
 	d->key_hashed = false;
 	if (d->parsed && d->m.type != RPC_RESPONSE)
 		d->op = find_method(d->m.method, d->m.method_len, &d->t);
@@ -426,8 +450,68 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		log_debug("ignored a notification of unknown method '%.*s'", shown, m->method);
 		return;
 	}
-	call(s, from, d->t, d->op, &m->params->via.array, m->type == RPC_REQUEST ? &m->msgid : NULL,
-	     d->key_hashed ? &d->key_hash : NULL);
+	call(s, from, d->t, d->op, &m->params->via.array, d->size,
+	     m->type == RPC_REQUEST ? &m->msgid : NULL, d->key_hashed ? &d->key_hash : NULL);
+}
+
+/* The owner of what a replayed call acquires: no connection has it. */
+#define REPLAY_OWNER UINT64_MAX
+
+int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t size)
+{
+	const msgpack_object *a = record->via.array.ptr;
+	if (record->type != MSGPACK_OBJECT_ARRAY || record->via.array.size != 2 ||
+	    a[0].type != MSGPACK_OBJECT_STR || a[1].type != MSGPACK_OBJECT_ARRAY) {
+		snprintf(why, size, "a record is not [method, params]");
+		return -1;
+	}
+	const type_def *t;
+	const op_def *op = find_method(a[0].via.str.ptr, a[0].via.str.size, &t);
+	int shown = (int)(a[0].via.str.size < SHOWN_METHOD ? a[0].via.str.size : SHOWN_METHOD);
+	if (!op || !(op->flags & OP_WRITE) || (op->flags & OP_PASSIVE) ||
+	    (t->admin ? op != &admin_ops[ADMIN_OBJECTS_CREATE] && op != &admin_ops[ADMIN_OBJECTS_DELETE]
+		      : t->release != NULL)) {
+		snprintf(why, size, "a record calls %.*s, which no journal holds", shown,
+			 a[0].via.str.ptr);
+		return -1;
+	}
+	char name[OBJECT_NAME_MAX + 1];
+	om_value args[OP_MAX_ARGS];
+	op_call c;
+	memset(&c, 0, sizeof c);
+	name[0] = '\0';
+	c.type = t->name;
+	c.name = name;
+	c.args = args;
+	c.owner = REPLAY_OWNER;
+	c.open = open_object;
+	c.open_ctx = s;
+	size_t ndecoded = 0;
+	target to = {NULL, NULL};
+	int rc = execute(s, t, op, &a[1].via.array, 0, name, &c, &ndecoded, &to);
+	if (rc == OP_WAIT)
+		rc = op_fail(&c, OM_VALUE_ERROR, "it would wait (the state differs from when it ran)");
+	for (size_t i = 0; i < ndecoded; i++) {
+		if (arg_is_view(op, i))
+			codec_view_free(&args[i]);
+		else
+			om_value_free(&args[i]);
+	}
+	op_answer_free(&c);
+	if (to.temp)
+		t->destroy(to.temp);
+	settle_created(s, op, to.entry, c.opened, rc, false);
+	if (rc != OM_OK) {
+		snprintf(why, size, "a record of %.*s failed: %s", shown, a[0].via.str.ptr, c.message);
+		return -1;
+	}
+	if (t->admin && a[1].via.array.size > 0 && a[1].via.array.ptr[0].type == MSGPACK_OBJECT_STR) {
+		const msgpack_object_str *n = &a[1].via.array.ptr[0].via.str;
+		to.entry = registry_find(&s->objects, n->ptr, n->size);
+	}
+	if (to.entry)
+		to.entry->journaled = true;
+	return 0;
 }
 
 bool dispatch_check_tables(void)

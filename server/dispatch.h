@@ -22,6 +22,7 @@ typedef struct dispatch_msg {
 	bool parsed;         /* rpc_parse() passed: m holds the envelope */
 	const type_def *t;
 	const op_def *op;    /* NULL: no such method */
+	size_t size;         /* the message's bytes, when known (0: not) */
 	bool key_hashed;     /* dispatch_prefetch() hashed its key: key_hash (op_key_hash()) */
 	uint64_t key_hash;
 } dispatch_msg;
@@ -54,6 +55,13 @@ void dispatch_prefetch(server *s, dispatch_msg *msgs, size_t n);
  * reading its message and packing its reply.
  */
 void dispatch_clock_start(server *s);
+
+/*
+ * Runs record, a journal's or snapshot's [method, params], as a call
+ * without a connection and without a reply (journal.h): 0, or -1 with why
+ * it failed or is not a call a journal holds. Nothing is journaled.
+ */
+int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t size);
 
 /* Fails c with wrong_type: e exists, but is not a `want`. */
 int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *want);

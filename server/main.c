@@ -17,6 +17,7 @@
 #include "address.h"
 #include "authkey.h"
 #include "dispatch.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "memory.h"
@@ -38,6 +39,10 @@
 /* --message-timeout's default, in seconds. */
 #define MESSAGE_TIMEOUT_S 30
 
+/* Compaction's defaults: when the journals reach the snapshot's size (Redis's 100 %), and 64 MiB. */
+#define COMPACT_FACTOR 1
+#define COMPACT_MIN_MIB 64
+
 /* The longest --busy-poll, in microseconds: a second of spinning after each request. */
 #define BUSY_POLL_MAX_US 1000000
 #define STRINGIFY(x) #x
@@ -54,6 +59,8 @@ static const char help_text[] =
 	"            [--max-waiting N] [--max-memory BYTES] [--idle-timeout SEC]\n"
 	"            [--message-timeout SEC] [--busy-poll USEC] [--socket-mode MODE]\n"
 	"            [--socket-group GROUP] [--allow-uid USER]... [--authkey-file FILE]\n"
+	"            [--data-dir DIR [--fsync always|everysec|no] [--repair]\n"
+	"             [--compact-factor N] [--compact-min BYTES]]\n"
 	"    objmgrd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -161,6 +168,36 @@ static const char help_text[] =
 	"        this can double one client's round trips per second, e.g. with 50.\n"
 	"        It costs a busy CPU while requests keep coming, and nothing once\n"
 	"        they stop. Useful only when the clients run on other CPUs.\n"
+	"    --data-dir DIR\n"
+	"        Keep the objects in DIR (made 0700 if missing), so that they survive\n"
+	"        a restart, a crash or, with --fsync always, a power cut. Start-up\n"
+	"        loads DIR's snapshot and replays its journal; then every call that\n"
+	"        changed something is appended to the journal before its reply\n"
+	"        leaves. Locks, permits and waiting calls belong to connections and\n"
+	"        do not survive: after a restart locks are free. Without it, objects\n"
+	"        live in memory only. One server at a time may use DIR. See\n"
+	"        docs/guide.md, \"Keeping state\".\n"
+	"    --fsync always|everysec|no\n"
+	"        When the journal is flushed to the disk (default everysec). always:\n"
+	"        before any reply that depends on it (one fdatasync covers every\n"
+	"        call of a loop iteration), so a power cut loses nothing answered.\n"
+	"        everysec: once a second, so a power cut loses about the last second.\n"
+	"        no: when the kernel likes. A crash of objmgrd alone loses nothing\n"
+	"        answered in any mode.\n"
+	"    --repair\n"
+	"        Start even when a journal is damaged before its end (a bad checksum\n"
+	"        no crash explains): keep the records before the damage, move the\n"
+	"        rest to FILE.damaged. Without it the server refuses to start and\n"
+	"        says where the damage is. A write cut short at the very end (a\n"
+	"        crash) is dropped with a warning either way.\n"
+	"    --compact-factor N\n"
+	"        Write a new snapshot, and start the journal over, once the journals\n"
+	"        since the last snapshot are N times its size (default " STR(COMPACT_FACTOR) ", 0: as\n"
+	"        soon as --compact-min is reached) ...\n"
+	"    --compact-min BYTES\n"
+	"        ... and at least BYTES (default " STR(COMPACT_MIN_MIB) "M). The snapshot is written\n"
+	"        by a forked process; the server stops only for the fork. server.save\n"
+	"        writes one at any time.\n"
 	"    -h, --help\n"
 	"        Print this help and exit.\n"
 	"    -V, --version\n"
@@ -179,7 +216,8 @@ static const char help_text[] =
 	"EXIT STATUS\n"
 	"    0   stopped cleanly, or --help or --version\n"
 	"    1   could not start (socket held by a live server, unusable path or\n"
-	"        directory, ...)\n"
+	"        directory, data directory in use by another server, read-only or\n"
+	"        damaged, ...)\n"
 	"    2   bad command line\n";
 
 typedef struct options {
@@ -192,12 +230,15 @@ typedef struct options {
 	const char *tcp[SERVER_TCP_MAX]; /* --listen tcp:... */
 	size_t ntcp;
 	bool listen_given;        /* --listen was given: no default Unix socket */
+	journal_config journal;   /* --data-dir and the options that go with it */
+	bool fsync_given;
 } options;
 
 enum {
 	OPT_MAX_MESSAGE_SIZE = 256, OPT_MAX_CLIENTS, OPT_MAX_OUTPUT, OPT_MAX_OUTPUT_HARD,
 	OPT_MAX_WAITING, OPT_MAX_MEMORY, OPT_IDLE_TIMEOUT, OPT_MESSAGE_TIMEOUT, OPT_BUSY_POLL,
-	OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_ALLOW_UID, OPT_AUTHKEY_FILE, OPT_LISTEN
+	OPT_SOCKET_MODE, OPT_SOCKET_GROUP, OPT_ALLOW_UID, OPT_AUTHKEY_FILE, OPT_LISTEN,
+	OPT_DATA_DIR, OPT_FSYNC, OPT_REPAIR, OPT_COMPACT_FACTOR, OPT_COMPACT_MIN
 };
 
 /* A positive count; with units, an optional K, M or G suffix multiplies by 1024^n. */
@@ -250,6 +291,20 @@ static int parse_seconds(const char *arg, uint64_t *ms)
 	*ms = (uint64_t)(v * 1000 + 0.5);
 	if (v > 0 && *ms == 0)
 		*ms = 1;
+	return 0;
+}
+
+/* A number from 0 to 1000, with an optional fraction. */
+static int parse_factor(const char *arg, double *out)
+{
+	if (!isdigit((unsigned char)arg[0]))
+		return -1;
+	errno = 0;
+	char *end;
+	double v = strtod(arg, &end);
+	if (errno || *end || !(v >= 0 && v <= 1000))
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -323,6 +378,11 @@ static int parse_options(int argc, char **argv, options *o)
 		{"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"data-dir", required_argument, NULL, OPT_DATA_DIR},
+		{"fsync", required_argument, NULL, OPT_FSYNC},
+		{"repair", no_argument, NULL, OPT_REPAIR},
+		{"compact-factor", required_argument, NULL, OPT_COMPACT_FACTOR},
+		{"compact-min", required_argument, NULL, OPT_COMPACT_MIN},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -416,6 +476,32 @@ static int parse_options(int argc, char **argv, options *o)
 						   "IPv6 address): '%s'", optarg);
 			o->tcp[o->ntcp++] = optarg;
 			break;
+		case OPT_DATA_DIR:
+			o->journal.dir = optarg;
+			break;
+		case OPT_FSYNC:
+			o->fsync_given = true;
+			if (strcmp(optarg, "always") == 0)
+				o->journal.fsync = JOURNAL_ALWAYS;
+			else if (strcmp(optarg, "everysec") == 0)
+				o->journal.fsync = JOURNAL_EVERYSEC;
+			else if (strcmp(optarg, "no") == 0)
+				o->journal.fsync = JOURNAL_NO;
+			else
+				return usage_error("--fsync: not always, everysec or no: '%s'", optarg);
+			break;
+		case OPT_REPAIR:
+			o->journal.repair = true;
+			break;
+		case OPT_COMPACT_FACTOR:
+			if (parse_factor(optarg, &o->journal.compact_factor))
+				return usage_error("--compact-factor: not a number from 0 to 1000: '%s'",
+						   optarg);
+			break;
+		case OPT_COMPACT_MIN:
+			if (parse_count(optarg, true, &o->journal.compact_min))
+				return usage_error("--compact-min: not a size: '%s'", optarg);
+			break;
 		case 'h':
 			fputs(help_text, stdout);
 			return 0;
@@ -430,6 +516,8 @@ static int parse_options(int argc, char **argv, options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->journal.dir && (o->journal.repair || o->fsync_given))
+		return usage_error("%s needs --data-dir", o->journal.repair ? "--repair" : "--fsync");
 	if (o->ntcp && !o->authkey_file)
 		return usage_error("--listen %s needs --authkey-file: a TCP client has no user the "
 				   "kernel can name, so only a key can tell who may connect", o->tcp[0]);
@@ -575,6 +663,7 @@ static void finish(server *s)
 	server_close_handle((uv_handle_t *)&s->sigterm);
 	server_close_handle((uv_handle_t *)&busy_poll.check);
 	server_close_handle((uv_handle_t *)&busy_poll.idle);
+	journal_close(s);
 	server_free(s);
 	int rc = uv_loop_close(s->loop);
 	if (rc)
@@ -588,6 +677,8 @@ int main(int argc, char **argv)
 		.access = {.socket_mode = ACCESS_SOCKET_MODE},
 		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB,
 			   .max_waiting = 65536, .message_timeout_ms = MESSAGE_TIMEOUT_S * 1000},
+		.journal = {.fsync = JOURNAL_EVERYSEC, .compact_factor = COMPACT_FACTOR,
+			    .compact_min = COMPACT_MIN_MIB * MIB},
 	};
 	int status = parse_options(argc, argv, &o);
 	if (status >= 0)
@@ -615,6 +706,8 @@ int main(int argc, char **argv)
 	}
 	/* A client that hangs up must not kill the server with SIGPIPE: writes report EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit reached by the journal is a write error it reports, not a crash. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	static server s;
 	static authkey key;
@@ -636,6 +729,10 @@ int main(int argc, char **argv)
 	s.socket_path = o.socket ? address_path(o.socket) : NULL;
 	memcpy(s.tcp, o.tcp, sizeof o.tcp);
 	s.ntcp = o.ntcp;
+	if (journal_open(&s, &o.journal)) {
+		finish(&s);
+		return 1;
+	}
 	/*
 	 * Signals first: a client (a test) may connect, and so send SIGTERM,
 	 * as soon as the socket listens.

@@ -34,6 +34,11 @@ typedef struct registry_entry {
 	 * until then it goes when no call waits on it (wait_drop_unused()).
 	 */
 	bool provisional;
+	/*
+	 * The journal has recorded that it exists (journal.c): what a
+	 * coordination object's first call records, once.
+	 */
+	bool journaled;
 	size_t len;
 	char name[];                 /* len bytes, then a NUL */
 } registry_entry;

@@ -68,6 +68,7 @@ typedef struct server {
 	uv_timer_t stop_timer; /* closes the connections once a stop begins */
 	uv_timer_t sweep_timer; /* closes timed-out connections (conn_sweep_start()) */
 	registry objects;
+	struct journal *journal; /* --data-dir's journal (journal.h), NULL: memory only */
 	conn *conns;           /* every open connection, most recent first */
 	size_t nconns;
 	uint64_t next_conn_id;
@@ -83,6 +84,7 @@ typedef struct server {
 	struct parked *spare_parked;      /* reserved for the next call to park (wait_reserve()) */
 	struct wait_obj *spare_wait[2];   /* and for its object and what it opens */
 	conn *ready;           /* connections with replies of parked calls to send */
+	conn *held;            /* connections with output waiting for the journal (conn.c) */
 	/* Connections that used up their turn with messages left, served by `resume` (conn.c): */
 	conn *deferred, *deferred_last;
 	uv_idle_t resume;      /* active while any is deferred; initialised when first needed */

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "journal.h"
 #include "log.h"
 #include "mem.h"
 #include "reply.h"
@@ -119,7 +120,14 @@ static int run_again(server *s, const op_def *op, void *obj, op_call *c, bool ti
 static int run_parked(server *s, parked *p, bool timed_out, registry_entry **opened)
 {
 	p->call.opened = NULL;
+	size_t mark;
+	if (s->journal && !journal_parked_begin(s, p->entry, p->op, &p->call, &mark)) {
+		*opened = NULL;
+		return p->call.code;
+	}
 	int rc = run_again(s, p->op, p->entry->obj, &p->call, timed_out);
+	if (s->journal)
+		journal_parked_end(s, p->entry, p->op, rc, mark);
 	*opened = p->call.opened;
 	if (*opened)
 		(*opened)->provisional = false;

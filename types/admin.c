@@ -21,6 +21,8 @@ const op_def admin_ops[ADMIN_NOPS] = {
 			       "a map of server facts: version, uptime, connections, memory, ..."},
 	[ADMIN_SERVER_SHUTDOWN] = {"shutdown", NULL, OP_WRITE, 0, {{0}},
 				   "stop the server cleanly; answers nil first"},
+	[ADMIN_SERVER_SAVE] = {"save", NULL, OP_WRITE, 0, {{0}},
+			       "write a snapshot of every object to the data directory, in the background; answers its generation"},
 	[ADMIN_CLIENTS_LIST] = {"list", NULL, 0, 0, {{0}},
 				"every connection: id, address, name, age, idle, requests, what it holds, ..."},
 	[ADMIN_CLIENTS_KILL] = {"kill", NULL, OP_WRITE, 1, {{"id", ARG_INT, false}},

@@ -103,6 +103,11 @@ static size_t counter_len(const void *obj)
 	return 1;
 }
 
+static bool counter_save(const void *obj, save_sink *sink)
+{
+	return sink->call(sink, "counter.set", &((const counter *)obj)->value, 1);
+}
+
 static const op_def counter_ops[] = {
 	{"get", counter_op_get, 0, 0, {{0}}, "the value (0 for a new counter)"},
 	{"set", counter_op_set, OP_WRITE | OP_GROWS, 1, {{"value", ARG_NUMBER, false}},
@@ -119,6 +124,7 @@ const type_def counter_type = {
 	.help = "a number: an int64 until a float is stored or added, then a float64",
 	.create = counter_create,
 	.destroy = counter_destroy,
+	.save = counter_save,
 	.len = counter_len,
 	.ops = counter_ops,
 	.nops = sizeof counter_ops / sizeof counter_ops[0],

@@ -551,6 +551,35 @@ static size_t dict_len(const void *obj)
 
 #define KEY {"key", ARG_ANY, false}
 
+/* dict.update calls of up to SAVE_CHUNK pairs, in insertion order. */
+static bool dict_save(const void *obj, save_sink *sink)
+{
+	const dict *d = obj;
+	om_value *pairs = mem_alloc(2 * SAVE_CHUNK * sizeof *pairs);
+	if (!pairs)
+		return false;
+	size_t n = 0;
+	bool ok = true;
+	for (size_t i = 0; ok && i < d->nentries; i++) {
+		const dict_entry *e = &d->entries[i];
+		if (e->key.v.kind == CVAL_HOLE)
+			continue; /* left by a delete */
+		pairs[2 * n] = cval_view(&e->key);
+		pairs[2 * n + 1] = cval_view(&e->value);
+		if (++n == SAVE_CHUNK) {
+			om_value map = om_map(pairs, n);
+			ok = sink->call(sink, "dict.update", &map, 1);
+			n = 0;
+		}
+	}
+	if (ok && n) {
+		om_value map = om_map(pairs, n);
+		ok = sink->call(sink, "dict.update", &map, 1);
+	}
+	free(pairs);
+	return ok;
+}
+
 static const op_def dict_ops[] = {
 	{"set", dict_op_set, OP_WRITE | OP_GROWS | OP_KEYED, 2, {KEY, {"value", ARG_ANY, false}},
 	 "store value under key; an existing key keeps its position"},
@@ -581,6 +610,7 @@ const type_def dict_type = {
 	.create = dict_create,
 	.destroy = dict_destroy,
 	.len = dict_len,
+	.save = dict_save,
 	.prefetch = dict_prefetch,
 	.ops = dict_ops,
 	.nops = sizeof dict_ops / sizeof dict_ops[0],

@@ -59,6 +59,11 @@ static size_t event_len(const void *obj)
 	return 1;
 }
 
+static bool event_save(const void *obj, save_sink *sink)
+{
+	return !((const event *)obj)->set || sink->call(sink, "event.set", NULL, 0);
+}
+
 static const op_def event_ops[] = {
 	{"set", event_op_set, OP_WRITE, 0, {{0}}, "set the flag and wake every waiter"},
 	{"clear", event_op_clear, OP_WRITE, 0, {{0}}, "clear the flag"},
@@ -72,6 +77,7 @@ const type_def event_type = {
 	.help = "a flag: wait blocks until set, which wakes every waiter",
 	.create = event_create,
 	.destroy = event_destroy,
+	.save = event_save,
 	.len = event_len,
 	.ops = event_ops,
 	.nops = sizeof event_ops / sizeof event_ops[0],

@@ -408,6 +408,25 @@ static size_t list_len(const void *obj)
 #define VALUE {"value", ARG_ANY, false}
 #define INDEX {"index", ARG_INT, false}
 
+/* list.extend calls of up to SAVE_CHUNK items, in order. */
+static bool list_save(const void *obj, save_sink *sink)
+{
+	const list *l = obj;
+	om_value *items = mem_alloc(SAVE_CHUNK * sizeof *items);
+	if (!items)
+		return false;
+	bool ok = true;
+	for (size_t from = 0; ok && from < l->len; from += SAVE_CHUNK) {
+		size_t n = l->len - from < SAVE_CHUNK ? l->len - from : SAVE_CHUNK;
+		for (size_t i = 0; i < n; i++)
+			items[i] = cval_view(at(l, from + i));
+		om_value chunk = om_array(items, n);
+		ok = sink->call(sink, "list.extend", &chunk, 1);
+	}
+	free(items);
+	return ok;
+}
+
 static const op_def list_ops[] = {
 	{"append", list_op_append, OP_WRITE | OP_GROWS, 1, {VALUE}, "add value at the end; answers the new length"},
 	{"extend", list_op_extend, OP_WRITE | OP_GROWS, 1, {{"array", ARG_ARRAY, false}},
@@ -439,6 +458,7 @@ const type_def list_type = {
 	.help = "an array with O(1) access by index and at both ends",
 	.create = list_create,
 	.destroy = list_destroy,
+	.save = list_save,
 	.len = list_len,
 	.ops = list_ops,
 	.nops = sizeof list_ops / sizeof list_ops[0],

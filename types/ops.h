@@ -261,6 +261,15 @@ static inline void op_answer_free(op_call *c)
 			cval_free(&c->held[i]);
 }
 
+/* The most items one call of a save hook carries: a snapshot's records stay small. */
+#define SAVE_CHUNK 1024
+
+/* Where a type's save hook writes (server/snapshot.c packs each call as a record). */
+typedef struct save_sink {
+	/* Records "method" [name, args...] for the object being saved; false on failure. */
+	bool (*call)(struct save_sink *sink, const char *method, const om_value *args, size_t nargs);
+} save_sink;
+
 struct type_def {
 	const char *name; /* "dict" */
 	const char *help; /* one line */
@@ -284,6 +293,14 @@ struct type_def {
 	 * nil, when memory runs out. NULL for types that take no options.
 	 */
 	bool (*options)(const void *obj, om_value *out);
+	/*
+	 * Writes into sink the calls that give a new empty object obj's
+	 * contents (a snapshot: server/snapshot.c), in chunks of at most
+	 * SAVE_CHUNK items, as views of obj's values; false when the sink
+	 * failed. NULL for types whose objects keep nothing across a restart
+	 * but their options (those with a release hook).
+	 */
+	bool (*save)(const void *obj, struct save_sink *sink);
 	void (*destroy)(void *obj);
 	size_t (*len)(const void *obj); /* items held; 1 for a counter */
 	/*
@@ -323,7 +340,7 @@ extern const type_def objects_type, server_type, clients_type, client_type;
  */
 enum admin_op {
 	ADMIN_OBJECTS_LIST, ADMIN_OBJECTS_TYPE, ADMIN_OBJECTS_DELETE, ADMIN_OBJECTS_CREATE,
-	ADMIN_SERVER_PING, ADMIN_SERVER_INFO, ADMIN_SERVER_SHUTDOWN,
+	ADMIN_SERVER_PING, ADMIN_SERVER_INFO, ADMIN_SERVER_SHUTDOWN, ADMIN_SERVER_SAVE,
 	ADMIN_CLIENTS_LIST, ADMIN_CLIENTS_KILL,
 	ADMIN_CLIENT_SETNAME,
 	ADMIN_NOPS

@@ -164,6 +164,16 @@ static size_t queue_len(const void *obj)
 
 #define TIMEOUT {"timeout", ARG_TIMEOUT, true}
 
+/* A queue.put per item, oldest first: its unfinished count restarts at its length. */
+static bool queue_save(const void *obj, save_sink *sink)
+{
+	const queue *q = obj;
+	for (size_t i = 0; i < q->count; i++)
+		if (!sink->call(sink, "queue.put", &q->ring[(q->head + i) % q->cap], 1))
+			return false;
+	return true;
+}
+
 static const op_def queue_ops[] = {
 	{"put", queue_op_put, OP_WRITE | OP_GROWS | OP_BLOCKING | OP_FIFO, 2, {{"value", ARG_ANY, false}, TIMEOUT},
 	 "add value at the end, waiting while the queue is full; full when the timeout expires"},
@@ -181,6 +191,7 @@ const type_def queue_type = {
 	.help = "a FIFO of values (option maxsize, 0 = unbounded); get and put wait, join waits for task_done",
 	.create = queue_create,
 	.options = queue_options,
+	.save = queue_save,
 	.destroy = queue_destroy,
 	.len = queue_len,
 	.ops = queue_ops,
