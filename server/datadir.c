@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dispatch.h"
+#include "frame.h"
 #include "journal_state.h"
 #include "log.h"
 #include "record.h"
@@ -113,6 +114,20 @@ static bool header_ok(const msgpack_object *o, const char *kind, uint64_t gen, c
 	return true;
 }
 
+/*
+ * Whether payload[0..len) is one msgpack value whose headers declare no
+ * more than it holds: the frame scanner checks it before msgpack-c, which
+ * would reserve memory for whatever a header claims (a file is no more
+ * trusted than a client).
+ */
+static bool one_value(const unsigned char *payload, size_t len)
+{
+	frame f;
+	size_t taken;
+	frame_init(&f, len);
+	return frame_scan(&f, (const char *)payload, len, &taken) == FRAME_END && taken == len;
+}
+
 /* Where reading a file stopped, and why. */
 typedef struct replay_end {
 	int status;      /* RECORD_END, RECORD_TORN or RECORD_BAD (a record that failed to run too) */
@@ -147,8 +162,9 @@ static void replay_file(server *s, const mapped *m, const char *kind, uint64_t g
 		msgpack_object o;
 		msgpack_zone_clear(&zone);
 		size_t off = 0;
-		if (msgpack_unpack(
-			    (const char *)payload, plen, &off, &zone, &o) != MSGPACK_UNPACK_SUCCESS ||
+		if (!one_value(payload, plen) ||
+		    msgpack_unpack((const char *)payload, plen, &off, &zone, &o) !=
+			    MSGPACK_UNPACK_SUCCESS ||
 		    off != plen) {
 			r->status = RECORD_BAD;
 			snprintf(r->why, sizeof r->why, "a record is not one msgpack value");
