@@ -29,6 +29,12 @@ int om_objects_create(om_client *c, const char *name, const char *type, om_value
 	return om_call(c, "objects.create", args, options.kind == OM_NIL ? 2 : 3, NULL);
 }
 
+int om_objects_describe(om_client *c, const char *name, om_value *out)
+{
+	om_value arg = om_str(name);
+	return om_call(c, "objects.describe", &arg, 1, out);
+}
+
 int om_server_ping(om_client *c)
 {
 	return om_call(c, "server.ping", NULL, 0, NULL);

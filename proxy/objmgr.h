@@ -511,6 +511,16 @@ int om_objects_delete(om_client *c, const char *name, bool *existed);
  */
 int om_objects_create(om_client *c, const char *name, const char *type, om_value options);
 
+/*
+ * objects.describe: an owned map {"type": name, "options": map, "len": N}
+ * for the object, or nil when there is none. options are those it was
+ * created with that differ from the defaults (a barrier's parties always),
+ * so that om_objects_create() with them makes an equal empty object; {}
+ * for the types without options. len is what <type>.len answers, 1 for a
+ * counter, lock, event, ...
+ */
+int om_objects_describe(om_client *c, const char *name, om_value *out);
+
 /* server.ping: OM_OK when the server answers. */
 int om_server_ping(om_client *c);
 
@@ -653,6 +663,9 @@ int om_queue_get(om_queue *q, double timeout_s, om_value *out);
 
 /* queue.len: the number of values waiting to be got (0 for a missing queue). */
 int om_queue_len(om_queue *q, size_t *out);
+
+/* queue.items: every value waiting, oldest first, as an owned array; takes none. */
+int om_queue_items(om_queue *q, om_value *out);
 
 /*
  * queue.task_done: marks one got value as processed, for om_queue_join().

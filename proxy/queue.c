@@ -18,6 +18,11 @@ int om_queue_len(om_queue *q, size_t *out)
 	return handle_call_size(&q->h, "queue.len", NULL, 0, out);
 }
 
+int om_queue_items(om_queue *q, om_value *out)
+{
+	return handle_call(&q->h, "queue.items", NULL, 0, out);
+}
+
 int om_queue_task_done(om_queue *q)
 {
 	return handle_call(&q->h, "queue.task_done", NULL, 0, NULL);

@@ -26,6 +26,25 @@ static bool str_value(om_value *out, const char *s)
 	return value_str_copy(out, s, strlen(s));
 }
 
+/*
+ * Sets the pair at *pair to key -> v and moves to the next. v is owned:
+ * the map frees it with the rest, even when there is no memory for key.
+ */
+static bool info_set(om_value **pair, const char *key, om_value v)
+{
+	om_value *p = *pair;
+	*pair += 2;
+	p[1] = v;
+	return str_value(&p[0], key);
+}
+
+/* info_set() with a copy of the string s. */
+static bool info_str(om_value **pair, const char *key, const char *s)
+{
+	om_value v;
+	return str_value(&v, s) && info_set(pair, key, v);
+}
+
 /* objects.list's map being filled: the next pair, until memory runs out. */
 typedef struct listing {
 	om_value *pair;
@@ -133,30 +152,40 @@ static int admin_objects_create(server *s, op_call *c)
 	return OM_OK;
 }
 
+/* Into *out the options e's object was made with (types/ops.h); an empty map for a type without. */
+static bool object_options(const registry_entry *e, om_value *out)
+{
+	if (e->type->options)
+		return e->type->options(e->obj, out);
+	return value_map_alloc(out, 0);
+}
+
+/*
+ * {"type": ..., "options": {...}, "len": N}: the options are what
+ * objects.create takes to make an equal object, empty, so that `objmgr
+ * export` can copy an object without knowing each type.
+ */
+static int admin_objects_describe(server *s, op_call *c)
+{
+	const registry_entry *e = registry_find(&s->objects, c->args[0].as.str, c->args[0].len);
+	om_value map, options;
+	if (!e)
+		return OM_OK;
+	if (!value_map_alloc(&map, 3))
+		return op_no_memory(c);
+	om_value *p = map.as.items;
+	if (info_str(&p, "type", e->type->name) && object_options(e, &options) &&
+	    info_set(&p, "options", options) && info_set(&p, "len", om_uint(e->type->len(e->obj))))
+		return op_ok(c, map);
+	om_value_free(&map);
+	return op_no_memory(c);
+}
+
 static int admin_server_ping(server *s, op_call *c)
 {
 	static const om_value pong = {.kind = OM_STR, .len = 4, .as.str = (char *)"pong"};
 	(void)s;
 	return op_borrow(c, &pong);
-}
-
-/*
- * Sets the pair at *pair to key -> v and moves to the next. v is owned:
- * the map frees it with the rest, even when there is no memory for key.
- */
-static bool info_set(om_value **pair, const char *key, om_value v)
-{
-	om_value *p = *pair;
-	*pair += 2;
-	p[1] = v;
-	return str_value(&p[0], key);
-}
-
-/* info_set() with a copy of the string s. */
-static bool info_str(om_value **pair, const char *key, const char *s)
-{
-	om_value v;
-	return str_value(&v, s) && info_set(pair, key, v);
 }
 
 /* Into *out the settings the server runs with, as its options name them; false when out of memory. */
@@ -243,6 +272,7 @@ static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_OBJECTS_TYPE] = admin_objects_type,
 	[ADMIN_OBJECTS_DELETE] = admin_objects_delete,
 	[ADMIN_OBJECTS_CREATE] = admin_objects_create,
+	[ADMIN_OBJECTS_DESCRIBE] = admin_objects_describe,
 	[ADMIN_SERVER_PING] = admin_server_ping,
 	[ADMIN_SERVER_INFO] = admin_server_info,
 	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,

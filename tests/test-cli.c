@@ -464,12 +464,13 @@ START_TEST(test_show_prints_dict_rows_list_numbered_counter_value)
 }
 END_TEST
 
-/* A queue has no read of its contents: show must not fall back to queue.get, which takes. */
+/* show reads a queue with queue.items, never queue.get, which takes; a barrier by its reads. */
 START_TEST(test_show_of_a_coordination_object_prints_its_state_and_takes_nothing)
 {
 	ok("null\n", "queue.put", "q", "1");
 	ok("null\n", "queue.put", "q", "2");
-	ok("\"len\"  2\n", "show", "q");
+	ok("0  1\n"
+	   "1  2\n", "show", "q");
 	ok("2\n", "queue.len", "q");
 	ok("null\n", "objects.create", "b", "barrier", "{\"parties\": 3}");
 	assert_json(json_of(om("--json", "show", "b")),

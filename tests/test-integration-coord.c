@@ -633,7 +633,7 @@ END_TEST
 
 /* --- every typed function, from one process ------------------------------------------------- */
 
-START_TEST(test_queue_put_get_len_task_done_and_join_without_waiting)
+START_TEST(test_queue_put_get_len_items_task_done_and_join_without_waiting)
 {
 	om_client *c = client();
 	create_with(c, "q", "queue", "maxsize", 1);
@@ -651,6 +651,11 @@ START_TEST(test_queue_put_get_len_task_done_and_join_without_waiting)
 	ck_assert_uint_eq(len, 1);
 
 	om_value v;
+	OK(c, om_queue_items(q, &v)); /* a look: takes nothing */
+	ck_assert_int_eq(v.kind, OM_ARRAY);
+	ck_assert_uint_eq(v.len, 1);
+	ck_assert_str_eq(v.as.items[0].as.str, "a");
+	om_value_free(&v);
 	OK(c, om_queue_get(q, 0, &v));
 	ck_assert_int_eq(v.kind, OM_STR);
 	ck_assert_str_eq(v.as.str, "a");
@@ -1066,7 +1071,7 @@ static Suite *coord_suite(void)
 	tc = tcase_create("api");
 	tcase_add_checked_fixture(tc, harness_fixture_start, harness_fixture_stop);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_queue_put_get_len_task_done_and_join_without_waiting);
+	tcase_add_test(tc, test_queue_put_get_len_items_task_done_and_join_without_waiting);
 	tcase_add_test(tc, test_lock_waits_even_for_its_holder_and_only_the_holder_releases_it);
 	tcase_add_test(tc, test_rlock_is_reentrant_for_its_holder_only);
 	tcase_add_test(tc, test_closed_client_gives_back_its_lock_and_its_permits);

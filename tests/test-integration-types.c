@@ -906,6 +906,63 @@ START_TEST(test_objects_create_checks_the_options_of_an_existing_object)
 }
 END_TEST
 
+/* objects.describe's options made into objects.create's: an equal object. */
+static void assert_describe_copies(const char *name, const char *want)
+{
+	om_value d, again;
+	assert_ok(om_objects_describe(c, name, &d));
+	const om_value *type = om_value_map_get(&d, "type"), *options = om_value_map_get(&d, "options");
+	ck_assert(type && options && type->kind == OM_STR);
+	assert_ok(om_objects_delete(c, "copy", NULL));
+	assert_ok(om_objects_create(c, "copy", type->as.str, *options));
+	assert_ok(om_objects_describe(c, "copy", &again));
+	om_value_free(&d);
+	assert_value(again, want);
+}
+
+START_TEST(test_objects_describe_answers_type_options_and_len)
+{
+	om_value v;
+	om_value bounded[] = {om_str("maxsize"), om_int(3)};
+	om_value sem[] = {om_str("value"), om_int(2), om_str("bounded"), om_bool(true),
+			  om_str("owned"), om_bool(true)};
+	om_value parties[] = {om_str("parties"), om_int(4)};
+	om_value lock[] = {om_str("lock"), om_str("m")};
+	assert_ok(om_objects_describe(c, "nobody", &v));
+	assert_value(v, "null");
+
+	om_dict *d = om_dict_open(c, "d");
+	assert_ok(om_dict_set(d, om_str("a"), om_int(1)));
+	assert_ok(om_dict_set(d, om_str("b"), om_int(2)));
+	assert_ok(om_objects_describe(c, "d", &v));
+	assert_value(v, "{\"type\": \"dict\", \"options\": {}, \"len\": 2}");
+	assert_ok(om_objects_create(c, "q", "queue", om_map(bounded, 1)));
+	om_queue *q = om_queue_open(c, "q");
+	assert_ok(om_queue_put(q, om_int(1), 0));
+	assert_ok(om_objects_describe(c, "q", &v));
+	assert_value(v, "{\"type\": \"queue\", \"options\": {\"maxsize\": 3}, \"len\": 1}");
+	assert_describe_copies("q", "{\"type\": \"queue\", \"options\": {\"maxsize\": 3}, \"len\": 0}");
+
+	/* The initial value, whatever is taken now; owned true is the default, so not said. */
+	assert_ok(om_objects_create(c, "s", "semaphore", om_map(sem, 3)));
+	om_semaphore *s = om_semaphore_open(c, "s");
+	assert_ok(om_semaphore_acquire(s, 0, NULL));
+	assert_describe_copies("s", "{\"type\": \"semaphore\", \"options\": {\"value\": 2, "
+				    "\"bounded\": true}, \"len\": 1}");
+	assert_ok(om_objects_create(c, "b", "barrier", om_map(parties, 1)));
+	assert_describe_copies("b", "{\"type\": \"barrier\", \"options\": {\"parties\": 4}, \"len\": 1}");
+	assert_ok(om_objects_create(c, "cv", "condition", om_map(lock, 1)));
+	assert_describe_copies("cv", "{\"type\": \"condition\", \"options\": {\"lock\": \"m\"}, \"len\": 1}");
+	assert_describe_copies("d", "{\"type\": \"dict\", \"options\": {}, \"len\": 0}");
+
+	assert_fails(om_objects_describe(c, "", &v), OM_BAD_PARAMS,
+		     "objects.describe: parameter 'name' must be a non-empty string of at most 1024 bytes without NUL");
+	om_semaphore_close(s);
+	om_queue_close(q);
+	om_dict_close(d);
+}
+END_TEST
+
 START_TEST(test_server_ping_answers_pong)
 {
 	om_value v;
@@ -1323,6 +1380,7 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_objects_create_fails_for_another_or_an_unknown_type);
 	tcase_add_test(tc, test_objects_create_takes_nil_options_as_none);
 	tcase_add_test(tc, test_objects_create_checks_the_options_of_an_existing_object);
+	tcase_add_test(tc, test_objects_describe_answers_type_options_and_len);
 	tcase_add_test(tc, test_server_ping_answers_pong);
 	tcase_add_test(tc, test_server_info_reports_the_server);
 	tcase_add_test(tc, test_server_info_keys_are_all_in_objmgr_h);

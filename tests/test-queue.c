@@ -202,6 +202,37 @@ START_TEST(test_queue_ring_wraps_grows_and_shrinks_keeping_order)
 }
 END_TEST
 
+START_TEST(test_queue_items_answers_every_value_oldest_first_and_takes_none)
+{
+	Q("items");
+	th_expect_array();
+	om_value pair[] = {om_str("x"), om_int(2)};
+	Q("put", om_str("first"));
+	Q("put", om_array(pair, 2));
+	Q("put", om_nil());
+	Q("items");
+	th_expect_array(om_str("first"), om_array(pair, 2), om_nil());
+	Q("len");
+	th_expect(om_int(3));
+	Q("get");
+	th_expect(om_str("first"));
+	/* Around the end of the ring: head 5 of 8 slots, 7 values. */
+	Q("get");
+	Q("get");
+	for (int i = 0; i < 8; i++)
+		Q("put", om_int(i));
+	for (int i = 0; i < 5; i++)
+		Q("get");
+	for (int i = 8; i < 12; i++)
+		Q("put", om_int(i));
+	Q("items");
+	th_expect_array(om_int(5), om_int(6), om_int(7), om_int(8), om_int(9), om_int(10),
+			om_int(11));
+	/* As a read, it leaves the unfinished tasks alone too. */
+	ck_assert_int_eq(Q("join", om_int(0)), OP_WAIT);
+}
+END_TEST
+
 START_TEST(test_queue_join_is_true_at_once_when_nothing_was_put)
 {
 	ck_assert_int_eq(Q("join"), OM_OK);
@@ -375,6 +406,17 @@ START_TEST(test_queue_get_needs_no_memory)
 }
 END_TEST
 
+START_TEST(test_queue_items_out_of_memory_answers_limit)
+{
+	om_value pair[] = {om_str("a string too long to be inline"), om_int(2)};
+	Q("put", om_int(1));
+	Q("put", om_array(pair, 2));
+	ck_assert_int_eq(OOM("items"), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 3); /* the array, the pair, its string */
+	th_expect_array(om_int(1), om_array(pair, 2));
+}
+END_TEST
+
 START_TEST(test_queue_create_out_of_memory_answers_limit)
 {
 	th_create_oom(&queue_type, NULL);
@@ -396,6 +438,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_waiting_puts_complete_in_the_order_they_are_run);
 	tcase_add_test(tc, test_queue_zero_maxsize_is_unbounded);
 	tcase_add_test(tc, test_queue_ring_wraps_grows_and_shrinks_keeping_order);
+	tcase_add_test(tc, test_queue_items_answers_every_value_oldest_first_and_takes_none);
 	tcase_add_test(tc, test_queue_join_is_true_at_once_when_nothing_was_put);
 	tcase_add_test(tc, test_queue_join_waits_until_every_value_is_marked_done);
 	tcase_add_test(tc, test_queue_join_whose_timeout_expires_is_false);
@@ -407,6 +450,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_op_table);
 	tcase_add_test(tc, test_queue_put_out_of_memory_adds_nothing);
 	tcase_add_test(tc, test_queue_get_needs_no_memory);
+	tcase_add_test(tc, test_queue_items_out_of_memory_answers_limit);
 	tcase_add_test(tc, test_queue_create_out_of_memory_answers_limit);
 	suite_add_tcase(s, tc);
 	return check_main(s);

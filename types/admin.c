@@ -16,6 +16,8 @@ const op_def admin_ops[ADMIN_NOPS] = {
 				  {{"name", ARG_NAME, false}, {"type", ARG_STR, false},
 				   {"options", ARG_MAP_OR_NIL, true}},
 				  "create an object of a type with options; nil if it already exists with that type"},
+	[ADMIN_OBJECTS_DESCRIBE] = {"describe", NULL, 0, 1, {{"name", ARG_NAME, false}},
+				    "{type, options, len} of an object, its options as objects.create takes them to make it again; nil when there is none"},
 	[ADMIN_SERVER_PING] = {"ping", NULL, 0, 0, {{0}}, "answers \"pong\""},
 	[ADMIN_SERVER_INFO] = {"info", NULL, 0, 0, {{0}},
 			       "a map of server facts: version, uptime, connections, memory, ..."},

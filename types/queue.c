@@ -99,6 +99,22 @@ static int queue_op_len(void *obj, op_call *c)
 	return op_ok(c, om_int((int64_t)((const queue *)obj)->count));
 }
 
+/* Copies of every value waiting, oldest first: a look that takes nothing (export, show). */
+static int queue_op_items(void *obj, op_call *c)
+{
+	const queue *q = obj;
+	om_value out;
+	if (!value_array_alloc(&out, q->count))
+		return op_no_memory(c);
+	for (size_t i = 0; i < q->count; i++) {
+		if (!value_copy(&out.as.items[i], &q->ring[(q->head + i) % q->cap])) {
+			om_value_free(&out);
+			return op_no_memory(c);
+		}
+	}
+	return op_ok(c, out);
+}
+
 static int queue_op_task_done(void *obj, op_call *c)
 {
 	queue *q = obj;
@@ -180,6 +196,7 @@ static const op_def queue_ops[] = {
 	{"get", queue_op_get, OP_WRITE | OP_BLOCKING | OP_FIFO, 1, {TIMEOUT},
 	 "remove and answer the first value, waiting while the queue is empty; empty when the timeout expires"},
 	{"len", queue_op_len, 0, 0, {{0}}, "the number of values waiting to be got"},
+	{"items", queue_op_items, 0, 0, {{0}}, "every value waiting, oldest first, as an array; takes none"},
 	{"task_done", queue_op_task_done, OP_WRITE, 0, {{0}},
 	 "mark one got value as processed; value_error when every got value already is"},
 	{"join", queue_op_join, OP_WRITE | OP_BLOCKING | OP_FIFO | OP_PASSIVE, 1, {TIMEOUT},
