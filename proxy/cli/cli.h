@@ -10,6 +10,9 @@
  *   render.c    results as human, --json or --raw text
  *   commands.c  the command table and dispatch: friendly commands, methods
  *   inspect.c   ls and show
+ *   export.c    export: the objects as one JSON document
+ *   import.c    import: an export document made into objects again
+ *   statefile.c that document, written and read back
  *   help.c      help, from the op tables
  *   complete.c  Tab completion for the REPL
  *   repl.c      the interactive REPL (libedit)
@@ -57,6 +60,17 @@ int cli_connect(cli *c);
  * connection failed or was lost. result (may be NULL) is owned by the caller.
  */
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
+/*
+ * Pipelining through the session (objmgr.h): cli_send() is om_send(),
+ * connecting first if needed; cli_recv() is om_recv_id() of a request it
+ * sent, the error printed after about ("object \"jobs\": ", or "") when
+ * it failed. Both return statuses as cli_call() does. cli_forget() takes
+ * and drops the replies of msgids[0..n), printing nothing: after a
+ * failure, the requests still in flight.
+ */
+int cli_send(cli *c, const char *method, const om_value *params, size_t n, uint32_t *msgid);
+int cli_recv(cli *c, uint32_t msgid, om_value *result, const char *about);
+void cli_forget(cli *c, const uint32_t *msgids, size_t n);
 /* Prints "error: <code>: <message>" to stderr and returns CLI_FAILED. */
 int cli_fail(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Closes the connection, if any. */
@@ -150,8 +164,15 @@ const cli_command *commands_find(const char *name);
 int commands_run(cli *c, char *const *argv, size_t argc);
 
 /* inspect.c */
+
+/* objects.list's map from name to type, sorted by name (owned); fails, printed, as cli_call(). */
+int inspect_objects(cli *c, om_value *out);
 int inspect_ls(cli *c, char *const *argv, size_t argc);
 int inspect_show(cli *c, char *const *argv, size_t argc);
+
+/* export.c, import.c: the document between them is statefile.h's */
+int export_run(cli *c, char *const *argv, size_t argc);
+int import_run(cli *c, char *const *argv, size_t argc);
 
 /* help.c */
 int help_run(cli *c, char *const *argv, size_t argc);

@@ -82,17 +82,22 @@ static void ls_human(cli *c, const om_value *rows)
 	free(cells);
 }
 
+int inspect_objects(cli *c, om_value *out)
+{
+	int rc = cli_call(c, "objects.list", NULL, 0, out);
+	if (rc != CLI_OK || out->kind == OM_MAP)
+		return rc;
+	om_value_free(out);
+	return cli_fail(c, OM_PROTOCOL, "objects.list answered with something else than a map");
+}
+
 int inspect_ls(cli *c, char *const *argv, size_t argc)
 {
 	const char *glob = argc > 1 ? argv[1] : "*";
 	om_value objs;
-	int rc = cli_call(c, "objects.list", NULL, 0, &objs);
+	int rc = inspect_objects(c, &objs);
 	if (rc != CLI_OK)
 		return rc;
-	if (objs.kind != OM_MAP) {
-		om_value_free(&objs);
-		return cli_fail(c, OM_PROTOCOL, "objects.list answered with something else than a map");
-	}
 	om_value rows = value_array_new(objs.len);
 	rows.len = 0;
 	for (uint32_t i = 0; i < objs.len && rc == CLI_OK; i++) {
@@ -158,7 +163,7 @@ static void show_human(cli *c, const char *type, const om_value *v)
 }
 
 /*
- * For a type without a whole-contents read (a lock, a queue, a barrier):
+ * For a type without a whole-contents read (a lock, a semaphore, a barrier):
  * a map from each of its name-only reads to what it answers now, e.g.
  * {"parties": 4, "n_waiting": 1, "broken": false}.
  */

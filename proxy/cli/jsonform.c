@@ -158,6 +158,17 @@ json_t *jsonform_encode(const om_value *v, int *digits)
 	return json_null();
 }
 
+char *jsonform_dumps(const json_t *j, int digits)
+{
+	/* No JSON_INDENT: one line, with ", " and ": " between items. */
+	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(digits));
+	if (!s) {
+		fputs("objmgr: out of memory\n", stderr);
+		abort();
+	}
+	return s;
+}
+
 /* The bytes a base64 string stands for, NUL-terminated as an owned value's are. */
 static int unbase64(const json_t *j, const char *name, om_value *out, uint8_t kind, char *err,
 		    size_t errsize)

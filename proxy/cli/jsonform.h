@@ -32,6 +32,13 @@
  */
 json_t *jsonform_encode(const om_value *v, int *digits);
 
+/*
+ * j as one line of JSON text (malloc'd), floats with digits significant
+ * digits (jsonform_encode()'s *digits), ", " and ": " between items.
+ * Aborts when memory runs out, as the x* functions of mem.h do.
+ */
+char *jsonform_dumps(const json_t *j, int digits);
+
 /* j as an owned value in *out; OM_BAD_PARAMS with err for a malformed $ form. */
 int jsonform_decode(const json_t *j, om_value *out, char *err, size_t errsize);
 

@@ -48,18 +48,27 @@ static void print_help(void)
 	       "    {\"$ext\": [type, \"<base64>\"]}, {\"$uint\": \"<digits>\"}, {\"$float\": \"NaN\"},\n"
 	       "    {\"$str\": \"<base64>\"} (not UTF-8), {\"$map\": [[key, value], ...]}.\n"
 	       "\n"
+	       "    export writes the objects (all, or those whose names match a PATTERN)\n"
+	       "    as one JSON document, one object a line, sorted by name:\n"
+	       "    {\"objmgr_export\": 1, \"objects\": [{\"name\": ..., \"type\": ..., \"options\":\n"
+	       "    {...}, \"value\": ...}, ...]}, values in the forms above. import reads\n"
+	       "    such a document and makes each object again with its options and\n"
+	       "    contents; it checks the whole file first, and refuses names that exist\n"
+	       "    unless --replace. Locks, semaphores, conditions and barriers come back\n"
+	       "    free: who held or waited on them is not state.\n"
+	       "\n"
 	       "COMMANDS\n");
 	for (size_t i = 0; i < cli_ncommands; i++) {
 		const cli_command *cmd = &cli_commands[i];
 		char usage[64];
 		snprintf(usage, sizeof usage, "%s %s", cmd->name, cmd->usage);
-		printf("    %-22s %s\n", usage, cmd->help);
+		printf("    %-24s %s\n", usage, cmd->help);
 	}
 	printf("\n"
 	       "    Every server method is a command too, TYPE.OP [NAME] ARGS..., mirroring\n"
 	       "    the wire 1:1 (objmgr help lists them all with their parameters):\n");
 	for (const type_def *const *t = type_table; *t; t++)
-		printf("    %-22s %s\n", (*t)->name, (*t)->help);
+		printf("    %-24s %s\n", (*t)->name, (*t)->help);
 	printf("\n"
 	       "OPTIONS\n"
 	       "    -s, --socket ADDRESS   the server's socket: a path, unix:PATH, or\n"
@@ -100,6 +109,10 @@ static void print_help(void)
 	       "    objmgr show users\n"
 	       "    objmgr --json dict.items users | jq .alice\n"
 	       "    objmgr --raw dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr export > state.json\n"
+	       "    objmgr export 'jobs*' 'users' > some.json\n"
+	       "    objmgr import state.json\n"
+	       "    objmgr -s /run/other.sock import --replace - < state.json\n"
 	       "    objmgr help dict.set\n");
 }
 

@@ -151,13 +151,8 @@ void render_json(FILE *f, const om_value *v)
 {
 	int digits = 15;
 	json_t *j = jsonform_encode(v, &digits);
-	/* No JSON_INDENT: one line, with ", " and ": " between items. */
-	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(digits));
+	char *s = jsonform_dumps(j, digits);
 	json_decref(j);
-	if (!s) {
-		fputs("objmgr: out of memory\n", stderr);
-		abort();
-	}
 	fputs(s, f);
 	fputc('\n', f);
 	free(s);

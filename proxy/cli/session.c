@@ -35,16 +35,40 @@ int cli_connect(cli *c)
 	return CLI_UNREACHABLE;
 }
 
+/* A call's code as a status, the error printed (after about) when it failed. */
+static int call_status(cli *c, int code, const char *about)
+{
+	if (code == OM_OK)
+		return CLI_OK;
+	cli_fail(c, code, "%s%s", about, om_errmsg(c->client));
+	return code == OM_IO ? CLI_UNREACHABLE : CLI_FAILED;
+}
+
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result)
 {
 	int rc = cli_connect(c);
 	if (rc != CLI_OK)
 		return rc;
-	int code = om_call(c->client, method, params, n, result);
-	if (code == OM_OK)
-		return CLI_OK;
-	cli_fail(c, code, "%s", om_errmsg(c->client));
-	return code == OM_IO ? CLI_UNREACHABLE : CLI_FAILED;
+	return call_status(c, om_call(c->client, method, params, n, result), "");
+}
+
+int cli_send(cli *c, const char *method, const om_value *params, size_t n, uint32_t *msgid)
+{
+	int rc = cli_connect(c);
+	if (rc != CLI_OK)
+		return rc;
+	return call_status(c, om_send(c->client, method, params, n, msgid), "");
+}
+
+int cli_recv(cli *c, uint32_t msgid, om_value *result, const char *about)
+{
+	return call_status(c, om_recv_id(c->client, msgid, result), about);
+}
+
+void cli_forget(cli *c, const uint32_t *msgids, size_t n)
+{
+	for (size_t i = 0; i < n && om_connected(c->client); i++)
+		om_recv_id(c->client, msgids[i], NULL);
 }
 
 void cli_close(cli *c)
