@@ -436,6 +436,40 @@ START_TEST(test_import_chunks_contents_under_the_message_limit)
 }
 END_TEST
 
+/* A request the server refuses though the checks passed (--max-memory) stops the import there. */
+START_TEST(test_import_refused_midway_stops_and_says_how_far_it_got)
+{
+	harness_server tight;
+	harness_start(&tight, "--max-memory", "4M", NULL);
+	char *doc;
+	size_t len;
+	FILE *f = open_memstream(&doc, &len);
+	fputs("{\"objmgr_export\": 1, \"objects\": [\n"
+	      "  {\"name\": \"a\", \"type\": \"counter\", \"value\": 1},\n"
+	      "  {\"name\": \"big\", \"type\": \"dict\", \"value\": {", f);
+	for (int i = 0; i < 60000; i++)
+		fprintf(f, "%s\"k%d\": \"%0100d\"", i ? ", " : "", i, i);
+	fputs("}},\n  {\"name\": \"c\", \"type\": \"counter\", \"value\": 3}\n]}\n", f);
+	fclose(f);
+
+	run r = on(&tight, doc, "import", "-", NULL);
+	ck_assert_int_eq(r.status, 1);
+	const char *head = "error: limit: object \"big\": dict.update: used memory ";
+	const char *tail = " is over --max-memory 4194304\n"
+			   "import stopped: the first 1 of 3 objects are imported; those after "
+			   "them may be partly made\n";
+	ck_assert_msg(strncmp(r.err, head, strlen(head)) == 0 && strlen(r.err) > strlen(tail) &&
+		      strcmp(r.err + strlen(r.err) - strlen(tail), tail) == 0, "%s", r.err);
+	run_free(&r);
+	om_client *c = client(&tight);
+	EXPECT("1", c, "counter.get", om_str("a"));
+	/* What became of "c", sent behind the refused request, depends on when memory was measured. */
+	om_close(c);
+	free(doc);
+	harness_stop(&tight);
+}
+END_TEST
+
 /* Both commands take the CLI's address and authkey options like any other. */
 START_TEST(test_export_and_import_with_an_authkey)
 {
@@ -479,6 +513,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, test_import_of_a_malformed_file_names_the_problem_and_changes_nothing);
 	tcase_add_test(tc, test_export_patterns_choose_the_names_as_ls_does);
 	tcase_add_test(tc, test_import_chunks_contents_under_the_message_limit);
+	tcase_add_test(tc, test_import_refused_midway_stops_and_says_how_far_it_got);
 	tcase_add_test(tc, test_export_and_import_with_an_authkey);
 	suite_add_tcase(s, tc);
 	return s;

@@ -320,8 +320,8 @@ int import_run(cli *c, char *const *argv, size_t argc)
 	else if (rc == CLI_OK)
 		fprintf(stderr, "imported %zu object%s\n", n, n == 1 ? "" : "s");
 	else if (im->send)
-		fprintf(stderr, "import stopped: %zu of %zu objects imported, the next may be half made\n",
-			im->done, n);
+		fprintf(stderr, "import stopped: the first %zu of %zu objects are imported; "
+			"those after them may be partly made\n", im->done, n);
 	free(exists);
 	free(im);
 	statefile_free(objs, n);
