@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """compare-report.py DIR -- prints bench/compare's report from the results
-it left in DIR: machine (key=value lines), memory (key=value lines) and
+it left in DIR: machine, disk and memory (key=value lines) and
 runs/SYSTEM.CONFIG.WORKLOAD.csv with .cpu beside each (server CPU ticks,
-ticks per second, requests, wall-clock ns)."""
+ticks per second, requests, wall-clock ns) and, for durable objmgr runs,
+.fsyncs (the fdatasyncs the run took)."""
 import csv
 import glob
 import os
@@ -22,6 +23,10 @@ SAME_AS = {"HSET": "SET"}
 # Configs that run objmgr alone: their other columns are another config's runs.
 BORROWS = {"c1bp": "c1", "c50p16key": "c50p16"}
 SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
+# The durable runs: config MODE+base, each beside its memory-only base config.
+FSYNC_MODES = ["always", "everysec"]
+DURABLE_BASES = ["c50", "c50p16"]
+DURABLE_WORKLOADS = [wl for wl in WORKLOADS if wl != "PING"]
 
 
 def read_kv(path):
@@ -43,7 +48,11 @@ def read_runs(d):
             "rps": float(row["rps"]),
             "us_per_op": ticks / hz * 1e6 / n,
             "errors": int(row.get("errors", 0) or 0),
+            "n": n,
         }
+        if os.path.exists(path[:-4] + ".fsyncs"):
+            with open(path[:-4] + ".fsyncs") as f:
+                runs[sysname, cfg, wl]["fsyncs"] = int(f.read())
     return runs
 
 
@@ -65,6 +74,61 @@ def fmt_ratio(x):
 
 def mb(x):
     return "{:.1f} MB".format(int(x) / 1e6)
+
+
+def span(xs):
+    xs = [x for x in xs if x is not None]
+    return (min(xs), max(xs)) if xs else (None, None)
+
+
+def print_checks(checks):
+    for label, lo, hi, goal in checks:
+        if lo is None:
+            continue
+        verdict = "met" if lo >= goal else ("met for some ops" if hi >= goal else "missed")
+        got = fmt_ratio(lo) if lo == hi else fmt_ratio(lo) + ".." + fmt_ratio(hi)
+        print("  {:<50} {:>12} {}".format(label, got, verdict))
+
+
+def durable_label(labels, base, mode):
+    return "{}, fsync {}".format(labels[base], mode)
+
+
+def print_durable(d, runs, labels):
+    """The durable rows beside Redis's and beside the memory-only runs of
+    the same config; returns {(base, mode, workload): (/redis, /memory)}."""
+    disk = read_kv(os.path.join(d, "disk"))
+    print("Durable, c=50: objmgrd --data-dir DIR --fsync MODE against redis-server --appendonly yes")
+    print("--appendfsync MODE --save '', both fresh, their data side by side on {}".format(
+        disk["disk"]))
+    print("(device, file system, mount point). fdatasync after a 64-byte append there: "
+          "p50 {} µs, p99 {} µs".format(disk["fdatasync_p50_us"], disk["fdatasync_p99_us"]))
+    print("({} in a row). ops/s [server µs per op]; /memory: against the same server's memory-only"
+          .format(disk["fdatasync_n"]))
+    print("run of the same config above; calls/sync: objmgr's requests per fdatasync in the run.")
+    width = max(len(durable_label(labels, b, m)) for b in DURABLE_BASES for m in FSYNC_MODES)
+    head = "{:<%d} {:<6} {:>22} {:>22} {:>8} {:>14} {:>13} {:>10}" % width
+    print(head.format("config", "op", "objmgr", "redis", "/redis", "objmgr/memory", "redis/memory",
+                      "calls/sync"))
+    ratios = {}
+    for mode in FSYNC_MODES:
+        for base in DURABLE_BASES:
+            for wl in DURABLE_WORKLOADS:
+                om = runs.get(("objmgr", base + mode, SAME_AS.get(wl, wl)))
+                rd = runs.get(("redis", base + mode, wl))
+                if om is None and rd is None:
+                    continue
+                om_mem = ratio(om, runs.get(("objmgr", base, SAME_AS.get(wl, wl))))
+                rd_mem = ratio(rd, runs.get(("redis", base, wl)))
+                per_sync = "-"
+                if om and om.get("fsyncs"):
+                    per_sync = "{:,.0f}".format(om["n"] / om["fsyncs"])
+                ratios[base, mode, wl] = (ratio(om, rd), om_mem)
+                print(head.format(durable_label(labels, base, mode), wl, fmt_rate(om),
+                                  fmt_rate(rd), fmt_ratio(ratio(om, rd)), fmt_ratio(om_mem),
+                                  fmt_ratio(rd_mem), per_sync))
+            print()
+    return ratios
 
 
 def main():
@@ -123,6 +187,11 @@ def main():
     for (s, c, w), e in errors:
         print("note: {} {} {}: {} error replies".format(s, c, w, e))
 
+    labels = dict(CONFIGS)
+    durable = None
+    if os.path.exists(os.path.join(d, "disk")):
+        durable = print_durable(d, runs, labels)
+
     mem = read_kv(os.path.join(d, "memory"))
     n = int(mem["entries"])
     print("Memory: one dict of {:,} entries \"key:N\" -> N; Redis: one hash of the same fields "
@@ -156,30 +225,19 @@ def main():
             " {:>22}".format(fmt_ratio(growth[t]) + "x") for t in SIZE_TESTS))
     print()
 
-    def span(cfg, which):
-        rs = [ratios.get((cfg, wl), (None, None))[which] for wl in WORKLOADS]
-        xs = [x for x in rs if x is not None]
-        return (min(xs), max(xs)) if xs else (None, None)
-
-    def print_checks(checks):
-        for label, lo, hi, goal in checks:
-            if lo is None:
-                continue
-            verdict = "met" if lo >= goal else ("met for some ops" if hi >= goal else "missed")
-            got = fmt_ratio(lo) if lo == hi else fmt_ratio(lo) + ".." + fmt_ratio(hi)
-            print("  {:<50} {:>12} {}".format(label, got, verdict))
+    def config_span(cfg, which):
+        return span(ratios.get((cfg, wl), (None, None))[which] for wl in WORKLOADS)
 
     print("Targets (issue 5), from this run, with objmgrd's defaults:")
     checks = []
-    labels = dict(CONFIGS)
     for cfg, goal in (("c1", 1.2), ("c1cpu0", 1.2), ("c50", 1.0), ("c50p16", 1.0)):
-        lo, hi = span(cfg, 0)
+        lo, hi = config_span(cfg, 0)
         checks.append(("{} objmgr >= {}x Redis".format(labels[cfg], goal), lo, hi, goal))
     for cfg in ("c1", "c1cpu0"):
         f = ratios.get((cfg, "floor"))
         checks.append(("{} objmgr PING >= 0.8x the floor".format(labels[cfg]), f, f, 0.8))
     for cfg, goal in (("c1", 1.5), ("c1cpu0", 1.5), ("c50", 3.0), ("c50p16", 3.0)):
-        lo, hi = span(cfg, 1)
+        lo, hi = config_span(cfg, 1)
         checks.append(("{} objmgr >= {}x Python".format(labels[cfg], goal), lo, hi, goal))
     print_checks(checks)
     for what, label in (("used", "used_memory"), ("rss", "RSS")):
@@ -193,8 +251,26 @@ def main():
             "up to " + fmt_ratio(worst) + "x", "met" if worst <= 1.25 else "missed"))
     if ("c1bp", "PING") in ratios:
         print("Beside them, with objmgrd --busy-poll 50 (opt-in; Redis and Python as they run by default):")
-        print_checks([("{} objmgr >= 1.2x Redis".format(labels["c1"]),) + span("c1bp", 0) + (1.2,),
-                      ("{} objmgr >= 1.5x Python".format(labels["c1"]),) + span("c1bp", 1) + (1.5,)])
+        print_checks([("{} objmgr >= 1.2x Redis".format(labels["c1"]),) + config_span("c1bp", 0)
+                      + (1.2,),
+                      ("{} objmgr >= 1.5x Python".format(labels["c1"]),) + config_span("c1bp", 1)
+                      + (1.5,)])
+    if durable:
+        print("Durable (issue 13), objmgrd --fsync MODE against Redis's appendfsync MODE:")
+        checks = []
+
+        def durable_span(base, mode, which):
+            return span(durable.get((base, mode, wl), (None, None))[which]
+                        for wl in DURABLE_WORKLOADS)
+
+        for mode in FSYNC_MODES:
+            for base in DURABLE_BASES:
+                checks.append(("{} objmgr >= 1.0x Redis".format(durable_label(labels, base, mode)),)
+                              + durable_span(base, mode, 0) + (1.0,))
+        for base in DURABLE_BASES:
+            checks.append(("{} objmgr everysec >= 0.85x memory-only".format(labels[base]),)
+                          + durable_span(base, "everysec", 1) + (0.85,))
+        print_checks(checks)
 
 
 if __name__ == "__main__":
