@@ -105,6 +105,11 @@ static void job_run(uv_work_t *req)
 		return;
 	}
 	job->ns = uv_hrtime() - start;
+	if (job->retire) {
+		if (ftruncate(job->fd, (off_t)(job->offset + job->buf.size)) < 0)
+			log_warn("journal: %s", strerror(errno));
+		close(job->fd);
+	}
 }
 
 static void job_start_next(journal *j);
@@ -129,6 +134,7 @@ static void job_done(uv_work_t *req, int status)
 	if (j->failing)
 		recovered(j);
 	job->buf.size = 0;
+	job->retire = false;
 	uint64_t epoch = job->epoch;
 	job->epoch = 0;
 	if (epoch)
@@ -171,6 +177,27 @@ static void job_start_next(journal *j)
 	j->job.sync = true;
 	j->size += batch.size;
 	job_submit(j);
+}
+
+bool journal_rotate(journal *j)
+{
+	int old_fd = j->fd;
+	uint64_t old_size = j->size;
+	if (!journal_create_file(j, j->gen + 1))
+		return false;
+	msgpack_sbuffer batch = j->acc;
+	j->acc = j->job.buf;
+	j->acc.size = 0;
+	j->job.buf = batch;
+	j->job.fd = old_fd;
+	j->job.offset = old_size;
+	j->job.epoch = batch.size ? j->acc_epoch++ : 0;
+	j->job.sync = true;
+	j->job.retire = true;
+	j->older += old_size + batch.size;
+	j->unsynced = 0;
+	job_submit(j);
+	return true;
 }
 
 /* everysec and no: write()s the batch from the loop; on failure keeps it for the tick. */
@@ -229,7 +256,7 @@ static void on_tick(uv_timer_t *t)
 		journal_save(j->srv, NULL);
 	}
 	if (j->failing && !j->job_busy) {
-		if (j->cfg.fsync == JOURNAL_ALWAYS && j->job.epoch) {
+		if (j->job.epoch || j->job.retire) {
 			job_submit(j);
 			return;
 		}

@@ -39,6 +39,7 @@ typedef struct journal_job {
 	uint64_t offset;
 	uint64_t epoch;      /* the batch whose records buf holds, 0: none */
 	bool sync;           /* fdatasync() after writing */
+	bool retire;         /* then give back the space reserved past its end, and close fd */
 	int err;             /* errno of what failed, 0: done */
 	const char *failed;  /* "write" or "fdatasync" */
 	uint64_t ns;         /* how long it took */
@@ -103,10 +104,17 @@ typedef struct journal {
 
 /*
  * Writes what the loop has collected and fdatasync()s the file, in the
- * loop (start-up, rotation and exit only): false with errno set on failure.
+ * loop (at exit only): false with errno set on failure.
  * Waits for the job in flight first.
  */
 bool journal_drain(journal *j);
+
+/*
+ * Starts the next journal (rotation, for a snapshot): what was collected
+ * and the old file go to a job that writes, syncs and closes it, so the
+ * server does not wait for the disk. False, logged, on failure.
+ */
+bool journal_rotate(journal *j);
 
 /*
  * Starts journal gen (journal.gen, made with its header record and synced,

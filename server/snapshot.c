@@ -3,7 +3,9 @@
  * child writes every object as the calls that remake it (as Redis's
  * BGSAVE does: the kernel's copy-on-write keeps the child's view frozen
  * while the server goes on). The server stops only for the fork() itself
- * and for syncing the journal it closes; server.info reports both.
+ * and for making the next journal file (the old one is written, synced and
+ * closed by a thread, before anything of the new one is synced); server.info
+ * reports the fork's pause.
  *
  * A snapshot is snapshot.K.tmp until the child has written and synced it;
  * then renamed to snapshot.K, the directory synced, and the files it
@@ -172,22 +174,17 @@ int snapshot_start(journal *j, char *why, size_t size)
 	if (j->child)
 		return 0;
 	uint64_t start = uv_hrtime();
-	uint64_t old_size = j->size;
-	int old_fd = j->fd;
-	if (!journal_drain(j)) {
-		snprintf(why, size, "syncing journal.%" PRIu64 " failed: %s", j->gen, strerror(errno));
+	if (j->failing) {
+		snprintf(why, size, "journal.%" PRIu64 " cannot be written: %s", j->gen,
+			 strerror(j->fail_err));
 		return OM_LIMIT;
 	}
-	if (!journal_create_file(j, j->gen + 1)) {
+	/* The old journal is written, synced and closed by a job: everything before the fork is in it. */
+	if (!journal_rotate(j)) {
 		snprintf(why, size, "cannot start journal.%" PRIu64 " (see the server's log)",
 			 j->gen + 1);
 		return OM_LIMIT;
 	}
-	/* The old journal is synced and complete: everything before the fork is in it. */
-	if (ftruncate(old_fd, (off_t)old_size) < 0)
-		log_warn("journal: %s", strerror(errno));
-	close(old_fd);
-	j->older += old_size;
 	uint64_t fork_at = uv_hrtime();
 	pid_t pid = fork();
 	if (pid < 0) {
