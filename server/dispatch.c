@@ -230,6 +230,35 @@ static int execute(server *s, const type_def *t, const op_def *op,
 	return admin_handler(t, op)(s, c);
 }
 
+/* Sets up c for a call of t by owner, with name and args as its storage. */
+static void call_begin(server *s, const type_def *t, op_call *c, char *name, om_value *args,
+		       uint64_t owner)
+{
+	memset(c, 0, sizeof *c);
+	name[0] = '\0';
+	c->type = t->name;
+	c->name = name;
+	c->args = args;
+	c->owner = owner;
+	c->open = open_object;
+	c->open_ctx = s;
+}
+
+/* Frees what a call of t.op decoded and answered, and the temporary object it ran on. */
+static void call_end(const type_def *t, const op_def *op, op_call *c, size_t ndecoded,
+		     const target *to)
+{
+	for (size_t i = 0; i < ndecoded; i++) {
+		if (arg_is_view(op, i))
+			codec_view_free(&c->args[i]);
+		else
+			om_value_free(&c->args[i]);
+	}
+	op_answer_free(c);
+	if (to->temp)
+		t->destroy(to->temp);
+}
+
 /* Packs a server.error bad_request notification; out of memory, conn.c closes the connection. */
 static void pack_server_error(msgpack_packer *pk, const char *message)
 {
@@ -304,16 +333,9 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	char name[OBJECT_NAME_MAX + 1];
 	om_value args[OP_MAX_ARGS];
 	op_call c;
-	memset(&c, 0, sizeof c);
-	name[0] = '\0';
-	c.type = t->name;
-	c.name = name;
-	c.args = args;
-	c.owner = conn_id(from);
+	call_begin(s, t, &c, name, args, conn_id(from));
 	c.key_hashed = key_hash != NULL;
 	c.key_hash = key_hash ? *key_hash : 0;
-	c.open = open_object;
-	c.open_ctx = s;
 	size_t ndecoded = 0;
 	target to = {NULL, NULL};
 
@@ -334,15 +356,7 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		reply(from, msgid, op, &c);
 	}
 
-	for (size_t i = 0; i < ndecoded; i++) {
-		if (arg_is_view(op, i))
-			codec_view_free(&args[i]);
-		else
-			om_value_free(&args[i]);
-	}
-	op_answer_free(&c);
-	if (to.temp)
-		t->destroy(to.temp);
+	call_end(t, op, &c, ndecoded, &to);
 	bool changed = s->nparked && (op->flags & OP_WRITE);
 	if (changed)
 		wait_changed(s, to.entry, opened, c.wake);
@@ -478,28 +492,13 @@ int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t s
 	char name[OBJECT_NAME_MAX + 1];
 	om_value args[OP_MAX_ARGS];
 	op_call c;
-	memset(&c, 0, sizeof c);
-	name[0] = '\0';
-	c.type = t->name;
-	c.name = name;
-	c.args = args;
-	c.owner = REPLAY_OWNER;
-	c.open = open_object;
-	c.open_ctx = s;
+	call_begin(s, t, &c, name, args, REPLAY_OWNER);
 	size_t ndecoded = 0;
 	target to = {NULL, NULL};
 	int rc = execute(s, t, op, &a[1].via.array, 0, name, &c, &ndecoded, &to);
 	if (rc == OP_WAIT)
 		rc = op_fail(&c, OM_VALUE_ERROR, "it would wait (the state differs from when it ran)");
-	for (size_t i = 0; i < ndecoded; i++) {
-		if (arg_is_view(op, i))
-			codec_view_free(&args[i]);
-		else
-			om_value_free(&args[i]);
-	}
-	op_answer_free(&c);
-	if (to.temp)
-		t->destroy(to.temp);
+	call_end(t, op, &c, ndecoded, &to);
 	settle_created(s, op, to.entry, c.opened, rc, false);
 	if (rc != OM_OK) {
 		snprintf(why, size, "a record of %.*s failed: %s", shown, a[0].via.str.ptr, c.message);

@@ -90,7 +90,8 @@ static void frame_input(msgpack_sbuffer *b, const uint8_t *data, size_t size)
 			abort();
 		at += taken;
 	}
-	msgpack_sbuffer_write(b, (const char *)data + at, size - at);
+	if (at < size) /* an empty buffer's data is NULL: no write of 0 bytes to it */
+		msgpack_sbuffer_write(b, (const char *)data + at, size - at);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
