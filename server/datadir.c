@@ -151,7 +151,10 @@ static void replay_file(server *s, const mapped *m, const char *kind, uint64_t g
 	for (;;) {
 		const unsigned char *payload;
 		size_t plen, used;
-		r->status = record_read(m->data + at, m->size - at, &payload, &plen, &used);
+		/* An empty file is not mapped: m->data is NULL, and no offset may be added to it. */
+		r->status = at == m->size ? RECORD_END
+					  : record_read(m->data + at, m->size - at, &payload, &plen,
+							&used);
 		if (r->status != RECORD_OK) {
 			if (r->status == RECORD_BAD)
 				snprintf(r->why, sizeof r->why, "a record's checksum or length is wrong");
