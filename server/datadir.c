@@ -299,10 +299,31 @@ static int list_dir(journal *j, listing *l)
 	return 0;
 }
 
+/* mkdir -p with mode 0700 for what it makes: ~/.local/share/objmgr works on a fresh account. */
+static int make_dirs(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	if (len >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* Takes the directory's lock, telling who holds it when another server does. */
 static int lock_dir(journal *j)
 {
-	if (mkdir(j->dir, 0700) < 0 && errno != EEXIST) {
+	if (make_dirs(j->dir) < 0) {
 		log_error("cannot create the data directory %s: %s", j->dir, strerror(errno));
 		return -1;
 	}

@@ -264,6 +264,28 @@ START_TEST(test_every_type_survives_a_restart)
 }
 END_TEST
 
+/* A data directory that does not exist is made, with its parents, 0700. */
+START_TEST(test_a_missing_data_dir_is_made_with_its_parents)
+{
+	char deep[128];
+	snprintf(deep, sizeof deep, "%s/a/b", data);
+	harness_server s;
+	harness_start(&s, "--data-dir", deep, NULL);
+	struct stat st;
+	ck_assert_int_eq(stat(deep, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	om_client *c = client(&s);
+	OK(c, NULL, "counter.add", om_str("n"), om_int(1));
+	om_close(c);
+	harness_stop(&s);
+	harness_start(&s, "--data-dir", deep, NULL);
+	c = client(&s);
+	ck_show(c, "1", "counter.get", om_str("n"));
+	om_close(c);
+	harness_stop(&s);
+}
+END_TEST
+
 /* Reads and calls answered with an error add nothing to the journal. */
 START_TEST(test_reads_and_failures_are_not_journaled)
 {
@@ -703,6 +725,7 @@ static Suite *durable_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_every_type_survives_a_restart);
 	tcase_add_test(tc, test_reads_and_failures_are_not_journaled);
+	tcase_add_test(tc, test_a_missing_data_dir_is_made_with_its_parents);
 	tcase_add_test(tc, test_always_groups_commits);
 	tcase_add_test(tc, test_snapshot_and_journal_after_it_survive_a_crash);
 	tcase_add_test(tc, test_compaction_starts_the_journal_over);
