@@ -63,6 +63,16 @@ static int map_file(journal *j, const char *name, mapped *m)
 	return 0;
 }
 
+/* Maps file PREFIX.gen, its name into name (JOURNAL_NAME_MAX bytes); -1, logged, when it cannot. */
+static int map_gen(journal *j, const char *prefix, uint64_t gen, char *name, mapped *m)
+{
+	snprintf(name, JOURNAL_NAME_MAX, "%s.%" PRIu64, prefix, gen);
+	if (map_file(j, name, m) == 0)
+		return 0;
+	log_error("cannot read %s/%s: %s", j->dir, name, strerror(errno));
+	return -1;
+}
+
 static void unmap_file(mapped *m)
 {
 	if (m->data)
@@ -358,12 +368,9 @@ static int lock_dir(journal *j)
 static int load_snapshot(server *s, journal *j, uint64_t gen)
 {
 	char name[JOURNAL_NAME_MAX];
-	snprintf(name, sizeof name, "snapshot.%" PRIu64, gen);
 	mapped m;
-	if (map_file(j, name, &m)) {
-		log_error("cannot read %s/%s: %s", j->dir, name, strerror(errno));
+	if (map_gen(j, "snapshot", gen, name, &m))
 		return -1;
-	}
 	replay_end r;
 	replay_file(s, &m, "snapshot", gen, &r);
 	unmap_file(&m);
@@ -403,12 +410,9 @@ static int load_journal(server *s, journal *j, listing *l, size_t i)
 	uint64_t gen = l->journals[i];
 	bool last = i + 1 == l->njournals;
 	char name[JOURNAL_NAME_MAX];
-	snprintf(name, sizeof name, "journal.%" PRIu64, gen);
 	mapped m;
-	if (map_file(j, name, &m)) {
-		log_error("cannot read %s/%s: %s", j->dir, name, strerror(errno));
+	if (map_gen(j, "journal", gen, name, &m))
 		return -1;
-	}
 	replay_end r;
 	replay_file(s, &m, "journal", gen, &r);
 	j->loaded_records += r.records;
