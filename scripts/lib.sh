@@ -9,7 +9,9 @@
 #          build, scripts/fuzz), python3-pynvim (a foreign msgpack-RPC client
 #          for the compatibility test), python3-msgpack (the map-key test),
 #          python3-crc32c (reading the data directory's files as
-#          docs/protocol.md describes them), Redis (bench/compare's yardstick)
+#          docs/protocol.md describes them), Redis (bench/compare's yardstick),
+#          python3-venv (installing the Python package with pip) and
+#          CPython's own test suite (its manager tests, run against objmgr)
 objmgr_packages() {
 	local msgpack=libmsgpack-dev
 	# Newer Debian/Ubuntu renamed msgpack-c's C package.
@@ -19,8 +21,18 @@ objmgr_packages() {
 	echo gcc meson ninja-build pkg-config "$msgpack" libuv1-dev check \
 		libsodium-dev libedit-dev libjansson-dev
 	if [ "$1" = test ]; then
-		echo clang python3-pynvim python3-msgpack python3-crc32c redis-server redis-tools
+		echo clang python3-pynvim python3-msgpack python3-crc32c redis-server redis-tools \
+			python3-venv "$(python_testsuite)"
 	fi
+}
+
+# python_testsuite: the package of CPython's tests for the python3.N that
+# Debian's python3 is (libpython3.11-testsuite on Debian 12), read from the
+# package list so that it works before Python is installed.
+python_testsuite() {
+	local v
+	v=$(apt-cache show python3 2>/dev/null | sed -n 's/^Depends:.*\(python3\.[0-9]*\) .*/\1/p' | head -1)
+	echo "lib${v:-python3}-testsuite"
 }
 
 # ensure_deps build|test: installs the missing packages of that set with

@@ -15,7 +15,7 @@ def default_address():
         return path, False
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
-        return os.path.join(runtime, "objmgr.sock"), True
+        return runtime + "/objmgr.sock", True
     return "/tmp/objmgr-%d/objmgr.sock" % os.getuid(), True
 
 

@@ -37,7 +37,7 @@ class Client:
     multiprocessing's proxies do; a blocking call in one thread does not hold
     up another. Proxies made from it share it."""
 
-    _shared = {}
+    _shared = weakref.WeakValueDictionary()  # address -> a live client of it
     _shared_lock = threading.Lock()
 
     def __init__(self, address=None, authkey=None, *, authkey_file=None, server_uid=None,

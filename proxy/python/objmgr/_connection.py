@@ -136,7 +136,13 @@ class Connection:
             if getattr(e, "code", None) not in ("no_such_method", "auth_required"):
                 raise
 
+    def __del__(self):
+        self.close()
+
     def close(self):
+        if not getattr(self, "sock", None):
+            self.closed = True
+            return
         if not self.closed:
             self.closed = True
             try:

@@ -1,5 +1,4 @@
 """Manager: multiprocessing.Manager()'s common use, served by objmgrd."""
-import atexit
 import itertools
 import os
 import secrets
@@ -31,9 +30,9 @@ class Manager(Client):
         self._made = []
         self._owner_pid = os.getpid()
         self._state = "started"
+        # Runs at shutdown(), when the manager is collected, or at exit (finalize's atexit).
         self._finalizer = weakref.finalize(self, Manager._delete_all, self.address, self._key,
                                            self._made, self._owner_pid)
-        atexit.register(self._finalizer)
 
     def _anonymous(self, what):
         name = "%s.%d" % (self._prefix, next(self._count))

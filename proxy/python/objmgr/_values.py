@@ -74,6 +74,8 @@ def _default(obj):
         raise _HasPairs()
     if isinstance(obj, (bytearray, memoryview)):
         return bytes(obj)
+    if isinstance(obj, int):
+        raise OverflowError("objmgr cannot send the int %d: msgpack integers are -2**63 to 2**64-1" % obj)
     raise TypeError("objmgr cannot send a %s (%r): values are None, bool, int, float, str, "
                     "bytes, lists, tuples, dicts, objmgr.Pairs, objmgr.Ref and proxies"
                     % (type(obj).__name__, obj))
@@ -91,9 +93,16 @@ class Packer:
             return self._packer.pack(obj)
         except _HasPairs:
             self._packer.reset()
-            out = []
+        except BaseException:
+            self._packer.reset()  # a failed pack leaves its bytes in the packer
+            raise
+        out = []
+        try:
             self._pack_slow(obj, out)
-            return b"".join(out)
+        except BaseException:
+            self._packer.reset()
+            raise
+        return b"".join(out)
 
     def _pack_slow(self, obj, out):
         p = self._packer
