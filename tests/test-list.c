@@ -371,7 +371,7 @@ START_TEST(test_list_splice_like_python)
 		{om_int(1), om_int(2), om_array(a8, 8),
 		 "[0, \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", 2, 3, 4, 5, 6, 7, 8, 9]"},
 	};
-	/* Each case with the ring's head at slot 0, then wrapped around its end both ways. */
+	/* Each case with the ring's head at slot 0, 10, 4 and 14 (at 10 and 14 the items wrap around the buffer's end). */
 	static const int rotations[] = {0, 10, 20, 30};
 	for (size_t r = 0; r < sizeof rotations / sizeof rotations[0]; r++) {
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
