@@ -262,19 +262,22 @@ def check_typecode(typecode):
 
 def to_number(typecode, value):
     """value as the number stored for typecode; TypeError or OverflowError as
-    the array module raises them."""
+    the array module raises them. A bool is the int it equals, as array and
+    ctypes take it (Value('i', False) is common); untyped, it is refused, so
+    that no True ever reads back as 1 unannounced."""
     if typecode in _INT_RANGES:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if hasattr(value, "__index__") and not isinstance(value, bool):
-                value = value.__index__()
-            else:
+        if isinstance(value, bool):
+            value = int(value)
+        elif not isinstance(value, int):
+            if not hasattr(value, "__index__"):
                 raise TypeError("typecode %r takes an int, not %s" % (typecode, type(value).__name__))
+            value = value.__index__()
         lo, hi = _INT_RANGES[typecode]
         if not lo <= value <= hi:
             raise OverflowError("%d does not fit typecode %r (%d to %d)" % (value, typecode, lo, hi))
         return value
     if typecode in ("f", "d"):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)):
             return float(value)
         raise TypeError("typecode %r takes a float, not %s" % (typecode, type(value).__name__))
     if typecode == "c":
