@@ -121,7 +121,7 @@ def _slice_bounds(s):
 
 class ListProxy(BaseProxy, MutableSequence):
     """A shared list, with the MutableSequence protocol. Slices with step 1 are
-    read and assigned atomically; iteration reads one snapshot."""
+    read and assigned atomically; iteration reads one snapshot, when it starts."""
 
     _type = "list"
 
@@ -165,7 +165,9 @@ class ListProxy(BaseProxy, MutableSequence):
         return self._client.call("list.len", self._name)
 
     def __iter__(self):
-        return iter(self._client.call("list.items", self._name))
+        """The items of one snapshot, read at the first next(), not at iter():
+        a change made between the two is seen, as with a Python list."""
+        yield from self._client.call("list.items", self._name)
 
     def __reversed__(self):
         return reversed(self._client.call("list.items", self._name))
@@ -417,7 +419,8 @@ class ArrayProxy(BaseProxy):
         self._client.call("list.splice", self._name, None, None, items)
 
     def __iter__(self):
-        return iter(self._client.call("list.items", self._name))
+        """As ListProxy's: one snapshot, read at the first next()."""
+        yield from self._client.call("list.items", self._name)
 
     def tolist(self):
         return self._client.call("list.items", self._name)
