@@ -29,6 +29,7 @@ class DictProxy(BaseProxy, MutableMapping):
     (keys(), items(), iteration) take one snapshot of the whole dict."""
 
     _type = "dict"
+    _typeid = "dict"
 
     def __getitem__(self, key):
         try:
@@ -124,6 +125,7 @@ class ListProxy(BaseProxy, MutableSequence):
     read and assigned atomically; iteration reads one snapshot, when it starts."""
 
     _type = "list"
+    _typeid = "list"
 
     def __getitem__(self, i):
         if isinstance(i, slice):
