@@ -92,3 +92,15 @@ int om_list_sort(om_list *l, bool reverse)
 	/* [name] sorts ascending; [name, true] descending. */
 	return handle_call(&l->h, "list.sort", &flag, reverse ? 1 : 0, NULL);
 }
+
+int om_list_splice(om_list *l, om_value start, om_value stop, om_value array, size_t *new_len)
+{
+	om_value args[] = {start, stop, array};
+	return handle_call_size(&l->h, "list.splice", args, 3, new_len);
+}
+
+int om_list_repeat(om_list *l, int64_t n, size_t *new_len)
+{
+	om_value times = om_int(n);
+	return handle_call_size(&l->h, "list.repeat", &times, 1, new_len);
+}

@@ -442,6 +442,24 @@ int om_list_reverse(om_list *l);
  */
 int om_list_sort(om_list *l, bool reverse);
 
+/*
+ * list.splice: replaces the items in [start, stop) with every item of
+ * array (an OM_ARRAY value, which may be longer, shorter or empty), as
+ * Python's l[start:stop] = array: start and stop as om_list_slice() takes
+ * them, a stop before start inserting at start. *new_len is the length
+ * after. Errors: OM_BAD_PARAMS when a bound is neither an integer nor nil,
+ * or array is not an array.
+ */
+int om_list_splice(om_list *l, om_value start, om_value stop, om_value array, size_t *new_len);
+
+/*
+ * list.repeat: the items n times over, as Python's l *= n (n <= 0 empties
+ * the list). *new_len is the length after.
+ * Errors: OM_LIMIT, the list unchanged, when it would hold more than 64 MiB
+ * (docs/protocol.md) or the server runs out of memory.
+ */
+int om_list_repeat(om_list *l, int64_t n, size_t *new_len);
+
 
 /*
  * Counters: a number, an int64 until a float is stored in it or added to

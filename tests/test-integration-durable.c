@@ -264,6 +264,53 @@ START_TEST(test_every_type_survives_a_restart)
 }
 END_TEST
 
+/*
+ * list.splice and list.repeat are journaled as their requests and replayed
+ * to the same list; a refused repeat is not journaled. A snapshot then
+ * holds the list as list.extend calls, and the writes after it replay on it.
+ */
+START_TEST(test_list_splice_and_repeat_survive_a_crash)
+{
+	static const char *const want = "[0, \"a\", \"b\", \"c\", 3, 4, 5, 0, \"a\", \"b\", \"c\", 3]";
+	harness_server s;
+	START(&s, NULL);
+	om_client *c = client(&s);
+	OK(c, NULL, "list.extend", om_str("l"),
+	   om_array((om_value[]){om_int(0), om_int(1), om_int(2), om_int(3), om_int(4), om_int(5)}, 6));
+	OK(c, NULL, "list.splice", om_str("l"), om_int(1), om_int(3),
+	   om_array((om_value[]){om_str("a"), om_str("b"), om_str("c")}, 3));
+	OK(c, NULL, "list.repeat", om_str("l"), om_int(2));
+	OK(c, NULL, "list.splice", om_str("l"), om_int(-2), om_nil(), om_array(NULL, 0));
+	OK(c, NULL, "list.repeat", om_str("empty"), om_int(3));
+	uint64_t records = persistence_uint(c, "journal_records");
+	ck_assert_uint_eq(records, 5);
+	ck_assert_int_eq(CALL(c, NULL, "list.repeat", om_str("l"), om_int((int64_t)1 << 62)), OM_LIMIT);
+	ck_assert_uint_eq(persistence_uint(c, "journal_records"), records);
+	ck_show(c, want, "list.items", om_str("l"));
+	om_close(c);
+	crash(&s);
+
+	START(&s, NULL);
+	c = client(&s);
+	ck_show(c, want, "list.items", om_str("l"));
+	ck_show(c, "\"list\"", "objects.type", om_str("empty"));
+	save(c);
+	OK(c, NULL, "list.splice", om_str("l"), om_int(3), om_int(1), om_array((om_value[]){om_str("s")}, 1));
+	OK(c, NULL, "list.repeat", om_str("empty"), om_int(0));
+	om_close(c);
+	crash(&s);
+
+	START(&s, NULL);
+	c = client(&s);
+	ck_show(c, "[0, \"a\", \"b\", \"s\", \"c\", 3, 4, 5, 0, \"a\", \"b\", \"c\", 3]", "list.items",
+		om_str("l"));
+	ck_show(c, "[]", "list.items", om_str("empty"));
+	ck_show(c, "\"list\"", "objects.type", om_str("empty"));
+	om_close(c);
+	harness_stop(&s);
+}
+END_TEST
+
 /* A data directory that does not exist is made, with its parents, 0700. */
 START_TEST(test_a_missing_data_dir_is_made_with_its_parents)
 {
@@ -728,6 +775,7 @@ static Suite *durable_suite(void)
 	tcase_add_test(tc, test_a_missing_data_dir_is_made_with_its_parents);
 	tcase_add_test(tc, test_always_groups_commits);
 	tcase_add_test(tc, test_snapshot_and_journal_after_it_survive_a_crash);
+	tcase_add_test(tc, test_list_splice_and_repeat_survive_a_crash);
 	tcase_add_test(tc, test_compaction_starts_the_journal_over);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crash");

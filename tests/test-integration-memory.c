@@ -140,6 +140,49 @@ START_TEST(test_out_of_memory_answers_limit_and_keeps_every_object)
 }
 END_TEST
 
+/*
+ * A list.repeat under its own 64 MiB limit but past what the address space
+ * holds runs out of memory while it copies: it answers limit "out of
+ * memory", every copy it had made is freed, the list is as it was, and a
+ * repeat that fits then succeeds.
+ */
+START_TEST(test_repeat_out_of_memory_leaves_the_list_as_it_was)
+{
+	harness_start_with(&srv, &(harness_options){.address_space = ADDRESS_SPACE}, NULL);
+	om_client *c = connect_client();
+	char *buf = malloc(FIRST_SIZE), *got_buf = malloc(FIRST_SIZE);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(got_buf);
+	om_list *l = om_list_open(c, "l");
+	ck_assert_int_eq(om_list_append(l, numbered(buf, 0), NULL), OM_OK);
+	/* 120 copies of 512 KiB: 60 MiB, in an address space of 64 MiB. */
+	size_t len = 99;
+	ck_assert_int_eq(om_list_repeat(l, 120, &len), OM_LIMIT);
+	ck_assert_str_eq(om_errmsg(c), "out of memory");
+	ck_assert_uint_eq(len, 99);
+	for (int round = 0; round < 2; round++) {
+		om_value got, want = numbered(got_buf, 0);
+		ck_assert_int_eq(om_list_len(l, &len), OM_OK);
+		ck_assert_uint_eq(len, 1 + 2 * round);
+		for (size_t i = 0; i < len; i++) {
+			ck_assert_int_eq(om_list_get(l, (int64_t)i, &got), OM_OK);
+			ck_assert_msg(om_value_equal(&got, &want), "item %zu differs", i);
+			om_value_free(&got);
+		}
+		if (round == 0) {
+			ck_assert_int_eq(om_list_repeat(l, 3, &len), OM_OK);
+			ck_assert_uint_eq(len, 3);
+		}
+	}
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	om_list_close(l);
+	om_close(c);
+	free(buf);
+	free(got_buf);
+	harness_stop(&srv);
+}
+END_TEST
+
 int main(void)
 {
 #if HARNESS_UNDER_ASAN
@@ -149,6 +192,7 @@ int main(void)
 	TCase *tc = tcase_create("out of memory");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_out_of_memory_answers_limit_and_keeps_every_object);
+	tcase_add_test(tc, test_repeat_out_of_memory_leaves_the_list_as_it_was);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }

@@ -703,6 +703,90 @@ START_TEST(test_list_sort_orders_values_of_every_type)
 }
 END_TEST
 
+START_TEST(test_list_splice_assigns_a_slice_like_python)
+{
+	om_list *l = om_list_open(c, "l");
+	om_value a[] = {om_str("a")}, xyz[] = {om_str("x"), om_str("y"), om_str("z")};
+	om_value v;
+	size_t n = 99;
+	/* A write: it makes the list on a free name. */
+	assert_ok(om_list_splice(l, om_nil(), om_nil(), om_array(NULL, 0), &n));
+	ck_assert_uint_eq(n, 0);
+	assert_ok(om_objects_type(c, "l", &v));
+	assert_value(v, "\"list\"");
+	list_fill(l, 10);
+	assert_ok(om_list_splice(l, om_int(2), om_int(5), om_array(a, 1), &n));
+	ck_assert_uint_eq(n, 8);
+	assert_ok(om_list_items(l, &v));
+	assert_value(v, "[0, 1, \"a\", 5, 6, 7, 8, 9]");
+	assert_ok(om_list_splice(l, om_int(-2), om_nil(), om_array(xyz, 3), &n));
+	ck_assert_uint_eq(n, 9);
+	assert_ok(om_list_splice(l, om_int(6), om_int(1), om_array(a, 1), &n));
+	ck_assert_uint_eq(n, 10);
+	assert_ok(om_list_items(l, &v));
+	assert_value(v, "[0, 1, \"a\", 5, 6, 7, \"a\", \"x\", \"y\", \"z\"]");
+	assert_ok(om_list_splice(l, om_nil(), om_int(-3), om_array(NULL, 0), &n));
+	ck_assert_uint_eq(n, 3);
+	assert_ok(om_list_items(l, &v));
+	assert_value(v, "[\"x\", \"y\", \"z\"]");
+	assert_fails(om_list_splice(l, om_float(1.0), om_nil(), om_array(a, 1), &n), OM_BAD_PARAMS,
+		     "list.splice: parameter 'start' must be an integer or nil, got float");
+	assert_fails(om_list_splice(l, om_int(0), om_nil(), om_str("abc"), &n), OM_BAD_PARAMS,
+		     "list.splice: parameter 'array' must be an array, got str");
+	ck_assert_uint_eq(n, 3);
+	om_list_close(l);
+	/* A failed call makes nothing. */
+	om_list *other = om_list_open(c, "other");
+	assert_fails(om_list_splice(other, om_nil(), om_str("x"), om_array(a, 1), NULL), OM_BAD_PARAMS,
+		     "list.splice: parameter 'stop' must be an integer or nil, got str");
+	assert_ok(om_objects_type(c, "other", &v));
+	assert_value(v, "null");
+	om_list_close(other);
+}
+END_TEST
+
+START_TEST(test_list_repeat_multiplies_like_python)
+{
+	om_list *l = om_list_open(c, "l");
+	om_value items[] = {om_int(1), om_str("a string too long to be inline")};
+	om_value v;
+	size_t n = 99;
+	assert_ok(om_list_repeat(l, 1000000, &n));
+	ck_assert_uint_eq(n, 0);
+	assert_ok(om_objects_type(c, "l", &v));
+	assert_value(v, "\"list\"");
+	assert_ok(om_list_extend(l, om_array(items, 2), NULL));
+	assert_ok(om_list_repeat(l, 3, &n));
+	ck_assert_uint_eq(n, 6);
+	assert_ok(om_list_items(l, &v));
+	assert_value(v, "[1, \"a string too long to be inline\", 1, \"a string too long to be inline\", "
+			"1, \"a string too long to be inline\"]");
+	assert_fails(om_list_repeat(l, (int64_t)1 << 62, &n), OM_LIMIT,
+		     "list.repeat: list 'l' times 4611686018427387904 would hold more than 64 MiB, "
+		     "the most list.repeat makes");
+	assert_fails(om_list_repeat(l, INT64_MAX, &n), OM_LIMIT,
+		     "list.repeat: list 'l' times 9223372036854775807 would hold more than 64 MiB, "
+		     "the most list.repeat makes");
+	ck_assert_uint_eq(n, 6);
+	assert_ok(om_list_len(l, &n));
+	ck_assert_uint_eq(n, 6);
+	assert_ok(om_list_repeat(l, 1, &n));
+	ck_assert_uint_eq(n, 6);
+	assert_ok(om_list_repeat(l, -1, &n));
+	ck_assert_uint_eq(n, 0);
+	assert_ok(om_list_items(l, &v));
+	assert_value(v, "[]");
+	/* n is an integer: a uint64 past INT64_MAX too, and nothing else. */
+	om_value huge[] = {om_str("l"), om_uint(UINT64_MAX)};
+	assert_ok(om_call(c, "list.repeat", huge, 2, &v));
+	assert_value(v, "0");
+	om_value half[] = {om_str("l"), om_float(0.5)};
+	assert_fails(om_call(c, "list.repeat", half, 2, NULL), OM_BAD_PARAMS,
+		     "list.repeat: parameter 'n' must be an integer, got float");
+	om_list_close(l);
+}
+END_TEST
+
 /* --- counter ------------------------------------------------------------- */
 
 START_TEST(test_counter_get_of_a_missing_counter_is_zero)
@@ -1367,6 +1451,8 @@ static Suite *types_suite(void)
 	tcase_add_test(tc, test_list_slice_follows_python);
 	tcase_add_test(tc, test_list_clear_and_reverse_change_it_in_place);
 	tcase_add_test(tc, test_list_sort_orders_values_of_every_type);
+	tcase_add_test(tc, test_list_splice_assigns_a_slice_like_python);
+	tcase_add_test(tc, test_list_repeat_multiplies_like_python);
 	tcase_add_test(tc, test_counter_get_of_a_missing_counter_is_zero);
 	tcase_add_test(tc, test_counter_set_and_add_return_exact_values);
 	tcase_add_test(tc, test_counter_becomes_a_float_when_a_float_is_added);

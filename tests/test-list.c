@@ -314,6 +314,325 @@ START_TEST(test_list_slice_copies_items)
 }
 END_TEST
 
+/* Moves the first item to the end k times: the same items, the ring's head k slots further on. */
+static void rotate(int k)
+{
+	for (int i = 0; i < k; i++) {
+		th_assert(L("popleft") == OM_OK, "popleft %d", i);
+		om_value v;
+		om_value_copy(&v, th_answer());
+		th_assert(L("append", v) == OM_OK, "append %d", i);
+		om_value_free(&v);
+	}
+}
+
+/* Asserts that the list formats as want (om_value_format()). */
+static void expect_formatted(const char *want, int line)
+{
+	char got[512];
+	th_assert(L("items") == OM_OK, "line %d: items", line);
+	om_value_format(th_answer(), got, sizeof got);
+	th_assert(strcmp(got, want) == 0, "line %d: got %s, want %s", line, got, want);
+}
+
+/* list.splice on [0, ..., 9], each with what Python's l[start:stop] = array gives (python3). */
+START_TEST(test_list_splice_like_python)
+{
+	om_value abc[] = {om_str("a"), om_str("b"), om_str("c")};
+	om_value a8[8];
+	for (int i = 0; i < 8; i++)
+		a8[i] = om_strn(&"abcdefgh"[i], 1);
+	const struct {
+		om_value start, stop, array;
+		const char *want;
+	} cases[] = {
+		{om_int(2), om_int(5), om_array(abc, 1), "[0, 1, \"a\", 5, 6, 7, 8, 9]"},
+		{om_int(-3), om_nil(), om_array(NULL, 0), "[0, 1, 2, 3, 4, 5, 6]"},
+		{om_nil(), om_int(2), om_array(a8 + 5, 3),
+		 "[\"f\", \"g\", \"h\", 2, 3, 4, 5, 6, 7, 8, 9]"},
+		/* A stop before the start inserts at the start. */
+		{om_int(7), om_int(3), om_array(abc, 1), "[0, 1, 2, 3, 4, 5, 6, \"a\", 7, 8, 9]"},
+		{om_int(-1), om_int(-5), om_array(abc + 1, 1), "[0, 1, 2, 3, 4, 5, 6, 7, 8, \"b\", 9]"},
+		{om_nil(), om_nil(), om_array(NULL, 0), "[]"},
+		{om_nil(), om_nil(), om_array(abc, 1), "[\"a\"]"},
+		{om_int(0), om_int(10), om_array(abc + 2, 1), "[\"c\"]"},
+		{om_int(100), om_int(200), om_array(abc, 1), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, \"a\"]"},
+		{om_int(-100), om_int(-99), om_array(abc, 1), "[\"a\", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"},
+		{om_int(-2), om_int(-1), om_array(abc, 3),
+		 "[0, 1, 2, 3, 4, 5, 6, 7, \"a\", \"b\", \"c\", 9]"},
+		{om_int(1), om_int(9), om_array(abc, 1), "[0, \"a\", 9]"},
+		{om_uint(UINT64_MAX), om_nil(), om_array(abc, 1), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, \"a\"]"},
+		{om_int(INT64_MIN), om_int(3), om_array(NULL, 0), "[3, 4, 5, 6, 7, 8, 9]"},
+		{om_int(5), om_int(5), om_array(NULL, 0), "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"},
+		{om_int(3), om_int(-3), om_array(a8, 8),
+		 "[0, 1, 2, \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", 7, 8, 9]"},
+		{om_int(8), om_nil(), om_array(a8, 8),
+		 "[0, 1, 2, 3, 4, 5, 6, 7, \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\"]"},
+		{om_int(1), om_int(2), om_array(a8, 8),
+		 "[0, \"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", 2, 3, 4, 5, 6, 7, 8, 9]"},
+	};
+	/* Each case with the ring's head at slot 0, then wrapped around its end both ways. */
+	static const int rotations[] = {0, 10, 20, 30};
+	for (size_t r = 0; r < sizeof rotations / sizeof rotations[0]; r++) {
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			L("clear");
+			fill(0, 10); /* in 16 slots */
+			rotate(rotations[r]);
+			int line = (int)(1000 * r + i);
+			th_assert(L("splice", cases[i].start, cases[i].stop, cases[i].array) == OM_OK,
+				  "case %d: %s", line, th_message());
+			/* The new length: the items of want, counted by its commas. */
+			size_t n = strcmp(cases[i].want, "[]") != 0;
+			for (const char *p = cases[i].want; *p; p++)
+				n += *p == ',';
+			th_assert(th_answer()->kind == OM_INT && th_answer()->as.i == (int64_t)n,
+				  "case %d: answered length %lld, want %zu", line,
+				  (long long)th_answer()->as.i, n);
+			expect_formatted(cases[i].want, line);
+			ck_assert_uint_eq(list_type.len(jobs), n);
+		}
+	}
+}
+END_TEST
+
+/* The items spliced in are moved into the list: long strings, nested values and references alike. */
+START_TEST(test_list_splice_keeps_every_kind_of_item)
+{
+	om_value inner[] = {om_int(9), om_str("nested")};
+	om_value items[] = {om_str("a string too long to be inline"), om_array(inner, 2), om_ref("other"),
+			    om_str("short"), om_nil()};
+	ck_assert_int_eq(L("splice", om_nil(), om_nil(), om_array(items, 5)), OM_OK);
+	th_expect(om_int(5));
+	L("items");
+	th_expect(om_array(items, 5));
+	ck_assert_int_eq(L("splice", om_int(1), om_int(4), om_array(items, 1)), OM_OK);
+	th_expect(om_int(3));
+	L("items");
+	th_expect_array(om_str("a string too long to be inline"), om_str("a string too long to be inline"),
+			om_nil());
+	ck_assert_int_eq(L("splice", om_int(0), om_nil(), om_array(NULL, 0)), OM_OK);
+	th_expect(om_int(0));
+	L("items");
+	th_expect(om_array(NULL, 0));
+}
+END_TEST
+
+/* Deleting most of a large list gives the buffer back: it ends a quarter full or more. */
+START_TEST(test_list_splice_deleting_a_slice_shrinks_the_buffer)
+{
+	fill(0, 1000);
+	ck_assert_int_eq(L("splice", om_int(2), om_int(-2), om_array(NULL, 0)), OM_OK);
+	th_expect(om_int(4));
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(998), om_int(999));
+	/* The buffer is down to its 8 slots: four more items fill it with no allocation. */
+	mem_fail_nth(1);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(L("insert", om_int(2), om_int(i)), OM_OK);
+	ck_assert(mem_fail_pending());
+	mem_fail_nth(0);
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(3), om_int(2), om_int(1), om_int(0), om_int(998),
+			om_int(999));
+}
+END_TEST
+
+/* list.repeat as Python's l *= n, items copied (each copy freed on its own: ASan checks). */
+START_TEST(test_list_repeat_like_python)
+{
+	om_value inner[] = {om_int(2)};
+	om_value items[] = {om_int(1), om_str("a"), om_str("a string too long to be inline"),
+			    om_array(inner, 1)};
+	om_value want[12];
+	for (int i = 0; i < 12; i++)
+		want[i] = items[i % 4];
+	L("extend", om_array(items, 4));
+	ck_assert_int_eq(L("repeat", om_int(3)), OM_OK);
+	th_expect(om_int(12));
+	L("items");
+	th_expect(om_array(want, 12));
+	ck_assert_int_eq(L("repeat", om_int(1)), OM_OK);
+	th_expect(om_int(12));
+	L("items");
+	th_expect(om_array(want, 12));
+	L("set", om_int(2), om_str("changed"));
+	L("get", om_int(6));
+	th_expect(om_str("a string too long to be inline"));
+	ck_assert_int_eq(L("repeat", om_int(0)), OM_OK);
+	th_expect(om_int(0));
+	L("items");
+	th_expect(om_array(NULL, 0));
+	L("extend", om_array(items, 4));
+	ck_assert_int_eq(L("repeat", om_int(-1)), OM_OK);
+	th_expect(om_int(0));
+	L("extend", om_array(items, 1));
+	ck_assert_int_eq(L("repeat", om_int(INT64_MIN)), OM_OK);
+	th_expect(om_int(0));
+	ck_assert_uint_eq(list_type.len(jobs), 0);
+}
+END_TEST
+
+/* An empty list stays empty whatever n is, even one that would overflow any product. */
+START_TEST(test_list_repeat_of_an_empty_list_is_empty)
+{
+	static const int64_t ns[] = {2, 1000000000, (int64_t)1 << 62, INT64_MAX};
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		ck_assert_int_eq(L("repeat", om_int(ns[i])), OM_OK);
+		th_expect(om_int(0));
+	}
+	ck_assert_int_eq(L("repeat", om_uint(UINT64_MAX)), OM_OK);
+	th_expect(om_int(0));
+	L("items");
+	th_expect(om_array(NULL, 0));
+}
+END_TEST
+
+/* The ring wraps around the end of its buffer: the copies follow the items in list order. */
+START_TEST(test_list_repeat_wrapped_buffer)
+{
+	fill(0, 10);
+	rotate(13);
+	ck_assert_int_eq(L("repeat", om_int(2)), OM_OK);
+	th_expect(om_int(20));
+	expect_formatted("[3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2]", __LINE__);
+}
+END_TEST
+
+/*
+ * A repeat whose result would hold more than 64 MiB (16 bytes a slot, and a
+ * copy of each string: its bytes, its NUL and 16 for the allocator) is
+ * answered limit at once, however large n is, and changes nothing.
+ */
+START_TEST(test_list_repeat_refuses_more_than_64_mib)
+{
+	static const char *const msg = "list.repeat: list 'jobs' times %s would hold more than 64 MiB, "
+				       "the most list.repeat makes";
+	const struct {
+		om_value n;
+		const char *shown;
+	} huge[] = {
+		{om_int((int64_t)1 << 62), "4611686018427387904"},
+		{om_int(INT64_MAX), "9223372036854775807"},
+		{om_uint(UINT64_MAX), "18446744073709551615"},
+		{om_int(((int64_t)64 << 20) / 48 + 1), "1398102"},
+	};
+	char want[160];
+	fill(0, 3);
+	for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+		mem_fail_nth(1); /* refused before anything is allocated */
+		ck_assert_int_eq(L("repeat", huge[i].n), OM_LIMIT);
+		ck_assert(mem_fail_pending());
+		mem_fail_nth(0);
+		snprintf(want, sizeof want, msg, huge[i].shown);
+		ck_assert_str_eq(th_message(), want);
+	}
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_int(2));
+	/* 3 ints take 48 bytes: 1398101 times that is 67108848, just under 64 MiB. */
+	ck_assert_int_eq(L("repeat", om_int(((int64_t)64 << 20) / 48)), OM_OK);
+	th_expect(om_int(3 * 1398101));
+	L("get", om_int(-1));
+	th_expect(om_int(2));
+	L("get", om_int(3 * 700000 + 1));
+	th_expect(om_int(1));
+	L("clear");
+	/* A string is counted with its copies: 65536 + 1 + 16 bytes, and 16 for its slot. */
+	static char big[65536];
+	L("append", om_bin(big, sizeof big));
+	ck_assert_int_eq(L("repeat", om_int(((int64_t)64 << 20) / 65569 + 1)), OM_LIMIT);
+	ck_assert_str_eq(th_message(), "list.repeat: list 'jobs' times 1024 would hold more than 64 MiB, "
+				       "the most list.repeat makes");
+	ck_assert_int_eq(L("repeat", om_int(((int64_t)64 << 20) / 65569)), OM_OK);
+	th_expect(om_int(1023));
+	L("get", om_int(1022));
+	th_expect(om_bin(big, sizeof big));
+}
+END_TEST
+
+/*
+ * Random splices (any bounds, arrays of 0 to 6 items), repeats and
+ * popleft + append rotations checked against a plain array as the ring
+ * wraps, grows and shrinks.
+ */
+START_TEST(test_list_splice_and_repeat_match_array_model)
+{
+	enum { MAX = 400 };
+	int64_t model[MAX], tmp[MAX];
+	size_t len = 0;
+	uint64_t seed = 99;
+	int64_t next = 0;
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uint32_t r = (uint32_t)(seed >> 33);
+		int64_t bounds[2];
+		size_t pos[2];
+		for (int b = 0; b < 2; b++) {
+			bounds[b] = (int64_t)((r >> (4 + 8 * b)) % (2 * len + 5)) - (int64_t)len - 2;
+			int64_t i = bounds[b] < 0 ? bounds[b] + (int64_t)len : bounds[b];
+			pos[b] = i < 0 ? 0 : (size_t)i > len ? len : (size_t)i;
+		}
+		switch (r % 8) {
+		case 0: {
+			if (len < 2 || len > MAX / 4)
+				break;
+			int64_t n = (int64_t)((r >> 4) % 5) - 1; /* -1 to 3 */
+			th_assert(L("repeat", om_int(n)) == OM_OK, "step %d", step);
+			size_t total = n <= 0 ? 0 : len * (size_t)n;
+			for (size_t i = len; i < total; i++)
+				model[i] = model[i % len];
+			len = total;
+			break;
+		}
+		case 1: { /* the first item moved to the end: the ring's head moves on */
+			if (len == 0)
+				break;
+			int64_t first = model[0];
+			th_assert(L("popleft") == OM_OK, "step %d", step);
+			th_assert(L("append", om_int(first)) == OM_OK, "step %d", step);
+			memmove(&model[0], &model[1], (len - 1) * sizeof *model);
+			model[len - 1] = first;
+			break;
+		}
+		default: {
+			bool open_start = (r >> 24) % 7 == 0, open_stop = (r >> 27) % 7 == 0;
+			size_t start = open_start ? 0 : pos[0], stop = open_stop ? len : pos[1];
+			if (stop < start)
+				stop = start;
+			size_t add = (r >> 20) % 7;
+			if (len - (stop - start) + add > MAX)
+				add = 0;
+			om_value items[6];
+			for (size_t i = 0; i < add; i++)
+				items[i] = om_int(next + (int64_t)i);
+			th_assert(L("splice", open_start ? om_nil() : om_int(bounds[0]),
+				    open_stop ? om_nil() : om_int(bounds[1]), om_array(items, add)) == OM_OK,
+				  "step %d: %s", step, th_message());
+			size_t n = 0;
+			for (size_t i = 0; i < start; i++)
+				tmp[n++] = model[i];
+			for (size_t i = 0; i < add; i++)
+				tmp[n++] = next++;
+			for (size_t i = stop; i < len; i++)
+				tmp[n++] = model[i];
+			memcpy(model, tmp, n * sizeof *model);
+			len = n;
+			th_assert(th_answer()->as.i == (int64_t)len, "step %d: length %lld, want %zu", step,
+				  (long long)th_answer()->as.i, len);
+			break;
+		}
+		}
+		if (step % 37 == 0 || step == 19999) {
+			L("items");
+			const om_value *got = th_answer();
+			th_assert(got->len == len, "step %d: length %u, want %zu", step, got->len, len);
+			for (size_t i = 0; i < len; i++)
+				th_assert(got->as.items[i].as.i == model[i], "step %d: item %zu is %lld, want %lld",
+					  step, i, (long long)got->as.items[i].as.i, (long long)model[i]);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_list_clear)
 {
 	fill(0, 100);
@@ -891,6 +1210,23 @@ START_TEST(test_list_params_are_checked)
 	ck_assert_int_eq(L("extend", om_str("abc")), OM_BAD_PARAMS);
 	ck_assert_int_eq(L("insert", om_nil(), om_int(1)), OM_BAD_PARAMS);
 	ck_assert_int_eq(L("popleft", om_int(0)), OM_BAD_PARAMS);
+	om_value one[] = {om_int(1)};
+	ck_assert_int_eq(L("splice", om_str("0"), om_nil(), om_array(one, 1)), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.splice: parameter 'start' must be an integer or nil, got str");
+	ck_assert_int_eq(L("splice", om_int(0), om_float(1.0), om_array(one, 1)), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.splice: parameter 'stop' must be an integer or nil, got float");
+	ck_assert_int_eq(L("splice", om_int(0), om_nil(), om_int(1)), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.splice: parameter 'array' must be an array, got int");
+	ck_assert_int_eq(L("splice", om_int(0), om_nil(), om_nil()), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.splice: parameter 'array' must be an array, got nil");
+	ck_assert_int_eq(L("splice", om_int(0), om_nil()), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.splice: parameter 'array' is missing");
+	ck_assert_int_eq(L("repeat", om_nil()), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.repeat: parameter 'n' must be an integer, got nil");
+	ck_assert_int_eq(L("repeat", om_float(2.0)), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.repeat: parameter 'n' must be an integer, got float");
+	ck_assert_int_eq(L("repeat"), OM_BAD_PARAMS);
+	ck_assert_str_eq(th_message(), "list.repeat: parameter 'n' is missing");
 	ck_assert_uint_eq(list_type.len(jobs), 0);
 }
 END_TEST
@@ -898,15 +1234,17 @@ END_TEST
 START_TEST(test_list_op_table)
 {
 	static const char *const writes[] = {"append", "extend", "insert", "set", "pop", "popleft",
-					     "remove", "clear", "reverse", "sort", NULL};
+					     "remove", "clear", "reverse", "sort", "splice", "repeat",
+					     NULL};
 	static const char *const all[] = {"append", "extend", "insert", "get", "set", "pop",
 					  "popleft", "remove", "index", "count", "len", "slice",
-					  "items", "clear", "reverse", "sort"};
+					  "items", "clear", "reverse", "sort", "splice", "repeat"};
 	ck_assert_uint_eq(list_type.nops, sizeof all / sizeof all[0]);
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		ck_assert_ptr_nonnull(type_find_op(&list_type, all[i], strlen(all[i])));
 	th_check_table(&list_type, writes);
-	th_check_grows(&list_type, (const char *const[]){"append", "extend", "insert", "set", NULL});
+	th_check_grows(&list_type, (const char *const[]){"append", "extend", "insert", "set", "splice",
+							  "repeat", NULL});
 	ck_assert_ptr_null(list_type.options); /* it takes none */
 }
 END_TEST
@@ -942,6 +1280,53 @@ START_TEST(test_list_extend_out_of_memory_adds_nothing)
 	L("items");
 	th_expect_array(om_int(0), om_int(1), om_int(2), om_int(3), om_int(4), om_int(5), om_int(6),
 			om_int(7), om_int(8));
+}
+END_TEST
+
+/* Growing a slice needs a larger buffer first; replacing or deleting one needs no memory. */
+START_TEST(test_list_splice_out_of_memory_changes_nothing)
+{
+	fill(0, 8);
+	om_value more[] = {om_str("a string too long to be inline"), om_int(20), om_str("x")};
+	ck_assert_int_eq(OOM("splice", om_int(2), om_int(4), om_array(more, 3)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 1); /* 9 items in 8 slots: it doubles */
+	th_expect(om_int(9));
+	L("items");
+	th_expect_array(om_int(0), om_int(1), om_str("a string too long to be inline"), om_int(20),
+			om_str("x"), om_int(4), om_int(5), om_int(6), om_int(7));
+	ck_assert_int_eq(OOM("splice", om_int(-3), om_nil(), om_array(more + 1, 2)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	th_expect(om_int(8));
+	/* 2 items left in 16 slots: the buffer shrinks, or stays as it is without memory. */
+	mem_fail_nth(2); /* the 1st: copying the params, the empty array */
+	ck_assert_int_eq(L("splice", om_int(1), om_int(-1), om_array(NULL, 0)), OM_OK);
+	ck_assert(!mem_fail_pending());
+	mem_fail_nth(0);
+	th_expect(om_int(2));
+	L("items");
+	th_expect_array(om_int(0), om_str("x"));
+}
+END_TEST
+
+/* A repeat makes room, then copies each string that is not inline: any of those failing undoes it all. */
+START_TEST(test_list_repeat_out_of_memory_changes_nothing)
+{
+	om_value inner[] = {om_str("nested, and too long to be inline")};
+	om_value items[] = {om_str("a string too long to be inline"), om_int(1), om_str("short"),
+			    om_array(inner, 1)};
+	L("extend", om_array(items, 4));
+	ck_assert_int_eq(OOM("repeat", om_int(3)), OM_OK);
+	/* The buffer, then per copy: the long string, the array and its string. */
+	ck_assert_uint_eq(th_oom_failures, 1 + 2 * 3);
+	th_expect(om_int(12));
+	om_value want[12];
+	for (int i = 0; i < 12; i++)
+		want[i] = items[i % 4];
+	L("items");
+	th_expect(om_array(want, 12));
+	ck_assert_int_eq(OOM("repeat", om_int(0)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 0);
+	th_expect(om_int(0));
 }
 END_TEST
 
@@ -1020,6 +1405,14 @@ int main(void)
 	tcase_add_test(tc, test_list_len);
 	tcase_add_test(tc, test_list_slice_like_python);
 	tcase_add_test(tc, test_list_slice_copies_items);
+	tcase_add_test(tc, test_list_splice_like_python);
+	tcase_add_test(tc, test_list_splice_keeps_every_kind_of_item);
+	tcase_add_test(tc, test_list_splice_deleting_a_slice_shrinks_the_buffer);
+	tcase_add_test(tc, test_list_repeat_like_python);
+	tcase_add_test(tc, test_list_repeat_of_an_empty_list_is_empty);
+	tcase_add_test(tc, test_list_repeat_wrapped_buffer);
+	tcase_add_test(tc, test_list_repeat_refuses_more_than_64_mib);
+	tcase_add_test(tc, test_list_splice_and_repeat_match_array_model);
 	tcase_add_test(tc, test_list_clear);
 	tcase_add_test(tc, test_list_reverse);
 	tcase_add_test(tc, test_list_sort_orders_across_types);
@@ -1041,6 +1434,8 @@ int main(void)
 	tcase_add_test(tc, test_list_op_table);
 	tcase_add_test(tc, test_list_append_and_insert_out_of_memory_change_nothing);
 	tcase_add_test(tc, test_list_extend_out_of_memory_adds_nothing);
+	tcase_add_test(tc, test_list_splice_out_of_memory_changes_nothing);
+	tcase_add_test(tc, test_list_repeat_out_of_memory_changes_nothing);
 	tcase_add_test(tc, test_list_sort_out_of_memory_changes_nothing);
 	tcase_add_test(tc, test_list_reads_out_of_memory_answer_limit);
 	tcase_add_test(tc, test_list_removals_need_no_memory);

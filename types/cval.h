@@ -79,6 +79,26 @@ static inline bool cval_eq(const cval *c, const om_value *v)
 	       (v->len == 0 || memcmp(c->s.bytes, v->as.str, v->len) == 0);
 }
 
+/*
+ * A copy of *src into *dst, which owns it: an inline string by value,
+ * anything else deep (value_copy()); false, with *dst nil and nothing
+ * allocated, when memory runs out.
+ */
+static inline bool cval_copy(cval *dst, const cval *src)
+{
+	if (cval_is_inline(src)) {
+		*dst = *src;
+		return true;
+	}
+	return value_copy(&dst->v, &src->v);
+}
+
+/* The memory c holds: its 16 bytes, and the heap blocks of a value that is not inline. */
+static inline size_t cval_size(const cval *c)
+{
+	return sizeof *c + (cval_is_inline(c) ? 0 : value_heap_size(&c->v));
+}
+
 static inline void cval_free(cval *c)
 {
 	if (!cval_is_inline(c))

@@ -5,7 +5,8 @@
  * Item i lives at items[(head + i) & (cap - 1)]; cap is 0 or a power of
  * two and len <= cap. Indexing is O(1); appending or popping at either end
  * is O(1) amortized (the buffer doubles when full and halves when under a
- * quarter full); inserting or removing inside moves the shorter side.
+ * quarter full); inserting, removing or replacing a slice inside moves the
+ * shorter side.
  *
  * Items are cvals (cval.h): a string or bin of up to 14 bytes lives in its
  * 16-byte slot, so a list of short strings costs no malloc per item and a
@@ -15,6 +16,12 @@
  * A write makes room for what it adds before it changes anything, so
  * running out of memory leaves the list as it was; only shrinking is
  * skipped then, and done at a later removal.
+ *
+ * list.repeat is the one write whose cost the request does not carry:
+ * [name, n] is a few bytes however large the list it makes. It refuses to
+ * make a list of more than LIST_REPEAT_MAX bytes, so that no request of a
+ * few bytes has the server reserve and copy gigabytes (the rule the fuzz
+ * harnesses keep); larger lists are built with what a client sends.
  */
 #include <string.h>
 
@@ -25,6 +32,12 @@
 #include "value.h"
 
 #define LIST_MIN_CAP 8
+/*
+ * The most memory a list made by list.repeat may hold, counted by
+ * cval_size(): the default --max-message-size, so that a repeat makes no
+ * more than one list.extend can carry by default.
+ */
+#define LIST_REPEAT_MAX ((size_t)64 << 20)
 
 typedef struct list {
 	cval *items;
@@ -67,11 +80,18 @@ static bool list_reserve(list *l, size_t extra)
 	return list_realloc(l, cap);
 }
 
-/* Halves a buffer under a quarter full; it stays as it is when there is no memory for that. */
+/*
+ * Halves a buffer under a quarter full, as many times as it takes (a
+ * slice removed may leave it far emptier); it stays as it is when there is
+ * no memory for that.
+ */
 static void list_maybe_shrink(list *l)
 {
-	if (l->cap > LIST_MIN_CAP && l->len < l->cap / 4)
-		list_realloc(l, l->cap / 2);
+	size_t cap = l->cap;
+	while (cap > LIST_MIN_CAP && l->len < cap / 4)
+		cap /= 2;
+	if (cap != l->cap)
+		list_realloc(l, cap);
 }
 
 /* Appends v into room made by list_reserve(). */
@@ -112,6 +132,41 @@ static cval list_remove_at(list *l, size_t i)
 	l->len--;
 	list_maybe_shrink(l);
 	return v;
+}
+
+/*
+ * Turns the removed slots from item start on into added ones, moving the
+ * items before them or those after, whichever are fewer; the slots they
+ * leave hold nothing to free, and the caller fills the added ones. Room
+ * must have been made by list_reserve() when added > removed.
+ */
+static void list_resize_range(list *l, size_t start, size_t removed, size_t added)
+{
+	size_t stop = start + removed;
+	bool front = start < l->len - stop;
+	if (added > removed) {
+		size_t d = added - removed;
+		l->len += d;
+		if (front) {
+			l->head = (l->head - d) & (l->cap - 1);
+			for (size_t k = 0; k < start; k++)
+				*at(l, k) = *at(l, k + d);
+		} else {
+			for (size_t k = l->len; k-- > stop + d;)
+				*at(l, k) = *at(l, k - d);
+		}
+	} else if (removed > added) {
+		size_t d = removed - added;
+		if (front) {
+			for (size_t k = start; k-- > 0;)
+				*at(l, k + d) = *at(l, k);
+			l->head = (l->head + d) & (l->cap - 1);
+		} else {
+			for (size_t k = stop - d; k + d < l->len; k++)
+				*at(l, k) = *at(l, k + d);
+		}
+		l->len -= d;
+	}
 }
 
 static void list_release(list *l)
@@ -261,6 +316,72 @@ static int list_op_insert(void *obj, op_call *c)
 		return op_no_memory(c);
 	list_insert_at(l, i, cval_take(&c->args[1]));
 	return op_ok(c, om_int((int64_t)l->len));
+}
+
+/* Python's list[start:stop] = array, a stop before start inserting at start. */
+static int list_op_splice(void *obj, op_call *c)
+{
+	list *l = obj;
+	size_t start = slice_bound(&c->args[0], l->len, 0);
+	size_t stop = slice_bound(&c->args[1], l->len, l->len);
+	size_t removed = stop > start ? stop - start : 0;
+	om_value *src = &c->args[2];
+	if (src->len > removed && !list_reserve(l, src->len - removed))
+		return op_no_memory(c);
+	for (size_t i = start; i < start + removed; i++)
+		cval_free(at(l, i));
+	list_resize_range(l, start, removed, src->len);
+	for (uint32_t i = 0; i < src->len; i++)
+		*at(l, start + i) = cval_take(&src->as.items[i]);
+	if (removed > src->len)
+		list_maybe_shrink(l);
+	return op_ok(c, om_int((int64_t)l->len));
+}
+
+/*
+ * Python's list *= n: the items n times over, copies of them, n <= 0
+ * emptying the list. All of the copies are made or none.
+ */
+static int list_op_repeat(void *obj, op_call *c)
+{
+	list *l = obj;
+	const om_value *nv = &c->args[0];
+	if (nv->kind == OM_INT ? nv->as.i <= 0 : nv->as.u == 0) {
+		list_release(l);
+		return op_ok(c, om_int(0));
+	}
+	uint64_t n = nv->kind == OM_INT ? (uint64_t)nv->as.i : nv->as.u;
+	size_t len = l->len;
+	if (n == 1 || len == 0)
+		return op_ok(c, om_int((int64_t)len));
+	/* size * n <= LIST_REPEAT_MAX, without multiplying: n may be 2^64 - 1. */
+	size_t bound = n > LIST_REPEAT_MAX ? 0 : LIST_REPEAT_MAX / (size_t)n, size = 0;
+	for (size_t i = 0; i < len && size <= bound; i++)
+		size += cval_size(at(l, i));
+	if (size > bound) {
+		char buf[32];
+		om_value_format(nv, buf, sizeof buf);
+		return op_fail(c, OM_LIMIT,
+			       "list.repeat: list '%s' times %s would hold more than %zu MiB, "
+			       "the most list.repeat makes", c->name, buf, LIST_REPEAT_MAX >> 20);
+	}
+	/* Each item takes 16 bytes or more: len * n <= LIST_REPEAT_MAX / 16. */
+	size_t total = len * (size_t)n, cap = l->cap;
+	if (!list_reserve(l, total - len))
+		return op_no_memory(c);
+	size_t made = len;
+	for (uint64_t r = 1; r < n; r++)
+		for (size_t i = 0; i < len; i++, made++)
+			if (!cval_copy(at(l, made), at(l, i)))
+				goto undo;
+	l->len = total;
+	return op_ok(c, om_int((int64_t)total));
+undo:
+	while (made-- > len)
+		cval_free(at(l, made));
+	if (l->cap != cap)
+		list_realloc(l, cap); /* the buffer as it was too, memory allowing */
+	return op_no_memory(c);
 }
 
 static int list_op_get(void *obj, op_call *c)
@@ -451,6 +572,12 @@ static const op_def list_ops[] = {
 	{"reverse", list_op_reverse, OP_WRITE, 0, {{0}}, "reverse the items in place"},
 	{"sort", list_op_sort, OP_WRITE, 1, {{"reverse", ARG_BOOL, true}},
 	 "sort the items in place, stably, in the total order across types"},
+	{"splice", list_op_splice, OP_WRITE | OP_GROWS, 3,
+	 {{"start", ARG_INT_OR_NIL, false}, {"stop", ARG_INT_OR_NIL, false}, {"array", ARG_ARRAY, false}},
+	 "replace the items in [start, stop) with array's, as Python's list[start:stop] = array; "
+	 "answers the new length"},
+	{"repeat", list_op_repeat, OP_WRITE | OP_GROWS, 1, {{"n", ARG_INT, false}},
+	 "the items n times over, as Python's list *= n (n <= 0 empties it); answers the new length"},
 };
 
 const type_def list_type = {

@@ -63,6 +63,21 @@ fail:
 	return false;
 }
 
+/* What malloc adds to each block, roughly: glibc's header, and its rounding to 16 bytes. */
+#define BLOCK_OVERHEAD 16
+
+size_t value_heap_size(const om_value *v)
+{
+	if (value_has_bytes(v))
+		return (size_t)v->len + 1 + BLOCK_OVERHEAD;
+	if (v->kind != OM_ARRAY && v->kind != OM_MAP)
+		return 0;
+	size_t n = item_count(v), size = n * sizeof(om_value) + BLOCK_OVERHEAD;
+	for (size_t i = 0; i < n; i++)
+		size += value_heap_size(&v->as.items[i]);
+	return size;
+}
+
 void om_value_copy(om_value *dst, const om_value *src)
 {
 	if (!value_copy(dst, src)) {

@@ -50,6 +50,12 @@ const char *value_kind_name(const om_value *v);
  */
 /* A deep copy of src: of a value built with the constructors, an owned one (strings NUL-terminated). */
 bool value_copy(om_value *out, const om_value *src);
+/*
+ * The heap memory a copy of v takes (value_copy()): its strings' bytes and
+ * arrays' and maps' items, each block counted with 16 bytes more for the
+ * allocator's header; 0 for a scalar. What copying v costs, roughly.
+ */
+size_t value_heap_size(const om_value *v);
 /* An owned string value. */
 bool value_str_copy(om_value *out, const char *s, size_t n);
 /* An owned array of n nils, ready to be filled in. */
