@@ -20,6 +20,7 @@ class BaseProxy:
     """
 
     _type = None
+    _typeid = None  # multiprocessing's name of the type, when not the class's less "Proxy"
 
     def __init__(self, client, name):
         self._client = client
@@ -53,7 +54,11 @@ class BaseProxy:
         return hash(self._name)
 
     def __repr__(self):
-        return "<%s %r of objmgr at %s>" % (type(self).__name__, self._name, self._client.where)
+        """multiprocessing's proxy repr, which programs and tests match, then
+        the object's name and server."""
+        typeid = self._typeid or type(self).__name__[:-len("Proxy")]
+        return "<%s object, typeid %r at %#x; %r of objmgr at %s>" % (
+            type(self).__name__, typeid, id(self), self._name, self._client.where)
 
 
 def _rebuild(cls, address, key, name, extra):

@@ -208,11 +208,13 @@ class Client:
                 self.call("list.extend", name, items)
         return ArrayProxy(self, name, typecode)
 
-    def Queue(self, *args, name=None):
-        """Queue(maxsize=0): a FIFO, bounded when maxsize > 0."""
+    def Queue(self, *args, maxsize=0, name=None):
+        """Queue(maxsize=0): a FIFO, bounded when maxsize > 0; maxsize by
+        position or keyword, as queue.Queue and multiprocessing take it."""
         lead, args = _split_name(args)
         name = name or lead
-        maxsize = args[0] if args else 0
+        if args:
+            maxsize = args[0]
         if not isinstance(maxsize, int) or maxsize < 0:
             raise ValueError("maxsize must be a non-negative int")
         new = name is None

@@ -29,6 +29,7 @@ class DictProxy(BaseProxy, MutableMapping):
     (keys(), items(), iteration) take one snapshot of the whole dict."""
 
     _type = "dict"
+    _typeid = "dict"
 
     def __getitem__(self, key):
         try:
@@ -121,9 +122,10 @@ def _slice_bounds(s):
 
 class ListProxy(BaseProxy, MutableSequence):
     """A shared list, with the MutableSequence protocol. Slices with step 1 are
-    read and assigned atomically; iteration reads one snapshot."""
+    read and assigned atomically; iteration reads one snapshot, when it starts."""
 
     _type = "list"
+    _typeid = "list"
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -165,7 +167,9 @@ class ListProxy(BaseProxy, MutableSequence):
         return self._client.call("list.len", self._name)
 
     def __iter__(self):
-        return iter(self._client.call("list.items", self._name))
+        """The items of one snapshot, read at the first next(), not at iter():
+        a change made between the two is seen, as with a Python list."""
+        yield from self._client.call("list.items", self._name)
 
     def __reversed__(self):
         return reversed(self._client.call("list.items", self._name))
@@ -262,19 +266,22 @@ def check_typecode(typecode):
 
 def to_number(typecode, value):
     """value as the number stored for typecode; TypeError or OverflowError as
-    the array module raises them."""
+    the array module raises them. A bool is the int it equals, as array and
+    ctypes take it (Value('i', False) is common); untyped, it is refused, so
+    that no True ever reads back as 1 unannounced."""
     if typecode in _INT_RANGES:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if hasattr(value, "__index__") and not isinstance(value, bool):
-                value = value.__index__()
-            else:
+        if isinstance(value, bool):
+            value = int(value)
+        elif not isinstance(value, int):
+            if not hasattr(value, "__index__"):
                 raise TypeError("typecode %r takes an int, not %s" % (typecode, type(value).__name__))
+            value = value.__index__()
         lo, hi = _INT_RANGES[typecode]
         if not lo <= value <= hi:
             raise OverflowError("%d does not fit typecode %r (%d to %d)" % (value, typecode, lo, hi))
         return value
     if typecode in ("f", "d"):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)):
             return float(value)
         raise TypeError("typecode %r takes a float, not %s" % (typecode, type(value).__name__))
     if typecode == "c":
@@ -414,7 +421,8 @@ class ArrayProxy(BaseProxy):
         self._client.call("list.splice", self._name, None, None, items)
 
     def __iter__(self):
-        return iter(self._client.call("list.items", self._name))
+        """As ListProxy's: one snapshot, read at the first next()."""
+        yield from self._client.call("list.items", self._name)
 
     def tolist(self):
         return self._client.call("list.items", self._name)
