@@ -292,7 +292,7 @@ class TestList(Base):
     def test_slices_are_assigned_and_deleted_as_python_does(self):
         for index, value in [(slice(1, 3), ["a"]), (slice(None, 2), []), (slice(-2, None), [7, 8, 9]),
                              (slice(4, 1), ["z"]), (slice(None, None), []), (slice(None, None, 2), "abc"),
-                             (slice(5, 0, -2), [0, 0])]:
+                             (slice(5, 0, -2), [0, 0, 0])]:
             want = list(range(6))
             want[index] = value
             l = self.mgr.list(range(6))

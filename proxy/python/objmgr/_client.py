@@ -202,6 +202,8 @@ class Client:
                 zero = {"c": b"\0", "u": "\0", "f": 0.0, "d": 0.0}.get(typecode, 0)
                 items = [zero] * init
             else:
+                if typecode == "c" and isinstance(init, (bytes, bytearray)):
+                    init = [init[i:i + 1] for i in range(len(init))]  # Array('c', b'ab')
                 items = [_item_to_wire(typecode, v) for v in (init or ())]
             self._create(name, "list")
             if items:
