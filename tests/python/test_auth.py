@@ -5,7 +5,9 @@ docs/protocol.md, refusals, and the key reaching spawned children."""
 import multiprocessing
 import os
 import shutil
+import subprocess
 import tempfile
+import time
 import unittest
 
 import objmgr
@@ -70,6 +72,32 @@ class Auth(unittest.TestCase):
                 self.assertEqual(l[:], ["spawned"])
         finally:
             os.environ["OBJMGR_AUTHKEY_FILE"] = env
+
+    def test_a_tcp_server_with_the_key(self):
+        d = tempfile.mkdtemp()
+        server = subprocess.Popen([os.environ["OBJMGRD"], "--socket", d + "/s.sock", "--listen",
+                                   "tcp:127.0.0.1:0", "--authkey-file", KEY_FILE],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                if os.path.exists(d + "/s.sock"):
+                    break
+                time.sleep(0.05)
+            local = objmgr.connect(d + "/s.sock")
+            tcp = [a for a in local.info()["listening"] if a.startswith("tcp:")][0]
+            remote = objmgr.connect(tcp, self.key)
+            remote.dict("over-tcp")["k"] = [1, b"\x00"]
+            self.assertEqual(local.dict("over-tcp")["k"], [1, b"\x00"])
+            self.assertIn("tcp:127.0.0.1:", [c["address"] for c in remote.call("clients.list")
+                                             if c["me"]][0])
+            with self.assertRaises(objmgr.AuthFailed):
+                objmgr.connect(tcp, b"y" * 32)
+            local.close()
+            remote.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+            shutil.rmtree(d)
 
 
 if __name__ == "__main__":
