@@ -3,7 +3,8 @@
 it left in DIR: machine, disk and memory (key=value lines) and
 runs/SYSTEM.CONFIG.WORKLOAD.csv with .cpu beside each (server CPU ticks,
 ticks per second, requests, wall-clock ns) and, for durable objmgr runs,
-.fsyncs (the fdatasyncs the run took)."""
+.fsyncs (the fdatasyncs the run took). SYSTEM objmgrpy is bench/pymanager.py
+through the objmgr package against objmgrd, set beside SYSTEM python."""
 import csv
 import glob
 import os
@@ -27,6 +28,19 @@ SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
 FSYNC_MODES = ["always", "everysec"]
 DURABLE_BASES = ["c50", "c50p16"]
 DURABLE_WORKLOADS = [wl for wl in WORKLOADS if wl != "PING"]
+# Python's clients: the objmgr package against multiprocessing's proxies.
+PY_CONFIGS = [
+    ("c1", "c=1, 2 CPUs"),
+    ("c1cpu0", "c=1, 1 CPU"),
+    ("c8", "c=8"),
+    ("c50", "c=50"),
+]
+PY_WORKLOADS = ["SET", "GET", "LPUSH", "LPOP"]
+PY_CALLS = {"SET": "d[k] = v", "GET": "d.get(k)", "LPUSH": "l.append(v)", "LPOP": "l.pop(0)"}
+# The Python client's goal: objmgr's package at least this many times
+# multiprocessing's manager, at these configs.
+PY_GOAL = 2.0
+PY_GOAL_CONFIGS = ["c1", "c1cpu0", "c8"]
 
 
 def read_kv(path):
@@ -49,6 +63,8 @@ def read_runs(d):
             "us_per_op": ticks / hz * 1e6 / n,
             "errors": int(row.get("errors", 0) or 0),
             "n": n,
+            # bench/pymanager.py's: its processes' CPU time per call
+            "client_us": float(row["client_cpu_us"]) if row.get("client_cpu_us") else None,
         }
         if os.path.exists(path[:-4] + ".fsyncs"):
             with open(path[:-4] + ".fsyncs") as f:
@@ -131,6 +147,34 @@ def print_durable(d, runs, labels):
     return ratios
 
 
+def print_python_clients(runs):
+    """The objmgr package against multiprocessing's proxies, the same calls
+    from the same processes; returns {(config, workload): ratio}."""
+    print("Python clients: bench/pymanager.py's calls, one at a time from each of c forked")
+    print("processes, each with its own proxies: through the objmgr package (proxy/python,")
+    print("objmgr.connect()'s DictProxy and ListProxy) to the objmgrd above, and through")
+    print("multiprocessing's proxies to the SyncManager above. ops/s [server µs per op], and")
+    print("the client processes' CPU time per op in µs. c=1 runs are pinned as above.")
+    head = "{:<13} {:<6} {:<12} {:>22} {:>9} {:>22} {:>9} {:>7}"
+    print(head.format("config", "op", "call", "objmgr package", "client", "multiprocessing",
+                      "client", "ratio"))
+
+    def client(r):
+        return "-" if r is None or r["client_us"] is None else "{:.1f}".format(r["client_us"])
+
+    ratios = {}
+    for cfg, label in PY_CONFIGS:
+        if not any(s == "objmgrpy" and c == cfg for (s, c, w) in runs):
+            continue
+        for wl in PY_WORKLOADS:
+            om, py = runs.get(("objmgrpy", cfg, wl)), runs.get(("python", cfg, wl))
+            ratios[cfg, wl] = ratio(om, py)
+            print(head.format(label, wl, PY_CALLS[wl], fmt_rate(om), client(om), fmt_rate(py),
+                              client(py), fmt_ratio(ratios[cfg, wl])))
+        print()
+    return ratios
+
+
 def main():
     d = sys.argv[1]
     m = read_kv(os.path.join(d, "machine"))
@@ -186,6 +230,8 @@ def main():
     errors = [(k, v["errors"]) for k, v in sorted(runs.items()) if v["errors"]]
     for (s, c, w), e in errors:
         print("note: {} {} {}: {} error replies".format(s, c, w, e))
+
+    py_ratios = print_python_clients(runs)
 
     labels = dict(CONFIGS)
     durable = None
@@ -255,6 +301,12 @@ def main():
                       + (1.2,),
                       ("{} objmgr >= 1.5x Python".format(labels["c1"]),) + config_span("c1bp", 1)
                       + (1.5,)])
+    if py_ratios:
+        py_labels = dict(PY_CONFIGS)
+        print("Python's clients: the objmgr package against multiprocessing's manager (a goal):")
+        print_checks([("Python {}: objmgr pkg >= {}x Manager()".format(py_labels[cfg], PY_GOAL),)
+                      + span(py_ratios.get((cfg, wl)) for wl in PY_WORKLOADS) + (PY_GOAL,)
+                      for cfg in PY_GOAL_CONFIGS])
     if durable:
         print("Durable (issue 13), objmgrd --fsync MODE against Redis's appendfsync MODE:")
         checks = []

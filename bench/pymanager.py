@@ -1,25 +1,37 @@
 #!/usr/bin/python3
 """pymanager.py -- Python's multiprocessing SyncManager, served and measured
-for bench/compare, with the workloads objmgr-benchmark and redis-benchmark run.
+for bench/compare, with the workloads objmgr-benchmark and redis-benchmark
+run; and the same Python code through the objmgr package against objmgrd.
 
   pymanager.py serve ADDRESS
       Serves one shared dict and one shared list on the Unix socket ADDRESS
       (the usual SyncManager server: a thread per connection) until killed.
 
-  pymanager.py run ADDRESS [-c CLIENTS] [-n REQUESTS] [-t TESTS] [-r KEYSPACE] [-d SIZE] [--csv]
+  pymanager.py run ADDRESS [--client multiprocessing|objmgr] [-c CLIENTS] [-n REQUESTS]
+                   [-t TESTS] [-r KEYSPACE] [-d SIZE] [--csv]
       Forks CLIENTS processes, each with its own proxies (its own
       connections), which together make REQUESTS calls per test, one at a
-      time: a manager proxy cannot pipeline. Tests, in this order:
+      time: a manager proxy cannot pipeline. With --client multiprocessing
+      (the default) ADDRESS is `pymanager.py serve`'s socket, and the
+      proxies multiprocessing's DictProxy and ListProxy; with --client
+      objmgr it is objmgrd's, and each process calls objmgr.connect(ADDRESS)
+      (the objmgr package of this source tree, proxy/python) and uses its
+      DictProxy and ListProxy of the dict "pybench:dict" and the list
+      "pybench:list" (what objmgr.Manager()'s dict() and list() give too).
+      Tests, in this order, the same Python code for both:
         set     d[KEY] = VALUE      (Redis SET and HSET, objmgr dict.set)
         get     d.get(KEY)          (Redis GET, objmgr dict.get)
         lpush   l.append(VALUE)     (Redis LPUSH, objmgr list.append)
-        lpop    l.pop(0)            (Redis LPOP, objmgr list.popleft)
+        lpop    l.pop(0)            (Redis LPOP; objmgr list.pop [name, 0],
+                                     not the package's popleft() extension)
       KEY is "key:N", N random below KEYSPACE; VALUE is SIZE bytes "xxx".
       Prints, like objmgr-benchmark --csv, one line per test: test, rps,
-      p50, p99, p99.9 and max latency in ms, errors.
+      p50, p99, p99.9 and max latency in ms, errors; and, last, the client
+      processes' CPU time (user + system) per call in µs.
 """
 import argparse
 import multiprocessing
+import os
 import random
 import sys
 import time
@@ -27,6 +39,9 @@ from multiprocessing.managers import DictProxy, ListProxy, SyncManager
 
 AUTHKEY = b"objmgr-bench"
 TESTS = ["set", "get", "lpush", "lpop"]
+# The objects the objmgr runs use on objmgrd (objmgr-benchmark's are bench:*).
+OBJMGR_DICT = "pybench:dict"
+OBJMGR_LIST = "pybench:list"
 
 _shared_dict = {}
 _shared_list = []
@@ -53,12 +68,27 @@ def serve(address):
     manager.get_server().serve_forever()
 
 
-def worker(address, test, count, keyspace, value, barrier, results):
-    """Makes count calls of test after every worker is connected; sends back its latencies (ns) and times."""
+def multiprocessing_proxies(address):
+    """This process's own proxies of the manager's dict and list."""
     manager = BenchManager(address=address, authkey=AUTHKEY)
     manager.connect()
-    d = manager.shared_dict()
-    lst = manager.shared_list()
+    return manager.shared_dict(), manager.shared_list()
+
+
+def objmgr_proxies(address):
+    """This process's own client of objmgrd and its proxies of the dict and list."""
+    import objmgr
+    client = objmgr.connect(address)
+    return client.dict(OBJMGR_DICT), client.list(OBJMGR_LIST)
+
+
+CLIENTS = {"multiprocessing": multiprocessing_proxies, "objmgr": objmgr_proxies}
+
+
+def worker(proxies, address, test, count, keyspace, value, barrier, results):
+    """Makes count calls of test after every worker is connected; sends back its
+    latencies (ns), times and CPU time (ns)."""
+    d, lst = proxies(address)
     len(d), len(lst)  # open the proxies' connections before the clock starts
     keys = ["key:%d" % random.randrange(keyspace) for _ in range(min(count, 4096))]
     call = {
@@ -71,6 +101,7 @@ def worker(address, test, count, keyspace, value, barrier, results):
     errors = 0
     clock = time.monotonic_ns
     barrier.wait()
+    cpu = time.process_time_ns()
     start = clock()
     for i in range(count):
         t = clock()
@@ -80,7 +111,7 @@ def worker(address, test, count, keyspace, value, barrier, results):
             errors += 1
         lat.append(clock() - t)
     end = clock()
-    results.put((start, end, lat, errors))
+    results.put((start, end, lat, errors, time.process_time_ns() - cpu))
 
 
 def percentile_ms(sorted_lat, p):
@@ -95,7 +126,8 @@ def run_test(args, test):
     barrier = multiprocessing.Barrier(len(per))
     results = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=worker,
-                                     args=(args.address, test, k, args.r, value, barrier, results))
+                                     args=(CLIENTS[args.client], args.address, test, k, args.r,
+                                           value, barrier, results))
              for k in per]
     for p in procs:
         p.start()
@@ -107,12 +139,13 @@ def run_test(args, test):
     lat = sorted(x for g in got for x in g[2])
     errors = sum(g[3] for g in got)
     rps = len(lat) * 1e9 / (end - start)
+    client_us = sum(g[4] for g in got) / 1e3 / len(lat)
     row = (test, rps, percentile_ms(lat, 0.5), percentile_ms(lat, 0.99),
-           percentile_ms(lat, 0.999), lat[-1] / 1e6, errors)
+           percentile_ms(lat, 0.999), lat[-1] / 1e6, errors, client_us)
     if args.csv:
-        print('"%s","%.2f","%.3f","%.3f","%.3f","%.3f","%d"' % row)
+        print('"%s","%.2f","%.3f","%.3f","%.3f","%.3f","%d","%.2f"' % row)
     else:
-        print("%-8s %12.2f %9.3f %9.3f %9.3f %9.3f %6d" % row)
+        print("%-8s %12.2f %9.3f %9.3f %9.3f %9.3f %6d %9.2f" % row)
     sys.stdout.flush()
 
 
@@ -123,6 +156,7 @@ def main():
     p.add_argument("address")
     p = sub.add_parser("run")
     p.add_argument("address")
+    p.add_argument("--client", choices=sorted(CLIENTS), default="multiprocessing")
     p.add_argument("-c", type=int, default=50)
     p.add_argument("-n", type=int, default=10000)
     p.add_argument("-t", default=",".join(TESTS))
@@ -139,13 +173,18 @@ def main():
             parser.error("no test called %r (tests: %s)" % (t, ", ".join(TESTS)))
     if args.c < 1 or args.n < 1 or args.r < 1 or args.d < 0:
         parser.error("-c, -n and -r must be positive, -d non-negative")
+    if args.client == "objmgr":
+        # This tree's package, imported once here rather than in every child.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "proxy", "python"))
+        import objmgr  # noqa: F401
     multiprocessing.set_start_method("fork")
     if args.csv:
         print('"test","rps","p50_latency_ms","p99_latency_ms","p999_latency_ms",'
-              '"max_latency_ms","errors"')
+              '"max_latency_ms","errors","client_cpu_us"')
     else:
-        print("%-8s %12s %9s %9s %9s %9s %6s" % ("test", "ops/s", "p50 ms", "p99 ms",
-                                                 "p99.9 ms", "max ms", "errors"))
+        print("%-8s %12s %9s %9s %9s %9s %6s %9s" % ("test", "ops/s", "p50 ms", "p99 ms",
+                                                     "p99.9 ms", "max ms", "errors", "cpu µs"))
     for t in TESTS:
         if t in tests:
             run_test(args, t)
