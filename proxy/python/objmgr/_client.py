@@ -5,7 +5,7 @@ import threading
 import weakref
 
 from . import _address
-from ._connection import Connection, load_key, program_name
+from ._connection import Connection, generation, load_key, program_name
 from ._containers import (ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy,
                           _as_list, _as_map, _item_to_wire, check_typecode, to_number)
 from ._errors import KeyNotFound
@@ -67,7 +67,7 @@ class Client:
 
     def _conn(self):
         c = getattr(self._local, "conn", None)
-        if c is None or c.closed or c.pid != os.getpid():
+        if c is None or c.closed or c.generation != generation():
             c = Connection(self.address, self._key, self._server_uid, self._conn_name,
                            lambda name: Ref(name, self))
             self._local.conn = c

@@ -16,6 +16,16 @@ from ._errors import AuthFailed, BadParams, ConnectionLost, from_wire
 from ._values import Packer, unpacker
 
 KEY_MIN, KEY_MAX = 16, 4096
+READ_SIZE = 256 * 1024
+
+# Bumped in a child after fork(): a connection of an older generation is the
+# parent's. Cheaper than os.getpid() on every call (bench/README.md).
+_generation = [0]
+os.register_at_fork(after_in_child=lambda: _generation.__setitem__(0, _generation[0] + 1))
+
+
+def generation():
+    return _generation[0]
 CLIENT_NAME_MAX = 64
 _CRED = struct.Struct("3i")
 
@@ -60,7 +70,11 @@ class Connection:
     def __init__(self, address, key, server_uid, name, make_ref):
         self.address = address if address is not None else _address.parse(None)[1]
         self.pid = os.getpid()
+        self.generation = _generation[0]
         self._forget = None
+        # Replies are read into one buffer: recv(n) would allocate (and map) n bytes each time.
+        self._buf = bytearray(READ_SIZE)
+        self._view = memoryview(self._buf)
         self.closed = False
         self._packer = Packer()
         self._unpacker = unpacker(make_ref)
@@ -207,13 +221,13 @@ class Connection:
                 for msg in self._unpacker:
                     if isinstance(msg, list) and msg:
                         return msg
-                data = self.sock.recv(262144)
-                if not data:
+                n = self.sock.recv_into(self._buf)
+                if not n:
                     self.close()
                     if self._server_error is not None:
                         raise from_wire(self._server_error)
                     raise ConnectionLost("the server at %s closed the connection" % self.address)
-                self._unpacker.feed(data)
+                self._unpacker.feed(self._view[:n])
         except BaseException as e:
             self.close()
             if isinstance(e, OSError):
