@@ -3,7 +3,7 @@
 import msgpack
 
 from ._base import BaseProxy, _spawning
-from ._errors import Empty, Full
+from ._errors import Empty
 
 
 def _wire_timeout(block, timeout):
