@@ -20,6 +20,7 @@ class BaseProxy:
     """
 
     _type = None
+    _pickled = ()  # attributes a proxy carries through pickling besides its name
     _typeid = None  # multiprocessing's name of the type, when not the class's less "Proxy"
 
     def __init__(self, client, name):
@@ -35,13 +36,10 @@ class BaseProxy:
     def _objmgr_ref(self):
         return self._name
 
-    def _extra(self):
-        """What besides the name a proxy needs to be rebuilt (typecodes, ...)."""
-        return ()
-
     def __reduce__(self):
         key = self._client._key if _spawning() else None
-        return (_rebuild, (type(self), self._client.address, key, self._name, self._extra()))
+        extra = tuple(getattr(self, attr) for attr in self._pickled)
+        return (_rebuild, (type(self), self._client.address, key, self._name, extra))
 
     def __eq__(self, other):
         if isinstance(other, BaseProxy):
@@ -65,8 +63,6 @@ def _rebuild(cls, address, key, name, extra):
     from ._client import Client
     proxy = cls.__new__(cls)
     BaseProxy.__init__(proxy, Client.shared(address, key), name)
-    proxy._restore(*extra)
+    for attr, value in zip(cls._pickled, extra):
+        setattr(proxy, attr, value)
     return proxy
-
-
-BaseProxy._restore = lambda self: None

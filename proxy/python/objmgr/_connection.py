@@ -164,11 +164,13 @@ class Connection:
             except OSError:
                 pass
 
-    def send(self, method, params):
-        """Sends a request; its msgid, for recv()."""
+    def _msgid(self):
         msgid = self._next
         self._next = msgid + 1 if msgid < 0xFFFFFFFF else 0
-        data = self._packer.pack([0, msgid, method, params])
+        return msgid
+
+    def _write(self, data):
+        """Sends data whole; a connection a send failed on (or was interrupted in) is closed."""
         try:
             self.sock.sendall(data)
         except BaseException as e:
@@ -176,23 +178,18 @@ class Connection:
             if isinstance(e, OSError):
                 raise self._lost(e) from None
             raise
+
+    def send(self, method, params):
+        """Sends a request; its msgid, for recv()."""
+        msgid = self._msgid()
+        self._write(self._packer.pack([0, msgid, method, params]))
         return msgid
 
     def send_many(self, calls):
         """Sends [(method, params), ...] in one write; their msgids."""
-        ids, chunks = [], []
-        for method, params in calls:
-            msgid = self._next
-            self._next = msgid + 1 if msgid < 0xFFFFFFFF else 0
-            ids.append(msgid)
-            chunks.append(self._packer.pack([0, msgid, method, params]))
-        try:
-            self.sock.sendall(b"".join(chunks))
-        except BaseException as e:
-            self.close()
-            if isinstance(e, OSError):
-                raise self._lost(e) from None
-            raise
+        ids = [self._msgid() for _ in calls]
+        self._write(b"".join(self._packer.pack([0, msgid, method, params])
+                             for msgid, (method, params) in zip(ids, calls)))
         return ids
 
     def recv(self, msgid):

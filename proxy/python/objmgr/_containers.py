@@ -120,6 +120,28 @@ def _slice_bounds(s):
     return s.start, s.stop
 
 
+def _read(proxy, i, out_of_range):
+    """A server list's item i, or its slice i (one call); IndexError as Python words it."""
+    if isinstance(i, slice):
+        bounds = _slice_bounds(i)
+        if bounds is not None:
+            return proxy._client.call("list.slice", proxy._name, *bounds)
+        return proxy._client.call("list.items", proxy._name)[i]
+    try:
+        return proxy._client.call("list.get", proxy._name, i)
+    except IndexOutOfRange as e:
+        e.args = (out_of_range,)
+        raise
+
+
+def _rewrite(proxy, edit):
+    """Reads the whole list, edit(items) changes it here, and writes it back
+    in one splice: for extended slices, which the server has no call for."""
+    items = proxy._client.call("list.items", proxy._name)
+    edit(items)
+    proxy._client.call("list.splice", proxy._name, None, None, items)
+
+
 class ListProxy(BaseProxy, MutableSequence):
     """A shared list, with the MutableSequence protocol. Slices with step 1 are
     read and assigned atomically; iteration reads one snapshot, when it starts."""
@@ -128,16 +150,7 @@ class ListProxy(BaseProxy, MutableSequence):
     _typeid = "list"
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            bounds = _slice_bounds(i)
-            if bounds is not None:
-                return self._client.call("list.slice", self._name, *bounds)
-            return self._client.call("list.items", self._name)[i]
-        try:
-            return self._client.call("list.get", self._name, i)
-        except IndexOutOfRange as e:
-            e.args = ("list index out of range",)
-            raise
+        return _read(self, i, "list index out of range")
 
     def __setitem__(self, i, value):
         if isinstance(i, slice):
@@ -145,9 +158,8 @@ class ListProxy(BaseProxy, MutableSequence):
             if bounds is not None:
                 self._client.call("list.splice", self._name, *bounds, _as_list(value))
                 return
-            items = self._client.call("list.items", self._name)
-            items[i] = _as_list(value)
-            self._client.call("list.splice", self._name, None, None, items)
+            value = _as_list(value)
+            _rewrite(self, lambda items: items.__setitem__(i, value))
             return
         self._client.call("list.set", self._name, i, value)
 
@@ -157,9 +169,7 @@ class ListProxy(BaseProxy, MutableSequence):
             if bounds is not None:
                 self._client.call("list.splice", self._name, *bounds, [])
                 return
-            items = self._client.call("list.items", self._name)
-            del items[i]
-            self._client.call("list.splice", self._name, None, None, items)
+            _rewrite(self, lambda items: items.__delitem__(i))
             return
         self._client.call("list.pop", self._name, i)
 
@@ -220,9 +230,7 @@ class ListProxy(BaseProxy, MutableSequence):
         if key is None:
             self._client.call("list.sort", self._name, bool(reverse))
             return
-        items = self._client.call("list.items", self._name)
-        items.sort(key=key, reverse=reverse)
-        self._client.call("list.splice", self._name, None, None, items)
+        _rewrite(self, lambda items: items.sort(key=key, reverse=reverse))
 
     def clear(self):
         self._client.call("list.clear", self._name)
@@ -318,31 +326,32 @@ def _item_to_wire(typecode, value):
     return to_number(typecode, value)
 
 
-def _lock_name(name):
-    return name + ":lock"
+class _TypedProxy(BaseProxy):
+    """What Value and Array share: a typecode, and get_lock()."""
 
-
-class ValueProxy(BaseProxy):
-    """Value(typecode, value): a number held by a server counter. .value reads
-    and writes it; get_lock() is an RLock for read-modify-write sequences, as
-    multiprocessing's Value has; add() changes it atomically without one."""
-
-    _type = "counter"
+    _pickled = ("_typecode",)
 
     def __init__(self, client, name, typecode=None):
         super().__init__(client, name)
         check_typecode(typecode)
         self._typecode = typecode
 
-    def _extra(self):
-        return (self._typecode,)
-
-    def _restore(self, typecode):
-        self._typecode = typecode
-
     @property
     def typecode(self):
         return self._typecode
+
+    def get_lock(self):
+        """An RLock named after the object, shared by every proxy of it."""
+        from ._sync import RLockProxy
+        return RLockProxy(self._client, self._name + ":lock")
+
+
+class ValueProxy(_TypedProxy):
+    """Value(typecode, value): a number held by a server counter. .value reads
+    and writes it; get_lock() is an RLock for read-modify-write sequences, as
+    multiprocessing's Value has; add() changes it atomically without one."""
+
+    _type = "counter"
 
     def get(self):
         return from_number(self._typecode, self._client.call("counter.get", self._name))
@@ -356,50 +365,22 @@ class ValueProxy(BaseProxy):
         """Adds delta atomically and answers the new value (an objmgr extension)."""
         return from_number(self._typecode, self._client.call("counter.add", self._name, delta))
 
-    def get_lock(self):
-        from ._sync import RLockProxy
-        return RLockProxy(self._client, _lock_name(self._name))
-
     def __repr__(self):
         return "%s(%r, %r)" % (type(self).__name__, self._typecode, self.get())
 
 
-class ArrayProxy(BaseProxy):
+class ArrayProxy(_TypedProxy):
     """Array(typecode, size_or_initializer): a server list whose length this
     proxy keeps (it refuses appends and slice assignments that would change it),
     items checked against the typecode."""
 
     _type = "list"
 
-    def __init__(self, client, name, typecode):
-        super().__init__(client, name)
-        check_typecode(typecode)
-        self._typecode = typecode
-
-    def _extra(self):
-        return (self._typecode,)
-
-    def _restore(self, typecode):
-        self._typecode = typecode
-
-    @property
-    def typecode(self):
-        return self._typecode
-
     def __len__(self):
         return self._client.call("list.len", self._name)
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            bounds = _slice_bounds(i)
-            if bounds is not None:
-                return self._client.call("list.slice", self._name, *bounds)
-            return self._client.call("list.items", self._name)[i]
-        try:
-            return self._client.call("list.get", self._name, i)
-        except IndexOutOfRange as e:
-            e.args = ("array index out of range",)
-            raise
+        return _read(self, i, "array index out of range")
 
     def __setitem__(self, i, value):
         if not isinstance(i, slice):
@@ -426,10 +407,6 @@ class ArrayProxy(BaseProxy):
 
     def tolist(self):
         return self._client.call("list.items", self._name)
-
-    def get_lock(self):
-        from ._sync import RLockProxy
-        return RLockProxy(self._client, _lock_name(self._name))
 
     def __repr__(self):
         return "%s(%r, %r)" % (type(self).__name__, self._typecode, self.tolist())

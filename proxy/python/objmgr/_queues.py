@@ -21,15 +21,10 @@ class QueueProxy(BaseProxy):
     are queue.Empty and queue.Full; every queue is joinable (task_done, join)."""
 
     _type = "queue"
+    _pickled = ("_maxsize",)
 
     def __init__(self, client, name, maxsize=None):
         super().__init__(client, name)
-        self._maxsize = maxsize
-
-    def _extra(self):
-        return (self._maxsize,)
-
-    def _restore(self, maxsize):
         self._maxsize = maxsize
 
     @property

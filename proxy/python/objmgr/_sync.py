@@ -132,15 +132,10 @@ class BarrierProxy(BaseProxy):
     threading.BrokenBarrierError. No action: the server cannot run Python."""
 
     _type = "barrier"
+    _pickled = ("_timeout",)
 
     def __init__(self, client, name, timeout=None):
         super().__init__(client, name)
-        self._timeout = timeout
-
-    def _extra(self):
-        return (self._timeout,)
-
-    def _restore(self, timeout):
         self._timeout = timeout
 
     def wait(self, timeout=None):
