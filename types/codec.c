@@ -294,25 +294,27 @@ void rpc_pack_result(msgpack_packer *pk, uint32_t msgid, const om_value *result)
 	codec_pack(pk, result);
 }
 
-void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message)
+void rpc_pack_error_value(msgpack_packer *pk, int code, const char *message)
 {
 	const char *name = om_code_name(code);
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_uint32(pk, RPC_RESPONSE);
-	msgpack_pack_uint32(pk, msgid);
 	msgpack_pack_array(pk, 2);
 	msgpack_pack_str_with_body(pk, name, strlen(name));
 	msgpack_pack_str_with_body(pk, message, strlen(message));
+}
+
+void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint32(pk, RPC_RESPONSE);
+	msgpack_pack_uint32(pk, msgid);
+	rpc_pack_error_value(pk, code, message);
 	msgpack_pack_nil(pk);
 }
 
 void rpc_pack_server_error(msgpack_packer *pk, int code, const char *message)
 {
-	const char *name = om_code_name(code);
 	msgpack_pack_array(pk, 3);
 	msgpack_pack_uint32(pk, RPC_NOTIFICATION);
 	msgpack_pack_str_with_body(pk, "server.error", strlen("server.error"));
-	msgpack_pack_array(pk, 2);
-	msgpack_pack_str_with_body(pk, name, strlen(name));
-	msgpack_pack_str_with_body(pk, message, strlen(message));
+	rpc_pack_error_value(pk, code, message);
 }

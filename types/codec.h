@@ -109,6 +109,9 @@ void rpc_pack_request(msgpack_packer *pk, uint32_t msgid, const char *method,
 /* [1, msgid, nil, result] */
 void rpc_pack_result(msgpack_packer *pk, uint32_t msgid, const om_value *result);
 
+/* An error as replies carry it: [code_name, message]. */
+void rpc_pack_error_value(msgpack_packer *pk, int code, const char *message);
+
 /* [1, msgid, [code_name, message], nil] */
 void rpc_pack_error(msgpack_packer *pk, uint32_t msgid, int code, const char *message);
 

@@ -25,6 +25,7 @@ static const char *const code_names[] = {
 	[-OM_IO] = "io",
 	[-OM_PROTOCOL] = "protocol",
 	[-OM_UNKNOWN_ERROR] = "unknown",
+	[-OM_CONFLICT] = "conflict",
 };
 
 #define NCODES (sizeof code_names / sizeof code_names[0])

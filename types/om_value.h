@@ -51,7 +51,8 @@ enum om_code {
 	OM_BAD_REQUEST = -17,   /* "bad_request": not a msgpack-RPC request; om_recv_id(): not pending */
 	OM_IO = -18,            /* "io": connecting, sending or receiving failed */
 	OM_PROTOCOL = -19,      /* "protocol": the server's reply is malformed */
-	OM_UNKNOWN_ERROR = -20  /* "unknown": an error code this library lacks */
+	OM_UNKNOWN_ERROR = -20, /* "unknown": an error code this library lacks */
+	OM_CONFLICT = -21       /* "conflict": server.batch's if_versions found a changed object */
 };
 
 /* The wire name of a code ("key_error"); "unknown" for codes not listed. */
