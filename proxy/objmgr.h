@@ -543,8 +543,10 @@ int om_objects_describe(om_client *c, const char *name, om_value *out);
 int om_server_ping(om_client *c);
 
 /*
- * server.info: an owned map of server facts: "version" (str), "uptime_s"
- * (float), "connections", "objects", "ops_total", "waiting" (calls parked
+ * server.info: an owned map of server facts: "version" (str), "run_id"
+ * (str: 32 hex digits, new at each start: versions count within one run),
+ * "revision" (the changes since start-up: the last object version given),
+ * "uptime_s" (float), "connections", "objects", "ops_total", "waiting" (calls parked
  * now), "parked_runs" (runs of parked calls so far, as they are tried
  * again or time out), "used_memory" (bytes, connection buffers included:
  * what --max-memory is compared with), "clients_buffers" (bytes of

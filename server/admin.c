@@ -18,8 +18,13 @@
 #include "dispatch.h"
 #include "memory.h"
 #include "stats.h"
+#include "mem.h"
 #include "value.h"
+#include "glob.h"
 #include "wait.h"
+#include "watch.h"
+
+static const om_value no_options; /* nil */
 
 static bool str_value(om_value *out, const char *s)
 {
@@ -47,18 +52,40 @@ static bool info_str(om_value **pair, const char *key, const char *s)
 
 /* objects.list's map being filled: the next pair, until memory runs out. */
 typedef struct listing {
-	om_value *pair;
+	const om_value *pattern; /* NULL: every name */
+	bool versions;           /* name -> [type, version] */
+	om_value *pair;          /* NULL: only counting */
+	size_t count;
 	bool failed;
 } listing;
 
-/* Fills the next pair of the listing at ctx with e's name and type. */
+static bool listed(const listing *l, const registry_entry *e)
+{
+	return !l->pattern || glob_match(l->pattern->as.str, l->pattern->len, e->name, e->len);
+}
+
+/* Counts e when it is listed (the first pass sizes the map). */
+static void list_count(const registry_entry *e, void *ctx)
+{
+	listing *l = ctx;
+	l->count += listed(l, e);
+}
+
+/* Fills the next pair of the listing at ctx with e's name and type (and version). */
 static void list_add(const registry_entry *e, void *ctx)
 {
 	listing *l = ctx;
-	if (l->failed)
+	if (l->failed || !listed(l, e))
 		return;
-	l->failed = !value_str_copy(&l->pair[0], e->name, e->len) ||
-		    !str_value(&l->pair[1], e->type->name);
+	om_value *type = &l->pair[1];
+	if (l->versions) {
+		l->failed = !value_array_alloc(&l->pair[1], 2);
+		if (l->failed)
+			return;
+		type = &l->pair[1].as.items[0];
+		l->pair[1].as.items[1] = om_uint(e->version);
+	}
+	l->failed = !value_str_copy(&l->pair[0], e->name, e->len) || !str_value(type, e->type->name);
 	l->pair += 2;
 }
 
@@ -67,13 +94,32 @@ static int pair_cmp(const void *a, const void *b)
 	return value_cmp(a, b);
 }
 
-/* A map name -> type name, sorted by name (bytewise) so listings are stable. */
+/* The option named key in options (a map or nil), or NULL. */
+static const om_value *option(const om_value *options, const char *key)
+{
+	size_t len = strlen(key);
+	for (size_t i = 0; options->kind == OM_MAP && i < options->len; i++) {
+		const om_value *k = &options->as.items[2 * i];
+		if (k->kind == OM_STR && k->len == len && memcmp(k->as.str, key, len) == 0)
+			return k + 1;
+	}
+	return NULL;
+}
+
+/* A map name -> type name (or [type name, version]), sorted by name (bytewise) so listings are stable. */
 static int admin_objects_list(server *s, op_call *c)
 {
+	const om_value *options = c->nargs > 1 ? &c->args[1] : &no_options;
+	const om_value *versions = option(options, "versions");
+	if (versions && versions->kind != OM_BOOL)
+		return op_fail(c, OM_BAD_PARAMS, "objects.list: option 'versions' must be a boolean");
+	listing l = {.pattern = c->nargs && c->args[0].kind == OM_STR ? &c->args[0] : NULL,
+		     .versions = versions && versions->as.b};
+	registry_each(&s->objects, list_count, &l);
 	om_value map;
-	if (!value_map_alloc(&map, s->objects.count))
+	if (!value_map_alloc(&map, l.count))
 		return op_no_memory(c);
-	listing l = {map.as.items, false};
+	l.pair = map.as.items;
 	registry_each(&s->objects, list_add, &l);
 	if (l.failed) {
 		om_value_free(&map);
@@ -101,54 +147,142 @@ static int admin_objects_type(server *s, op_call *c)
  */
 static int admin_objects_delete(server *s, op_call *c)
 {
-	registry_entry *e = registry_find(&s->objects, c->args[0].as.str, c->args[0].len);
+	const om_value *name = &c->args[0];
+	registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
 	if (!e)
 		return op_ok(c, om_bool(false));
 	wait_object_deleted(s, e);
-	registry_delete(&s->objects, c->args[0].as.str, c->args[0].len);
+	registry_delete(&s->objects, name->as.str, name->len);
+	watch_deleted(s, name->as.str, name->len, "objects", "delete", NULL, 0);
 	wait_wake(s);
 	return op_ok(c, om_bool(true));
+}
+
+void admin_delete_owned(server *s, registry_owned *list)
+{
+	char name[OBJECT_NAME_MAX];
+	if (!list->first)
+		return;
+	while (list->first) {
+		registry_entry *e = list->first;
+		size_t len = e->len;
+		memcpy(name, e->name, len);
+		wait_object_deleted(s, e);
+		registry_delete(&s->objects, name, len);
+		watch_deleted(s, name, len, "objects", "delete", NULL, 0);
+	}
+	wait_wake(s);
+}
+
+static int admin_objects_version(server *s, op_call *c)
+{
+	const registry_entry *e = registry_find(&s->objects, c->args[0].as.str, c->args[0].len);
+	return op_ok(c, om_uint(e ? e->version : 0));
+}
+
+/*
+ * Into *out a view of options without its "ephemeral" pair, which is the
+ * registry's, not the type's: its items are options's, only the array is
+ * to be freed. False when out of memory.
+ */
+static bool type_options(const om_value *options, const om_value *ephemeral, om_value *out)
+{
+	*out = *options;
+	if (!ephemeral)
+		return true;
+	out->as.items = mem_alloc((options->len - 1) * 2 * sizeof *out->as.items + 1);
+	if (!out->as.items)
+		return false;
+	out->len = 0;
+	for (size_t i = 0; i < options->len; i++)
+		if (&options->as.items[2 * i + 1] != ephemeral) {
+			out->as.items[2 * out->len] = options->as.items[2 * i];
+			out->as.items[2 * out->len++ + 1] = options->as.items[2 * i + 1];
+		}
+	return true;
+}
+
+/*
+ * An ephemeral object must be new, as a service registering its presence
+ * must learn that the name is taken; asking again for one's own succeeds.
+ */
+static int ephemeral_exists(op_call *c, registry_entry *e)
+{
+	if (e->owned_by && e->owned_by->owner == c->owner)
+		return OM_OK;
+	return op_fail(c, OM_VALUE_ERROR, "objects.create: \"%s\" exists already (an ephemeral "
+		       "object must be new)", e->name);
+}
+
+/* Announces e, just made by objects.create, to its watchers. */
+static void created(server *s, registry_entry *e)
+{
+	const msgpack_object_array *p = s->call_params;
+	e->provisional = false;
+	watch_changed(s, e, "objects", "create", p && p->size ? p->ptr + 1 : NULL,
+		      p && p->size ? p->size - 1 : 0);
 }
 
 /*
  * Creating an existing object of the same type succeeds and changes
  * nothing, but options given (not nil nor empty) are checked as for a new
  * one, by making one with them and throwing it away: unknown keys and bad
- * values are refused; they are not compared with the object's own.
+ * values are refused; they are not compared with the object's own. The
+ * option "ephemeral" ties the object to the calling connection: it is
+ * deleted when that closes (admin_delete_owned()).
  */
 static int admin_objects_create(server *s, op_call *c)
 {
-	static const om_value no_options; /* nil */
 	const om_value *name = &c->args[0], *type = &c->args[1];
-	const om_value *options = c->nargs > 2 ? &c->args[2] : &no_options;
+	const om_value *given = c->nargs > 2 ? &c->args[2] : &no_options;
 	const type_def *t = type_find(type->as.str, type->len);
 	if (!t || t->admin)
 		return op_fail(c, OM_BAD_PARAMS, "objects.create: unknown type \"%s\"", type->as.str);
+	const om_value *ephemeral = option(given, "ephemeral");
+	if (ephemeral && ephemeral->kind != OM_BOOL)
+		return op_fail(c, OM_BAD_PARAMS,
+			       "objects.create: parameter 'options': 'ephemeral' must be a boolean");
+	bool owned = ephemeral && ephemeral->as.b;
+	conn *from = owned ? conn_find(s, c->owner) : NULL;
+	if (owned && !from)
+		return op_fail(c, OM_VALUE_ERROR, "objects.create: an ephemeral object needs a "
+			       "connection to belong to");
 	registry_entry *e = registry_find(&s->objects, name->as.str, name->len);
 	if (e && e->type != t)
 		return dispatch_wrong_type(c, e, t);
-	if (e && (options->kind == OM_NIL || options->len == 0)) {
-		e->provisional = false; /* created on purpose: it stays */
-		return OM_OK;
-	}
-	void *obj = t->create(options, c);
+	if (e && owned && !e->provisional && ephemeral_exists(c, e))
+		return c->code;
+	om_value options;
+	if (!type_options(given, ephemeral, &options))
+		return op_no_memory(c);
+	bool defaults = options.kind == OM_NIL || options.len == 0;
+	void *obj = e && defaults ? NULL : t->create(&options, c);
+	if (ephemeral)
+		free(options.as.items);
 	if (!obj && c->code == OM_LIMIT)
 		return c->code; /* out of memory */
-	if (!obj) {
+	if (!obj && c->code) {
 		/* The type names the option; say which method and parameter it came through. */
 		char why[sizeof c->message];
 		memcpy(why, c->message, sizeof why);
 		return op_fail(c, c->code, "objects.create: parameter 'options': %.200s", why);
 	}
 	if (e) {
-		t->destroy(obj);
-		e->provisional = false;
+		if (obj)
+			t->destroy(obj);
+		if (owned && !e->owned_by)
+			registry_own(conn_owned(from), e);
+		if (e->provisional)
+			created(s, e);
 		return OM_OK;
 	}
-	if (!registry_add(&s->objects, name->as.str, name->len, t, obj)) {
+	if (!(e = registry_add(&s->objects, name->as.str, name->len, t, obj))) {
 		t->destroy(obj);
 		return op_no_memory(c);
 	}
+	if (from)
+		registry_own(conn_owned(from), e);
+	created(s, e);
 	return OM_OK;
 }
 
@@ -226,10 +360,11 @@ static bool listening_info(const server *s, om_value *out)
 static int admin_server_info(server *s, op_call *c)
 {
 	om_value map, config, methods, listening, persistence;
-	if (!value_map_alloc(&map, 15))
+	if (!value_map_alloc(&map, 17))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
-	if (info_str(&p, "version", OM_VERSION) &&
+	if (info_str(&p, "version", OM_VERSION) && info_str(&p, "run_id", s->run_id) &&
+	    info_set(&p, "revision", om_uint(s->revision)) &&
 	    info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0)) &&
 	    info_set(&p, "connections", om_uint(s->nconns)) &&
 	    info_set(&p, "objects", om_uint(s->objects.count)) &&
@@ -273,10 +408,14 @@ static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_OBJECTS_DELETE] = admin_objects_delete,
 	[ADMIN_OBJECTS_CREATE] = admin_objects_create,
 	[ADMIN_OBJECTS_DESCRIBE] = admin_objects_describe,
+	[ADMIN_OBJECTS_VERSION] = admin_objects_version,
+	[ADMIN_OBJECTS_WATCH] = watch_add,
+	[ADMIN_OBJECTS_UNWATCH] = watch_remove,
 	[ADMIN_SERVER_PING] = admin_server_ping,
 	[ADMIN_SERVER_INFO] = admin_server_info,
 	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,
 	[ADMIN_SERVER_SAVE] = admin_server_save,
+	[ADMIN_SERVER_MONITOR] = watch_monitor,
 	[ADMIN_CLIENTS_LIST] = admin_clients_list,
 	[ADMIN_CLIENTS_KILL] = admin_clients_kill,
 	[ADMIN_CLIENT_SETNAME] = admin_client_setname,

@@ -14,4 +14,11 @@ typedef int (*admin_fn)(server *s, op_call *c);
 /* The handler of the admin method t.op, by its position in admin_ops; NULL for a data type's. */
 admin_fn admin_handler(const type_def *t, const op_def *op);
 
+/*
+ * Deletes the ephemeral objects of a closing connection, as objects.delete
+ * would (their parked calls answered broken); watchers are told of each
+ * as changed by "client.closed" [owner].
+ */
+void admin_delete_owned(server *s, registry_owned *list);
+
 #endif

@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "codec.h"
 #include "dispatch.h"
@@ -60,6 +61,7 @@
 #include "tcp.h"
 #include "trust.h"
 #include "wait.h"
+#include "watch.h"
 
 /*
  * The unpacker's first buffer, made at a connection's first read: it
@@ -153,6 +155,8 @@ struct conn {
 	size_t nholds, hold_start, noted;
 	conn *hold_prev, *hold_next; /* in srv->held, while nholds */
 	char name[CONN_NAME_MAX + 1]; /* client.setname's, "" for none */
+	struct watcher *watch;   /* what it watches or monitors (watch.h), NULL: nothing */
+	registry_owned owned;    /* its ephemeral objects */
 };
 
 static void conn_run(conn *c);
@@ -227,13 +231,18 @@ static void on_close(uv_handle_t *h)
 	free(c);
 }
 
-/* Gives up c's parked calls and what it holds, once; others waiting may proceed. */
+/*
+ * Gives up c's watches, parked calls, what it holds and its ephemeral
+ * objects, once; others waiting may proceed.
+ */
 static void conn_release(conn *c)
 {
 	if (c->released)
 		return;
 	c->released = true;
+	watch_conn_closed(c->srv, c);
 	wait_conn_closed(c->srv, c, c->id);
+	admin_delete_owned(c->srv, &c->owned);
 }
 
 /* Closes at once; a write in flight is cancelled. c stays valid until on_close. */
@@ -788,6 +797,8 @@ static void conn_run(conn *c)
 		more = conn_dispatch(c);
 		conn_flush(c);
 	} while (c->paused && !c->closing && !conn_dead(c) && conn_pending(c) <= resume_at);
+	if (c->srv->ready)
+		conn_flush_ready(c->srv); /* notifications for watchers and monitors */
 	if (c->closing || c->refused_ms || conn_dead(c))
 		return;
 	if (more)
@@ -930,6 +941,7 @@ static conn *conn_new(server *s, const uv_stream_t *listener)
 		return NULL;
 	c->srv = s;
 	c->id = ++s->next_conn_id;
+	c->owned.owner = c->id;
 	c->active_ms = c->opened_ms = uv_now(s->loop);
 	c->authed = !s->authkey;
 	frame_init(&c->frame, c->authed ? s->limits.max_message_size : AUTH_MAX_MESSAGE);
@@ -1129,6 +1141,21 @@ void conn_kill(conn *c, uint64_t by)
 		c->kill_pending = true; /* conn_dispatch() closes it once the reply is packed */
 	else
 		conn_close_after_flush(c);
+}
+
+struct watcher **conn_watch_slot(conn *c)
+{
+	return &c->watch;
+}
+
+registry_owned *conn_owned(conn *c)
+{
+	return &c->owned;
+}
+
+size_t conn_output(const conn *c)
+{
+	return conn_pending(c);
 }
 
 msgpack_packer *conn_packer(conn *c)

@@ -83,6 +83,15 @@ void conn_set_name(conn *c, const char *name, size_t len);
  */
 void conn_kill(conn *c, uint64_t by);
 
+/* Where c keeps what it watches (watch.c). */
+struct watcher **conn_watch_slot(conn *c);
+
+/* c's ephemeral objects (admin.c). */
+registry_owned *conn_owned(conn *c);
+
+/* c's reply bytes not sent yet. */
+size_t conn_output(const conn *c);
+
 /* Packs c's replies into its output buffer. */
 msgpack_packer *conn_packer(conn *c);
 

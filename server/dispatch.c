@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "batch.h"
 #include "codec.h"
 #include "conn.h"
 #include "journal.h"
@@ -39,6 +40,7 @@
 #include "stats.h"
 #include "value.h"
 #include "wait.h"
+#include "watch.h"
 
 /*
  * Objects smaller than this fit in the CPU's caches: hashing their keys
@@ -322,13 +324,56 @@ static void settle_created(server *s, const op_def *op, registry_entry *e,
 	}
 }
 
+/* Whether a call of op that succeeds changes its object (a write that does more than wait). */
+static bool changes(const op_def *op)
+{
+	return (op->flags & OP_WRITE) && !(op->flags & OP_PASSIVE);
+}
+
+/*
+ * A call of data type t's op with params changed e (and the lock it
+ * opened): new versions, and the watchers told, after its reply.
+ */
+static void tell_changed(server *s, const type_def *t, const op_def *op,
+		    const msgpack_object_array *params, registry_entry *e, registry_entry *opened)
+{
+	watch_changed(s, e, t->name, op->name, params->ptr + 1, params->size - 1);
+	if (opened && opened != e)
+		watch_changed(s, opened, t->name, op->name, params->ptr + 1, params->size - 1);
+}
+
+/* Packs c's answer as an item of server.batch's answer, [error, result], into pk. */
+static void pack_batch_answer(msgpack_packer *pk, const op_call *c)
+{
+	codec_out *out = codec_out_of(pk);
+	size_t mark = out->buf->size;
+	msgpack_pack_array(pk, 2);
+	if (c->code) {
+		rpc_pack_error_value(pk, c->code, c->message);
+		msgpack_pack_nil(pk);
+	} else {
+		msgpack_pack_nil(pk);
+		codec_pack(pk, op_answer(c));
+	}
+	if (!out->failed)
+		return;
+	out->buf->size = mark;
+	out->failed = false;
+	msgpack_pack_array(pk, 2);
+	rpc_pack_error_value(pk, OM_LIMIT, "out of memory");
+	msgpack_pack_nil(pk);
+}
+
 /*
  * Runs a request (msgid set) or a notification (msgid NULL) of method t.op
  * from connection `from`; key_hash is its key's hash when already known.
+ * In a batch (batch set), the call does not wait and its answer is packed
+ * into batch; the batch wakes the parked calls once it is over. Answers
+ * the call's code (OP_WAIT: it waits).
  */
-static void call(server *s, conn *from, const type_def *t, const op_def *op,
-		 const msgpack_object_array *params, size_t size, const uint32_t *msgid,
-		 const uint64_t *key_hash)
+static int run_call(server *s, conn *from, const type_def *t, const op_def *op,
+		    const msgpack_object_array *params, size_t size, const uint32_t *msgid,
+		    const uint64_t *key_hash, msgpack_packer *batch)
 {
 	char name[OBJECT_NAME_MAX + 1];
 	om_value args[OP_MAX_ARGS];
@@ -340,7 +385,9 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	target to = {NULL, NULL};
 
 	s->ops_total++;
-	conn_note_request(from);
+	if (s->nmonitors)
+		watch_call(s, from, t, op, params);
+	s->call_params = params;
 	method_stats *st = stats_of(s->stats, t, op);
 	int rc = !wait_admit(s, from, t, op, &c) || memory_refused(s, t, op, &c)
 			 ? c.code
@@ -350,11 +397,19 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 		conn_note_holder(from);
 	bool waited = rc == OP_WAIT;
 	if (rc == OP_WAIT)
-		rc = wait_park(s, from, to.entry, op, &c, msgid);
-	if (rc != OP_WAIT) {
-		c.code = rc;
+		rc = batch ? wait_park_now(s, from, to.entry, op, &c)
+			   : wait_park(s, from, to.entry, op, &c, msgid);
+	c.code = rc == OP_WAIT ? OM_TIMEOUT : rc;
+	if (batch && rc == OP_WAIT)
+		op_fail(&c, OM_TIMEOUT, "%s.%s: it must wait, which a batch does not: it waits on, "
+			"unanswered", t->name, op->name);
+	if (batch)
+		pack_batch_answer(batch, &c);
+	else if (rc != OP_WAIT)
 		reply(from, msgid, op, &c);
-	}
+	if (rc == OM_OK && !waited && !t->admin && changes(op))
+		tell_changed(s, t, op, params, to.entry, opened);
+	s->call_params = NULL;
 
 	call_end(t, op, &c, ndecoded, &to);
 	bool changed = s->nparked && (op->flags & OP_WRITE);
@@ -363,12 +418,20 @@ static void call(server *s, conn *from, const type_def *t, const op_def *op,
 	settle_created(s, op, to.entry, opened, rc, waited);
 	if (s->journal && rc == OM_OK && (op->flags & OP_WRITE) && !waited)
 		journal_call(s, t, op, params, to.entry, opened);
-	if (changed)
+	if (changed && !batch)
 		wait_wake(s);
 	st->calls++;
 	uint64_t now = uv_hrtime();
 	st->ns += now - s->call_clock;
 	s->call_clock = now;
+	return rc;
+}
+
+int dispatch_batch_call(server *s, conn *from, const type_def *t, const op_def *op,
+			const msgpack_object_array *params, msgpack_packer *pk)
+{
+	int rc = run_call(s, from, t, op, params, 0, NULL, NULL, pk);
+	return rc == OP_WAIT ? OM_TIMEOUT : rc;
 }
 
 void dispatch_clock_start(server *s)
@@ -376,8 +439,7 @@ void dispatch_clock_start(server *s)
 	s->call_clock = uv_hrtime();
 }
 
-/* The op named by "type.op" in method[0..len), or NULL. */
-static const op_def *find_method(const char *method, size_t len, const type_def **t)
+const op_def *dispatch_find_method(const char *method, size_t len, const type_def **t)
 {
 	const char *dot = len ? memchr(method, '.', len) : NULL;
 	if (!dot)
@@ -397,7 +459,7 @@ void dispatch_read(dispatch_msg *d, const msgpack_object *o)
 	d->size = 0;
 	d->key_hashed = false;
 	if (d->parsed && d->m.type != RPC_RESPONSE)
-		d->op = find_method(d->m.method, d->m.method_len, &d->t);
+		d->op = dispatch_find_method(d->m.method, d->m.method_len, &d->t);
 }
 
 /* Where message d's keyed operation will look, if it has one; hashes its key into d. */
@@ -464,8 +526,14 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 		log_debug("ignored a notification of unknown method '%.*s'", shown, m->method);
 		return;
 	}
-	call(s, from, d->t, d->op, &m->params->via.array, d->size,
-	     m->type == RPC_REQUEST ? &m->msgid : NULL, d->key_hashed ? &d->key_hash : NULL);
+	conn_note_request(from);
+	const uint32_t *msgid = m->type == RPC_REQUEST ? &m->msgid : NULL;
+	if (d->op == &admin_ops[ADMIN_SERVER_BATCH]) {
+		batch_run(s, from, &m->params->via.array, msgid);
+		return;
+	}
+	run_call(s, from, d->t, d->op, &m->params->via.array, d->size, msgid,
+		 d->key_hashed ? &d->key_hash : NULL, NULL);
 }
 
 /* The owner of what a replayed call acquires: no connection has it. */
@@ -480,7 +548,7 @@ int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t s
 		return -1;
 	}
 	const type_def *t;
-	const op_def *op = find_method(a[0].via.str.ptr, a[0].via.str.size, &t);
+	const op_def *op = dispatch_find_method(a[0].via.str.ptr, a[0].via.str.size, &t);
 	int shown = (int)(a[0].via.str.size < SHOWN_METHOD ? a[0].via.str.size : SHOWN_METHOD);
 	if (!op || !(op->flags & OP_WRITE) || (op->flags & OP_PASSIVE) ||
 	    (t->admin ? op != &admin_ops[ADMIN_OBJECTS_CREATE] && op != &admin_ops[ADMIN_OBJECTS_DELETE]
@@ -510,6 +578,8 @@ int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t s
 	}
 	if (to.entry)
 		to.entry->journaled = true;
+	if (to.entry && !t->admin)
+		to.entry->version = ++s->revision;
 	return 0;
 }
 
@@ -519,7 +589,9 @@ bool dispatch_check_tables(void)
 	for (const type_def *const *t = type_table; *t; t++) {
 		for (size_t i = 0; i < (*t)->nops; i++) {
 			const op_def *op = &(*t)->ops[i];
-			if (!((*t)->admin ? admin_handler(*t, op) != NULL : op->fn != NULL)) {
+			/* server.batch runs from dispatch_message(), through batch.h */
+			bool batch = op == &admin_ops[ADMIN_SERVER_BATCH];
+			if (!((*t)->admin ? admin_handler(*t, op) != NULL || batch : op->fn != NULL)) {
 				log_error("internal error: method %s.%s has no handler", (*t)->name,
 					  op->name);
 				ok = false;

@@ -63,6 +63,19 @@ void dispatch_clock_start(server *s);
  */
 int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t size);
 
+/*
+ * Runs one call of a server.batch (batch.h) from connection `from`, as a
+ * request, but for two things: a blocking call does not wait (it runs at
+ * once as timed out), and its answer is packed into pk as [error, result].
+ * Answers the call's code. The parked calls it lets through run once the
+ * batch calls wait_wake().
+ */
+int dispatch_batch_call(server *s, conn *from, const type_def *t, const op_def *op,
+			const msgpack_object_array *params, msgpack_packer *pk);
+
+/* The op named by "type.op" in method[0..len) and its type in *t, or NULL. */
+const op_def *dispatch_find_method(const char *method, size_t len, const type_def **t);
+
 /* Fails c with wrong_type: e exists, but is not a `want`. */
 int dispatch_wrong_type(op_call *c, const registry_entry *e, const type_def *want);
 

@@ -434,7 +434,7 @@ static void end_record(journal *j, size_t mark)
 static void note_created(journal *j, registry_entry *e)
 {
 	size_t mark;
-	if (!e || e->journaled || e->provisional || !record_begin(&j->acc, &mark))
+	if (!e || e->journaled || e->provisional || e->owned_by || !record_begin(&j->acc, &mark))
 		return;
 	e->journaled = true;
 	msgpack_pack_array(&j->pk, 2);
@@ -445,13 +445,40 @@ static void note_created(journal *j, registry_entry *e)
 	end_record(j, mark);
 }
 
+journal_mark journal_mark_now(server *s)
+{
+	journal *j = s->journal;
+	return j ? (journal_mark){j->acc.size, j->records} : (journal_mark){0, 0};
+}
+
+void journal_rollback(server *s, journal_mark m)
+{
+	journal *j = s->journal;
+	if (!j)
+		return;
+	j->acc.size = m.size;
+	j->records = m.records;
+}
+
+/* Whether objects.create with params made an ephemeral object (not journaled). */
+static bool created_ephemeral(server *s, const msgpack_object_array *params)
+{
+	if (params->size == 0 || params->ptr[0].type != MSGPACK_OBJECT_STR)
+		return false;
+	const registry_entry *e = registry_find(&s->objects, params->ptr[0].via.str.ptr,
+						params->ptr[0].via.str.size);
+	return e && e->owned_by;
+}
+
 void journal_call(server *s, const type_def *t, const op_def *op,
 		  const msgpack_object_array *params, registry_entry *e, registry_entry *opened)
 {
 	journal *j = s->journal;
-	if (!j || j->replaying)
-		return;
+	if (!j || j->replaying || (e && e->owned_by))
+		return; /* an ephemeral object ends with its connection, before the server does */
 	bool create = op == &admin_ops[ADMIN_OBJECTS_CREATE];
+	if (create && created_ephemeral(s, params))
+		return;
 	if (t->admin ? !create && op != &admin_ops[ADMIN_OBJECTS_DELETE] : t->release != NULL) {
 		if (!t->admin) {
 			note_created(j, e);
@@ -482,7 +509,7 @@ void journal_call(server *s, const type_def *t, const op_def *op,
 /* Whether a parked call of op on e changes durable state when it completes (queue.put, queue.get). */
 static bool parked_durable(const journal *j, const registry_entry *e, const op_def *op)
 {
-	return j && !j->replaying && !e->type->release && !(op->flags & OP_PASSIVE);
+	return j && !j->replaying && !e->type->release && !(op->flags & OP_PASSIVE) && !e->owned_by;
 }
 
 bool journal_parked_begin(server *s, registry_entry *e, const op_def *op, op_call *c,

@@ -74,6 +74,18 @@ void journal_close(server *s);
 bool journal_admit(server *s, size_t size, op_call *c);
 
 /*
+ * Where the records collecting in memory end, and taking back those after:
+ * an atomic batch undone (batch.h) leaves no record. Records go to the
+ * file between loop iterations, never while a batch runs.
+ */
+typedef struct journal_mark {
+	size_t size;
+	uint64_t records;
+} journal_mark;
+journal_mark journal_mark_now(server *s);
+void journal_rollback(server *s, journal_mark m);
+
+/*
  * After call c of t.op succeeded on entry e (or opened `opened`): appends
  * its record when it changed durable state. params are the request's.
  */

@@ -133,6 +133,26 @@ void registry_insert(registry *r, registry_entry *e, const type_def *type, void 
 	}
 }
 
+void registry_own(registry_owned *list, registry_entry *e)
+{
+	e->owned_by = list;
+	e->owned_prev = NULL;
+	e->owned_next = list->first;
+	if (list->first)
+		list->first->owned_prev = e;
+	list->first = e;
+}
+
+static void disown(registry_entry *e)
+{
+	if (!e->owned_by)
+		return;
+	*(e->owned_prev ? &e->owned_prev->owned_next : &e->owned_by->first) = e->owned_next;
+	if (e->owned_next)
+		e->owned_next->owned_prev = e->owned_prev;
+	e->owned_by = NULL;
+}
+
 bool registry_delete(registry *r, const char *name, size_t len)
 {
 	registry_entry **p = link_of(r, name, len);
@@ -148,6 +168,7 @@ bool registry_delete(registry *r, const char *name, size_t len)
 		e->hold_next->hold_prev = e->hold_prev;
 	if (r->last == e)
 		r->last = NULL;
+	disown(e);
 	e->type->destroy(e->obj);
 	free(e);
 	r->count--;

@@ -39,9 +39,26 @@ typedef struct registry_entry {
 	 * coordination object's first call records, once.
 	 */
 	bool journaled;
+	uint64_t version;            /* the server's revision at its last change (watch.h) */
+	uint64_t saved_in;           /* the atomic batch that has a copy of it to undo with (batch.c) */
+	/* An ephemeral object's owner, a connection's list (NULL: not ephemeral), and its place there. */
+	struct registry_owned *owned_by;
+	struct registry_entry *owned_prev, *owned_next;
 	size_t len;
 	char name[];                 /* len bytes, then a NUL */
 } registry_entry;
+
+/*
+ * The ephemeral objects of one connection (objects.create's "ephemeral"):
+ * deleted when it closes. Zeroed, it has none.
+ */
+typedef struct registry_owned {
+	registry_entry *first;
+	uint64_t owner; /* the connection's id */
+} registry_owned;
+
+/* Puts e in list, the ephemeral objects of its connection. */
+void registry_own(registry_owned *list, registry_entry *e);
 
 typedef struct registry {
 	registry_entry **buckets;

@@ -10,6 +10,10 @@
 #include "log.h"
 #include "stats.h"
 #include "wait.h"
+#include "watch.h"
+
+#include <sodium.h>
+#include <stdlib.h>
 
 /* How long a stop waits for clients to take their last replies. */
 #define STOP_GRACE_MS 2000
@@ -20,6 +24,14 @@ void server_init(server *s, uv_loop_t *loop, const server_limits *limits)
 	s->limits = *limits;
 	s->access.socket_mode = ACCESS_SOCKET_MODE;
 	registry_init(&s->objects);
+	msgpack_sbuffer_init(&s->notes);
+	s->notes_out = (codec_out){&s->notes, false};
+	msgpack_packer_init(&s->notes_pk, &s->notes_out, codec_out_write);
+	unsigned char id[16];
+	if (sodium_init() < 0)
+		abort(); /* no usable entropy source */
+	randombytes_buf(id, sizeof id);
+	sodium_bin2hex(s->run_id, sizeof s->run_id, id, sizeof id);
 	s->stats = stats_new();
 	uv_timer_init(loop, &s->stop_timer);
 	s->stop_timer.data = s;
@@ -34,6 +46,7 @@ void server_free(server *s)
 	server_close_handle((uv_handle_t *)&s->resume);
 	server_close_handle((uv_handle_t *)&s->refuse_timer);
 	uv_run(s->loop, UV_RUN_DEFAULT);
+	watch_free(s);
 	registry_free(&s->objects);
 	stats_free(s->stats);
 	s->stats = NULL;

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <msgpack.h>
 #include <uv.h>
 
 #include "access.h"
+#include "codec.h"
 #include "registry.h"
 
 /* How deeply arrays and maps may nest inside one parameter. */
@@ -91,6 +93,20 @@ typedef struct server {
 	size_t turn_accepts;   /* connections accepted since accepting last yielded */
 	uint32_t accept_deferred; /* bit i: one on listeners[i] waits for accepting's next turn (conn.c) */
 	bool waking;           /* wait_wake() is running */
+	/* Versions and notifications (watch.c): */
+	uint64_t revision;     /* changes since start-up: the last version given to an object */
+	char run_id[33];       /* 32 hex digits, random at start-up: versions count within one run */
+	struct watcher *watchers; /* connections that watch or monitor */
+	size_t nmonitors;      /* of which monitor */
+	msgpack_sbuffer notes; /* notifications being packed, and those held (watch_hold()) */
+	codec_out notes_out;   /* what notes_pk writes into */
+	msgpack_packer notes_pk;
+	bool holding;          /* inside an atomic batch: notifications wait */
+	struct held_note *held_notes;
+	size_t nheld, held_cap;
+	uint64_t batches;      /* server.batch calls run (batch.c) */
+	/* The params of the call running, for objects.create's and objects.delete's notifications. */
+	const msgpack_object_array *call_params;
 } server;
 
 /* Closes h unless it was never initialised or is closing already. */

@@ -90,8 +90,8 @@ static bool writer_call(save_sink *sink, const char *method, const om_value *arg
 static void save_one(const registry_entry *e, void *ctx)
 {
 	writer *w = ctx;
-	if (w->failed || e->provisional)
-		return;
+	if (w->failed || e->provisional || e->owned_by)
+		return; /* an ephemeral object does not outlive its connection */
 	w->e = e;
 	om_value options = om_nil();
 	size_t mark;

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "mem.h"
 #include "reply.h"
+#include "watch.h"
 
 /* Timeouts longer than this (about 31 years) wait forever. */
 #define MAX_TIMEOUT_S 1e9
@@ -475,6 +476,11 @@ static void finish(server *s, parked *p, int code)
 {
 	const op_call *c = &p->call;
 	p->call.code = code;
+	if (code == OM_OK && !(p->op->flags & OP_PASSIVE)) {
+		watch_changed_values(s, p->entry, c->type, p->op->name, p->args, c->nargs);
+		if (c->opened && c->opened != p->entry)
+			watch_changed_values(s, c->opened, c->type, p->op->name, p->args, c->nargs);
+	}
 	if (!p->has_msgid) {
 		if (code)
 			log_debug("notification %s.%s failed: %s", c->type, p->op->name, c->message);
@@ -524,10 +530,10 @@ static void on_timeout(uv_timer_t *t)
 	wait_wake(s);
 }
 
-int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
-	      const uint32_t *msgid)
+/* wait_park() with the call's timeout given. */
+static int park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
+		const uint32_t *msgid, double timeout)
 {
-	double timeout = op_call_timeout(op, c);
 	if (timeout == 0) {
 		int rc = run_again(s, op, e->obj, c, true);
 		if (rc != OP_WAIT)
@@ -585,6 +591,17 @@ int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_cal
 		start_timer(p, ns);
 	}
 	return OP_WAIT;
+}
+
+int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
+	      const uint32_t *msgid)
+{
+	return park(s, from, e, op, c, msgid, op_call_timeout(op, c));
+}
+
+int wait_park_now(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c)
+{
+	return park(s, from, e, op, c, NULL, 0);
 }
 
 /* --- wake-ups ------------------------------------------------------------- */
@@ -709,10 +726,14 @@ void wait_conn_closed(server *s, conn *from, uint64_t owner)
 		wait_drop_unused(s, e);
 	}
 	/* Only a connection that called an object with a release hook can hold something. */
+	msgpack_object closed = {.type = MSGPACK_OBJECT_POSITIVE_INTEGER, .via.u64 = owner};
 	for (registry_entry *e = conn_is_holder(from) ? s->objects.holdable : NULL; e;
 	     e = e->hold_next) {
+		bool held = e->type->held_by && e->type->held_by(e->obj, owner) > 0;
 		e->type->release(e->obj, owner);
 		mark(s, e);
+		if (held)
+			watch_changed(s, e, "client", "closed", &closed, 1);
 	}
 	wait_wake(s);
 }

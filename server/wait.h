@@ -88,6 +88,14 @@ bool wait_admit(server *s, conn *from, const type_def *t, const op_def *op, op_c
 int wait_park(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c,
 	      const uint32_t *msgid);
 
+/*
+ * wait_park() for a call inside server.batch, which must not wait: it runs
+ * again at once as timed out, whatever its timeout. Should that still
+ * answer OP_WAIT (a condition.wait that cannot take its lock back), the
+ * call is parked unanswered, as a notification's, until it completes.
+ */
+int wait_park_now(server *s, conn *from, registry_entry *e, const op_def *op, op_call *c);
+
 /* Frees the memory wait_admit() reserved for parking, at exit. */
 void wait_free_reserve(server *s);
 

@@ -1020,8 +1020,11 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 15);
+	ck_assert_int_eq(m->via.map.size, 17);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
+	ck_assert(is_uint(map_get(m, "revision"), 1)); /* objects.create d */
+	ck_assert_int_eq(map_get(m, "run_id")->type, MSGPACK_OBJECT_STR);
+	ck_assert_int_eq(map_get(m, "run_id")->via.str.size, 32);
 	const msgpack_object *persistence = map_get(m, "persistence");
 	ck_assert_int_eq(persistence->type, MSGPACK_OBJECT_MAP);
 	ck_assert_int_eq(persistence->via.map.size, 1);

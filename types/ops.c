@@ -76,6 +76,8 @@ static bool kind_ok(uint8_t kind, const om_value *v)
 		return v->kind == OM_NIL || v->kind == OM_INT || v->kind == OM_UINT;
 	case ARG_MAP_OR_NIL:
 		return v->kind == OM_MAP || v->kind == OM_NIL;
+	case ARG_STR_OR_NIL:
+		return v->kind == OM_STR || v->kind == OM_NIL;
 	case ARG_TIMEOUT:
 		if (v->kind == OM_INT)
 			return v->as.i >= 0;
@@ -94,7 +96,7 @@ static const char *kind_want(uint8_t kind)
 		[ARG_STR] = "a string", [ARG_ARRAY] = "an array",
 		[ARG_MAP] = "a map", [ARG_INT_OR_NIL] = "an integer or nil",
 		[ARG_TIMEOUT] = "a non-negative number of seconds or nil",
-		[ARG_MAP_OR_NIL] = "a map or nil",
+		[ARG_MAP_OR_NIL] = "a map or nil", [ARG_STR_OR_NIL] = "a string or nil",
 		[ARG_NAME] = "a string",
 	};
 	return want[kind];

@@ -24,6 +24,7 @@ enum arg_kind {
 	ARG_INT_OR_NIL, /* an integer, or nil (e.g. an open slice bound) */
 	ARG_TIMEOUT,    /* seconds: a non-negative number, or nil for "forever" */
 	ARG_MAP_OR_NIL, /* a map, or nil for none (objects.create's options) */
+	ARG_STR_OR_NIL, /* a string, or nil for none (objects.list's pattern) */
 	/*
 	 * A string naming an object, in an admin op (a data type's object
 	 * name is params[0], never listed in args): the server also checks
@@ -340,8 +341,9 @@ extern const type_def objects_type, server_type, clients_type, client_type;
  */
 enum admin_op {
 	ADMIN_OBJECTS_LIST, ADMIN_OBJECTS_TYPE, ADMIN_OBJECTS_DELETE, ADMIN_OBJECTS_CREATE,
-	ADMIN_OBJECTS_DESCRIBE,
+	ADMIN_OBJECTS_DESCRIBE, ADMIN_OBJECTS_VERSION, ADMIN_OBJECTS_WATCH, ADMIN_OBJECTS_UNWATCH,
 	ADMIN_SERVER_PING, ADMIN_SERVER_INFO, ADMIN_SERVER_SHUTDOWN, ADMIN_SERVER_SAVE,
+	ADMIN_SERVER_MONITOR, ADMIN_SERVER_BATCH,
 	ADMIN_CLIENTS_LIST, ADMIN_CLIENTS_KILL,
 	ADMIN_CLIENT_SETNAME,
 	ADMIN_NOPS

@@ -19,6 +19,7 @@ static const char *const kind_text[] = {
 	[ARG_INT_OR_NIL] = "an integer, or null for an open end",
 	[ARG_TIMEOUT] = "seconds, or null to wait forever",
 	[ARG_MAP_OR_NIL] = "a map, or null for none",
+	[ARG_STR_OR_NIL] = "a string, or null for none",
 	[ARG_NAME] = "an object's name",
 };
 
