@@ -424,6 +424,8 @@ void batch_run(server *s, conn *from, const msgpack_object_array *params, const 
 	if (rc && b.atomic) {
 		undo_all(&b);
 		journal_rollback(s, jm);
+	} else if (b.atomic) {
+		journal_group(s, jm);
 	}
 	if (msgid && rc)
 		rpc_pack_error_reply(conn_packer(from), *msgid, b.code, b.why);

@@ -539,7 +539,24 @@ void dispatch_message(server *s, conn *from, const dispatch_msg *d)
 /* The owner of what a replayed call acquires: no connection has it. */
 #define REPLAY_OWNER UINT64_MAX
 
+static int replay(server *s, const msgpack_object *record, bool nested, char *why, size_t size);
+
+/* An atomic batch's records, grouped as one (journal_group()): each in turn. */
+static int replay_batch(server *s, const msgpack_object_array *records, char *why, size_t size)
+{
+	for (uint32_t i = 0; i < records->size; i++)
+		if (replay(s, &records->ptr[i], true, why, size))
+			return -1;
+	return 0;
+}
+
 int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t size)
+{
+	return replay(s, record, false, why, size);
+}
+
+/* A record run as a call; nested: inside a batch's, where no batch may be. */
+static int replay(server *s, const msgpack_object *record, bool nested, char *why, size_t size)
 {
 	const msgpack_object *a = record->via.array.ptr;
 	if (record->type != MSGPACK_OBJECT_ARRAY || record->via.array.size != 2 ||
@@ -549,6 +566,8 @@ int dispatch_replay(server *s, const msgpack_object *record, char *why, size_t s
 	}
 	const type_def *t;
 	const op_def *op = dispatch_find_method(a[0].via.str.ptr, a[0].via.str.size, &t);
+	if (op == &admin_ops[ADMIN_SERVER_BATCH] && !nested)
+		return replay_batch(s, &a[1].via.array, why, size);
 	int shown = (int)(a[0].via.str.size < SHOWN_METHOD ? a[0].via.str.size : SHOWN_METHOD);
 	if (!op || !(op->flags & OP_WRITE) || (op->flags & OP_PASSIVE) ||
 	    (t->admin ? op != &admin_ops[ADMIN_OBJECTS_CREATE] && op != &admin_ops[ADMIN_OBJECTS_DELETE]

@@ -460,6 +460,41 @@ void journal_rollback(server *s, journal_mark m)
 	j->records = m.records;
 }
 
+void journal_group(server *s, journal_mark m)
+{
+	journal *j = s->journal;
+	if (!j || j->records - m.records < 2)
+		return;
+	msgpack_sbuffer group;
+	msgpack_sbuffer_init(&group);
+	codec_out out = {&group, false};
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &out, codec_out_write);
+	size_t mark, used, plen;
+	const unsigned char *payload;
+	bool ok = record_begin(&group, &mark);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "server.batch", 12);
+	msgpack_pack_array(&pk, (uint32_t)(j->records - m.records));
+	for (size_t off = m.size; ok && off < j->acc.size; off += used) {
+		const unsigned char *at = (const unsigned char *)j->acc.data + off;
+		ok = record_read(at, j->acc.size - off, &payload, &plen, &used) == RECORD_OK &&
+		     codec_out_write(&out, (const char *)payload, plen) == 0;
+	}
+	size_t end = j->acc.size;
+	ok = ok && !out.failed && record_end(&group, mark) &&
+	     msgpack_sbuffer_write(&j->acc, group.data, group.size) == 0;
+	if (ok) {
+		memmove(j->acc.data + m.size, j->acc.data + end, group.size);
+		j->acc.size = m.size + group.size;
+		j->records = m.records + 1;
+	} else {
+		j->acc.size = end;
+		log_warn("journal: out of memory grouping a batch's records; kept one by one");
+	}
+	msgpack_sbuffer_destroy(&group);
+}
+
 /* Whether objects.create with params made an ephemeral object (not journaled). */
 static bool created_ephemeral(server *s, const msgpack_object_array *params)
 {

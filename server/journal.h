@@ -84,6 +84,12 @@ typedef struct journal_mark {
 } journal_mark;
 journal_mark journal_mark_now(server *s);
 void journal_rollback(server *s, journal_mark m);
+/*
+ * Makes the records after m one record, ["server.batch", [record, ...]],
+ * so that an atomic batch survives a crash whole or not at all (a torn
+ * last record is dropped as a whole when the journal is read).
+ */
+void journal_group(server *s, journal_mark m);
 
 /*
  * After call c of t.op succeeded on entry e (or opened `opened`): appends

@@ -100,8 +100,8 @@ def join_all(test, procs):
 class Server:
     """An objmgrd of the test's own, with extra options."""
 
-    def __init__(self, *args):
-        self.dir = tempfile.TemporaryDirectory()
+    def __init__(self, *args, directory=None):
+        self.dir = directory or tempfile.TemporaryDirectory()
         self.socket = os.path.join(self.dir.name, "s.sock")
         self.proc = subprocess.Popen([OBJMGRD, "--socket", self.socket, *args],
                                      stderr=subprocess.DEVNULL)
@@ -111,10 +111,11 @@ class Server:
             time.sleep(0.025)
         raise AssertionError("objmgrd did not start")
 
-    def stop(self):
+    def stop(self, keep=False):
         self.proc.terminate()
         assert self.proc.wait(TIMEOUT) == 0
-        self.dir.cleanup()
+        if not keep:
+            self.dir.cleanup()
 
 
 class Watches(unittest.TestCase):
@@ -348,6 +349,35 @@ class Batches(unittest.TestCase):
         self.assertEqual(got[0], [None, 6])
         self.assertEqual(got[1][0][0], "key_error")
         self.assertEqual(got[2][0][0], "empty")
+
+
+class Durable(unittest.TestCase):
+    def test_an_atomic_batch_is_journaled_whole_and_an_ephemeral_object_not_at_all(self):
+        directory = tempfile.TemporaryDirectory()
+        data = os.path.join(directory.name, "data")
+        srv = Server("--data-dir", data, directory=directory)
+        c = Raw(srv.socket)
+        c.call("list.extend", "A", [1, 2, 3])
+        c.call("objects.create", "E", "dict", {"ephemeral": True})
+        c.call("dict.set", "E", "k", "v")
+        self.assertEqual(c.call("server.batch", [["list.pop", ["A"]], ["list.append", ["B", 3]]],
+                                {"atomic": True}), [[None, 3], [None, 1]])
+        self.assertEqual(c.error("server.batch", [["list.pop", ["A"]], ["list.append", ["B", 2]],
+                                                  ["list.pop", ["Z"]]], {"atomic": True})[0],
+                         "index_error")
+        c.call("server.batch", [["counter.add", ["n", 1]], ["dict.get", ["no", 1]]])
+        c.close()
+        srv.stop(keep=True)
+        with open(os.path.join(data, "journal.1"), "rb") as f:
+            self.assertIn(b"\xacserver.batch", f.read())
+        srv = Server("--data-dir", data, directory=directory)
+        c = Raw(srv.socket)
+        self.assertEqual(c.call("objects.list"), {"A": "list", "B": "list", "n": "counter"})
+        self.assertEqual(c.call("list.items", "A"), [1, 2])
+        self.assertEqual(c.call("list.items", "B"), [3])
+        self.assertEqual(c.call("counter.get", "n"), 1)
+        c.close()
+        srv.stop()
 
 
 def hold_ephemeral(path):
