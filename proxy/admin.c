@@ -35,6 +35,20 @@ int om_objects_describe(om_client *c, const char *name, om_value *out)
 	return om_call(c, "objects.describe", &arg, 1, out);
 }
 
+int om_objects_version(om_client *c, const char *name, uint64_t *version)
+{
+	om_value arg = om_str(name), v;
+	int rc = om_call(c, "objects.version", &arg, 1, &v);
+	return rc != OM_OK ? rc : result_uint(c, "objects.version", &v, version);
+}
+
+int om_batch(om_client *c, const om_value *calls, const om_value *options, om_value *result)
+{
+	om_value args[] = {*calls, options ? *options : om_nil()};
+	/* No options: the short form [calls]. */
+	return om_call(c, "server.batch", args, options && options->kind != OM_NIL ? 2 : 1, result);
+}
+
 int om_server_ping(om_client *c)
 {
 	return om_call(c, "server.ping", NULL, 0, NULL);

@@ -10,7 +10,8 @@
  * msgpack-c's streaming unpacker and matched by msgid: om_call (and
  * om_recv_id) takes its own, stashes replies to other pipelined requests
  * for om_recv and om_recv_id, and skips the late reply to a call that timed
- * out.
+ * out. Notifications met on the way are queued for om_next_notification
+ * (notify.c), whatever is waited for.
  */
 #include "client.h"
 
@@ -50,6 +51,7 @@ typedef enum want_kind {
 	WANT_PIPELINED_ID, /* the reply to the pipelined request msgid; others are stashed */
 	WANT_NOTHING,   /* only a server.error notification; pipelined replies are stashed */
 	WANT_CHALLENGE, /* the auth.challenge notification, which must come before any reply */
+	WANT_NOTIFICATION, /* any notification but server.error; pipelined replies are stashed */
 } want_kind;
 
 typedef struct want {
@@ -72,6 +74,14 @@ static deadline deadline_after(double seconds)
 		d.at.tv_sec++;
 		d.at.tv_nsec -= 1000000000L;
 	}
+	return d;
+}
+
+/* A deadline that has passed already: waits on it only take what is there. */
+static deadline deadline_now(void)
+{
+	deadline d = {.set = true};
+	clock_gettime(CLOCK_MONOTONIC, &d.at);
 	return d;
 }
 
@@ -346,9 +356,25 @@ static int stash_reply(om_client *c, const rpc_msg *m)
 }
 
 /*
+ * Queues a notification for om_next_notification. Returns OM_OK when a
+ * notification is what w waits for, else SKIPPED, or OM_PROTOCOL when its
+ * params cannot be decoded (the connection is dropped).
+ */
+static int queue_notification(om_client *c, const rpc_msg *m, const want *w)
+{
+	om_notification n = {.method = xmemdup0(m->method, m->method_len)};
+	if (codec_decode(m->params, &n.params, REPLY_MAX_DEPTH) != OM_OK) {
+		free(n.method);
+		return protocol_error(c, "a notification whose params cannot be decoded");
+	}
+	notes_push(&c->notes, n);
+	return w->kind == WANT_NOTIFICATION ? OM_OK : SKIPPED;
+}
+
+/*
  * Handles one message from the server. Returns SKIPPED when it is not what
- * w waits for (a notification, a late reply to a call that timed out, or a
- * pipelined reply stashed on the way), else the status of the reply waited
+ * w waits for (a notification queued on the way, a late reply to a call
+ * that timed out, or a pipelined reply stashed on the way), else the status of the reply waited
  * for, with the decoded result in *result when it succeeded.
  */
 static int take_message(om_client *c, const msgpack_object *o, want *w, om_value *result)
@@ -371,7 +397,7 @@ static int take_message(om_client *c, const msgpack_object *o, want *w, om_value
 			return codec_decode(m.params, result, REPLY_MAX_DEPTH) == OM_OK
 				       ? OM_OK
 				       : protocol_error(c, "an auth.challenge that cannot be decoded");
-		return SKIPPED;
+		return queue_notification(c, &m, w);
 	}
 	if (w->kind == WANT_CHALLENGE) {
 		/* A server with an authkey challenges a connection before it answers anything. */
@@ -466,8 +492,7 @@ static int read_reply(om_client *c, const char *what, want *w, const deadline *d
  */
 static int send_failed(om_client *c, const char *what, int err)
 {
-	deadline now = {.set = true};
-	clock_gettime(CLOCK_MONOTONIC, &now.at);
+	deadline now = deadline_now();
 	want w = {.kind = WANT_NOTHING};
 	int rc = read_reply(c, what, &w, &now, NULL);
 	if (rc != OM_IO && rc != OM_TIMEOUT && rc != OM_PROTOCOL)
@@ -666,6 +691,27 @@ int client_read_challenge(om_client *c, double timeout_s, om_value *params)
 	deadline d = deadline_after(timeout_s);
 	want w = {.kind = WANT_CHALLENGE};
 	return read_reply(c, "waiting for the server's auth.challenge", &w, &d, params);
+}
+
+int client_read_notification(om_client *c, double timeout_s)
+{
+	static const char what[] = "om_next_notification";
+	if (c->out_sent < c->out.size) {
+		deadline d = deadline_after(c->opts.timeout_s);
+		int rc = flush_out(c, what, &d);
+		if (rc != OM_OK)
+			return rc;
+	}
+	/* Unlike a call's timeout, 0 here means "do not wait", not "forever". */
+	deadline d = timeout_s < 0   ? (deadline){.set = false}
+		     : timeout_s > 0 ? deadline_after(timeout_s)
+				     : deadline_now();
+	want w = {.kind = WANT_NOTIFICATION};
+	int rc = read_reply(c, what, &w, &d, NULL);
+	if (rc == OM_TIMEOUT)
+		return client_fail(c, OM_TIMEOUT, "%s: none from %s within %g s", what, c->address,
+				   timeout_s);
+	return rc;
 }
 
 size_t om_pending(const om_client *c)

@@ -301,6 +301,7 @@ void om_close(om_client *c)
 	free(c->pending.ids);
 	free(c->stash.items);
 	free(c->stash.index);
+	notes_clear(&c->notes);
 	free(c->address);
 	free(c->name);
 	if (c->key) {

@@ -45,6 +45,21 @@ typedef struct stash {
 } stash;
 
 /*
+ * Notifications read and not yet given back by om_next_notification: a
+ * ring, items[(head + i) % cap] for i < count, oldest first. It has no
+ * bound (objmgr.h says why) and outlives the connection.
+ */
+typedef struct notes {
+	om_notification *items;
+	size_t head, count, cap;
+} notes;
+
+/* Queues n (taken over) behind the others; amortised O(1). */
+void notes_push(notes *q, om_notification n);
+/* Frees every queued notification and the ring. */
+void notes_clear(notes *q);
+
+/*
  * Syscalls made on the socket since om_connect, across reconnects. Not part
  * of the public API: tests read them through this header to prove that
  * pipelining coalesces requests and reads replies in large pieces.
@@ -73,6 +88,7 @@ struct om_client {
 	size_t out_sent;         /* bytes at the start of out already sent */
 	pending_ids pending;     /* pipelined requests whose replies are not read yet */
 	stash stash;             /* pipelined replies read, not yet given back */
+	notes notes;             /* notifications read, not yet given back */
 	client_stats stats;
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
@@ -85,6 +101,14 @@ struct om_client {
  * does (OM_IO, OM_TIMEOUT after timeout_s, a server.error's code).
  */
 int client_read_challenge(om_client *c, double timeout_s, om_value *params);
+
+/*
+ * Reads until a notification is queued on c, for at most timeout_s (0:
+ * only what has arrived; negative: no limit), sending queued requests
+ * first. OM_OK, OM_TIMEOUT (connected still), or a failure as om_recv()'s,
+ * recorded on c.
+ */
+int client_read_notification(om_client *c, double timeout_s);
 
 /*
  * The authkey handshake on c's new connection (auth.c): proves c knows

@@ -92,6 +92,15 @@ int result_bool(om_client *c, const char *method, om_value *v, bool *out)
 	return OM_OK;
 }
 
+int result_uint(om_client *c, const char *method, om_value *v, uint64_t *out)
+{
+	if (v->kind != OM_UINT && (v->kind != OM_INT || v->as.i < 0))
+		return bad_result(c, method, v, "a non-negative integer");
+	if (out)
+		*out = v->kind == OM_UINT ? v->as.u : (uint64_t)v->as.i;
+	return OM_OK;
+}
+
 int result_pair(om_client *c, const char *method, om_value *v, om_value *first,
 		om_value *second)
 {

@@ -66,6 +66,9 @@ om_value handle_timeout(double timeout_s);
  */
 int result_bool(om_client *c, const char *method, om_value *v, bool *out);
 
+/* As result_bool(), for a result that must be a non-negative integer. */
+int result_uint(om_client *c, const char *method, om_value *v, uint64_t *out);
+
 /*
  * Splits the owned result v of method, which must be [first, second], into
  * two owned values (either pointer may be NULL to drop that one). Anything

@@ -265,6 +265,98 @@ int om_recv_id(om_client *c, uint32_t msgid, om_value *result);
 size_t om_pending(const om_client *c);
 
 /*
+ * Watching, monitoring and notifications.
+ *
+ * The server sends notifications, [2, method, params], unasked: a change
+ * to a watched object (om_watch()), every call it runs while this
+ * connection monitors (om_monitor()), and the end of either when this
+ * connection fell too far behind reading. They come in the server's order,
+ * each after the reply to the call that caused it, and may arrive while
+ * the library waits for a reply (om_call(), om_recv(), ...): such
+ * notifications are queued on the client, never dropped, and given back,
+ * oldest first, by om_next_notification(). The queue has no bound: a
+ * program that watches must take its notifications, or they pile up in
+ * its memory (the server's --max-output bounds only what it has not sent
+ * yet). Queued notifications outlive the connection: after a drop or
+ * om_reconnect() the ones that came before are still given back first.
+ *
+ * The notifications (docs/protocol.md):
+ *   "objects.changed"  [name, method, params, version]: a change to a
+ *       watched object: the object's name, the method that changed it
+ *       ("dict.set", "objects.create", "objects.delete", or
+ *       "client.closed" for a lock released or an ephemeral object deleted
+ *       because its holder's connection closed), that call's params after
+ *       the name (big strings and containers summarised as short strings:
+ *       "<str of 5000 bytes>") and the object's new version (a deletion
+ *       has one too);
+ *   "objects.overflow" [message, revision]: this connection's unsent
+ *       output passed the server's --max-output; every watch of it was
+ *       removed. Watch again and compare versions (om_objects_version())
+ *       with those last seen;
+ *   "server.call"      [time, client_id, method, params]: a call the server
+ *       ran, while monitoring: Unix time in seconds (a float), the caller's
+ *       clients.list id, the method and its params, summarised as above;
+ *   "server.overflow"  [message]: as objects.overflow, for monitoring,
+ *       which has stopped.
+ * A "server.error" notification is not queued: the server closes the
+ * connection after it, and the call waiting fails with its code.
+ */
+
+/* One notification: owned by the caller, freed with om_notification_free(). */
+typedef struct om_notification {
+	char *method;   /* "objects.changed", ... */
+	om_value params; /* an OM_ARRAY, as the server sent it */
+} om_notification;
+
+/*
+ * objects.watch: subscribes c to the changes of every object whose name
+ * matches pattern, a glob (* ? [...], \ escapes the next character; NULL
+ * for "*"). *revision (may be NULL) is the server's revision when the
+ * watch began: every change after it is notified. Watching a pattern
+ * already watched changes nothing. Errors: OM_LIMIT for a 33rd pattern on
+ * one connection; OM_BAD_PARAMS for a malformed pattern.
+ */
+int om_watch(om_client *c, const char *pattern, uint64_t *revision);
+
+/*
+ * objects.unwatch: removes the watch on pattern (NULL: every watch of c).
+ * *was (may be NULL) says whether there was one (any, for NULL).
+ */
+int om_unwatch(om_client *c, const char *pattern, bool *was);
+
+/* server.monitor: on, every call the server runs comes as a server.call notification; off stops. */
+int om_monitor(om_client *c, bool on);
+
+/*
+ * Gives back the oldest notification, owned by the caller, in *out
+ * (method NULL and params nil when it returns anything but OM_OK): a
+ * queued one at once, else the next to arrive, waiting at most timeout_s
+ * (0: do not wait, only take what has arrived; negative: as long as it
+ * takes; om_options.timeout_s does not apply). Requests queued by
+ * om_send() are sent first, and replies to pipelined requests that arrive
+ * meanwhile are kept for om_recv() and om_recv_id().
+ * Errors: OM_TIMEOUT when none came in time (the connection stays up);
+ * OM_IO when not connected and none is queued, or as om_call() when the
+ * connection fails (OM_IO, OM_PROTOCOL, a server.error's code): it is down
+ * then.
+ */
+int om_next_notification(om_client *c, double timeout_s, om_notification *out);
+
+/* Frees what a notification holds and clears it; a cleared one or NULL is a no-op. */
+void om_notification_free(om_notification *n);
+
+/*
+ * The connection's socket, for poll() or an event loop: readable when a
+ * notification (or a reply) may be waiting; -1 when not connected. Before
+ * each wait on it, take every notification with om_next_notification(c, 0,
+ * ...) until OM_TIMEOUT: those the library has already read (while waiting
+ * for a reply, or along with an earlier notification) are queued in c, not
+ * in the socket, and poll() cannot see them. Read and write it only
+ * through the library.
+ */
+int om_fd(const om_client *c);
+
+/*
  * Proxy handles.
  *
  * A proxy handle names one shared object on one client: om_dict_open(c,
@@ -522,6 +614,8 @@ int om_objects_delete(om_client *c, const char *name, bool *existed);
  * nothing); semaphore {"value": N} (default 1), {"bounded": true} and
  * {"owned": false} (a close gives no permit back); condition {"lock": name}
  * (a lock of that name, else its own); barrier {"parties": N} (required).
+ * Any type takes {"ephemeral": true}: the object is deleted when the
+ * connection that created it closes (watchers see "client.closed").
  * Succeeds too when it exists already with that type, changing nothing
  * (options given are checked, not compared with the object's).
  * Errors: OM_WRONG_TYPE when it exists with another type; OM_BAD_PARAMS
@@ -538,6 +632,36 @@ int om_objects_create(om_client *c, const char *name, const char *type, om_value
  * counter, lock, event, ...
  */
 int om_objects_describe(om_client *c, const char *name, om_value *out);
+
+/*
+ * objects.version: *version is the object's version, raised by each change
+ * to it, or 0 when there is no such object. Compare it with the versions
+ * of objects.changed notifications, or pass it to om_batch()'s
+ * if_versions.
+ */
+int om_objects_version(om_client *c, const char *name, uint64_t *version);
+
+/*
+ * server.batch: runs calls, an OM_ARRAY of [method, params] pairs (params
+ * an OM_ARRAY of the method's params), one after another with no other
+ * client's call between them. options (NULL or nil for none) is an OM_MAP:
+ *   "atomic": true       all or nothing: when a call fails, what the calls
+ *                        before it did is undone and om_batch() fails
+ *                        with that call's code, the message saying which
+ *                        ("server.batch: call N (method) failed: ...");
+ *   "if_versions": {name: version, ...}
+ *                        run nothing, failing with OM_CONFLICT, unless
+ *                        each named object has that version
+ *                        (om_objects_version(); 0: no such object).
+ * On success *result (owned) is an OM_ARRAY with one [error, result] pair
+ * per call, in order: error nil and the call's result, or error
+ * [code, message] (code a wire name: om_code_from_name()) and nil. Without
+ * atomic a failed call does not stop those after it. Blocking methods do
+ * not wait inside a batch (as with timeout 0).
+ * Errors: OM_CONFLICT as above; a failed call's code with atomic;
+ * OM_BAD_PARAMS for calls or options of the wrong shape.
+ */
+int om_batch(om_client *c, const om_value *calls, const om_value *options, om_value *result);
 
 /* server.ping: OM_OK when the server answers. */
 int om_server_ping(om_client *c);
