@@ -1,7 +1,8 @@
 /*
  * test-client.c — libobjmgr's connection handling against a scripted fake
  * server: what the client does when replies are late, split, interleaved
- * with notifications, malformed, or never come, and when the server closes.
+ * with notifications, malformed, or never come, and when the server closes;
+ * how notifications are queued and given back by om_next_notification.
  *
  * The fake server is a forked process that accepts one connection, waits
  * for the first request, then writes canned bytes. A fresh client numbers
@@ -240,7 +241,7 @@ START_TEST(test_reply_split_into_single_bytes_is_reassembled)
 }
 END_TEST
 
-START_TEST(test_notifications_and_other_msgids_are_skipped)
+START_TEST(test_notifications_are_queued_and_other_msgids_skipped_by_a_call)
 {
 	/* [2, "log", ["x"]], [1, 7, nil, "other"], [1, 1, nil, "mine"] */
 	static const char reply[] = "\x93\x02\xa3log\x91\xa1x"
@@ -251,6 +252,123 @@ START_TEST(test_notifications_and_other_msgids_are_skipped)
 	om_value v;
 	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, &v), OM_OK);
 	assert_value(v, "\"mine\"");
+	om_notification n;
+	ck_assert_int_eq(om_next_notification(c, 0, &n), OM_OK);
+	ck_assert_str_eq(n.method, "log");
+	assert_value(n.params, "[\"x\"]");
+	om_notification_free(&n);
+	ck_assert_int_eq(om_next_notification(c, 0, &n), OM_TIMEOUT);
+	ck_assert_ptr_null(n.method);
+	om_close(c);
+	fake_end(&f);
+}
+END_TEST
+
+/* [2, "objects.changed", ["cfg", "dict.set", ["a", 1], 3]] and ["cfg", "dict.del", ["a"], 4] */
+#define CHANGED_SET "\x93\x02\xaf" "objects.changed" "\x94\xa3" "cfg" "\xa8" "dict.set" "\x92\xa1" "a" "\x01\x03"
+#define CHANGED_DEL "\x93\x02\xaf" "objects.changed" "\x94\xa3" "cfg" "\xa8" "dict.del" "\x91\xa1" "a" "\x04"
+
+/* Takes the next notification, which must be method with params formatted as want. */
+static void assert_notification(om_client *c, double timeout_s, const char *method,
+				const char *want)
+{
+	om_notification n;
+	ck_assert_int_eq(om_next_notification(c, timeout_s, &n), OM_OK);
+	ck_assert_str_eq(n.method, method);
+	assert_value(n.params, want);
+	om_notification_free(&n);
+}
+
+START_TEST(test_next_notification_sends_queued_requests_and_keeps_their_replies)
+{
+	/* Notifications split byte by byte, the reply to the pipelined ping between them. */
+	static const char script[] = CHANGED_SET "\x94\x01\x01\xc0\xa4pong" CHANGED_DEL;
+	fake f;
+	om_client *c = fake_client(&f, script, sizeof script - 1, 1, false);
+	uint32_t id;
+	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, &id), OM_OK);
+	/* The fake writes only once the ping reaches it: om_next_notification must send it. */
+	assert_notification(c, 5, "objects.changed", "[\"cfg\", \"dict.set\", [\"a\", 1], 3]");
+	assert_notification(c, 5, "objects.changed", "[\"cfg\", \"dict.del\", [\"a\"], 4]");
+	om_value v;
+	ck_assert_int_eq(om_recv_id(c, id, &v), OM_OK);
+	assert_value(v, "\"pong\"");
+	om_close(c);
+	fake_end(&f);
+}
+END_TEST
+
+START_TEST(test_next_notification_with_timeout_0_returns_at_once_and_positive_waits)
+{
+	fake f;
+	om_client *c = fake_client(&f, "", 0, 1, false);
+	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, NULL), OM_OK);
+	ck_assert_int_eq(om_flush(c), OM_OK);
+	om_notification n;
+	double t0 = now_s();
+	ck_assert_int_eq(om_next_notification(c, 0, &n), OM_TIMEOUT);
+	ck_assert_double_lt(now_s() - t0, 0.1);
+	t0 = now_s();
+	ck_assert_int_eq(om_next_notification(c, 0.2, &n), OM_TIMEOUT);
+	double waited = now_s() - t0;
+	ck_assert_double_ge(waited, 0.2);
+	ck_assert_double_lt(waited, 1.0);
+	char want[256];
+	snprintf(want, sizeof want, "om_next_notification: none from %s within 0.2 s", f.path);
+	ck_assert_str_eq(om_errmsg(c), want);
+	ck_assert_ptr_null(n.method);
+	ck_assert_int_eq(n.params.kind, OM_NIL);
+	ck_assert(om_connected(c));
+	ck_assert_int_eq(om_pending(c), 1);
+	om_close(c);
+	fake_end(&f);
+}
+END_TEST
+
+START_TEST(test_server_error_ends_a_notification_wait_and_is_not_queued)
+{
+	static const char script[] = "\x93\x02\xacserver.error\x92\xa5limit\xb4too many connections";
+	fake f;
+	om_client *c = fake_client(&f, script, sizeof script - 1, sizeof script, true);
+	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, NULL), OM_OK);
+	om_notification n;
+	ck_assert_int_eq(om_next_notification(c, 5, &n), OM_LIMIT);
+	ck_assert_str_eq(om_errmsg(c), "objmgrd closed the connection: too many connections");
+	ck_assert(!om_connected(c));
+	ck_assert_int_eq(om_next_notification(c, 0, &n), OM_IO);
+	om_close(c);
+	fake_end(&f);
+}
+END_TEST
+
+START_TEST(test_notifications_read_before_a_drop_are_given_back_then_io)
+{
+	static const char script[] = CHANGED_SET;
+	fake f;
+	om_client *c = fake_client(&f, script, sizeof script - 1, sizeof script, true);
+	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_IO);
+	ck_assert_int_eq(om_fd(c), -1);
+	assert_notification(c, 0, "objects.changed", "[\"cfg\", \"dict.set\", [\"a\", 1], 3]");
+	om_notification n;
+	ck_assert_int_eq(om_next_notification(c, -1, &n), OM_IO);
+	om_close(c);
+	fake_end(&f);
+}
+END_TEST
+
+START_TEST(test_queued_notifications_are_freed_by_om_close)
+{
+	/* More than the ring's first allocation, half never taken: ASan checks the close frees them. */
+	enum { N = 40, ONE = sizeof CHANGED_SET - 1 };
+	char script[N * ONE + sizeof PONG_1];
+	for (int i = 0; i < N; i++)
+		memcpy(script + i * ONE, CHANGED_SET, ONE);
+	memcpy(script + N * ONE, PONG_1, sizeof PONG_1);
+	fake f;
+	om_client *c = fake_client(&f, script, sizeof script - 1, sizeof script, false);
+	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_OK);
+	for (int i = 0; i < N / 2; i++)
+		assert_notification(c, 0, "objects.changed", "[\"cfg\", \"dict.set\", [\"a\", 1], 3]");
 	om_close(c);
 	fake_end(&f);
 }
@@ -452,7 +570,12 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_default_address_follows_objmgr_socket);
 	tcase_add_test(tc, test_reply_is_returned_with_its_value);
 	tcase_add_test(tc, test_reply_split_into_single_bytes_is_reassembled);
-	tcase_add_test(tc, test_notifications_and_other_msgids_are_skipped);
+	tcase_add_test(tc, test_notifications_are_queued_and_other_msgids_skipped_by_a_call);
+	tcase_add_test(tc, test_next_notification_sends_queued_requests_and_keeps_their_replies);
+	tcase_add_test(tc, test_next_notification_with_timeout_0_returns_at_once_and_positive_waits);
+	tcase_add_test(tc, test_server_error_ends_a_notification_wait_and_is_not_queued);
+	tcase_add_test(tc, test_notifications_read_before_a_drop_are_given_back_then_io);
+	tcase_add_test(tc, test_queued_notifications_are_freed_by_om_close);
 	tcase_add_test(tc, test_timeout_returns_after_the_deadline_and_keeps_the_connection);
 	tcase_add_test(tc, test_late_reply_to_a_timed_out_call_is_not_taken_by_the_next);
 	tcase_add_test(tc, test_error_reply_sets_code_and_message_until_the_next_success);
