@@ -16,7 +16,8 @@
  *   help.c      help, from the op tables
  *   complete.c  Tab completion for the REPL
  *   repl.c      the interactive REPL (libedit)
- *   batch.c     commands piped on stdin
+ *   statements.c  commands read from a file, statement by statement
+ *   batch.c     commands piped on stdin, one request each
  */
 #ifndef OBJMGR_CLI_H
 #define OBJMGR_CLI_H
@@ -191,9 +192,34 @@ void complete_remove(void);
 /* The interactive REPL on a terminal; returns the exit status. */
 int repl_run(cli *c);
 
+/* statements.c */
+
+/* Reads statements from f; zero-initialise it with .f set, free with stmt_reader_free(). */
+typedef struct stmt_reader {
+	FILE *f;
+	char *line;           /* getline's buffer */
+	size_t cap;
+	unsigned long lineno; /* lines read so far: the last statement's last line */
+} stmt_reader;
+
+enum stmt_result {
+	STMT_OK,  /* w holds a statement's words, at least one */
+	STMT_END, /* the end of input, or a quit or exit line */
+	STMT_BAD, /* an unterminated quote, an empty line inside an open [ or {, or the
+		   * input ending inside one; err says which, reading may go on */
+};
+
+/*
+ * The next statement in r, split by words_split() into w (reset first;
+ * free it with words_free()): a line, or lines joined while a [ or { is
+ * open. Empty lines and # comments are skipped.
+ */
+int stmt_next(stmt_reader *r, words *w, char *err, size_t errsize);
+void stmt_reader_free(stmt_reader *r);
+
 /* batch.c */
 
-/* Runs the commands read from f, one per line (or per balanced statement); returns the exit status. */
+/* Runs the commands read from f, one request each; returns the exit status. */
 int batch_run(cli *c, FILE *f);
 
 #endif
