@@ -18,6 +18,8 @@
  *   repl.c      the interactive REPL (libedit)
  *   statements.c  commands read from a file, statement by statement
  *   batch.c     commands piped on stdin, one request each
+ *   batchcmd.c  objmgr batch: the calls of a file as one server.batch
+ *   watch.c     objmgr watch and monitor: notifications as lines
  */
 #ifndef OBJMGR_CLI_H
 #define OBJMGR_CLI_H
@@ -33,6 +35,7 @@ enum cli_status {
 	CLI_OK = 0,          /* done */
 	CLI_FAILED = 1,      /* the command failed; the error has been printed */
 	CLI_UNREACHABLE = 2, /* the server could not be reached; printed, with where we looked */
+	CLI_DROPPED = 3,     /* watch, monitor: the server dropped us for reading too slowly */
 };
 
 typedef enum out_mode {
@@ -61,6 +64,12 @@ int cli_connect(cli *c);
  * connection failed or was lost. result (may be NULL) is owned by the caller.
  */
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
+/*
+ * The status of a library call on c->client that returned code: CLI_OK,
+ * or the error printed after about ("") and CLI_FAILED, CLI_UNREACHABLE
+ * for OM_IO.
+ */
+int cli_status(cli *c, int code, const char *about);
 /*
  * Pipelining through the session (objmgr.h): cli_send() is om_send(),
  * connecting first if needed; cli_recv() is om_recv_id() of a request it
@@ -128,6 +137,11 @@ void args_free(om_value *params, size_t n);
 
 /* render.c */
 
+/*
+ * Whether arg is --json or --raw, setting the output mode if so: for the
+ * commands that also take those after their name (objmgr watch --json).
+ */
+bool render_option(cli *c, const char *arg);
 /* Writes v to stdout in the session's output mode, ending with a newline. */
 void render_result(cli *c, const om_value *v);
 /* v as one line of JSON-like text (malloc'd), coloured by kind when color. */
@@ -154,6 +168,8 @@ typedef struct cli_command {
 	uint8_t min_args, max_args;
 	bool takes_names;  /* its arguments are object names (completion) */
 	int (*run)(cli *c, char *const *argv, size_t argc);
+	/* man-page text for `COMMAND --help` and `help COMMAND`, or NULL: the line above */
+	const char *manual;
 } cli_command;
 
 extern const cli_command cli_commands[];
@@ -163,6 +179,21 @@ extern const size_t cli_ncommands;
 const cli_command *commands_find(const char *name);
 /* Runs one command (argv[0] is its name): a friendly command or a "<type>.<op>" method. */
 int commands_run(cli *c, char *const *argv, size_t argc);
+/*
+ * The type and op of method ("<type>.<op>"): both NULL for a type this
+ * program does not know (the server judges), else both set. CLI_OK, or
+ * CLI_FAILED with the error printed after about ("line 3: ", or "") when
+ * it is no method or its type has no such op.
+ */
+int commands_method(cli *c, const char *method, const char *about, const type_def **t,
+		    const op_def **op);
+/*
+ * args_params() of argv (argv[0] the method) for t and op as
+ * commands_method() gave them: CLI_OK with *params owned (args_free()),
+ * or CLI_FAILED with the error printed after about and the method's usage.
+ */
+int commands_params(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc,
+		    const char *about, om_value **params, size_t *n);
 
 /* inspect.c */
 
@@ -174,6 +205,15 @@ int inspect_show(cli *c, char *const *argv, size_t argc);
 /* export.c, import.c: the document between them is statefile.h's */
 int export_run(cli *c, char *const *argv, size_t argc);
 int import_run(cli *c, char *const *argv, size_t argc);
+
+/* watch.c: watch and monitor, which print notifications until stopped */
+extern const char watch_manual[], monitor_manual[];
+int watch_run(cli *c, char *const *argv, size_t argc);
+int monitor_run(cli *c, char *const *argv, size_t argc);
+
+/* batchcmd.c: batch, the calls of a file as one server.batch */
+extern const char batch_manual[];
+int batchcmd_run(cli *c, char *const *argv, size_t argc);
 
 /* help.c */
 int help_run(cli *c, char *const *argv, size_t argc);

@@ -235,21 +235,27 @@ static int cmd_clients(cli *c, char *const *argv, size_t argc)
 
 const cli_command cli_commands[] = {
 	{"ls", "[GLOB]", "the objects whose names match GLOB (default *): name, type, size",
-	 0, 1, true, inspect_ls},
+	 0, 1, true, inspect_ls, NULL},
 	{"show", "NAME", "a whole object: a dict as key/value rows, a list or queue numbered, a counter's value; the state of the others",
-	 1, 1, true, inspect_show},
-	{"type", "NAME", "the type of an object, or none", 1, 1, true, cmd_type},
-	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del},
+	 1, 1, true, inspect_show, NULL},
+	{"type", "NAME", "the type of an object, or none", 1, 1, true, cmd_type, NULL},
+	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del, NULL},
 	{"export", "[PATTERN...]", "every object (or those matching a PATTERN, as ls) as one JSON document on stdout",
-	 0, MANY, true, export_run},
+	 0, MANY, true, export_run, NULL},
 	{"import", "[--replace] FILE", "make the objects of an export document again (FILE - is stdin); --replace deletes same-named ones first",
-	 1, 2, false, import_run},
-	{"info", "", "server facts: version, uptime, connections, memory, ...", 0, 0, false, cmd_info},
-	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping},
+	 1, 2, false, import_run, NULL},
+	{"info", "", "server facts: version, uptime, connections, memory, ...", 0, 0, false, cmd_info, NULL},
+	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping, NULL},
 	{"clients", "", "the connections: id, name, address, age, idle, requests, parked calls, what each holds",
-	 0, 0, false, cmd_clients},
+	 0, 0, false, cmd_clients, NULL},
+	{"watch", "[PATTERN...]", "print each change to the objects matching a PATTERN (default *) as it happens, until stopped",
+	 0, MANY, true, watch_run, watch_manual},
+	{"monitor", "", "print every call the server runs, as it runs it, until stopped",
+	 0, 1, false, monitor_run, monitor_manual},
+	{"batch", "[--atomic] [FILE]", "run the method calls of FILE (default stdin), one a line, as one server.batch; --atomic: all or nothing",
+	 0, 3, false, batchcmd_run, batch_manual},
 	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
-	 0, 1, false, help_run},
+	 0, 1, false, help_run, NULL},
 };
 
 const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
@@ -262,19 +268,26 @@ const cli_command *commands_find(const char *name)
 	return NULL;
 }
 
+int commands_params(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc,
+		    const char *about, om_value **params, size_t *n)
+{
+	char err[512], usage[256];
+	if (args_params(t, op, argv, argc, params, n, err, sizeof err) == OM_OK)
+		return CLI_OK;
+	cli_fail(c, OM_BAD_PARAMS, "%s%s", about, err);
+	if (op) {
+		help_usage(t, op, usage, sizeof usage);
+		fprintf(stderr, "usage: %s\n", usage);
+	}
+	return CLI_FAILED;
+}
+
 static int run_method(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc)
 {
 	om_value *params, result;
 	size_t n;
-	char err[512], usage[256];
-	if (args_params(t, op, argv, argc, &params, &n, err, sizeof err) != OM_OK) {
-		cli_fail(c, OM_BAD_PARAMS, "%s", err);
-		if (op) {
-			help_usage(t, op, usage, sizeof usage);
-			fprintf(stderr, "usage: %s\n", usage);
-		}
+	if (commands_params(c, t, op, argv, argc, "", &params, &n) != CLI_OK)
 		return CLI_FAILED;
-	}
 	int rc = cli_call(c, argv[0], params, n, &result);
 	args_free(params, n);
 	if (rc != CLI_OK)
@@ -284,9 +297,37 @@ static int run_method(cli *c, const type_def *t, const op_def *op, char *const *
 	return CLI_OK;
 }
 
+int commands_method(cli *c, const char *method, const char *about, const type_def **t,
+		    const op_def **op)
+{
+	*t = NULL;
+	*op = NULL;
+	const char *dot = strchr(method, '.');
+	if (!dot)
+		return cli_fail(c, OM_NO_SUCH_METHOD, "%sno command '%s' (try 'help')", about, method);
+	/*
+	 * A type this program does not know is passed through for the server
+	 * to judge: a newer server may have it.
+	 */
+	*t = type_find(method, (size_t)(dot - method));
+	if (!*t)
+		return CLI_OK;
+	*op = type_find_op(*t, dot + 1, strlen(dot + 1));
+	if (!*op)
+		return cli_fail(c, OM_NO_SUCH_METHOD, "%s%s has no operation '%s' (try 'help %s')",
+				about, (*t)->name, dot + 1, (*t)->name);
+	return CLI_OK;
+}
+
 int commands_run(cli *c, char *const *argv, size_t argc)
 {
 	const cli_command *cmd = commands_find(argv[0]);
+	for (size_t i = 1; cmd && cmd->manual && i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(cmd->manual, stdout);
+			return CLI_OK;
+		}
+	}
 	if (cmd) {
 		size_t n = argc - 1;
 		if (n < cmd->min_args || n > cmd->max_args)
@@ -294,19 +335,8 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 					cmd->usage[0] ? " " : "", cmd->usage);
 		return cmd->run(c, argv, argc);
 	}
-	const char *dot = strchr(argv[0], '.');
-	if (!dot)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "no command '%s' (try 'help')", argv[0]);
-	/*
-	 * A type this program does not know is passed through for the server
-	 * to judge: a newer server may have it.
-	 */
-	const type_def *t = type_find(argv[0], (size_t)(dot - argv[0]));
-	if (!t)
-		return run_method(c, NULL, NULL, argv, argc);
-	const op_def *op = type_find_op(t, dot + 1, strlen(dot + 1));
-	if (!op)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "%s has no operation '%s' (try 'help %s')",
-				t->name, dot + 1, t->name);
-	return run_method(c, t, op, argv, argc);
+	const type_def *t;
+	const op_def *op;
+	int rc = commands_method(c, argv[0], "", &t, &op);
+	return rc != CLI_OK ? rc : run_method(c, t, op, argv, argc);
 }

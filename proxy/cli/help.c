@@ -120,6 +120,10 @@ int help_run(cli *c, char *const *argv, size_t argc)
 		return help_all(c);
 	const char *topic = argv[1];
 	const cli_command *cmd = commands_find(topic);
+	if (cmd && cmd->manual) {
+		fputs(cmd->manual, stdout);
+		return CLI_OK;
+	}
 	if (cmd) {
 		char usage[256];
 		command_usage(cmd, usage, sizeof usage);

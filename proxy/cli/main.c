@@ -57,6 +57,10 @@ static void print_help(void)
 	       "    unless --replace. Locks, semaphores, conditions and barriers come back\n"
 	       "    free: who held or waited on them is not state.\n"
 	       "\n"
+	       "    watch and monitor print what happens on the server, a line per change\n"
+	       "    or per call, until stopped; batch sends the calls of a file as one\n"
+	       "    request, all or nothing with --atomic. COMMAND --help tells more.\n"
+	       "\n"
 	       "COMMANDS\n");
 	for (size_t i = 0; i < cli_ncommands; i++) {
 		const cli_command *cmd = &cli_commands[i];
@@ -99,6 +103,9 @@ static void print_help(void)
 	       "    1  a command failed; \"error: <code>: <message>\" went to stderr\n"
 	       "       (also for a wrong command line)\n"
 	       "    2  the server could not be reached; the message says where objmgr looked\n"
+	       "       (watch, monitor: also when the server closed the connection)\n"
+	       "    3  watch, monitor: the server stopped the stream because objmgr read too\n"
+	       "       slowly (objmgr watch --help)\n"
 	       "\n"
 	       "EXAMPLES\n"
 	       "    objmgr dict.set users alice '{\"age\": 3}'\n"
@@ -113,7 +120,10 @@ static void print_help(void)
 	       "    objmgr export 'jobs*' 'users' > some.json\n"
 	       "    objmgr import state.json\n"
 	       "    objmgr -s /run/other.sock import --replace - < state.json\n"
-	       "    objmgr help dict.set\n");
+	       "    objmgr help dict.set\n"
+	       "    objmgr watch --json 'cfg*'\n"
+	       "    objmgr batch --atomic < calls.txt\n"
+	       "    objmgr watch --help\n");
 }
 
 /* A user by name, or by number. */

@@ -158,6 +158,18 @@ void render_json(FILE *f, const om_value *v)
 	free(s);
 }
 
+bool render_option(cli *c, const char *arg)
+{
+	if (strcmp(arg, "--json") == 0)
+		c->mode = OUT_JSON;
+	else if (strcmp(arg, "--raw") == 0)
+		c->mode = OUT_RAW;
+	else
+		return false;
+	c->color = false; /* colours are for the human form only (main.c) */
+	return true;
+}
+
 void render_result(cli *c, const om_value *v)
 {
 	switch (c->mode) {

@@ -35,8 +35,7 @@ int cli_connect(cli *c)
 	return CLI_UNREACHABLE;
 }
 
-/* A call's code as a status, the error printed (after about) when it failed. */
-static int call_status(cli *c, int code, const char *about)
+int cli_status(cli *c, int code, const char *about)
 {
 	if (code == OM_OK)
 		return CLI_OK;
@@ -49,7 +48,7 @@ int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_va
 	int rc = cli_connect(c);
 	if (rc != CLI_OK)
 		return rc;
-	return call_status(c, om_call(c->client, method, params, n, result), "");
+	return cli_status(c, om_call(c->client, method, params, n, result), "");
 }
 
 int cli_send(cli *c, const char *method, const om_value *params, size_t n, uint32_t *msgid)
@@ -57,12 +56,12 @@ int cli_send(cli *c, const char *method, const om_value *params, size_t n, uint3
 	int rc = cli_connect(c);
 	if (rc != CLI_OK)
 		return rc;
-	return call_status(c, om_send(c->client, method, params, n, msgid), "");
+	return cli_status(c, om_send(c->client, method, params, n, msgid), "");
 }
 
 int cli_recv(cli *c, uint32_t msgid, om_value *result, const char *about)
 {
-	return call_status(c, om_recv_id(c->client, msgid, result), about);
+	return cli_status(c, om_recv_id(c->client, msgid, result), about);
 }
 
 void cli_forget(cli *c, const uint32_t *msgids, size_t n)
