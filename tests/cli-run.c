@@ -1,6 +1,6 @@
 /*
  * cli-run.c — objmgr as a child process, its three standard streams
- * through pipes (cli-run.h).
+ * through pipes, or left running with its output in files (cli-run.h).
  */
 #include "cli-run.h"
 
@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,4 +102,46 @@ run run_argv(const char *input, char **argv)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return r;
+}
+
+void cli_argv(char **argv, const char *socket, va_list ap)
+{
+	size_t n = 0;
+	argv[n++] = NULL;
+	argv[n++] = "-s";
+	argv[n++] = (char *)socket;
+	for (char *a; (a = va_arg(ap, char *));) {
+		ck_assert(n < CLI_ARGV_MAX - 1);
+		argv[n++] = a;
+	}
+	argv[n] = NULL;
+}
+
+run run_on(const char *socket, const char *input, ...)
+{
+	char *argv[CLI_ARGV_MAX];
+	va_list ap;
+	va_start(ap, input);
+	cli_argv(argv, socket, ap);
+	va_end(ap);
+	return run_argv(input, argv);
+}
+
+pid_t run_spawn(char **argv, const char *out, const char *err)
+{
+	argv[0] = (char *)cli_path();
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid > 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int in = open("/dev/null", O_RDONLY);
+	int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (getppid() != parent || in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+	    dup2(e, 2) < 0)
+		_exit(127);
+	execv(argv[0], argv);
+	_exit(127);
 }

@@ -6,13 +6,11 @@
  * stream).
  */
 #include <check.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +19,6 @@
 #include "cli-run.h"
 #include "harness.h"
 #include "objmgr.h"
-
-#define MAX_ARGV 16
 
 /* A call that must succeed. */
 #define OK(c, call)                                                                        \
@@ -44,20 +40,7 @@ static om_client *client(void)
 }
 
 /* objmgr -s <the test server> ARGS... (NULL-terminated), with input on stdin. */
-static run objmgr(const char *input, ...)
-{
-	char *argv[MAX_ARGV] = {NULL, "-s", harness_srv.socket};
-	size_t n = 3;
-	va_list ap;
-	va_start(ap, input);
-	for (char *a; (a = va_arg(ap, char *));) {
-		ck_assert(n < MAX_ARGV - 1);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	return run_argv(input, argv);
-}
+#define objmgr(...) run_on(harness_srv.socket, __VA_ARGS__)
 
 /* Runs objmgr with input and checks what it did, byte for byte. */
 #define expect_run(status_, out_, err_, input, ...)                                        \
@@ -76,37 +59,46 @@ typedef struct streamer {
 	char out[600], err[600];
 } streamer;
 
-static void stream_start(streamer *s, ...)
+/*
+ * Waits until the server has run the streamer's first two requests, its
+ * client.setname ("objmgr") and its objects.watch or server.monitor: only
+ * then do changes reach it.
+ */
+static void wait_subscribed(om_client *c)
 {
-	const char *cli = getenv("OBJMGR_CLI");
-	ck_assert_msg(cli && *cli, "OBJMGR_CLI is not set (meson test sets it)");
-	char *argv[MAX_ARGV] = {(char *)cli, "-s", harness_srv.socket};
-	size_t n = 3;
-	va_list ap;
-	va_start(ap, s);
-	for (char *a; (a = va_arg(ap, char *));) {
-		ck_assert(n < MAX_ARGV - 1);
-		argv[n++] = a;
+	for (long waited = 0;; waited += 10) {
+		om_value list;
+		OK(c, om_clients_list(c, &list));
+		bool ready = false;
+		for (uint32_t i = 0; i < list.len; i++) {
+			const om_value *name = om_value_map_get(&list.as.items[i], "name");
+			const om_value *requests = om_value_map_get(&list.as.items[i], "requests");
+			ready |= name && name->kind == OM_STR && strcmp(name->as.str, "objmgr") == 0 &&
+				 requests->kind == OM_INT && requests->as.i >= 2;
+		}
+		om_value_free(&list);
+		if (ready)
+			return;
+		ck_assert_msg(waited < COME_MS, "objmgr never subscribed");
+		harness_sleep_ms(10);
 	}
+}
+
+/*
+ * Starts objmgr -s <the test server> ARGS... (NULL-terminated) and waits
+ * until it has subscribed, as c sees it.
+ */
+static void stream_start(streamer *s, om_client *c, ...)
+{
+	char *argv[CLI_ARGV_MAX];
+	va_list ap;
+	va_start(ap, c);
+	cli_argv(argv, harness_srv.socket, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	snprintf(s->out, sizeof s->out, "%s/stream.out", harness_srv.dir);
 	snprintf(s->err, sizeof s->err, "%s/stream.err", harness_srv.dir);
-	pid_t parent = getpid();
-	s->pid = fork();
-	ck_assert_int_ge(s->pid, 0);
-	if (s->pid > 0)
-		return;
-	/* A failing test must not leave it running. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	int in = open("/dev/null", O_RDONLY);
-	int out = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	int err = open(s->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (getppid() != parent || in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 ||
-	    dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(127);
-	execv(argv[0], argv);
-	_exit(127);
+	s->pid = run_spawn(argv, s->out, s->err);
+	wait_subscribed(c);
 }
 
 /* Its exit status, waiting for it: 128 + the signal when one ended it. */
@@ -161,31 +153,6 @@ static char *wait_lines(const streamer *s, size_t n)
 	}
 }
 
-/*
- * Waits until the server has run the streamer's first two requests, its
- * client.setname ("objmgr") and its objects.watch or server.monitor: only
- * then do changes reach it.
- */
-static void wait_subscribed(om_client *c)
-{
-	for (long waited = 0;; waited += 10) {
-		om_value list;
-		OK(c, om_clients_list(c, &list));
-		bool ready = false;
-		for (uint32_t i = 0; i < list.len; i++) {
-			const om_value *name = om_value_map_get(&list.as.items[i], "name");
-			const om_value *requests = om_value_map_get(&list.as.items[i], "requests");
-			ready |= name && name->kind == OM_STR && strcmp(name->as.str, "objmgr") == 0 &&
-				 requests->kind == OM_INT && requests->as.i >= 2;
-		}
-		om_value_free(&list);
-		if (ready)
-			return;
-		ck_assert_msg(waited < COME_MS, "objmgr never subscribed");
-		harness_sleep_ms(10);
-	}
-}
-
 static uint64_t version_of(om_client *c, const char *name)
 {
 	uint64_t v;
@@ -207,19 +174,21 @@ static void change_cfg(om_client *c, const char *line_fmt, char *want, size_t si
 	om_dict_close(other);
 }
 
-START_TEST(test_watch_prints_a_line_per_change_until_sigterm)
+/*
+ * Runs objmgr watch cfg, with option (NULL: none) after the pattern, while
+ * change_cfg() makes its changes: it must print the two lines of line_fmt,
+ * nothing on stderr, and end by the SIGTERM that stops it.
+ */
+static void expect_watch(const char *option, const char *line_fmt)
 {
 	om_client *c = client();
 	streamer s;
-	stream_start(&s, "watch", "cfg", NULL);
-	wait_subscribed(c);
-	char want[256];
-	change_cfg(c, "%llu dict.set cfg [\"a\", 1]\n%llu dict.set cfg [\"b\", \"two words\"]\n",
-		   want, sizeof want);
-	char *out = wait_lines(&s, 2);
+	stream_start(&s, c, "watch", "cfg", option, NULL);
+	char want[512];
+	change_cfg(c, line_fmt, want, sizeof want);
+	free(wait_lines(&s, 2));
 	ck_assert_int_eq(stream_stop(&s), 128 + SIGTERM);
-	free(out);
-	out = slurp(s.out);
+	char *out = slurp(s.out);
 	ck_assert_str_eq(out, want);
 	free(out);
 	out = slurp(s.err);
@@ -227,25 +196,18 @@ START_TEST(test_watch_prints_a_line_per_change_until_sigterm)
 	free(out);
 	om_close(c);
 }
+
+START_TEST(test_watch_prints_a_line_per_change_until_sigterm)
+{
+	expect_watch(NULL, "%llu dict.set cfg [\"a\", 1]\n%llu dict.set cfg [\"b\", \"two words\"]\n");
+}
 END_TEST
 
 START_TEST(test_watch_json_prints_one_object_per_line)
 {
-	om_client *c = client();
-	streamer s;
-	stream_start(&s, "watch", "--json", "cfg", NULL);
-	wait_subscribed(c);
-	char want[512];
-	change_cfg(c,
-		   "{\"name\": \"cfg\", \"method\": \"dict.set\", \"params\": [\"a\", 1], \"version\": %llu}\n"
-		   "{\"name\": \"cfg\", \"method\": \"dict.set\", \"params\": [\"b\", \"two words\"], \"version\": %llu}\n",
-		   want, sizeof want);
-	free(wait_lines(&s, 2));
-	ck_assert_int_eq(stream_stop(&s), 128 + SIGTERM);
-	char *out = slurp(s.out);
-	ck_assert_str_eq(out, want);
-	free(out);
-	om_close(c);
+	expect_watch("--json",
+		     "{\"name\": \"cfg\", \"method\": \"dict.set\", \"params\": [\"a\", 1], \"version\": %llu}\n"
+		     "{\"name\": \"cfg\", \"method\": \"dict.set\", \"params\": [\"b\", \"two words\"], \"version\": %llu}\n");
 }
 END_TEST
 
@@ -253,8 +215,7 @@ START_TEST(test_watch_exits_2_when_the_server_closes)
 {
 	om_client *c = client();
 	streamer s;
-	stream_start(&s, "watch", NULL);
-	wait_subscribed(c);
+	stream_start(&s, c, "watch", NULL);
 	OK(c, om_server_shutdown(c));
 	ck_assert_int_eq(stream_wait(&s), 2);
 	ck_assert_int_eq(harness_wait(&harness_srv), 0);
@@ -271,8 +232,7 @@ START_TEST(test_monitor_prints_time_client_method_and_params)
 {
 	om_client *c = client();
 	streamer s;
-	stream_start(&s, "monitor", NULL);
-	wait_subscribed(c);
+	stream_start(&s, c, "monitor", NULL);
 	om_dict *cfg = om_dict_open(c, "cfg");
 	OK(c, om_dict_set(cfg, om_str("a"), om_int(1)));
 	om_dict_close(cfg);
@@ -363,8 +323,7 @@ END_TEST
 
 START_TEST(test_batch_exits_2_when_the_server_is_unreachable)
 {
-	char *argv[] = {NULL, "-s", "/nonexistent/objmgr.sock", "batch", NULL};
-	run r = run_argv("server.ping\n", argv);
+	run r = run_on("/nonexistent/objmgr.sock", "server.ping\n", "batch", NULL);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, "error: io: cannot connect to /nonexistent/objmgr.sock: No such "
@@ -394,8 +353,7 @@ START_TEST(test_watch_that_falls_behind_exits_3_saying_why)
 {
 	om_client *c = client();
 	streamer s;
-	stream_start(&s, "watch", NULL);
-	wait_subscribed(c);
+	stream_start(&s, c, "watch", NULL);
 	kill(s.pid, SIGSTOP); /* it reads nothing while the changes come */
 	char value[200];
 	memset(value, 'v', sizeof value);

@@ -17,45 +17,20 @@
 #include "harness.h"
 #include "ops.h"
 
-#define MAX_ARGV 32
-
-/* argv for run_argv(): objmgr -s <the test server> first... (a NULL-terminated list). */
-static void build_argv(char **argv, const char *first, va_list ap)
-{
-	size_t n = 0;
-	argv[n++] = NULL;
-	argv[n++] = "-s";
-	argv[n++] = harness_srv.socket;
-	for (const char *a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert(n < MAX_ARGV - 1);
-		argv[n++] = (char *)a;
-	}
-	argv[n] = NULL;
-}
-
 /* objmgr -s <the test server> ARGS... (NULL-terminated), with input on stdin. */
-static run om_in(const char *input, const char *first, ...)
-{
-	char *argv[MAX_ARGV];
-	va_list ap;
-	va_start(ap, first);
-	build_argv(argv, first, ap);
-	va_end(ap);
-	return run_argv(input, argv);
-}
-
+#define om_in(input, ...) run_on(harness_srv.socket, (input), __VA_ARGS__)
 #define om(...) om_in(NULL, __VA_ARGS__, NULL)
 
 /* Runs a command that must succeed with exactly this output. */
-static void expect_out(const char *want, const char *first, ...)
+static void expect_out(const char *want, ...)
 {
-	char *argv[MAX_ARGV];
+	char *argv[CLI_ARGV_MAX];
 	va_list ap;
-	va_start(ap, first);
-	build_argv(argv, first, ap);
+	va_start(ap, want);
+	cli_argv(argv, harness_srv.socket, ap);
 	va_end(ap);
 	run r = run_argv(NULL, argv);
-	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", first, r.status, r.err);
+	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", argv[3], r.status, r.err);
 	ck_assert_str_eq(r.out, want);
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);

@@ -141,6 +141,17 @@ static double now_s(void)
 /* [1, 1, nil, "pong"] */
 static const char PONG_1[] = "\x94\x01\x01\xc0\xa4pong";
 
+/* [2, "server.error", ["limit", "too many connections"]] */
+static const char SERVER_ERROR[] = "\x93\x02\xacserver.error\x92\xa5limit\xb4too many connections";
+
+/* What SERVER_ERROR leaves after the call that read it returned rc: its code and message, no connection. */
+static void assert_closed_by_server_error(om_client *c, int rc)
+{
+	ck_assert_int_eq(rc, OM_LIMIT);
+	ck_assert_str_eq(om_errmsg(c), "objmgrd closed the connection: too many connections");
+	ck_assert(!om_connected(c));
+}
+
 START_TEST(test_connect_to_missing_socket_fails_with_io_naming_the_path)
 {
 	char path[256], want[512];
@@ -327,14 +338,12 @@ END_TEST
 
 START_TEST(test_server_error_ends_a_notification_wait_and_is_not_queued)
 {
-	static const char script[] = "\x93\x02\xacserver.error\x92\xa5limit\xb4too many connections";
 	fake f;
-	om_client *c = fake_client(&f, script, sizeof script - 1, sizeof script, true);
+	om_client *c = fake_client(&f, SERVER_ERROR, sizeof SERVER_ERROR - 1, sizeof SERVER_ERROR,
+				   true);
 	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, NULL), OM_OK);
 	om_notification n;
-	ck_assert_int_eq(om_next_notification(c, 5, &n), OM_LIMIT);
-	ck_assert_str_eq(om_errmsg(c), "objmgrd closed the connection: too many connections");
-	ck_assert(!om_connected(c));
+	assert_closed_by_server_error(c, om_next_notification(c, 5, &n));
 	ck_assert_int_eq(om_next_notification(c, 0, &n), OM_IO);
 	om_close(c);
 	fake_end(&f);
@@ -451,13 +460,10 @@ END_TEST
 
 START_TEST(test_server_error_notification_reports_its_code_and_drops_the_connection)
 {
-	/* [2, "server.error", ["limit", "too many connections"]] */
-	static const char reply[] = "\x93\x02\xacserver.error\x92\xa5limit\xb4too many connections";
 	fake f;
-	om_client *c = fake_client(&f, reply, sizeof reply - 1, sizeof reply, true);
-	ck_assert_int_eq(om_call(c, "server.ping", NULL, 0, NULL), OM_LIMIT);
-	ck_assert_str_eq(om_errmsg(c), "objmgrd closed the connection: too many connections");
-	ck_assert(!om_connected(c));
+	om_client *c = fake_client(&f, SERVER_ERROR, sizeof SERVER_ERROR - 1, sizeof SERVER_ERROR,
+				   true);
+	assert_closed_by_server_error(c, om_call(c, "server.ping", NULL, 0, NULL));
 	om_close(c);
 	fake_end(&f);
 }

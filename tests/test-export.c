@@ -8,7 +8,6 @@
 #include <check.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,6 @@
 #include "cli-run.h"
 #include "harness.h"
 #include "objmgr.h"
-
-#define MAX_ARGV 16
 
 /* harness_srv is where objects are made and exported from; dest is a fresh server to import into. */
 static harness_server dest;
@@ -57,20 +54,7 @@ static const char *file_path(const char *name)
 }
 
 /* objmgr -s <s's socket> ARGS... (NULL-terminated), with input on stdin (may be NULL). */
-static run on(const harness_server *s, const char *input, ...)
-{
-	char *argv[MAX_ARGV] = {NULL, "-s", (char *)s->socket};
-	size_t n = 3;
-	va_list ap;
-	va_start(ap, input);
-	for (char *a; (a = va_arg(ap, char *));) {
-		ck_assert(n < MAX_ARGV - 1);
-		argv[n++] = a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	return run_argv(input, argv);
-}
+#define on(s, ...) run_on((s)->socket, __VA_ARGS__)
 
 /* The document `objmgr export PATTERN...` prints from s; it must succeed saying nothing else. */
 #define export_of(s, ...) export_of_run(on((s), NULL, "export", __VA_ARGS__, NULL))
