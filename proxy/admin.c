@@ -42,6 +42,13 @@ int om_objects_version(om_client *c, const char *name, uint64_t *version)
 	return rc != OM_OK ? rc : result_uint(c, "objects.version", &v, version);
 }
 
+int om_objects_list_versions(om_client *c, const char *pattern, om_value *out)
+{
+	om_value pairs[] = {om_str("versions"), om_bool(true)};
+	om_value args[] = {pattern ? om_str(pattern) : om_nil(), om_map(pairs, 1)};
+	return om_call(c, "objects.list", args, 2, out);
+}
+
 int om_batch(om_client *c, const om_value *calls, const om_value *options, om_value *result)
 {
 	om_value args[] = {*calls, options ? *options : om_nil()};

@@ -283,19 +283,22 @@ size_t om_pending(const om_client *c);
  * The notifications (docs/protocol.md):
  *   "objects.changed"  [name, method, params, version]: a change to a
  *       watched object: the object's name, the method that changed it
- *       ("dict.set", "objects.create", "objects.delete", or
- *       "client.closed" for a lock released or an ephemeral object deleted
- *       because its holder's connection closed), that call's params after
- *       the name (big strings and containers summarised as short strings:
- *       "<str of 5000 bytes>") and the object's new version (a deletion
- *       has one too);
+ *       ("dict.set", "objects.create", "objects.delete" (also for an
+ *       ephemeral object deleted with its connection, with no params), or
+ *       "client.closed" for a lock, rlock or semaphore given back because
+ *       its holder's connection closed), that call's params after the name,
+ *       summarised (a string, bin or ext over 64 bytes becomes the string
+ *       "<str of N bytes>", an array or map over 8 items or nested over 3
+ *       deep "<array of N items>", "<map of N pairs>"), and the object's
+ *       new version (a deletion takes one too);
  *   "objects.overflow" [message, revision]: this connection's unsent
  *       output passed the server's --max-output; every watch of it was
  *       removed. Watch again and compare versions (om_objects_version())
  *       with those last seen;
  *   "server.call"      [time, client_id, method, params]: a call the server
- *       ran, while monitoring: Unix time in seconds (a float), the caller's
- *       clients.list id, the method and its params, summarised as above;
+ *       runs, while monitoring, sent before it runs: Unix time in seconds (a
+ *       float), the caller's clients.list id, the method and all its params
+ *       (the object's name too), summarised as above;
  *   "server.overflow"  [message]: as objects.overflow, for monitoring,
  *       which has stopped.
  * A "server.error" notification is not queued: the server closes the
@@ -312,9 +315,10 @@ typedef struct om_notification {
  * objects.watch: subscribes c to the changes of every object whose name
  * matches pattern, a glob (* ? [...], \ escapes the next character; NULL
  * for "*"). *revision (may be NULL) is the server's revision when the
- * watch began: every change after it is notified. Watching a pattern
- * already watched changes nothing. Errors: OM_LIMIT for a 33rd pattern on
- * one connection; OM_BAD_PARAMS for a malformed pattern.
+ * watch began: every change after it is notified, once even when several
+ * patterns match. Watching a pattern already watched changes nothing.
+ * Errors: OM_LIMIT for a 33rd pattern on one connection; OM_BAD_PARAMS
+ * for a pattern over 1,024 bytes.
  */
 int om_watch(om_client *c, const char *pattern, uint64_t *revision);
 
@@ -634,21 +638,39 @@ int om_objects_create(om_client *c, const char *name, const char *type, om_value
 int om_objects_describe(om_client *c, const char *name, om_value *out);
 
 /*
- * objects.version: *version is the object's version, raised by each change
- * to it, or 0 when there is no such object. Compare it with the versions
- * of objects.changed notifications, or pass it to om_batch()'s
- * if_versions.
+ * objects.version: *version is the object's version, the server's revision
+ * at its last change, or 0 when there is no such object. Versions only
+ * grow, within one run of the server (server.info's "run_id" tells runs
+ * apart). Compare it with the versions of objects.changed notifications,
+ * or pass it to om_batch()'s if_versions.
  */
 int om_objects_version(om_client *c, const char *name, uint64_t *version);
 
 /*
+ * objects.list with versions: an owned map from the name of each object
+ * matching pattern (a glob as om_watch() takes; NULL: every object),
+ * sorted by name, to [type, version]. What a watcher compares with the
+ * versions it last saw, after an objects.overflow.
+ */
+int om_objects_list_versions(om_client *c, const char *pattern, om_value *out);
+
+/*
  * server.batch: runs calls, an OM_ARRAY of [method, params] pairs (params
  * an OM_ARRAY of the method's params), one after another with no other
- * client's call between them. options (NULL or nil for none) is an OM_MAP:
+ * client's call between them. Every call is checked first: a malformed
+ * pair or a nested server.batch is OM_BAD_PARAMS, an unknown method
+ * OM_NO_SUCH_METHOD, the message naming the call, and nothing runs.
+ * options (NULL or nil for none) is an OM_MAP:
  *   "atomic": true       all or nothing: when a call fails, what the calls
- *                        before it did is undone and om_batch() fails
- *                        with that call's code, the message saying which
- *                        ("server.batch: call N (method) failed: ...");
+ *                        before it did is undone (watchers are told
+ *                        nothing, versions are as they were) and
+ *                        om_batch() fails with that call's code, the
+ *                        message saying which ("server.batch: call 3
+ *                        (list.pop) failed: list 'q' is empty; nothing was
+ *                        changed"). Only what can be undone may be in it:
+ *                        reads, calls on dicts, lists, counters, queues
+ *                        and events, objects.create and objects.delete of
+ *                        those; anything else is OM_BAD_PARAMS;
  *   "if_versions": {name: version, ...}
  *                        run nothing, failing with OM_CONFLICT, unless
  *                        each named object has that version
@@ -659,7 +681,8 @@ int om_objects_version(om_client *c, const char *name, uint64_t *version);
  * atomic a failed call does not stop those after it. Blocking methods do
  * not wait inside a batch (as with timeout 0).
  * Errors: OM_CONFLICT as above; a failed call's code with atomic;
- * OM_BAD_PARAMS for calls or options of the wrong shape.
+ * OM_BAD_PARAMS for calls or options of the wrong shape; OM_LIMIT when the
+ * answers together pass the server's --max-output-hard (docs/protocol.md).
  */
 int om_batch(om_client *c, const om_value *calls, const om_value *options, om_value *result);
 
