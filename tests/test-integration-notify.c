@@ -115,6 +115,15 @@ START_TEST(test_watch_sees_each_change_of_another_process_in_order)
 	ck_assert_uint_lt(v2, v3);
 	ck_assert_uint_eq(version_of(w, "cfg"), v3);
 	expect_none(w, 200); /* "other" is not watched */
+	om_value versions;
+	OK(w, om_objects_list_versions(w, "cf?", &versions));
+	char want[64];
+	snprintf(want, sizeof want, "{\"cfg\": [\"dict\", %llu]}", (unsigned long long)v3);
+	ck_assert_str_eq(text(&versions), want);
+	om_value_free(&versions);
+	OK(w, om_objects_list_versions(w, NULL, &versions));
+	ck_assert_uint_eq(versions.len, 2); /* cfg and other */
+	om_value_free(&versions);
 
 	OK(w, om_objects_delete(w, "cfg", NULL));
 	ck_assert_uint_gt(expect_change(w, "\"cfg\"", "\"objects.delete\"", "[]"), v3);
@@ -338,11 +347,11 @@ START_TEST(test_batch_runs_every_call_and_answers_each_result)
 	OK(c, om_batch(c, &list, NULL, &result));
 	ck_assert_int_eq(result.kind, OM_ARRAY);
 	ck_assert_uint_eq(result.len, 3);
-	ck_assert_str_eq(text(&result.as.items[0]), "[nil, nil]");
+	ck_assert_str_eq(text(&result.as.items[0]), "[null, null]");
 	const om_value *failed = &result.as.items[1];
 	ck_assert_str_eq(text(&failed->as.items[0].as.items[0]), "\"key_error\"");
 	ck_assert_int_eq(failed->as.items[1].kind, OM_NIL);
-	ck_assert_str_eq(text(&result.as.items[2]), "[nil, 1]");
+	ck_assert_str_eq(text(&result.as.items[2]), "[null, 1]");
 	om_value_free(&result);
 	om_close(c);
 }
@@ -411,7 +420,7 @@ START_TEST(test_batch_if_versions_runs_nothing_on_a_changed_object)
 	om_value pairs[] = {om_str("if_versions"), om_map(versions, 2)};
 	om_value options = om_map(pairs, 1);
 	OK(c, om_batch(c, &list, &options, &result));
-	ck_assert_str_eq(text(&result), "[[nil, 2]]");
+	ck_assert_str_eq(text(&result), "[[null, 2]]");
 	om_value_free(&result);
 
 	om_list *l1 = om_list_open(c, "l1");
@@ -441,14 +450,21 @@ START_TEST(test_closing_deletes_ephemeral_objects_and_releases_locks_for_watcher
 	om_lock_close(l);
 	om_close(e);
 
-	/* The close's two changes, in either order. */
+	/* The close's two changes, in either order: the lock given back, the object deleted. */
 	bool tmp = false, mutex = false;
 	for (int i = 0; i < 2; i++) {
 		om_notification n;
 		OK(w, om_next_notification(w, COME_S, &n));
-		ck_assert_str_eq(text(&n.params.as.items[1]), "\"client.closed\"");
-		tmp |= strcmp(n.params.as.items[0].as.str, "tmp") == 0;
-		mutex |= strcmp(n.params.as.items[0].as.str, "mutex") == 0;
+		const char *name = n.params.as.items[0].as.str;
+		const char *method = n.params.as.items[1].as.str;
+		if (strcmp(name, "tmp") == 0) {
+			tmp = true;
+			ck_assert_str_eq(method, "objects.delete");
+			ck_assert_str_eq(text(&n.params.as.items[2]), "[]");
+		} else {
+			mutex = strcmp(name, "mutex") == 0;
+			ck_assert_str_eq(method, "client.closed");
+		}
 		om_notification_free(&n);
 	}
 	ck_assert(tmp && mutex);
