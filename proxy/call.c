@@ -374,8 +374,9 @@ static int queue_notification(om_client *c, const rpc_msg *m, const want *w)
 /*
  * Handles one message from the server. Returns SKIPPED when it is not what
  * w waits for (a notification queued on the way, a late reply to a call
- * that timed out, or a pipelined reply stashed on the way), else the status of the reply waited
- * for, with the decoded result in *result when it succeeded.
+ * that timed out, or a pipelined reply stashed on the way), else the
+ * status of the reply waited for, with the decoded result in *result when
+ * it succeeded.
  */
 static int take_message(om_client *c, const msgpack_object *o, want *w, om_value *result)
 {
