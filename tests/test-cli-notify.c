@@ -301,7 +301,7 @@ START_TEST(test_batch_with_a_wrong_line_sends_nothing)
 }
 END_TEST
 
-START_TEST(test_batch_reads_a_file_and_the_help_is_a_manual)
+START_TEST(test_batch_reads_a_file_its_options_apply_to_it_alone_and_help_is_a_manual)
 {
 	char path[600];
 	snprintf(path, sizeof path, "%s/calls.txt", harness_srv.dir);
@@ -310,6 +310,14 @@ START_TEST(test_batch_reads_a_file_and_the_help_is_a_manual)
 	fputs("# two calls\ncounter.add hits 2\ncounter.add hits 3\n", f);
 	fclose(f);
 	expect_run(0, "2\n5\n", "", NULL, "batch", path);
+	/* Piped, an option after batch is for that batch alone, not the commands after it. */
+	char input[700];
+	snprintf(input, sizeof input, "dict.set d a x\nbatch --raw %s\ndict.get d a\n", path);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("dict.get d a\n", f);
+	fclose(f);
+	expect_run(0, "null\nx\n\"x\"\n", "", input, NULL);
 	run r = objmgr(NULL, "batch", "--help", NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strncmp(r.out, "NAME\n    objmgr batch - ", 24) == 0, "%s", r.out);
@@ -392,7 +400,7 @@ static Suite *cli_notify_suite(void)
 	tcase_add_test(tc, test_batch_prints_each_result_and_fails_when_one_did);
 	tcase_add_test(tc, test_batch_atomic_failure_applies_nothing);
 	tcase_add_test(tc, test_batch_with_a_wrong_line_sends_nothing);
-	tcase_add_test(tc, test_batch_reads_a_file_and_the_help_is_a_manual);
+	tcase_add_test(tc, test_batch_reads_a_file_its_options_apply_to_it_alone_and_help_is_a_manual);
 	tcase_add_test(tc, test_batch_exits_2_when_the_server_is_unreachable);
 	suite_add_tcase(s, tc);
 

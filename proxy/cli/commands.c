@@ -333,7 +333,13 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 		if (n < cmd->min_args || n > cmd->max_args)
 			return cli_fail(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
 					cmd->usage[0] ? " " : "", cmd->usage);
-		return cmd->run(c, argv, argc);
+		/* A --json after the command (render_option) is for it alone, not the REPL's next. */
+		out_mode mode = c->mode;
+		bool color = c->color;
+		int rc = cmd->run(c, argv, argc);
+		c->mode = mode;
+		c->color = color;
+		return rc;
 	}
 	const type_def *t;
 	const op_def *op;
