@@ -228,15 +228,34 @@ START_TEST(test_watch_exits_2_when_the_server_closes)
 }
 END_TEST
 
-START_TEST(test_monitor_prints_time_client_method_and_params)
+/* c's connection id, from the entry clients.list marks "me". */
+static unsigned long long my_id(om_client *c)
 {
-	om_client *c = client();
+	om_value list;
+	OK(c, om_clients_list(c, &list));
+	unsigned long long id = 0;
+	for (uint32_t i = 0; i < list.len; i++)
+		if (om_value_map_get(&list.as.items[i], "me")->as.b)
+			id = (unsigned long long)om_value_map_get(&list.as.items[i], "id")->as.i;
+	om_value_free(&list);
+	return id;
+}
+
+/*
+ * Runs objmgr monitor, with option (NULL: none), while c sets cfg's key a
+ * to 1, then stops it. Its line for that dict.set, read with format (a
+ * time, a client id, the rest), must show the time now (to the
+ * microsecond in the human form) and c's connection id; the rest of the
+ * line is left in *rest (malloc'd).
+ */
+static void monitor_dict_set(om_client *c, const char *option, const char *format, char **rest)
+{
 	streamer s;
-	stream_start(&s, c, "monitor", NULL);
+	stream_start(&s, c, "monitor", option, NULL);
 	om_dict *cfg = om_dict_open(c, "cfg");
 	OK(c, om_dict_set(cfg, om_str("a"), om_int(1)));
 	om_dict_close(cfg);
-	/* wait_subscribed's last clients.list shows too: the dict.set is the last line. */
+	/* wait_subscribed's last clients.list shows too: find the dict.set's line. */
 	char *out = NULL;
 	for (long waited = 0; !out || !strstr(out, "dict.set"); waited += 10) {
 		free(out);
@@ -245,22 +264,40 @@ START_TEST(test_monitor_prints_time_client_method_and_params)
 		out = slurp(s.out);
 	}
 	ck_assert_int_eq(stream_stop(&s), 128 + SIGTERM);
-	free(out);
-	out = slurp(s.out);
-	const char *line = strstr(out, "dict.set");
+	char *line = strstr(out, "dict.set");
 	while (line > out && line[-1] != '\n')
 		line--;
+	line[strcspn(line, "\n")] = '\0';
 	double t;
 	unsigned long long id;
-	char rest[64];
-	ck_assert_msg(sscanf(line, "%lf [%llu] %63[^\n]", &t, &id, rest) == 3, "%s", line);
-	ck_assert_str_eq(rest, "dict.set \"cfg\" \"a\" 1");
-	ck_assert_msg(line[strcspn(line, ".")] == '.' && strspn(line + strcspn(line, ".") + 1,
-							       "0123456789") == 6, "%s", line);
+	*rest = calloc(1, strlen(line) + 1);
+	ck_assert_msg(sscanf(line, format, &t, &id, *rest) == 3, "%s", line);
+	ck_assert_uint_eq(id, my_id(c));
 	ck_assert_double_lt(t - (double)time(NULL), 5);
 	ck_assert_double_gt(t - (double)time(NULL), -5);
-	ck_assert_str_eq(line + strcspn(line, "\n"), "\n");
+	if (!option) /* seconds.microseconds */
+		ck_assert_msg(strspn(line + strcspn(line, ".") + 1, "0123456789") == 6, "%s", line);
 	free(out);
+}
+
+START_TEST(test_monitor_prints_time_client_method_and_params)
+{
+	om_client *c = client();
+	char *rest;
+	monitor_dict_set(c, NULL, "%lf [%llu] %[^\n]", &rest);
+	ck_assert_str_eq(rest, "dict.set \"cfg\" \"a\" 1");
+	free(rest);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_monitor_json_prints_one_object_per_line)
+{
+	om_client *c = client();
+	char *rest;
+	monitor_dict_set(c, "--json", "{\"time\": %lf, \"client\": %llu, %[^\n]", &rest);
+	ck_assert_str_eq(rest, "\"method\": \"dict.set\", \"params\": [\"cfg\", \"a\", 1]}");
+	free(rest);
 	om_close(c);
 }
 END_TEST
@@ -397,6 +434,7 @@ static Suite *cli_notify_suite(void)
 	tcase_add_test(tc, test_watch_json_prints_one_object_per_line);
 	tcase_add_test(tc, test_watch_exits_2_when_the_server_closes);
 	tcase_add_test(tc, test_monitor_prints_time_client_method_and_params);
+	tcase_add_test(tc, test_monitor_json_prints_one_object_per_line);
 	tcase_add_test(tc, test_batch_prints_each_result_and_fails_when_one_did);
 	tcase_add_test(tc, test_batch_atomic_failure_applies_nothing);
 	tcase_add_test(tc, test_batch_with_a_wrong_line_sends_nothing);
