@@ -211,6 +211,16 @@ START_TEST(test_watch_json_prints_one_object_per_line)
 }
 END_TEST
 
+START_TEST(test_watch_that_cannot_start_exits_1_saying_why)
+{
+	char pattern[1100];
+	memset(pattern, '*', sizeof pattern - 1);
+	pattern[sizeof pattern - 1] = '\0';
+	expect_run(1, "", "error: bad_params: objects.watch: parameter 'pattern' is longer than "
+		   "1024 bytes\n", NULL, "watch", "cfg", pattern);
+}
+END_TEST
+
 START_TEST(test_watch_exits_2_when_the_server_closes)
 {
 	om_client *c = client();
@@ -432,6 +442,7 @@ static Suite *cli_notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_watch_prints_a_line_per_change_until_sigterm);
 	tcase_add_test(tc, test_watch_json_prints_one_object_per_line);
+	tcase_add_test(tc, test_watch_that_cannot_start_exits_1_saying_why);
 	tcase_add_test(tc, test_watch_exits_2_when_the_server_closes);
 	tcase_add_test(tc, test_monitor_prints_time_client_method_and_params);
 	tcase_add_test(tc, test_monitor_json_prints_one_object_per_line);
