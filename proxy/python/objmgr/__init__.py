@@ -14,9 +14,10 @@ No pickle anywhere: values are msgpack (see docs/python.md).
 """
 from ._client import Client, Future, Pipeline
 from ._containers import ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy
-from ._errors import (AuthFailed, AuthRequired, BadParams, BadRequest, Broken, ConnectionLost,
-                      Empty, Error, Full, IndexOutOfRange, InvalidValue, KeyNotFound, Limit,
-                      NoSuchMethod, NotOwner, Timeout, TooDeep, TooLarge, WrongType)
+from ._errors import (AuthFailed, AuthRequired, BadParams, BadRequest, Broken, Conflict,
+                      ConnectionLost, Empty, Error, Full, IndexOutOfRange, InvalidValue,
+                      KeyNotFound, Limit, NoSuchMethod, NotOwner, Overflow, Timeout, TooDeep,
+                      TooLarge, WrongType)
 from ._manager import Manager
 from ._queues import PIPE_EOF, JoinableQueueProxy, PipeConnection, QueueProxy
 from ._ref import Ref
@@ -44,5 +45,5 @@ __all__ = [
     "SemaphoreProxy", "BoundedSemaphoreProxy", "ConditionProxy", "EventProxy", "BarrierProxy",
     "Error", "NoSuchMethod", "BadParams", "WrongType", "KeyNotFound", "IndexOutOfRange",
     "InvalidValue", "BadRequest", "TooLarge", "TooDeep", "Limit", "Empty", "Full", "NotOwner",
-    "Broken", "Timeout", "AuthFailed", "AuthRequired", "ConnectionLost",
+    "Broken", "Timeout", "AuthFailed", "AuthRequired", "Conflict", "Overflow", "ConnectionLost",
 ]

@@ -94,6 +94,27 @@ class AuthRequired(Error, PermissionError):
     code = "auth_required"
 
 
+class Conflict(Error):
+    """A batch's if_versions did not hold: an object named there changed since its
+    version was read, and nothing ran. Read again and retry. No built-in base: it
+    is no fault of the arguments (ValueError) nor of the program (RuntimeError),
+    only a lost race, as redis-py's WatchError is only a RedisError."""
+
+    code = "conflict"
+
+
+class Overflow(Error):
+    """A watch or monitor fell further behind than the server's --max-output, so
+    the server ended it: changes or calls after the ones read were not sent.
+    .revision is the server's revision then (a watch's; None for a monitor)."""
+
+    code = "overflow"
+
+    def __init__(self, message, code=None, revision=None):
+        super().__init__(message, code)
+        self.revision = revision
+
+
 class ConnectionLost(Error, ConnectionError):
     """The server could not be reached, or closed the connection."""
 
@@ -103,7 +124,7 @@ class ConnectionLost(Error, ConnectionError):
 _BY_CODE = {cls.code: cls for cls in (
     NoSuchMethod, BadParams, WrongType, KeyNotFound, IndexOutOfRange, InvalidValue,
     BadRequest, TooLarge, TooDeep, Limit, Empty, Full, NotOwner, Broken, Timeout,
-    AuthFailed, AuthRequired, ConnectionLost)}
+    AuthFailed, AuthRequired, Conflict, ConnectionLost)}
 
 
 def from_wire(error):
