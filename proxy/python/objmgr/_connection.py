@@ -1,8 +1,10 @@
 """One socket to objmgrd: connecting, the authkey handshake, requests and replies.
 
 A Connection belongs to one thread of one process (Client keeps one per
-thread and notices a fork); it is not thread-safe.
+thread and notices a fork); it is not thread-safe. Notifications the server
+sends between replies (a watch's, a monitor's) are kept in order in .notes.
 """
+import collections
 import hashlib
 import hmac
 import os
@@ -10,6 +12,7 @@ import socket
 import stat
 import struct
 import sys
+import time
 
 from . import _address
 from ._errors import AuthFailed, BadParams, ConnectionLost, from_wire
@@ -80,6 +83,7 @@ class Connection:
         self._unpacker = unpacker(make_ref)
         self._next = 1
         self._early = {}  # msgid -> (error, result) of replies read before they were asked for
+        self.notes = collections.deque()  # (method, params) of notifications not taken yet
         self._server_error = None
         self.sock = self._open(address, key, server_uid)
         try:
@@ -201,24 +205,54 @@ class Connection:
             return _result(early)
         while True:
             msg = self._read_message()
-            if msg[0] == 1 and len(msg) == 4:
-                if msg[1] == msgid:
-                    return _result((msg[2], msg[3]))
-                if msg[1] != self._forget:
-                    self._early[msg[1]] = (msg[2], msg[3])
-            elif msg[0] == 2 and len(msg) == 3 and msg[1] == "server.error":
-                self._server_error = msg[2]
+            if msg[0] == 1 and len(msg) == 4 and msg[1] == msgid:
+                return _result((msg[2], msg[3]))
+            self._keep(msg)
 
     def call(self, method, params):
         return self.recv(self.send(method, params))
 
-    def _read_message(self):
+    def note(self, deadline=None):
+        """The oldest notification not taken yet, (method, params); None when none
+        has come by deadline (time.monotonic(); None: wait for one). Replies read
+        meanwhile are kept for recv(). A deadline passing leaves the connection open."""
+        while not self.notes:
+            msg = self._read_message(deadline)
+            if msg is None:
+                return None
+            self._keep(msg)
+        return self.notes.popleft()
+
+    def _keep(self, msg):
+        """Files a message read while waiting for another: a reply for its recv(),
+        a notification in .notes; server.error for when the server closes."""
+        if msg[0] == 1 and len(msg) == 4:
+            if msg[1] != self._forget:
+                self._early[msg[1]] = (msg[2], msg[3])
+        elif msg[0] == 2 and len(msg) == 3:
+            if msg[1] == "server.error":
+                self._server_error = msg[2]
+            else:
+                self.notes.append((msg[1], msg[2]))
+
+    def _read_message(self, deadline=None):
+        """The next message; None, with a deadline, when none is whole by then."""
         try:
             while True:
                 for msg in self._unpacker:
                     if isinstance(msg, list) and msg:
                         return msg
-                n = self.sock.recv_into(self._buf)
+                if deadline is None:
+                    n = self.sock.recv_into(self._buf)
+                else:
+                    # A timeout loses nothing: the unpacker keeps a message's first part.
+                    self.sock.settimeout(max(deadline - time.monotonic(), 0))
+                    try:
+                        n = self.sock.recv_into(self._buf)
+                    except (socket.timeout, BlockingIOError):
+                        return None
+                    finally:
+                        self.sock.settimeout(None)
                 if not n:
                     self.close()
                     if self._server_error is not None:
