@@ -13,6 +13,7 @@ other and with programs in any language, through objmgrd.
 No pickle anywhere: values are msgpack (see docs/python.md).
 """
 from ._client import Client, Future, Pipeline
+from ._notify import Call, Change, Monitor, Watch
 from ._containers import ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy
 from ._errors import (AuthFailed, AuthRequired, BadParams, BadRequest, Broken, Conflict,
                       ConnectionLost, Empty, Error, Full, IndexOutOfRange, InvalidValue,
@@ -39,7 +40,8 @@ def connect(address=None, authkey=None, **kwargs):
 
 
 __all__ = [
-    "connect", "Client", "Manager", "Pipeline", "Future", "Ref", "Pairs", "PIPE_EOF",
+    "connect", "Client", "Manager", "Pipeline", "Future", "Watch", "Change", "Monitor", "Call",
+    "Ref", "Pairs", "PIPE_EOF",
     "BaseProxy", "DictProxy", "ListProxy", "ValueProxy", "ArrayProxy", "NamespaceProxy",
     "QueueProxy", "JoinableQueueProxy", "PipeConnection", "LockProxy", "RLockProxy",
     "SemaphoreProxy", "BoundedSemaphoreProxy", "ConditionProxy", "EventProxy", "BarrierProxy",

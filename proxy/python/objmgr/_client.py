@@ -1,5 +1,5 @@
 """Client: the way into one objmgrd, with a connection per thread and per
-process, typed proxies by name, raw calls and pipelines."""
+process, typed proxies by name, raw calls, pipelines, batches, watches."""
 import os
 import threading
 import weakref
@@ -8,7 +8,8 @@ from . import _address
 from ._connection import Connection, generation, load_key, program_name
 from ._containers import (ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy,
                           _as_list, _as_map, _item_to_wire, check_typecode, to_number)
-from ._errors import KeyNotFound
+from ._errors import KeyNotFound, from_wire
+from ._notify import Monitor, Watch
 from ._queues import PipeConnection, QueueProxy
 from ._ref import Ref
 from ._sync import (BarrierProxy, BoundedSemaphoreProxy, ConditionProxy, EventProxy, LockProxy,
@@ -68,10 +69,15 @@ class Client:
     def _conn(self):
         c = getattr(self._local, "conn", None)
         if c is None or c.closed or c.generation != generation():
-            c = Connection(self.address, self._key, self._server_uid, self._conn_name,
-                           lambda name: Ref(name, self))
+            c = self._connect()
             self._local.conn = c
-            self._conns.add(c)
+        return c
+
+    def _connect(self):
+        """A new connection of this client's, for a thread or a subscription."""
+        c = Connection(self.address, self._key, self._server_uid, self._conn_name,
+                       lambda name: Ref(name, self))
+        self._conns.add(c)
         return c
 
     def call(self, method, *params):
@@ -81,6 +87,43 @@ class Client:
     def pipeline(self):
         """A Pipeline: calls queued, sent in one write, answered together."""
         return Pipeline(self)
+
+    def batch(self, calls, atomic=False, if_versions=None, raise_on_error=True):
+        """Runs calls, [(method, params), ...], as one step of the server's
+        (server.batch): no other client's call runs in between. Their results,
+        in order; a call's error raised when raise_on_error (the first one, after
+        all ran), else the exception in its place. atomic: all or nothing, the
+        first failing call's error raised, nothing changed. if_versions: {name:
+        version}, run only if each is still at that version (0: no such
+        object), else Conflict and nothing runs."""
+        options = {}
+        if atomic:
+            options["atomic"] = True
+        if if_versions:
+            options["if_versions"] = dict(if_versions)
+        answers = self.call("server.batch", [[method, list(params)] for method, params in calls],
+                            options or None)
+        results = [result if error is None else from_wire(error) for error, result in answers]
+        if raise_on_error:
+            for r in results:
+                if isinstance(r, Exception):
+                    raise r
+        return results
+
+    def transaction(self, if_versions=None):
+        """A Pipeline whose calls run as one atomic batch (see batch()): at the end
+        of a `with` block, or by execute()."""
+        return Pipeline(self, {"atomic": True, "if_versions": if_versions})
+
+    def watch(self, *patterns):
+        """A Watch: the changes to the objects whose names match patterns (globs;
+        none: every object), read as a queue or an iterator of Change, on a
+        connection of its own."""
+        return Watch(self, patterns)
+
+    def monitor(self):
+        """A Monitor: every call the server runs, as Call, on a connection of its own."""
+        return Monitor(self)
 
     def close(self):
         """Closes this client's connections (every thread's); the next call reconnects."""
@@ -105,9 +148,19 @@ class Client:
     def info(self):
         return self.call("server.info")
 
-    def objects(self):
-        """Every object: a dict of name -> type name, sorted by name."""
-        return self.call("objects.list")
+    def objects(self, pattern=None, versions=False):
+        """The objects whose names match pattern (a glob; None: every object): a
+        dict of name -> type name, sorted by name; with versions, name ->
+        (type name, version)."""
+        if not versions:
+            return self.call("objects.list", pattern)
+        listed = self.call("objects.list", pattern, {"versions": True})
+        return {name: tuple(tv) for name, tv in listed.items()}
+
+    def version(self, name):
+        """The version of the object `name`: the server's revision at its last
+        change; 0 when there is no such object."""
+        return self.call("objects.version", name)
 
     def type(self, name):
         """The type name of the object `name`, or None."""
@@ -116,6 +169,16 @@ class Client:
     def delete(self, name):
         """Deletes the object `name`; whether it existed."""
         return self.call("objects.delete", name)
+
+    def create(self, name, type, *, ephemeral=False, **options):
+        """Makes the object `name` of type (a server type name, "dict", "queue",
+        ...) with options (maxsize=, value=, parties=, ...), unless it exists
+        with that type; its proxy. ephemeral: the object must be new, and is
+        deleted when this thread's connection closes (its process's end too)."""
+        if ephemeral:
+            options["ephemeral"] = True
+        self._create(name, type, options)
+        return _PROXY_OF_TYPE[type](self, name)
 
     def open(self, name):
         """A proxy of the existing object `name`, of its type; KeyNotFound when none exists."""
@@ -327,10 +390,12 @@ class Future:
 class Pipeline:
     """Calls queued with call() and sent in one write by execute() (or at the
     end of a `with` block), their replies read together: one round trip for
-    the lot. Results are in the order of the calls."""
+    the lot. Results are in the order of the calls. Made by
+    client.transaction(), they run as one atomic batch instead."""
 
-    def __init__(self, client):
+    def __init__(self, client, transaction=None):
         self._client = client
+        self._transaction = transaction  # {"atomic": True, "if_versions": ...}, or None
         self._calls = []
         self._futures = []
         self.results = None
@@ -349,6 +414,8 @@ class Pipeline:
         the first one, after every reply is read; else the exception in its place)."""
         calls, futures = self._calls, self._futures
         self._calls, self._futures = [], []
+        if self._transaction is not None:
+            return self._execute_batch(calls, futures)
         conn = self._client._conn()
         ids = conn.send_many(calls)
         results, first = [], None
@@ -366,6 +433,20 @@ class Pipeline:
         self.results = results
         if raise_on_error and first is not None:
             raise first
+        return results
+
+    def _execute_batch(self, calls, futures):
+        """A transaction's execute(): all or nothing, so a failure is raised (as
+        every future's error) whatever raise_on_error says."""
+        try:
+            results = self._client.batch(calls, **self._transaction)
+        except Exception as e:
+            for f in futures:
+                f._error, f._done = e, True
+            raise
+        for f, r in zip(futures, results):
+            f._value, f._done = r, True
+        self.results = results
         return results
 
     def __enter__(self):
