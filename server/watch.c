@@ -154,12 +154,12 @@ int watch_add(server *s, op_call *c)
 	for (size_t i = 0; i < w->npatterns; i++)
 		if (w->patterns[i].len == len && memcmp(w->patterns[i].s, pat, len) == 0)
 			return op_ok(c, om_uint(s->revision));
-	char *copy = w->npatterns < WATCH_PATTERNS_MAX ? mem_alloc(len + 1) : NULL;
+	if (w->npatterns == WATCH_PATTERNS_MAX)
+		return op_fail(c, OM_LIMIT, "objects.watch: a connection watches at most %d patterns",
+			       WATCH_PATTERNS_MAX);
+	char *copy = mem_alloc(len + 1);
 	if (!copy) {
 		watcher_gc(s, w);
-		if (w->npatterns >= WATCH_PATTERNS_MAX)
-			return op_fail(c, OM_LIMIT, "objects.watch: a connection watches at most "
-				       "%d patterns", WATCH_PATTERNS_MAX);
 		return op_no_memory(c);
 	}
 	memcpy(copy, pat, len);
