@@ -105,6 +105,34 @@ static bool is_error(const msgpack_object *o)
 	       o->via.array.ptr[1].type == MSGPACK_OBJECT_STR;
 }
 
+static bool str_eq(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+/*
+ * A notification a watching or monitoring connection is sent (docs/protocol.md,
+ * "Watching changes", "Monitoring"), well formed.
+ */
+static bool is_watch_note(const msgpack_object *method, const msgpack_object *params)
+{
+	if (params->type != MSGPACK_OBJECT_ARRAY)
+		return false;
+	const msgpack_object *p = params->via.array.ptr;
+	uint32_t n = params->via.array.size;
+	if (str_eq(method, "objects.changed"))
+		return n == 4 && p[0].type == MSGPACK_OBJECT_STR && p[1].type == MSGPACK_OBJECT_STR &&
+		       p[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+	if (str_eq(method, "server.call"))
+		return n == 4 && p[0].type == MSGPACK_OBJECT_FLOAT64 &&
+		       p[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER && p[2].type == MSGPACK_OBJECT_STR;
+	if (str_eq(method, "objects.overflow"))
+		return n == 2 && p[0].type == MSGPACK_OBJECT_STR &&
+		       p[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+	return str_eq(method, "server.overflow") && n == 1 && p[0].type == MSGPACK_OBJECT_STR;
+}
+
 static void check_reply(harness *h, const msgpack_object *o)
 {
 	if (h->failed)
@@ -137,7 +165,10 @@ static void check_reply(harness *h, const msgpack_object *o)
 		h->challenged = true;
 		return;
 	}
-	fail("a reply that is neither a response, a server.error notification nor one challenge");
+	if (f[0].via.u64 == RPC_NOTIFICATION && o->via.array.size == 3 && is_watch_note(&f[1], &f[2]))
+		return;
+	fail("a reply that is neither a response, a server.error notification, one challenge "
+	     "nor a watch's or monitor's notification");
 }
 
 /* Reads and checks the replies waiting on the client's end; how many bytes came. */
