@@ -19,7 +19,7 @@ objmgr_packages() {
 		msgpack=libmsgpack-c-dev
 	fi
 	echo gcc meson ninja-build pkg-config "$msgpack" libuv1-dev check \
-		libsodium-dev libedit-dev libjansson-dev
+		libsodium-dev libedit-dev libjansson-dev libsystemd-dev scdoc
 	if [ "$1" = test ]; then
 		echo clang python3-pynvim python3-msgpack python3-crc32c redis-server redis-tools \
 			python3-venv "$(python_testsuite)"

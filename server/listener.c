@@ -11,6 +11,7 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -225,6 +226,61 @@ static int listen_tcp(server *s, const char *address)
 			failed = listen_tcp_one(s, address, ai);
 	freeaddrinfo(res);
 	return failed;
+}
+
+/* A bound Unix socket's name: its path, or "@name" for an abstract one. */
+static void unix_name(int fd, char *buf, size_t size)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof sa;
+	memset(&sa, 0, sizeof sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path)) {
+		snprintf(buf, size, "fd:%d", fd);
+		return;
+	}
+	int n = (int)(len - offsetof(struct sockaddr_un, sun_path));
+	if (sa.sun_path[0] == '\0')
+		snprintf(buf, size, "@%.*s", n - 1, sa.sun_path + 1);
+	else
+		snprintf(buf, size, "%.*s", (int)strnlen(sa.sun_path, (size_t)n), sa.sun_path);
+}
+
+int listener_adopt(server *s, int fd, bool tcp)
+{
+	char name[SERVER_ADDRESS_MAX];
+	if (tcp) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+			log_error("cannot read the address of descriptor %d: %s", fd, strerror(errno));
+			return -1;
+		}
+		listener_format(&sa, name, sizeof name);
+	} else {
+		unix_name(fd, name, sizeof name);
+	}
+	stream_handle *h = listener_add(s, name);
+	if (!h)
+		return -1;
+	int rc;
+	if (tcp) {
+		uv_tcp_init(s->loop, &h->tcp);
+		rc = uv_tcp_open(&h->tcp, fd);
+	} else {
+		uv_pipe_init(s->loop, &h->pipe, 0);
+		rc = uv_pipe_open(&h->pipe, fd);
+	}
+	h->handle.data = s;
+	if (rc == 0)
+		rc = uv_listen(&h->stream, SOMAXCONN, on_connection);
+	if (rc < 0) {
+		log_error("cannot serve %s (descriptor %d): %s", name, fd, uv_strerror(rc));
+		return -1;
+	}
+	if (!tcp && !s->socket_path)
+		s->socket_path = s->listener_names[s->nlisteners - 1];
+	return 0;
 }
 
 int listener_start(server *s)

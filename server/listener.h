@@ -2,6 +2,7 @@
 #ifndef OBJMGRD_LISTENER_H
 #define OBJMGRD_LISTENER_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "server.h"
@@ -15,6 +16,16 @@
  * closes what was opened).
  */
 int listener_start(server *s);
+
+/*
+ * Serves fd, a socket already bound and listening (socket activation,
+ * activation.h): a TCP one when tcp, else a Unix one, named in
+ * s->listener_names by the address it is bound to (getsockname; "@name" for
+ * an abstract Unix socket). The first Unix one becomes s->socket_path. Its
+ * file is not the server's: libuv removes only the files it bound, so it
+ * stays when the server stops. Returns 0, or -1 after logging why not.
+ */
+int listener_adopt(server *s, int fd, bool tcp);
 
 /* Stops accepting. libuv removes the socket file as the handle closes. */
 void listener_stop(server *s);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "activation.h"
 #include "address.h"
 #include "authkey.h"
 #include "dispatch.h"
@@ -226,6 +227,7 @@ typedef struct options {
 	server_limits limits;
 	unsigned long busy_poll_us; /* 0: off */
 	server_access access;
+	bool socket_mode_given;
 	const char *authkey_file; /* NULL: no handshake */
 	const char *tcp[SERVER_TCP_MAX]; /* --listen tcp:... */
 	size_t ntcp;
@@ -442,6 +444,7 @@ static int parse_options(int argc, char **argv, options *o)
 			if (parse_mode(optarg, &o->access.socket_mode))
 				return usage_error("--socket-mode: not permissions in octal, 0 to 0777: "
 						   "'%s'", optarg);
+			o->socket_mode_given = true;
 			break;
 		case OPT_SOCKET_GROUP:
 			if (parse_group(optarg, &o->access.socket_group))
@@ -529,6 +532,34 @@ static int parse_options(int argc, char **argv, options *o)
 			"Try 'objmgrd --help'.\n", o->limits.max_output_hard, o->limits.max_output);
 		return 2;
 	}
+	return -1;
+}
+
+/*
+ * The options that name or shape the sockets are systemd's business when
+ * it passes them: refuses them (exit status 2, as a usage error) rather
+ * than guess which socket the user meant. A TCP socket needs the authkey
+ * as --listen's do. -1 to go on.
+ */
+static int check_activated(const options *o, const activation *a)
+{
+	if (o->socket || o->listen_given) {
+		log_error("systemd passed %d listening socket%s (LISTEN_FDS): --socket and --listen "
+			  "cannot be given too; change ListenStream= in the .socket unit", a->n,
+			  a->n == 1 ? "" : "s");
+		return 2;
+	}
+	if (o->socket_mode_given || o->access.set_group) {
+		log_error("--socket-mode and --socket-group do not apply to the sockets systemd "
+			  "passes: set SocketMode= and SocketGroup= in the .socket unit");
+		return 2;
+	}
+	for (int i = 0; i < a->n; i++)
+		if (a->tcp[i] && !o->authkey_file) {
+			log_error("systemd passed a TCP socket (descriptor %d): TCP needs "
+				  "--authkey-file", ACTIVATION_FD_START + i);
+			return 2;
+		}
 	return -1;
 }
 
@@ -687,8 +718,14 @@ int main(int argc, char **argv)
 	if (!dispatch_check_tables() || fit_descriptors(&o.limits))
 		return 1;
 
+	activation act;
+	if (activation_get(&act))
+		return 1;
+	if (act.n && (status = check_activated(&o, &act)) >= 0)
+		return status;
+
 	char default_path[PATH_MAX];
-	if (!o.socket && !o.listen_given) {
+	if (!act.n && !o.socket && !o.listen_given) {
 		if (address_default(default_path, sizeof default_path)) {
 			log_error("the default socket path is too long; use --socket");
 			return 1;
@@ -739,7 +776,7 @@ int main(int argc, char **argv)
 	 */
 	watch_signal(&s, &s.sigint, SIGINT);
 	watch_signal(&s, &s.sigterm, SIGTERM);
-	if (listener_start(&s)) {
+	if (act.n ? activation_listen(&s, &act) : listener_start(&s)) {
 		listener_stop(&s);
 		finish(&s);
 		return 1;
@@ -750,6 +787,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < s.nlisteners; i++)
 		printf("objmgrd: listening on %s\n", s.listener_names[i]);
 	fflush(stdout);
+	activation_ready();
 
 	uv_run(s.loop, UV_RUN_DEFAULT);
 	finish(&s);

@@ -56,10 +56,13 @@ typedef struct server {
 	const struct authkey *authkey; /* --authkey-file; NULL: no handshake (auth.h) */
 	uv_timer_t refuse_timer; /* answers wrong proofs once their delay passed (conn.c) */
 	size_t nrefused;       /* connections waiting for that */
-	const char *socket_path; /* the Unix socket to listen on, NULL: none (TCP only) */
+	const char *socket_path; /* the Unix socket to listen on (or systemd's first), NULL: none */
 	const char *tcp[SERVER_TCP_MAX]; /* --listen tcp:HOST:PORT addresses, as given */
 	size_t ntcp;
-	/* Listening (listener.c): the Unix socket, if any, first. */
+	/*
+	 * Listening (listener.c): the Unix socket, if any, first; or the
+	 * sockets systemd passed, in its order (activation.h).
+	 */
 	stream_handle listeners[SERVER_LISTENERS_MAX];
 	char listener_names[SERVER_LISTENERS_MAX][SERVER_ADDRESS_MAX];
 	size_t nlisteners;
