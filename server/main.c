@@ -49,6 +49,9 @@
 #define STRINGIFY(x) #x
 #define STR(x) STRINGIFY(x)
 
+/* The help (and objmgrd(1)) says how many sockets systemd may pass. */
+_Static_assert(SERVER_LISTENERS_MAX == 9, "objmgrd --help: up to 9 sockets from systemd");
+
 static const char help_text[] =
 	"NAME\n"
 	"    objmgrd - the objmgr shared-object server\n"
@@ -78,6 +81,17 @@ static const char help_text[] =
 	"    a stale socket file left by a server that died. SIGINT, SIGTERM and\n"
 	"    the server.shutdown method stop it cleanly: replies already computed\n"
 	"    are sent, the socket file is removed, and it exits 0.\n"
+	"\n"
+	"SOCKET ACTIVATION\n"
+	"    Started by systemd with sockets of its own (LISTEN_FDS and LISTEN_PID,\n"
+	"    sd_listen_fds(3); objmgrd.socket), it serves those: Unix and TCP\n"
+	"    listening stream sockets, up to 9. A client that connected before\n"
+	"    it started is served once it runs. It leaves their files in place when\n"
+	"    it stops, for systemd to start it again on the next connection.\n"
+	"    --socket, --listen, --socket-mode and --socket-group are refused beside\n"
+	"    them (the .socket unit says where and with which mode); a TCP one needs\n"
+	"    --authkey-file; --allow-uid applies as always. Once listening it tells\n"
+	"    systemd READY=1 when $NOTIFY_SOCKET is set (Type=notify).\n"
 	"\n"
 	"OPTIONS\n"
 	"    -s, --socket PATH\n"
@@ -213,13 +227,15 @@ static const char help_text[] =
 	"        Otherwise the socket is $XDG_RUNTIME_DIR/objmgr.sock; without\n"
 	"        either variable it is /tmp/objmgr-$UID/objmgr.sock, in a directory\n"
 	"        created with mode 0700.\n"
+	"    LISTEN_FDS, LISTEN_PID, NOTIFY_SOCKET\n"
+	"        Set by systemd: see SOCKET ACTIVATION.\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    0   stopped cleanly, or --help or --version\n"
 	"    1   could not start (socket held by a live server, unusable path or\n"
 	"        directory, data directory in use by another server, read-only or\n"
 	"        damaged, ...)\n"
-	"    2   bad command line\n";
+	"    2   bad command line, or options that systemd's sockets exclude\n";
 
 typedef struct options {
 	const char *socket; /* NULL: the default */
