@@ -718,8 +718,8 @@ int om_server_info(om_client *c, om_value *out);
 
 /*
  * server.shutdown: asks the server to stop. It answers first, then closes
- * every connection, removes its socket and exits; later calls on c fail
- * with OM_IO.
+ * every connection, removes its socket (not one systemd passed it) and
+ * exits; later calls on c fail with OM_IO.
  */
 int om_server_shutdown(om_client *c);
 
