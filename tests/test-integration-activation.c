@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "packet.h"
 
 #define WAIT_MS 10000
+#define NOBODY 65534
 
 /* An activated server: its process, its standard output and error, the directory of its files. */
 typedef struct activated {
@@ -42,6 +44,7 @@ typedef struct activated {
 typedef struct spawn_opts {
 	bool other_pid;  /* LISTEN_PID names the test, not the server */
 	bool notify;     /* $NOTIFY_SOCKET is a->notify */
+	uid_t uid;       /* run it as this user and group (the test must be root); 0: as the test */
 } spawn_opts;
 
 static void setup_dir(activated *a)
@@ -108,6 +111,8 @@ static void child_exec(const activated *a, int fd, int out, const spawn_opts *o,
 	if (err < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
 		_exit(127);
 	if (fd == 3 ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, 3) < 0)
+		_exit(127);
+	if (o->uid && (setgroups(0, NULL) < 0 || setgid(o->uid) < 0 || setuid(o->uid) < 0))
 		_exit(127);
 	char pid[32];
 	snprintf(pid, sizeof pid, "%d", (int)(o->other_pid ? getppid() : getpid()));
@@ -330,6 +335,38 @@ START_TEST(test_listen_pid_of_another_process_is_ignored)
 }
 END_TEST
 
+/*
+ * The peer checks are those of a socket the server binds: run as nobody with
+ * --allow-uid naming someone else, it refuses the test (root). Only root
+ * can start a server as another user: run as another, this case says so and
+ * passes.
+ */
+START_TEST(test_allow_uid_applies_to_a_passed_socket)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_allow_uid_applies_to_a_passed_socket: not root, left out\n");
+		return;
+	}
+	activated a;
+	setup_dir(&a);
+	int fd = listen_unix(a.socket);
+	spawn(&a, fd, &(spawn_opts){.uid = NOBODY}, (const char *[]){"--allow-uid", "4242", NULL});
+	close(fd);
+	char line[256], want[256];
+	read_line(&a, line, sizeof line);
+	snprintf(want, sizeof want, "objmgrd: listening on %s", a.socket);
+	ck_assert_str_eq(line, want);
+	om_client *c = om_connect(a.socket, &(om_options){.timeout_s = 10, .server_uid = NOBODY});
+	int rc = om_errcode(c) == OM_OK ? om_server_ping(c) : om_errcode(c);
+	ck_assert_int_eq(rc, OM_AUTH_FAILED);
+	snprintf(want, sizeof want, "uid 0 (pid %d) may not use this server", (int)getpid());
+	ck_assert_msg(strstr(om_errmsg(c), want), "the error said: %s", om_errmsg(c));
+	om_close(c);
+	ck_assert_int_eq(stop(&a), 0);
+	cleanup(&a);
+}
+END_TEST
+
 /* Runs the server on a passed fd where it must refuse to start: its exit status and standard error. */
 static int refused(activated *a, int fd, const char *const args[], char *err, size_t size)
 {
@@ -460,6 +497,7 @@ static Suite *activation_suite(void)
 	tcase_add_test(tc, test_passed_socket_that_does_not_listen_is_refused);
 	tcase_add_test(tc, test_passed_tcp_socket_needs_an_authkey);
 	tcase_add_test(tc, test_ready_is_notified);
+	tcase_add_test(tc, test_allow_uid_applies_to_a_passed_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
