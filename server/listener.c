@@ -6,13 +6,14 @@
  * (ECONNREFUSED). Only a stale *socket* is removed, never another kind of
  * file somebody pointed --socket at by mistake. The socket is made in a
  * directory only the server's user can write, readable and writable by that
- * user alone unless --socket-mode says otherwise (access.h).
+ * user alone unless --socket-mode says otherwise (access.h). A socket
+ * systemd passed (activation.h) is served as it is: systemd made it.
  */
 #include "listener.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>

@@ -27,7 +27,7 @@ int listener_start(server *s);
  */
 int listener_adopt(server *s, int fd, bool tcp);
 
-/* Stops accepting. libuv removes the socket file as the handle closes. */
+/* Stops accepting. libuv removes the socket file it bound as the handle closes. */
 void listener_stop(server *s);
 
 /* A TCP peer's or listener's address as "tcp:1.2.3.4:5" or "tcp:[::1]:5", into buf. */
