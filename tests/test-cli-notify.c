@@ -216,7 +216,7 @@ START_TEST(test_watch_that_cannot_start_exits_1_saying_why)
 	char pattern[1100];
 	memset(pattern, '*', sizeof pattern - 1);
 	pattern[sizeof pattern - 1] = '\0';
-	expect_run(1, "", "error: bad_params: objects.watch: parameter 'pattern' is longer than "
+	expect_run(4, "", "error: bad_params: objects.watch: parameter 'pattern' is longer than "
 		   "1024 bytes\n", NULL, "watch", "cfg", pattern);
 }
 END_TEST
@@ -316,7 +316,7 @@ START_TEST(test_batch_prints_each_result_and_fails_when_one_did)
 {
 	expect_run(0, "null\n1\n1\n", "", "dict.set d a 1\ndict.get d a\nlist.extend l [\n3]\n",
 		   "batch");
-	expect_run(1, "null\n1\n", "error: key_error: line 2: dict 'd' has no key \"zz\"\n",
+	expect_run(4, "null\n1\n", "error: key_error: line 2: dict 'd' has no key \"zz\"\n",
 		   "dict.set d b 2\ndict.get d zz\ndict.get d a\n", "batch");
 	expect_run(0, "{\"a\": 1, \"b\": 2}\n", "", "dict.items d\n", "batch", "--json");
 }
@@ -326,7 +326,7 @@ START_TEST(test_batch_atomic_failure_applies_nothing)
 {
 	om_client *c = client();
 	expect_run(0, "2\n1\n", "", "list.extend l1 [1,2]\nlist.append l2 3\n", "batch");
-	expect_run(1, "",
+	expect_run(4, "",
 		   "error: index_error: server.batch: call 3 (list.get) failed: list 'l1' index 99 "
 		   "out of range (length 3); nothing was changed\n",
 		   "list.append l1 9\nlist.pop l2\nlist.get l1 99\n", "batch", "--atomic");
@@ -337,13 +337,13 @@ END_TEST
 
 START_TEST(test_batch_with_a_wrong_line_sends_nothing)
 {
-	expect_run(1, "",
+	expect_run(64, "",
 		   "error: no_such_method: line 2: no command 'nope' (try 'help')\n"
 		   "error: bad_params: line 3: batch runs methods (TYPE.OP ARGS...), not the command 'ls'\n",
 		   "dict.set d x 1\nnope\nls\n", "batch");
 	expect_run(0, "0\n", "", NULL, "dict.len", "d");
 	expect_run(0, "", "", "", "batch"); /* nothing to run */
-	expect_run(1, "", "error: bad_params: batch: cannot open /nonexistent/calls: No such file or directory\n",
+	expect_run(4, "", "error: bad_params: batch: cannot open /nonexistent/calls: No such file or directory\n",
 		   NULL, "batch", "/nonexistent/calls");
 }
 END_TEST

@@ -30,12 +30,19 @@
 #include "objmgr.h"
 #include "ops.h"
 
-/* What every command returns, and the program's exit status. */
+/*
+ * What every command returns, and the program's exit status (the table of
+ * --help's EXIT STATUS; sysexits.h's EX_USAGE for a wrong command line).
+ * Every status but CLI_OK and CLI_FALSE comes with its error printed.
+ */
 enum cli_status {
 	CLI_OK = 0,          /* done */
-	CLI_FAILED = 1,      /* the command failed; the error has been printed */
-	CLI_UNREACHABLE = 2, /* the server could not be reached; printed, with where we looked */
+	CLI_FALSE = 1,       /* -e only: the last result was false or nil */
+	CLI_UNREACHABLE = 2, /* the server could not be reached, or the connection was lost */
 	CLI_DROPPED = 3,     /* watch, monitor: the server dropped us for reading too slowly */
+	CLI_FAILED = 4,      /* the server answered an error, or a local failure */
+	CLI_TIMEOUT = 5,     /* a wait timed out: the server's timeout error, with-lock's -w */
+	CLI_USAGE = 64,      /* a wrong command line: option, command, arguments */
 };
 
 typedef enum out_mode {
@@ -52,6 +59,7 @@ typedef struct cli {
 	out_mode mode;
 	bool color;          /* colour what goes to stdout */
 	bool color_err;      /* colour what goes to stderr */
+	bool last_false;     /* the last command's result was false or nil (for -e) */
 } cli;
 
 /* session.c */
@@ -60,14 +68,14 @@ typedef struct cli {
 int cli_connect(cli *c);
 /*
  * om_call() through the session: connects first if needed. On failure
- * prints the error and returns CLI_FAILED, or CLI_UNREACHABLE when the
- * connection failed or was lost. result (may be NULL) is owned by the caller.
+ * prints the error and returns CLI_FAILED, CLI_TIMEOUT for the server's
+ * timeout error, or CLI_UNREACHABLE when the connection failed or was lost. result (may be NULL) is owned by the caller.
  */
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
 /*
  * The status of a library call on c->client that returned code: CLI_OK,
- * or the error printed after about ("") and CLI_FAILED, CLI_UNREACHABLE
- * for OM_IO.
+ * or the error printed after about ("") and CLI_FAILED, CLI_TIMEOUT for
+ * OM_TIMEOUT, CLI_UNREACHABLE for OM_IO.
  */
 int cli_status(cli *c, int code, const char *about);
 /*
@@ -83,6 +91,8 @@ int cli_recv(cli *c, uint32_t msgid, om_value *result, const char *about);
 void cli_forget(cli *c, const uint32_t *msgids, size_t n);
 /* Prints "error: <code>: <message>" to stderr and returns CLI_FAILED. */
 int cli_fail(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* cli_fail() for a wrong command line: the same message, CLI_USAGE. */
+int cli_usage(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Closes the connection, if any. */
 void cli_close(cli *c);
 
@@ -142,7 +152,10 @@ void args_free(om_value *params, size_t n);
  * commands that also take those after their name (objmgr watch --json).
  */
 bool render_option(cli *c, const char *arg);
-/* Writes v to stdout in the session's output mode, ending with a newline. */
+/*
+ * Writes v to stdout in the session's output mode, ending with a newline,
+ * and notes whether it is false or nil (c->last_false, for -e).
+ */
 void render_result(cli *c, const om_value *v);
 /* v as one line of JSON-like text (malloc'd), coloured by kind when color. */
 char *render_human(const om_value *v, bool color);
@@ -182,7 +195,7 @@ int commands_run(cli *c, char *const *argv, size_t argc);
 /*
  * The type and op of method ("<type>.<op>"): both NULL for a type this
  * program does not know (the server judges), else both set. CLI_OK, or
- * CLI_FAILED with the error printed after about ("line 3: ", or "") when
+ * CLI_USAGE with the error printed after about ("line 3: ", or "") when
  * it is no method or its type has no such op.
  */
 int commands_method(cli *c, const char *method, const char *about, const type_def **t,
@@ -190,7 +203,7 @@ int commands_method(cli *c, const char *method, const char *about, const type_de
 /*
  * args_params() of argv (argv[0] the method) for t and op as
  * commands_method() gave them: CLI_OK with *params owned (args_free()),
- * or CLI_FAILED with the error printed after about and the method's usage.
+ * or CLI_USAGE with the error printed after about and the method's usage.
  */
 int commands_params(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc,
 		    const char *about, om_value **params, size_t *n);

@@ -20,6 +20,7 @@ static int cmd_type(cli *c, char *const *argv, size_t argc)
 	int rc = cli_call(c, "objects.type", &name, 1, &type);
 	if (rc != CLI_OK)
 		return rc;
+	c->last_false = type.kind == OM_NIL; /* -e: `objmgr -e type NAME` tests that NAME exists */
 	if (c->mode == OUT_JSON)
 		render_json(stdout, &type);
 	else
@@ -279,16 +280,17 @@ int commands_params(cli *c, const type_def *t, const op_def *op, char *const *ar
 		help_usage(t, op, usage, sizeof usage);
 		fprintf(stderr, "usage: %s\n", usage);
 	}
-	return CLI_FAILED;
+	return CLI_USAGE;
 }
 
 static int run_method(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc)
 {
 	om_value *params, result;
 	size_t n;
-	if (commands_params(c, t, op, argv, argc, "", &params, &n) != CLI_OK)
-		return CLI_FAILED;
-	int rc = cli_call(c, argv[0], params, n, &result);
+	int rc = commands_params(c, t, op, argv, argc, "", &params, &n);
+	if (rc != CLI_OK)
+		return rc;
+	rc = cli_call(c, argv[0], params, n, &result);
 	args_free(params, n);
 	if (rc != CLI_OK)
 		return rc;
@@ -304,7 +306,7 @@ int commands_method(cli *c, const char *method, const char *about, const type_de
 	*op = NULL;
 	const char *dot = strchr(method, '.');
 	if (!dot)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "%sno command '%s' (try 'help')", about, method);
+		return cli_usage(c, OM_NO_SUCH_METHOD, "%sno command '%s' (try 'help')", about, method);
 	/*
 	 * A type this program does not know is passed through for the server
 	 * to judge: a newer server may have it.
@@ -314,13 +316,14 @@ int commands_method(cli *c, const char *method, const char *about, const type_de
 		return CLI_OK;
 	*op = type_find_op(*t, dot + 1, strlen(dot + 1));
 	if (!*op)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "%s%s has no operation '%s' (try 'help %s')",
+		return cli_usage(c, OM_NO_SUCH_METHOD, "%s%s has no operation '%s' (try 'help %s')",
 				about, (*t)->name, dot + 1, (*t)->name);
 	return CLI_OK;
 }
 
 int commands_run(cli *c, char *const *argv, size_t argc)
 {
+	c->last_false = false; /* a command that prints no result is not false for -e */
 	const cli_command *cmd = commands_find(argv[0]);
 	for (size_t i = 1; cmd && cmd->manual && i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -331,7 +334,7 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 	if (cmd) {
 		size_t n = argc - 1;
 		if (n < cmd->min_args || n > cmd->max_args)
-			return cli_fail(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
+			return cli_usage(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
 					cmd->usage[0] ? " " : "", cmd->usage);
 		/* A --json after the command (render_option) is for it alone, not the REPL's next. */
 		out_mode mode = c->mode;

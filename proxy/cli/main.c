@@ -2,7 +2,7 @@
  * main.c — objmgr's options and modes: a command on the command line runs
  * once (one-shot), no command on a terminal opens the REPL, no command with
  * piped stdin runs the lines it reads. The exit status is the contract
- * scripts rely on: 0 ok, 1 a command failed, 2 the server was unreachable.
+ * scripts rely on: enum cli_status, listed in --help's EXIT STATUS.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -86,6 +86,9 @@ static void print_help(void)
 	       "    --json                 print each result as one line of JSON\n"
 	       "    --raw                  print strings bare and arrays one element per line\n"
 	       "    --no-color             no colours, even on a terminal\n"
+	       "    -e, --exit-status      exit with 1 when the result is false or nil, as\n"
+	       "                           jq -e (piped commands: the last line's; not in\n"
+	       "                           the REPL); errors keep their own statuses\n"
 	       "    -h, --help             print this help\n"
 	       "    -V, --version          print the version\n"
 	       "\n"
@@ -99,13 +102,24 @@ static void print_help(void)
 	       "    NO_COLOR               when set and not empty, no colours\n"
 	       "\n"
 	       "EXIT STATUS\n"
-	       "    0  success\n"
-	       "    1  a command failed; \"error: <code>: <message>\" went to stderr\n"
-	       "       (also for a wrong command line)\n"
-	       "    2  the server could not be reached; the message says where objmgr looked\n"
-	       "       (watch, monitor: also when the server closed the connection)\n"
-	       "    3  watch, monitor: the server stopped the stream because objmgr read too\n"
-	       "       slowly (objmgr watch --help)\n"
+	       "    0   success\n"
+	       "    1   -e only: the result was false or nil (that of the last line, piped)\n"
+	       "    2   the server could not be reached, or the connection was lost; the\n"
+	       "        message says where objmgr looked\n"
+	       "    3   watch, monitor: the server stopped the stream because objmgr read\n"
+	       "        too slowly (objmgr watch --help)\n"
+	       "    4   the server answered an error, or a local failure (a file that cannot\n"
+	       "        be read); \"error: <code>: <message>\" went to stderr\n"
+	       "    5   a wait timed out: the server's timeout error (queue.get q 1 on an\n"
+	       "        empty queue), or with-lock/with-semaphore did not get it within -w\n"
+	       "    64  a wrong command line: an unknown option or command, a wrong number\n"
+	       "        of arguments, an argument that does not parse\n"
+	       "    with-lock, with-semaphore: otherwise the command's own status (128+N\n"
+	       "    when signal N ended it, 126 when it cannot be run, 127 not found).\n"
+	       "    Waits that answer a value do not fail when they time out: event.wait,\n"
+	       "    lock.acquire, semaphore.acquire, condition.wait answer false (status 0,\n"
+	       "    or 1 with -e). Piped commands all run; the status is the last failing\n"
+	       "    one's (2 stops at once). The REPL ends with 0.\n"
 	       "\n"
 	       "EXAMPLES\n"
 	       "    objmgr dict.set users alice '{\"age\": 3}'\n"
@@ -153,6 +167,7 @@ static bool want_color(int fd, bool no_color)
 int main(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE };
+	bool exit_status = false;
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"server-user", required_argument, NULL, OPT_SERVER_USER},
@@ -160,6 +175,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"exit-status", no_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -169,7 +185,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
-	while ((opt = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:ehV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.address = optarg;
@@ -177,7 +193,7 @@ int main(int argc, char **argv)
 		case OPT_SERVER_USER:
 			if (!parse_user(optarg, &c.server_uid)) {
 				fprintf(stderr, "objmgr: --server-user: no such user: '%s'\n", optarg);
-				return CLI_FAILED;
+				return CLI_USAGE;
 			}
 			break;
 		case OPT_AUTHKEY_FILE:
@@ -192,6 +208,9 @@ int main(int argc, char **argv)
 		case OPT_NO_COLOR:
 			no_color = true;
 			break;
+		case 'e':
+			exit_status = true;
+			break;
 		case 'h':
 			print_help();
 			return CLI_OK;
@@ -200,25 +219,31 @@ int main(int argc, char **argv)
 			return CLI_OK;
 		default:
 			fprintf(stderr, "objmgr: see objmgr --help\n");
-			return CLI_FAILED;
+			return CLI_USAGE;
 		}
 	}
 	if (json && raw) {
 		fprintf(stderr, "objmgr: --json and --raw exclude each other\n");
-		return CLI_FAILED;
+		return CLI_USAGE;
 	}
 	c.mode = json ? OUT_JSON : raw ? OUT_RAW : OUT_HUMAN;
 	c.color = c.mode == OUT_HUMAN && want_color(STDOUT_FILENO, no_color);
 	c.color_err = want_color(STDERR_FILENO, no_color);
 
 	int status;
-	if (optind < argc)
+	if (optind < argc) {
 		status = commands_run(&c, argv + optind, (size_t)(argc - optind));
-	else if (isatty(STDIN_FILENO))
+	}
+	else if (isatty(STDIN_FILENO)) {
 		status = repl_run(&c);
-	else
+		exit_status = false; /* -e is for scripts: the REPL ends with 0 */
+	} else {
 		status = batch_run(&c, stdin);
+	}
 	cli_close(&c);
+	/* -e: the last command's result (the last line's, piped), unless something failed. */
+	if (exit_status && status == CLI_OK && c.last_false)
+		status = CLI_FALSE;
 
 	/* A full disk or a closed pipe must not pass for success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -172,6 +172,7 @@ bool render_option(cli *c, const char *arg)
 
 void render_result(cli *c, const om_value *v)
 {
+	c->last_false = v->kind == OM_NIL || (v->kind == OM_BOOL && !v->as.b);
 	switch (c->mode) {
 	case OUT_JSON:
 		render_json(stdout, v);

@@ -44,9 +44,9 @@ const char watch_manual[] =
 	"    object's version (objects.version NAME) with the last one printed.\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    1  the watch could not start (a malformed PATTERN, more than 32)\n"
 	"    2  the server could not be reached, or closed the connection\n"
 	"    3  the server stopped the watch: objmgr fell behind\n"
+	"    4  the watch could not start (a malformed PATTERN, more than 32)\n"
 	"    Ctrl-C or SIGTERM ends objmgr by the signal's default action.\n"
 	"\n"
 	"EXAMPLES\n"
@@ -227,7 +227,7 @@ int monitor_run(cli *c, char *const *argv, size_t argc)
 {
 	for (size_t i = 1; i < argc; i++)
 		if (!render_option(c, argv[i]))
-			return cli_fail(c, OM_BAD_PARAMS, "usage: monitor [--json]");
+			return cli_usage(c, OM_BAD_PARAMS, "usage: monitor [--json]");
 	int rc = cli_connect(c);
 	if (rc == CLI_OK)
 		rc = cli_status(c, om_monitor(c->client, true), "");
