@@ -315,9 +315,9 @@ END_TEST
 START_TEST(test_batch_prints_each_result_and_fails_when_one_did)
 {
 	expect_run(0, "null\n1\n1\n", "", "dict.set d a 1\ndict.get d a\nlist.extend l [\n3]\n",
-		   "batch");
+		   "--no-raw", "batch");
 	expect_run(4, "null\n1\n", "error: key_error: line 2: dict 'd' has no key \"zz\"\n",
-		   "dict.set d b 2\ndict.get d zz\ndict.get d a\n", "batch");
+		   "dict.set d b 2\ndict.get d zz\ndict.get d a\n", "--no-raw", "batch");
 	expect_run(0, "{\"a\": 1, \"b\": 2}\n", "", "dict.items d\n", "batch", "--json");
 }
 END_TEST
@@ -330,7 +330,7 @@ START_TEST(test_batch_atomic_failure_applies_nothing)
 		   "error: index_error: server.batch: call 3 (list.get) failed: list 'l1' index 99 "
 		   "out of range (length 3); nothing was changed\n",
 		   "list.append l1 9\nlist.pop l2\nlist.get l1 99\n", "batch", "--atomic");
-	expect_run(0, "[1, 2]\n[3]\n", "", "list.items l1\nlist.items l2\n", "batch");
+	expect_run(0, "[1, 2]\n[3]\n", "", "list.items l1\nlist.items l2\n", "--no-raw", "batch");
 	om_close(c);
 }
 END_TEST
@@ -364,7 +364,7 @@ START_TEST(test_batch_reads_a_file_its_options_apply_to_it_alone_and_help_is_a_m
 	ck_assert_ptr_nonnull(f);
 	fputs("dict.get d a\n", f);
 	fclose(f);
-	expect_run(0, "null\nx\n\"x\"\n", "", input, NULL);
+	expect_run(0, "null\nx\n\"x\"\n", "", input, "--no-raw");
 	run r = objmgr(NULL, "batch", "--help", NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strncmp(r.out, "NAME\n    objmgr batch - ", 24) == 0, "%s", r.out);

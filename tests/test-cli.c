@@ -17,8 +17,37 @@
 #include "harness.h"
 #include "ops.h"
 
-/* objmgr -s <the test server> ARGS... (NULL-terminated), with input on stdin. */
-#define om_in(input, ...) run_on(harness_srv.socket, (input), __VA_ARGS__)
+/*
+ * These tests read the human form, which a pipe gets with --no-raw (it
+ * gets raw by default): argv (cli_argv()'s) gains --no-raw unless its
+ * words start with an output form of their own.
+ */
+static void human(char **argv)
+{
+	static const char *const forms[] = {"--json", "--raw", "--csv", "--no-raw"};
+	for (size_t i = 0; argv[3] && i < sizeof forms / sizeof forms[0]; i++)
+		if (strcmp(argv[3], forms[i]) == 0)
+			return;
+	size_t n = 3;
+	while (argv[n])
+		n++;
+	ck_assert(n + 1 < CLI_ARGV_MAX);
+	memmove(argv + 4, argv + 3, (n - 2) * sizeof *argv);
+	argv[3] = "--no-raw";
+}
+
+/* objmgr -s <the test server> [--no-raw] ARGS... (NULL-terminated), with input on stdin. */
+static run om_in(const char *input, ...)
+{
+	char *argv[CLI_ARGV_MAX];
+	va_list ap;
+	va_start(ap, input);
+	cli_argv(argv, harness_srv.socket, ap);
+	va_end(ap);
+	human(argv);
+	return run_argv(input, argv);
+}
+
 #define om(...) om_in(NULL, __VA_ARGS__, NULL)
 
 /* Runs a command that must succeed with exactly this output. */
@@ -29,8 +58,9 @@ static void expect_out(const char *want, ...)
 	va_start(ap, want);
 	cli_argv(argv, harness_srv.socket, ap);
 	va_end(ap);
+	human(argv);
 	run r = run_argv(NULL, argv);
-	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", argv[3], r.status, r.err);
+	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", argv[4], r.status, r.err);
 	ck_assert_str_eq(r.out, want);
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);

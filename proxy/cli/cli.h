@@ -8,6 +8,7 @@
  *   args.c      argument words -> parameters, checked against the op tables
  *   jsonform.c  om_value <-> JSON, with the "$bin", "$ref", ... forms
  *   render.c    results as human, --json or --raw text
+ *   csvform.c   results as --csv rows
  *   commands.c  the command table and dispatch: friendly commands, methods
  *   inspect.c   ls and show
  *   export.c    export: the objects as one JSON document
@@ -41,14 +42,16 @@ enum cli_status {
 	CLI_UNREACHABLE = 2, /* the server could not be reached, or the connection was lost */
 	CLI_DROPPED = 3,     /* watch, monitor: the server dropped us for reading too slowly */
 	CLI_FAILED = 4,      /* the server answered an error, or a local failure */
-	CLI_TIMEOUT = 5,     /* a wait timed out: the server's timeout error, with-lock's -w */
+	CLI_TIMEOUT = 5,     /* a wait timed out: the server's timeout, empty or full error; -w */
 	CLI_USAGE = 64,      /* a wrong command line: option, command, arguments */
 };
 
+/* The output form: human on a terminal, else raw, unless an option says (main.c). */
 typedef enum out_mode {
-	OUT_HUMAN, /* JSON-like text, colours on a terminal */
+	OUT_HUMAN, /* JSON-like text, colours on a terminal; tables for ls, show, info, clients */
 	OUT_JSON,  /* one JSON document per result, per line */
-	OUT_RAW,   /* strings unquoted, one array element per line */
+	OUT_RAW,   /* strings unquoted, one array element per line, a map key<TAB>value per line */
+	OUT_CSV,   /* RFC 4180 rows (csvform.c) */
 } out_mode;
 
 typedef struct cli {
@@ -69,13 +72,14 @@ int cli_connect(cli *c);
 /*
  * om_call() through the session: connects first if needed. On failure
  * prints the error and returns CLI_FAILED, CLI_TIMEOUT for the server's
- * timeout error, or CLI_UNREACHABLE when the connection failed or was lost. result (may be NULL) is owned by the caller.
+ * timeout, empty or full error (a wait ran out), or CLI_UNREACHABLE when
+ * the connection failed or was lost. result (may be NULL) is owned by the caller.
  */
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
 /*
  * The status of a library call on c->client that returned code: CLI_OK,
  * or the error printed after about ("") and CLI_FAILED, CLI_TIMEOUT for
- * OM_TIMEOUT, CLI_UNREACHABLE for OM_IO.
+ * OM_TIMEOUT, OM_EMPTY and OM_FULL, CLI_UNREACHABLE for OM_IO.
  */
 int cli_status(cli *c, int code, const char *about);
 /*
@@ -148,8 +152,9 @@ void args_free(om_value *params, size_t n);
 /* render.c */
 
 /*
- * Whether arg is --json or --raw, setting the output mode if so: for the
- * commands that also take those after their name (objmgr watch --json).
+ * Whether arg is --json, --raw, --csv or --no-raw, setting the output mode
+ * if so: for the commands that also take those after their name (objmgr
+ * watch --json).
  */
 bool render_option(cli *c, const char *arg);
 /*
@@ -163,6 +168,8 @@ char *render_human(const om_value *v, bool color);
 void render_raw(FILE *f, const om_value *v);
 /* Writes v to f as one line of JSON. */
 void render_json(FILE *f, const om_value *v);
+/* v as --json writes it, without the newline; malloc'd. */
+char *render_json_text(const om_value *v);
 /*
  * Writes a table of rows x cols cells (row by row) in aligned columns two
  * spaces apart; column k is right-aligned when bit k of right is set.
@@ -171,6 +178,20 @@ void render_json(FILE *f, const om_value *v);
 void render_table(FILE *f, char *const *cells, size_t rows, size_t cols, unsigned right);
 /* s wrapped in the SGR colour code sgr ("1;31") when color, else a copy; malloc'd. */
 char *render_paint(const char *s, const char *sgr, bool color);
+
+/* csvform.c */
+
+/*
+ * Writes v to f as --csv rows (RFC 4180, CRLF after each): a scalar is
+ * one field; an array one row per item, an item that is an array giving
+ * the row's fields; an array of maps only, a header row of the first
+ * map's keys and then each map's values under them; a map one row per
+ * key,value pair. nil is an empty field, "" a quoted empty one, a
+ * container inside a field its JSON text.
+ */
+void render_csv(FILE *f, const om_value *v);
+/* Writes the n values of fields to f as one CSV row. */
+void render_csv_row(FILE *f, const om_value *fields, size_t n);
 
 /* commands.c */
 

@@ -21,8 +21,11 @@ static int cmd_type(cli *c, char *const *argv, size_t argc)
 	if (rc != CLI_OK)
 		return rc;
 	c->last_false = type.kind == OM_NIL; /* -e: `objmgr -e type NAME` tests that NAME exists */
+	om_value none = om_str("none");
 	if (c->mode == OUT_JSON)
 		render_json(stdout, &type);
+	else if (c->mode == OUT_CSV)
+		render_csv(stdout, type.kind == OM_STR ? &type : &none);
 	else
 		printf("%s\n", type.kind == OM_STR ? type.as.str : "none");
 	om_value_free(&type);
@@ -142,9 +145,9 @@ static int cmd_ping(cli *c, char *const *argv, size_t argc)
 	int rc = cli_call(c, "server.ping", NULL, 0, &pong);
 	if (rc != CLI_OK)
 		return rc;
-	/* "pong", bare as redis-cli's PONG, except in --json. */
-	if (c->mode == OUT_JSON)
-		render_json(stdout, &pong);
+	/* "pong", bare as redis-cli's PONG, except in --json (and a CSV field in --csv). */
+	if (c->mode == OUT_JSON || c->mode == OUT_CSV)
+		render_result(c, &pong);
 	else
 		render_raw(stdout, &pong);
 	om_value_free(&pong);

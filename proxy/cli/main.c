@@ -83,8 +83,22 @@ static void print_help(void)
 	       "    --server-user USER     trust a server run by USER (a name or uid): by\n"
 	       "                           default objmgr talks only to a server run by you\n"
 	       "                           or root, and fails with auth_failed otherwise\n"
+	       "    --raw                  the default when stdout is not a terminal: strings\n"
+	       "                           bare, an array one item per line, a map one\n"
+	       "                           key<TAB>value per line, nil an empty line; other\n"
+	       "                           values (and containers inside) as in the human form\n"
+	       "    --no-raw               the human form (the default on a terminal), in a\n"
+	       "                           pipe too: JSON-like text, tables for ls, show,\n"
+	       "                           info and clients; colours on a terminal only\n"
 	       "    --json                 print each result as one line of JSON\n"
-	       "    --raw                  print strings bare and arrays one element per line\n"
+	       "    --csv                  print results as CSV (RFC 4180, CRLF after each\n"
+	       "                           row): a scalar one field; an array a row per\n"
+	       "                           item (an array item: its items are the fields;\n"
+	       "                           maps only: a header of the first's keys, then\n"
+	       "                           their values); a map a key,value row per pair;\n"
+	       "                           nil an empty field, a container in a field its\n"
+	       "                           JSON. --raw, --no-raw, --json and --csv exclude\n"
+	       "                           each other\n"
 	       "    --no-color             no colours, even on a terminal\n"
 	       "    -e, --exit-status      exit with 1 when the result is false or nil, as\n"
 	       "                           jq -e (piped commands: the last line's; not in\n"
@@ -110,8 +124,9 @@ static void print_help(void)
 	       "        too slowly (objmgr watch --help)\n"
 	       "    4   the server answered an error, or a local failure (a file that cannot\n"
 	       "        be read); \"error: <code>: <message>\" went to stderr\n"
-	       "    5   a wait timed out: the server's timeout error (queue.get q 1 on an\n"
-	       "        empty queue), or with-lock/with-semaphore did not get it within -w\n"
+	       "    5   a wait timed out: the server's timeout error, or empty or full,\n"
+	       "        which queue.get q 1 on an empty queue and queue.put on a full one\n"
+	       "        answer; with-lock/with-semaphore did not get it within -w\n"
 	       "    64  a wrong command line: an unknown option or command, a wrong number\n"
 	       "        of arguments, an argument that does not parse\n"
 	       "    with-lock, with-semaphore: otherwise the command's own status (128+N\n"
@@ -129,7 +144,9 @@ static void print_help(void)
 	       "    objmgr ls 'user*'\n"
 	       "    objmgr show users\n"
 	       "    objmgr --json dict.items users | jq .alice\n"
-	       "    objmgr --raw dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr --csv ls > objects.csv\n"
+	       "    if objmgr -e dict.has cfg debug; then echo debugging; fi\n"
 	       "    objmgr export > state.json\n"
 	       "    objmgr export 'jobs*' 'users' > some.json\n"
 	       "    objmgr import state.json\n"
@@ -166,14 +183,19 @@ static bool want_color(int fd, bool no_color)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE };
+	/* The four output forms first, in the order of names[] and modes[] below. */
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_RAW, OPT_CSV, OPT_NO_COLOR, OPT_SERVER_USER,
+	       OPT_AUTHKEY_FILE };
 	bool exit_status = false;
+	const char *form = NULL; /* the output form's option, when one was given */
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"server-user", required_argument, NULL, OPT_SERVER_USER},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
+		{"no-raw", no_argument, NULL, OPT_NO_RAW},
+		{"csv", no_argument, NULL, OPT_CSV},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
 		{"exit-status", no_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
@@ -181,7 +203,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	cli c = {.mode = OUT_HUMAN};
-	bool no_color = false, json = false, raw = false;
+	bool no_color = false;
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
@@ -200,11 +222,20 @@ int main(int argc, char **argv)
 			c.authkey_file = optarg;
 			break;
 		case OPT_JSON:
-			json = true;
-			break;
 		case OPT_RAW:
-			raw = true;
+		case OPT_NO_RAW:
+		case OPT_CSV: {
+			static const char *const names[] = {"--json", "--raw", "--no-raw", "--csv"};
+			static const out_mode modes[] = {OUT_JSON, OUT_RAW, OUT_HUMAN, OUT_CSV};
+			int k = opt - OPT_JSON;
+			if (form && form != names[k]) {
+				fprintf(stderr, "objmgr: %s and %s exclude each other\n", form, names[k]);
+				return CLI_USAGE;
+			}
+			form = names[k];
+			c.mode = modes[k];
 			break;
+		}
 		case OPT_NO_COLOR:
 			no_color = true;
 			break;
@@ -222,11 +253,9 @@ int main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (json && raw) {
-		fprintf(stderr, "objmgr: --json and --raw exclude each other\n");
-		return CLI_USAGE;
-	}
-	c.mode = json ? OUT_JSON : raw ? OUT_RAW : OUT_HUMAN;
+	/* As redis-cli: the human form for a person at a terminal, raw for a pipe or a file. */
+	if (!form)
+		c.mode = isatty(STDOUT_FILENO) ? OUT_HUMAN : OUT_RAW;
 	c.color = c.mode == OUT_HUMAN && want_color(STDOUT_FILENO, no_color);
 	c.color_err = want_color(STDERR_FILENO, no_color);
 

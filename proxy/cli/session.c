@@ -49,12 +49,18 @@ int cli_connect(cli *c)
 	return CLI_UNREACHABLE;
 }
 
+/*
+ * A wait that ran out is its own status for scripts: the server's timeout,
+ * and the queue's empty and full, which answer a timed-out get and put.
+ */
 int cli_status(cli *c, int code, const char *about)
 {
 	if (code == OM_OK)
 		return CLI_OK;
 	cli_fail(c, code, "%s%s", about, om_errmsg(c->client));
-	return code == OM_IO ? CLI_UNREACHABLE : code == OM_TIMEOUT ? CLI_TIMEOUT : CLI_FAILED;
+	if (code == OM_IO)
+		return CLI_UNREACHABLE;
+	return code == OM_TIMEOUT || code == OM_EMPTY || code == OM_FULL ? CLI_TIMEOUT : CLI_FAILED;
 }
 
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result)

@@ -149,6 +149,11 @@ static int print_change(cli *c, const om_notification *n)
 		render_json(stdout, &line);
 		return CLI_OK;
 	}
+	if (c->mode == OUT_CSV) {
+		om_value row[] = {it[3], it[1], it[0], it[2]};
+		render_csv_row(stdout, row, 4);
+		return CLI_OK;
+	}
 	char *version = render_human(&it[3], false), *params = render_human(&it[2], c->color);
 	printf("%s %s %s %s\n", version, it[1].as.str, it[0].as.str, params);
 	free(version);
@@ -176,6 +181,13 @@ static int print_call(cli *c, const om_notification *n)
 				    om_str("method"), it[2], om_str("params"), it[3]};
 		om_value line = om_map(pairs, 4);
 		render_json(stdout, &line);
+		return CLI_OK;
+	}
+	if (c->mode == OUT_CSV) {
+		char time[32];
+		snprintf(time, sizeof time, "%.6f", number(&it[0]));
+		om_value row[] = {om_str(time), it[1], it[2], it[3]};
+		render_csv_row(stdout, row, 4);
 		return CLI_OK;
 	}
 	char *client = render_human(&it[1], false);
