@@ -6,6 +6,7 @@
  *   session.c   the connection, calls, and how errors are reported
  *   words.c     a typed line -> argument words (quotes, brackets)
  *   args.c      argument words -> parameters, checked against the op tables
+ *   lastarg.c   the last argument from stdin (-x) or a file (--value-file)
  *   jsonform.c  om_value <-> JSON, with the "$bin", "$ref", ... forms
  *   render.c    results as human, --json or --raw text
  *   csvform.c   results as --csv rows
@@ -63,6 +64,7 @@ typedef struct cli {
 	bool color;          /* colour what goes to stdout */
 	bool color_err;      /* colour what goes to stderr */
 	bool last_false;     /* the last command's result was false or nil (for -e) */
+	om_value *last_arg;  /* -x, --value-file: the one-shot method's last param (owned), or NULL */
 } cli;
 
 /* session.c */
@@ -141,11 +143,29 @@ int args_parse(const char *word, om_value *out, char *err, size_t errsize);
  * t and op may be NULL for a method the tables lack: then every word is
  * read as a value and the server judges. On success *params holds *n owned
  * values: free them with args_free(). On failure prints nothing, returns
- * OM_BAD_PARAMS and fills err.
+ * OM_BAD_PARAMS and fills err. last (may be NULL) is one more param after
+ * the words, copied as it is (-x, --value-file).
  */
 int args_params(const type_def *t, const op_def *op, char *const *argv, size_t argc,
-		om_value **params, size_t *n, char *err, size_t errsize);
+		const om_value *last, om_value **params, size_t *n, char *err, size_t errsize);
 void args_free(om_value *params, size_t n);
+
+/* lastarg.c */
+
+/*
+ * Reads the file at path (NULL: stdin) whole into c->last_arg: a bin for a
+ * file, a str for stdin when it is valid UTF-8, else a bin. CLI_OK, or
+ * CLI_FAILED, printed: unreadable, or over 64 MiB.
+ */
+int lastarg_read(cli *c, const char *path);
+/*
+ * The options -x (from_stdin) and --value-file (path, or NULL) checked
+ * against the command line's command (NULL: none), then lastarg_read():
+ * CLI_USAGE, printed, when they do not go together.
+ */
+int lastarg_start(cli *c, bool from_stdin, const char *path, const char *command);
+/* Frees c->last_arg, if any. */
+void lastarg_free(cli *c);
 
 /* jsonform.c — declared in jsonform.h, used by args.c and render.c only. */
 
@@ -222,7 +242,7 @@ int commands_run(cli *c, char *const *argv, size_t argc);
 int commands_method(cli *c, const char *method, const char *about, const type_def **t,
 		    const op_def **op);
 /*
- * args_params() of argv (argv[0] the method) for t and op as
+ * args_params() of argv (argv[0] the method) and c->last_arg for t and op as
  * commands_method() gave them: CLI_OK with *params owned (args_free()),
  * or CLI_USAGE with the error printed after about and the method's usage.
  */

@@ -276,7 +276,7 @@ int commands_params(cli *c, const type_def *t, const op_def *op, char *const *ar
 		    const char *about, om_value **params, size_t *n)
 {
 	char err[512], usage[256];
-	if (args_params(t, op, argv, argc, params, n, err, sizeof err) == OM_OK)
+	if (args_params(t, op, argv, argc, c->last_arg, params, n, err, sizeof err) == OM_OK)
 		return CLI_OK;
 	cli_fail(c, OM_BAD_PARAMS, "%s%s", about, err);
 	if (op) {

@@ -103,6 +103,13 @@ static void print_help(void)
 	       "    -e, --exit-status      exit with 1 when the result is false or nil, as\n"
 	       "                           jq -e (piped commands: the last line's; not in\n"
 	       "                           the REPL); errors keep their own statuses\n"
+	       "    -x                     the TYPE.OP command's last argument is stdin, byte\n"
+	       "                           for byte (a trailing newline too): a string when\n"
+	       "                           it is valid UTF-8, else bin; also as the command\n"
+	       "                           line's last word (dict.set cfg blob -x < a.png)\n"
+	       "    --value-file FILE      the TYPE.OP command's last argument is FILE's\n"
+	       "                           bytes, always a bin. -x and --value-file read at\n"
+	       "                           most 64 MiB (the server's default max message)\n"
 	       "    -h, --help             print this help\n"
 	       "    -V, --version          print the version\n"
 	       "\n"
@@ -147,6 +154,8 @@ static void print_help(void)
 	       "    objmgr dict.keys users | while read -r name; do echo \"$name\"; done\n"
 	       "    objmgr --csv ls > objects.csv\n"
 	       "    if objmgr -e dict.has cfg debug; then echo debugging; fi\n"
+	       "    objmgr dict.set cfg logo -x < logo.png\n"
+	       "    objmgr --value-file key.der dict.set cfg key\n"
 	       "    objmgr export > state.json\n"
 	       "    objmgr export 'jobs*' 'users' > some.json\n"
 	       "    objmgr import state.json\n"
@@ -185,8 +194,9 @@ int main(int argc, char **argv)
 {
 	/* The four output forms first, in the order of names[] and modes[] below. */
 	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_RAW, OPT_CSV, OPT_NO_COLOR, OPT_SERVER_USER,
-	       OPT_AUTHKEY_FILE };
-	bool exit_status = false;
+	       OPT_AUTHKEY_FILE, OPT_VALUE_FILE };
+	bool exit_status = false, from_stdin = false;
+	const char *value_file = NULL;
 	const char *form = NULL; /* the output form's option, when one was given */
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
@@ -198,6 +208,7 @@ int main(int argc, char **argv)
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
 		{"exit-status", no_argument, NULL, 'e'},
+		{"value-file", required_argument, NULL, OPT_VALUE_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -207,7 +218,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
-	while ((opt = getopt_long(argc, argv, "+s:ehV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:exhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.address = optarg;
@@ -242,6 +253,12 @@ int main(int argc, char **argv)
 		case 'e':
 			exit_status = true;
 			break;
+		case 'x':
+			from_stdin = true;
+			break;
+		case OPT_VALUE_FILE:
+			value_file = optarg;
+			break;
 		case 'h':
 			print_help();
 			return CLI_OK;
@@ -258,6 +275,16 @@ int main(int argc, char **argv)
 		c.mode = isatty(STDOUT_FILENO) ? OUT_HUMAN : OUT_RAW;
 	c.color = c.mode == OUT_HUMAN && want_color(STDOUT_FILENO, no_color);
 	c.color_err = want_color(STDERR_FILENO, no_color);
+	/* As the issue prints it, `objmgr dict.set cfg blob -x < image.png`: a last word -x is -x. */
+	if (argc - optind > 1 && !commands_find(argv[optind]) && strcmp(argv[argc - 1], "-x") == 0) {
+		from_stdin = true;
+		argc--;
+	}
+	if (from_stdin || value_file) {
+		int rc = lastarg_start(&c, from_stdin, value_file, optind < argc ? argv[optind] : NULL);
+		if (rc != CLI_OK)
+			return rc;
+	}
 
 	int status;
 	if (optind < argc) {
@@ -270,6 +297,7 @@ int main(int argc, char **argv)
 		status = batch_run(&c, stdin);
 	}
 	cli_close(&c);
+	lastarg_free(&c);
 	/* -e: the last command's result (the last line's, piped), unless something failed. */
 	if (exit_status && status == CLI_OK && c.last_false)
 		status = CLI_FALSE;
