@@ -22,6 +22,7 @@
  *   batch.c     commands piped on stdin, one request each
  *   batchcmd.c  objmgr batch: the calls of a file as one server.batch
  *   watch.c     objmgr watch and monitor: notifications as lines
+ *   withlock.c  objmgr with-lock, with-semaphore: a command run holding one
  */
 #ifndef OBJMGR_CLI_H
 #define OBJMGR_CLI_H
@@ -268,6 +269,11 @@ int monitor_run(cli *c, char *const *argv, size_t argc);
 /* batchcmd.c: batch, the calls of a file as one server.batch */
 extern const char batch_manual[];
 int batchcmd_run(cli *c, char *const *argv, size_t argc);
+
+/* withlock.c: with-lock and with-semaphore, a command run holding one */
+extern const char with_lock_manual[];
+int with_lock_run(cli *c, char *const *argv, size_t argc);
+int with_semaphore_run(cli *c, char *const *argv, size_t argc);
 
 /* help.c */
 int help_run(cli *c, char *const *argv, size_t argc);

@@ -258,6 +258,10 @@ const cli_command cli_commands[] = {
 	 0, 1, false, monitor_run, monitor_manual},
 	{"batch", "[--atomic] [FILE]", "run the method calls of FILE (default stdin), one a line, as one server.batch; --atomic: all or nothing",
 	 0, 3, false, batchcmd_run, batch_manual},
+	{"with-lock", "NAME [-w SEC] -- CMD...", "run CMD holding the lock NAME: acquire (waiting at most SEC), run, release; CMD's exit status",
+	 2, MANY, true, with_lock_run, with_lock_manual},
+	{"with-semaphore", "NAME [-w SEC] -- CMD...", "run CMD holding a permit of the semaphore NAME, as with-lock",
+	 2, MANY, true, with_semaphore_run, with_lock_manual},
 	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
 	 0, 1, false, help_run, NULL},
 };
@@ -328,7 +332,8 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 {
 	c->last_false = false; /* a command that prints no result is not false for -e */
 	const cli_command *cmd = commands_find(argv[0]);
-	for (size_t i = 1; cmd && cmd->manual && i < argc; i++) {
+	/* Not past a --: with-lock's command may take a --help of its own. */
+	for (size_t i = 1; cmd && cmd->manual && i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(cmd->manual, stdout);
 			return CLI_OK;
