@@ -97,8 +97,7 @@ static int parse(cli *c, char *const *argv, size_t argc, double *timeout, size_t
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
 	if (i == argc)
-		return cli_usage(c, OM_BAD_PARAMS, "usage: %s NAME [-w TIMEOUT] -- CMD ARGS...",
-				 argv[0]);
+		return cli_usage(c, OM_BAD_PARAMS, "usage: %s NAME [-w SEC] -- CMD...", argv[0]);
 	*first = i;
 	return CLI_OK;
 }
