@@ -211,7 +211,15 @@ START_TEST(test_watch_json_prints_one_object_per_line)
 }
 END_TEST
 
-START_TEST(test_watch_that_cannot_start_exits_1_saying_why)
+/* VERSION,METHOD,NAME,PARAMS rows, the params as a JSON field (quoted: it has quotes). */
+START_TEST(test_watch_csv_prints_one_row_per_change)
+{
+	expect_watch("--csv", "%llu,dict.set,cfg,\"[\"\"a\"\", 1]\"\r\n"
+			      "%llu,dict.set,cfg,\"[\"\"b\"\", \"\"two words\"\"]\"\r\n");
+}
+END_TEST
+
+START_TEST(test_watch_that_cannot_start_exits_4_saying_why)
 {
 	char pattern[1100];
 	memset(pattern, '*', sizeof pattern - 1);
@@ -307,6 +315,17 @@ START_TEST(test_monitor_json_prints_one_object_per_line)
 	char *rest;
 	monitor_dict_set(c, "--json", "{\"time\": %lf, \"client\": %llu, %[^\n]", &rest);
 	ck_assert_str_eq(rest, "\"method\": \"dict.set\", \"params\": [\"cfg\", \"a\", 1]}");
+	free(rest);
+	om_close(c);
+}
+END_TEST
+
+START_TEST(test_monitor_csv_prints_one_row_per_call)
+{
+	om_client *c = client();
+	char *rest;
+	monitor_dict_set(c, "--csv", "%lf,%llu,%[^\r]", &rest);
+	ck_assert_str_eq(rest, "dict.set,\"[\"\"cfg\"\", \"\"a\"\", 1]\"");
 	free(rest);
 	om_close(c);
 }
@@ -442,10 +461,12 @@ static Suite *cli_notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_watch_prints_a_line_per_change_until_sigterm);
 	tcase_add_test(tc, test_watch_json_prints_one_object_per_line);
-	tcase_add_test(tc, test_watch_that_cannot_start_exits_1_saying_why);
+	tcase_add_test(tc, test_watch_csv_prints_one_row_per_change);
+	tcase_add_test(tc, test_watch_that_cannot_start_exits_4_saying_why);
 	tcase_add_test(tc, test_watch_exits_2_when_the_server_closes);
 	tcase_add_test(tc, test_monitor_prints_time_client_method_and_params);
 	tcase_add_test(tc, test_monitor_json_prints_one_object_per_line);
+	tcase_add_test(tc, test_monitor_csv_prints_one_row_per_call);
 	tcase_add_test(tc, test_batch_prints_each_result_and_fails_when_one_did);
 	tcase_add_test(tc, test_batch_atomic_failure_applies_nothing);
 	tcase_add_test(tc, test_batch_with_a_wrong_line_sends_nothing);

@@ -1,8 +1,8 @@
 /*
  * test-cli.c — the objmgr program in one-shot and piped mode, run as a real
  * process ($OBJMGR_CLI) against a real objmgrd: every command class, the
- * exit statuses 0 / 1 / 2, --json output parsed back with jansson, --raw,
- * and commands piped on stdin.
+ * exit statuses 0 / 2 / 4 / 64, --json output parsed back with jansson, --raw,
+ * and commands piped on stdin; the human form through --no-raw (human()).
  */
 #include <check.h>
 #include <jansson.h>
@@ -165,7 +165,7 @@ START_TEST(test_invalid_json_is_an_error_not_a_string)
 }
 END_TEST
 
-START_TEST(test_server_error_exits_1_with_code_and_message)
+START_TEST(test_server_error_exits_4_with_code_and_message)
 {
 	ok("null\n", "dict.set", "users", "alice", "3");
 	run r = om("dict.get", "users", "bob");
@@ -663,7 +663,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_integers_beyond_int64_are_unsigned_or_an_error);
 	tcase_add_test(tc, test_string_params_take_the_word_literally);
 	tcase_add_test(tc, test_invalid_json_is_an_error_not_a_string);
-	tcase_add_test(tc, test_server_error_exits_1_with_code_and_message);
+	tcase_add_test(tc, test_server_error_exits_4_with_code_and_message);
 	tcase_add_test(tc, test_params_checked_against_the_op_table_before_sending);
 	tcase_add_test(tc, test_unknown_commands_are_no_such_method);
 	tcase_add_test(tc, test_unreachable_server_exits_2_saying_where_it_looked);
