@@ -545,6 +545,30 @@ START_TEST(test_with_lock_exit_status_is_the_commands)
 }
 END_TEST
 
+/* No limit of objmgr's on the command's words (xargs may give thousands). */
+START_TEST(test_with_lock_passes_any_number_of_words)
+{
+	enum { WORDS = 1000 };
+	static char *argv[WORDS + 16], numbers[WORDS][8];
+	size_t n = 0;
+	argv[n++] = NULL;
+	argv[n++] = "-s";
+	argv[n++] = harness_srv.socket;
+	static char *const head[] = {"with-lock", "L", "--", "sh", "-c", "echo $#", "_"};
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		argv[n++] = head[i];
+	for (int i = 0; i < WORDS; i++) {
+		snprintf(numbers[i], sizeof numbers[i], "%d", i);
+		argv[n++] = numbers[i];
+	}
+	argv[n] = NULL;
+	run r = run_argv(NULL, argv);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "1000\n");
+	run_free(&r);
+}
+END_TEST
+
 START_TEST(test_with_lock_passes_sigterm_on_and_releases)
 {
 	bg first = start("with-lock", "L", "--", "sh", "-c", "echo held; exec sleep 600", NULL);
@@ -615,6 +639,7 @@ static Suite *script_suite(void)
 	tcase_add_test(tc, test_with_lock_excludes_a_second_holder_until_the_first_ends);
 	tcase_add_test(tc, test_with_lock_is_released_by_the_server_when_objmgr_is_killed);
 	tcase_add_test(tc, test_with_lock_exit_status_is_the_commands);
+	tcase_add_test(tc, test_with_lock_passes_any_number_of_words);
 	tcase_add_test(tc, test_with_lock_passes_sigterm_on_and_releases);
 	tcase_add_test(tc, test_with_lock_command_line_mistakes_are_64);
 	tcase_add_test(tc, test_with_semaphore_of_value_2_admits_two_and_not_three);

@@ -10,8 +10,8 @@
 #include "cli.h"
 #include "mem.h"
 
-/* The most arguments "any number" stands for in the table. */
-#define MANY 255
+/* max_args for any number of arguments: with-lock's command may take thousands. */
+#define MANY UINT8_MAX
 
 static int cmd_type(cli *c, char *const *argv, size_t argc)
 {
@@ -341,7 +341,7 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 	}
 	if (cmd) {
 		size_t n = argc - 1;
-		if (n < cmd->min_args || n > cmd->max_args)
+		if (n < cmd->min_args || (cmd->max_args != MANY && n > cmd->max_args))
 			return cli_usage(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
 					cmd->usage[0] ? " " : "", cmd->usage);
 		/* A --json after the command (render_option) is for it alone, not the REPL's next. */

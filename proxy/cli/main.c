@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 	/* As the issue prints it, `objmgr dict.set cfg blob -x < image.png`: a last word -x is -x. */
 	if (argc - optind > 1 && !commands_find(argv[optind]) && strcmp(argv[argc - 1], "-x") == 0) {
 		from_stdin = true;
-		argc--;
+		argv[--argc] = NULL;
 	}
 	if (from_stdin || value_file) {
 		int rc = lastarg_start(&c, from_stdin, value_file, optind < argc ? argv[optind] : NULL);
