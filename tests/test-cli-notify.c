@@ -211,12 +211,20 @@ START_TEST(test_watch_json_prints_one_object_per_line)
 }
 END_TEST
 
-START_TEST(test_watch_that_cannot_start_exits_1_saying_why)
+/* VERSION,METHOD,NAME,PARAMS rows, the params as a JSON field (quoted: it has quotes). */
+START_TEST(test_watch_csv_prints_one_row_per_change)
+{
+	expect_watch("--csv", "%llu,dict.set,cfg,\"[\"\"a\"\", 1]\"\r\n"
+			      "%llu,dict.set,cfg,\"[\"\"b\"\", \"\"two words\"\"]\"\r\n");
+}
+END_TEST
+
+START_TEST(test_watch_that_cannot_start_exits_4_saying_why)
 {
 	char pattern[1100];
 	memset(pattern, '*', sizeof pattern - 1);
 	pattern[sizeof pattern - 1] = '\0';
-	expect_run(1, "", "error: bad_params: objects.watch: parameter 'pattern' is longer than "
+	expect_run(4, "", "error: bad_params: objects.watch: parameter 'pattern' is longer than "
 		   "1024 bytes\n", NULL, "watch", "cfg", pattern);
 }
 END_TEST
@@ -312,12 +320,23 @@ START_TEST(test_monitor_json_prints_one_object_per_line)
 }
 END_TEST
 
+START_TEST(test_monitor_csv_prints_one_row_per_call)
+{
+	om_client *c = client();
+	char *rest;
+	monitor_dict_set(c, "--csv", "%lf,%llu,%[^\r]", &rest);
+	ck_assert_str_eq(rest, "dict.set,\"[\"\"cfg\"\", \"\"a\"\", 1]\"");
+	free(rest);
+	om_close(c);
+}
+END_TEST
+
 START_TEST(test_batch_prints_each_result_and_fails_when_one_did)
 {
 	expect_run(0, "null\n1\n1\n", "", "dict.set d a 1\ndict.get d a\nlist.extend l [\n3]\n",
-		   "batch");
-	expect_run(1, "null\n1\n", "error: key_error: line 2: dict 'd' has no key \"zz\"\n",
-		   "dict.set d b 2\ndict.get d zz\ndict.get d a\n", "batch");
+		   "--no-raw", "batch");
+	expect_run(4, "null\n1\n", "error: key_error: line 2: dict 'd' has no key \"zz\"\n",
+		   "dict.set d b 2\ndict.get d zz\ndict.get d a\n", "--no-raw", "batch");
 	expect_run(0, "{\"a\": 1, \"b\": 2}\n", "", "dict.items d\n", "batch", "--json");
 }
 END_TEST
@@ -326,24 +345,24 @@ START_TEST(test_batch_atomic_failure_applies_nothing)
 {
 	om_client *c = client();
 	expect_run(0, "2\n1\n", "", "list.extend l1 [1,2]\nlist.append l2 3\n", "batch");
-	expect_run(1, "",
+	expect_run(4, "",
 		   "error: index_error: server.batch: call 3 (list.get) failed: list 'l1' index 99 "
 		   "out of range (length 3); nothing was changed\n",
 		   "list.append l1 9\nlist.pop l2\nlist.get l1 99\n", "batch", "--atomic");
-	expect_run(0, "[1, 2]\n[3]\n", "", "list.items l1\nlist.items l2\n", "batch");
+	expect_run(0, "[1, 2]\n[3]\n", "", "list.items l1\nlist.items l2\n", "--no-raw", "batch");
 	om_close(c);
 }
 END_TEST
 
 START_TEST(test_batch_with_a_wrong_line_sends_nothing)
 {
-	expect_run(1, "",
+	expect_run(64, "",
 		   "error: no_such_method: line 2: no command 'nope' (try 'help')\n"
 		   "error: bad_params: line 3: batch runs methods (TYPE.OP ARGS...), not the command 'ls'\n",
 		   "dict.set d x 1\nnope\nls\n", "batch");
 	expect_run(0, "0\n", "", NULL, "dict.len", "d");
 	expect_run(0, "", "", "", "batch"); /* nothing to run */
-	expect_run(1, "", "error: bad_params: batch: cannot open /nonexistent/calls: No such file or directory\n",
+	expect_run(4, "", "error: bad_params: batch: cannot open /nonexistent/calls: No such file or directory\n",
 		   NULL, "batch", "/nonexistent/calls");
 }
 END_TEST
@@ -364,7 +383,7 @@ START_TEST(test_batch_reads_a_file_its_options_apply_to_it_alone_and_help_is_a_m
 	ck_assert_ptr_nonnull(f);
 	fputs("dict.get d a\n", f);
 	fclose(f);
-	expect_run(0, "null\nx\n\"x\"\n", "", input, NULL);
+	expect_run(0, "null\nx\n\"x\"\n", "", input, "--no-raw");
 	run r = objmgr(NULL, "batch", "--help", NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(strncmp(r.out, "NAME\n    objmgr batch - ", 24) == 0, "%s", r.out);
@@ -442,10 +461,12 @@ static Suite *cli_notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_watch_prints_a_line_per_change_until_sigterm);
 	tcase_add_test(tc, test_watch_json_prints_one_object_per_line);
-	tcase_add_test(tc, test_watch_that_cannot_start_exits_1_saying_why);
+	tcase_add_test(tc, test_watch_csv_prints_one_row_per_change);
+	tcase_add_test(tc, test_watch_that_cannot_start_exits_4_saying_why);
 	tcase_add_test(tc, test_watch_exits_2_when_the_server_closes);
 	tcase_add_test(tc, test_monitor_prints_time_client_method_and_params);
 	tcase_add_test(tc, test_monitor_json_prints_one_object_per_line);
+	tcase_add_test(tc, test_monitor_csv_prints_one_row_per_call);
 	tcase_add_test(tc, test_batch_prints_each_result_and_fails_when_one_did);
 	tcase_add_test(tc, test_batch_atomic_failure_applies_nothing);
 	tcase_add_test(tc, test_batch_with_a_wrong_line_sends_nothing);

@@ -1,8 +1,8 @@
 /*
  * test-cli.c — the objmgr program in one-shot and piped mode, run as a real
  * process ($OBJMGR_CLI) against a real objmgrd: every command class, the
- * exit statuses 0 / 1 / 2, --json output parsed back with jansson, --raw,
- * and commands piped on stdin.
+ * exit statuses 0 / 2 / 4 / 64, --json output parsed back with jansson, --raw,
+ * and commands piped on stdin; the human form through --no-raw (human()).
  */
 #include <check.h>
 #include <jansson.h>
@@ -17,8 +17,37 @@
 #include "harness.h"
 #include "ops.h"
 
-/* objmgr -s <the test server> ARGS... (NULL-terminated), with input on stdin. */
-#define om_in(input, ...) run_on(harness_srv.socket, (input), __VA_ARGS__)
+/*
+ * These tests read the human form, which a pipe gets with --no-raw (it
+ * gets raw by default): argv (cli_argv()'s) gains --no-raw unless its
+ * words start with an output form of their own.
+ */
+static void human(char **argv)
+{
+	static const char *const forms[] = {"--json", "--raw", "--csv", "--no-raw"};
+	for (size_t i = 0; argv[3] && i < sizeof forms / sizeof forms[0]; i++)
+		if (strcmp(argv[3], forms[i]) == 0)
+			return;
+	size_t n = 3;
+	while (argv[n])
+		n++;
+	ck_assert(n + 1 < CLI_ARGV_MAX);
+	memmove(argv + 4, argv + 3, (n - 2) * sizeof *argv);
+	argv[3] = "--no-raw";
+}
+
+/* objmgr -s <the test server> [--no-raw] ARGS... (NULL-terminated), with input on stdin. */
+static run om_in(const char *input, ...)
+{
+	char *argv[CLI_ARGV_MAX];
+	va_list ap;
+	va_start(ap, input);
+	cli_argv(argv, harness_srv.socket, ap);
+	va_end(ap);
+	human(argv);
+	return run_argv(input, argv);
+}
+
 #define om(...) om_in(NULL, __VA_ARGS__, NULL)
 
 /* Runs a command that must succeed with exactly this output. */
@@ -29,8 +58,9 @@ static void expect_out(const char *want, ...)
 	va_start(ap, want);
 	cli_argv(argv, harness_srv.socket, ap);
 	va_end(ap);
+	human(argv);
 	run r = run_argv(NULL, argv);
-	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", argv[3], r.status, r.err);
+	ck_assert_msg(r.status == 0, "objmgr %s: status %d, stderr: %s", argv[4], r.status, r.err);
 	ck_assert_str_eq(r.out, want);
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);
@@ -104,12 +134,12 @@ START_TEST(test_integers_beyond_int64_are_unsigned_or_an_error)
 	ok("18446744073709551615\n", "dict.get", "d", "k");
 	ok("{\"$uint\": \"18446744073709551615\"}\n", "--json", "dict.get", "d", "k");
 	run r = om("dict.set", "d", "k", "18446744073709551616");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': "
 					   "18446744073709551616 is out of range"));
 	run_free(&r);
 	r = om("dict.set", "d", "k", "-9223372036854775809");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	run_free(&r);
 }
 END_TEST
@@ -126,7 +156,7 @@ END_TEST
 START_TEST(test_invalid_json_is_an_error_not_a_string)
 {
 	run r = om("dict.set", "d", "k", "[1,");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': not valid JSON"));
 	run_free(&r);
@@ -135,16 +165,16 @@ START_TEST(test_invalid_json_is_an_error_not_a_string)
 }
 END_TEST
 
-START_TEST(test_server_error_exits_1_with_code_and_message)
+START_TEST(test_server_error_exits_4_with_code_and_message)
 {
 	ok("null\n", "dict.set", "users", "alice", "3");
 	run r = om("dict.get", "users", "bob");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, "error: key_error: dict 'users' has no key \"bob\"\n");
 	run_free(&r);
 	r = om("list.get", "users", "0");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_str_eq(r.err, "error: wrong_type: \"users\" is a dict, not a list\n");
 	run_free(&r);
 }
@@ -153,21 +183,21 @@ END_TEST
 START_TEST(test_params_checked_against_the_op_table_before_sending)
 {
 	run r = om("list.get", "jobs", "x");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: bad_params: list.get: parameter 'index' must be an integer, got str\n"
 				"usage: list.get NAME index\n");
 	run_free(&r);
 	r = om("dict.get", "users");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: bad_params: dict.get: parameter 'key' is missing\n"
 				"usage: dict.get NAME key [default]\n");
 	run_free(&r);
 	r = om("dict.len");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.len: parameter 'name' is missing\n"));
 	run_free(&r);
 	r = om("counter.get", "hits", "extra");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: counter.get: takes at most 0 parameters"));
 	run_free(&r);
 	/* Nothing reached the server: no object was created. */
@@ -178,16 +208,16 @@ END_TEST
 START_TEST(test_unknown_commands_are_no_such_method)
 {
 	run r = om("frobnicate");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: no_such_method: no command 'frobnicate' (try 'help')\n");
 	run_free(&r);
 	r = om("dict.frob", "d");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: no_such_method: dict has no operation 'frob' (try 'help dict')\n");
 	run_free(&r);
 	/* A type the tables lack goes to the server, which judges. */
 	r = om("nosuchtype.op", "q", "1");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: no_such_method: "));
 	run_free(&r);
 }
@@ -228,7 +258,7 @@ START_TEST(test_server_of_another_user_needs_server_user)
 	run_free(&r);
 	char *unknown[] = {NULL, "--server-user", "no-such-user-x", "ping", NULL};
 	r = run_argv(NULL, unknown);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "objmgr: --server-user: no such user: 'no-such-user-x'\n");
 	run_free(&r);
 	harness_stop(&other);
@@ -286,7 +316,7 @@ START_TEST(test_help_for_one_method_shows_its_params)
 				"  changes the server's state\n");
 	run_free(&r);
 	r = om("help", "dict.nope");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: no_such_method: no command or type 'dict.nope' (try 'help')\n");
 	run_free(&r);
 }
@@ -331,7 +361,7 @@ START_TEST(test_show_prints_dict_rows_list_numbered_counter_value)
 	ok("null\n", "dict.clear", "users");
 	ok("(empty dict)\n", "show", "users");
 	run r = om("show", "nobody");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_str_eq(r.err, "error: key_error: there is no object named 'nobody'\n");
 	run_free(&r);
 }
@@ -499,7 +529,7 @@ START_TEST(test_json_forms_round_trip)
 	assert_json(json_of(om("--json", "show", "copy")), forms);
 
 	r = om("dict.set", "d", "k", "{\"$bin\": \"not base64!\"}");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: bad_params: dict.set: parameter 'value': "
 					   "{\"$bin\": ...}: \"not base64!\" is not valid base64"));
 	run_free(&r);
@@ -531,7 +561,7 @@ START_TEST(test_piped_lines_run_one_command_each)
 		      "list.append l \"quoted \\\"json\\\"\"\n"
 		      "list.items l\n"
 		      "ping\n", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_str_eq(r.out, "null\nnull\n[1, 2]\n1\n2\n[\"two words\", \"quoted \\\"json\\\"\"]\npong\n");
 	ck_assert_str_eq(r.err, "error: key_error: dict 'p' has no key \"nope\"\n");
 	run_free(&r);
@@ -542,7 +572,7 @@ START_TEST(test_piped_lines_run_one_command_each)
 	run_free(&r);
 
 	r = om_in("dict.set p k [1,\n", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "error: bad_params: line 1: the input ends inside an open [ or {\n");
 	run_free(&r);
 }
@@ -558,7 +588,7 @@ START_TEST(test_piped_empty_line_ends_an_open_statement)
 		      "  \t \n"
 		      "dict.get p k\n"
 		      "dict.len p\n", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.out, "null\n2\n1\n");
 	ck_assert_str_eq(r.err,
 			 "error: bad_params: line 2: an empty line ended the statement inside an open [ or {\n"
@@ -602,12 +632,12 @@ START_TEST(test_options_version_help_and_conflicts)
 	run_free(&r);
 
 	r = om("--json", "--raw", "ping");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	ck_assert_str_eq(r.err, "objmgr: --json and --raw exclude each other\n");
 	run_free(&r);
 
 	r = om("--bogus");
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 64);
 	run_free(&r);
 }
 END_TEST
@@ -633,7 +663,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_integers_beyond_int64_are_unsigned_or_an_error);
 	tcase_add_test(tc, test_string_params_take_the_word_literally);
 	tcase_add_test(tc, test_invalid_json_is_an_error_not_a_string);
-	tcase_add_test(tc, test_server_error_exits_1_with_code_and_message);
+	tcase_add_test(tc, test_server_error_exits_4_with_code_and_message);
 	tcase_add_test(tc, test_params_checked_against_the_op_table_before_sending);
 	tcase_add_test(tc, test_unknown_commands_are_no_such_method);
 	tcase_add_test(tc, test_unreachable_server_exits_2_saying_where_it_looked);

@@ -67,12 +67,12 @@ static char *export_of_run(run r)
 	return r.out;
 }
 
-/* Runs objmgr with the args, which must fail with status 1 and exactly err on stderr. */
-static void expect_error(const harness_server *s, const char *input, const char *arg1,
+/* Runs objmgr with the args, which must fail with status and exactly err on stderr. */
+static void expect_error(int status, const harness_server *s, const char *input, const char *arg1,
 			 const char *arg2, const char *arg3, const char *err)
 {
 	run r = on(s, input, arg1, arg2, arg3, NULL);
-	ck_assert_msg(r.status == 1, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_msg(r.status == status, "status %d, stderr: %s", r.status, r.err);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, err);
 	run_free(&r);
@@ -272,7 +272,7 @@ START_TEST(test_import_refuses_names_that_exist_unless_replace)
 	CALL(c, "counter.set", om_str("hits"), om_int(1));
 	CALL(c, "list.append", om_str("users"), om_int(1));
 
-	expect_error(&dest, NULL, "import", path, NULL,
+	expect_error(4, &dest, NULL, "import", path, NULL,
 		     "error: bad_params: \"hits\" (counter), \"users\" (list) exist already; "
 		     "import --replace deletes them first\n");
 	EXPECT("{\"hits\": \"counter\", \"users\": \"list\"}", c, "objects.list");
@@ -287,7 +287,7 @@ START_TEST(test_import_refuses_names_that_exist_unless_replace)
 
 	/* One name is said as one; the same file again, from stdin, with --replace last. */
 	CALL(c, "objects.delete", om_str("hits"));
-	expect_error(&dest, NULL, "import", path, NULL,
+	expect_error(4, &dest, NULL, "import", path, NULL,
 		     "error: bad_params: \"b\" (barrier), \"cv\" (condition), \"idle\" (event) and 10 more "
 		     "exist already; import --replace deletes them first\n");
 	r = on(&dest, doc, "import", "-", "--replace", NULL);
@@ -336,12 +336,12 @@ START_TEST(test_import_of_a_malformed_file_names_the_problem_and_changes_nothing
 	};
 	om_client *c = client(&dest);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		expect_error(&dest, cases[i][0], "import", "-", NULL, cases[i][1]);
+		expect_error(4, &dest, cases[i][0], "import", "-", NULL, cases[i][1]);
 		EXPECT("{}", c, "objects.list");
 	}
-	expect_error(&dest, NULL, "import", "/nonexistent/state.json", NULL,
+	expect_error(4, &dest, NULL, "import", "/nonexistent/state.json", NULL,
 		     "error: bad_params: cannot read /nonexistent/state.json: No such file or directory\n");
-	expect_error(&dest, NULL, "import", NULL, NULL, "error: bad_params: usage: import [--replace] FILE\n");
+	expect_error(64, &dest, NULL, "import", NULL, NULL, "error: bad_params: usage: import [--replace] FILE\n");
 	om_close(c);
 }
 END_TEST
@@ -408,7 +408,7 @@ START_TEST(test_import_chunks_contents_under_the_message_limit)
 	CALL(s, "objects.delete", om_str("long"));
 	CALL(s, "objects.delete", om_str("q"));
 	r = on(&small, doc, "import", "-", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_str_eq(r.err, "error: too_large: object \"huge\": dict.update of 70033 bytes is over "
 				"the server's max_message_size of 65536\n"); /* 70,000 and 33 of envelope */
 	run_free(&r);
@@ -437,7 +437,7 @@ START_TEST(test_import_refused_midway_stops_and_says_how_far_it_got)
 	fclose(f);
 
 	run r = on(&tight, doc, "import", "-", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	const char *head = "error: limit: object \"big\": dict.update: used memory ";
 	const char *tail = " is over --max-memory 4194304\n"
 			   "import stopped: the first 1 of 3 objects are imported; those after "
@@ -477,7 +477,7 @@ START_TEST(test_export_and_import_with_an_authkey)
 	ck_assert_str_eq(r.out, doc);
 	run_free(&r);
 	r = on(&guarded, NULL, "export", NULL);
-	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_eq(r.status, 4);
 	ck_assert_ptr_nonnull(strstr(r.err, "error: auth_required: "));
 	run_free(&r);
 	free(doc);

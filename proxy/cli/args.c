@@ -119,7 +119,7 @@ static bool is_scalar_not_str(const om_value *v)
 }
 
 int args_params(const type_def *t, const op_def *op, char *const *argv, size_t argc,
-		om_value **params, size_t *n, char *err, size_t errsize)
+		const om_value *last, om_value **params, size_t *n, char *err, size_t errsize)
 {
 	const char *method = argv[0];
 	bool named = t && !t->admin;
@@ -131,7 +131,7 @@ int args_params(const type_def *t, const op_def *op, char *const *argv, size_t a
 	if (named && argc == 0)
 		return args_bad(err, errsize, "%s: parameter 'name' is missing", method);
 
-	om_value *v = xcalloc(argc, sizeof *v);
+	om_value *v = xcalloc(argc + 1, sizeof *v);
 	for (size_t i = 0; i < argc; i++) {
 		if (args_parse(argv[i], &v[i], perr, sizeof perr) != OM_OK) {
 			param_name(t, op, i, pname, sizeof pname);
@@ -143,6 +143,8 @@ int args_params(const type_def *t, const op_def *op, char *const *argv, size_t a
 			v[i] = value_str_dup(argv[i], strlen(argv[i]));
 		}
 	}
+	if (last) /* verbatim: a word's grammar is for what a shell word can carry */
+		om_value_copy(&v[argc++], last);
 	if (named && v[0].kind != OM_STR) {
 		const char *kind = value_kind_name(&v[0]);
 		args_free(v, argc);

@@ -16,7 +16,7 @@ int batch_run(cli *c, FILE *f)
 		int next = stmt_next(&r, &w, err, sizeof err);
 		if (next == STMT_END)
 			break;
-		int rc = next == STMT_BAD ? cli_fail(c, OM_BAD_PARAMS, "line %lu: %s", r.lineno, err)
+		int rc = next == STMT_BAD ? cli_usage(c, OM_BAD_PARAMS, "line %lu: %s", r.lineno, err)
 					  : commands_run(c, w.v, w.n);
 		if (rc != CLI_OK)
 			status = rc;

@@ -46,10 +46,10 @@ const char batch_manual[] =
 	"    and lets other clients' calls run between them, batch is one request.\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    0  every call succeeded\n"
-	"    1  a line was wrong (nothing sent), or a call failed (with --atomic:\n"
-	"       nothing applied)\n"
-	"    2  the server could not be reached\n"
+	"    0   every call succeeded\n"
+	"    2   the server could not be reached\n"
+	"    4   a call failed (with --atomic: nothing applied), or FILE cannot be read\n"
+	"    64  a line was wrong: nothing was sent\n"
 	"\n"
 	"EXAMPLES\n"
 	"    printf 'list.pop todo\\nlist.append done \"task 7\"\\n' | objmgr batch --atomic\n"
@@ -73,19 +73,21 @@ static void calls_add(calls *cs, om_value call, unsigned long line)
 	cs->lines[cs->n++] = line;
 }
 
-/* One statement as a [method, params] pair for server.batch; CLI_FAILED, printed, when wrong. */
+/* One statement as a [method, params] pair for server.batch; CLI_USAGE, printed, when wrong. */
 static int read_call(cli *c, const words *w, const char *about, om_value *call)
 {
 	if (commands_find(w->v[0]))
-		return cli_fail(c, OM_BAD_PARAMS, "%sbatch runs methods (TYPE.OP ARGS...), not the "
+		return cli_usage(c, OM_BAD_PARAMS, "%sbatch runs methods (TYPE.OP ARGS...), not the "
 				"command '%s'", about, w->v[0]);
 	const type_def *t;
 	const op_def *op;
 	om_value *params;
 	size_t n;
-	if (commands_method(c, w->v[0], about, &t, &op) != CLI_OK ||
-	    commands_params(c, t, op, w->v, w->n, about, &params, &n) != CLI_OK)
-		return CLI_FAILED;
+	int rc = commands_method(c, w->v[0], about, &t, &op);
+	if (rc == CLI_OK)
+		rc = commands_params(c, t, op, w->v, w->n, about, &params, &n);
+	if (rc != CLI_OK)
+		return rc;
 	om_value *pair = xmalloc(2 * sizeof *pair);
 	pair[0] = value_str_dup(w->v[0], strlen(w->v[0]));
 	pair[1] = om_array(params, n);
@@ -93,7 +95,7 @@ static int read_call(cli *c, const words *w, const char *about, om_value *call)
 	return CLI_OK;
 }
 
-/* Every statement of f into cs; CLI_FAILED when any was wrong (each error printed). */
+/* Every statement of f into cs; CLI_USAGE when any was wrong (each error printed). */
 static int read_calls(cli *c, FILE *f, calls *cs)
 {
 	stmt_reader r = {.f = f};
@@ -103,12 +105,12 @@ static int read_calls(cli *c, FILE *f, calls *cs)
 	while ((next = stmt_next(&r, &w, err, sizeof err)) != STMT_END) {
 		snprintf(about, sizeof about, "line %lu: ", r.lineno);
 		om_value call;
-		if (next == STMT_BAD)
-			status = cli_fail(c, OM_BAD_PARAMS, "%s%s", about, err);
-		else if (read_call(c, &w, about, &call) != CLI_OK)
-			status = CLI_FAILED;
-		else
+		int rc = next == STMT_BAD ? cli_usage(c, OM_BAD_PARAMS, "%s%s", about, err)
+					  : read_call(c, &w, about, &call);
+		if (rc == CLI_OK)
 			calls_add(cs, call, r.lineno);
+		else
+			status = rc;
 	}
 	words_free(&w);
 	stmt_reader_free(&r);
@@ -171,7 +173,7 @@ int batchcmd_run(cli *c, char *const *argv, size_t argc)
 		else if (render_option(c, argv[i]))
 			continue;
 		else if (path)
-			return cli_fail(c, OM_BAD_PARAMS, "usage: batch [--atomic] [--json] [FILE]");
+			return cli_usage(c, OM_BAD_PARAMS, "usage: batch [--atomic] [--json] [FILE]");
 		else
 			path = argv[i];
 	}

@@ -6,8 +6,10 @@
  *   session.c   the connection, calls, and how errors are reported
  *   words.c     a typed line -> argument words (quotes, brackets)
  *   args.c      argument words -> parameters, checked against the op tables
+ *   lastarg.c   the last argument from stdin (-x) or a file (--value-file)
  *   jsonform.c  om_value <-> JSON, with the "$bin", "$ref", ... forms
  *   render.c    results as human, --json or --raw text
+ *   csvform.c   results as --csv rows
  *   commands.c  the command table and dispatch: friendly commands, methods
  *   inspect.c   ls and show
  *   export.c    export: the objects as one JSON document
@@ -20,6 +22,7 @@
  *   batch.c     commands piped on stdin, one request each
  *   batchcmd.c  objmgr batch: the calls of a file as one server.batch
  *   watch.c     objmgr watch and monitor: notifications as lines
+ *   withlock.c  objmgr with-lock, with-semaphore: a command run holding one
  */
 #ifndef OBJMGR_CLI_H
 #define OBJMGR_CLI_H
@@ -30,18 +33,27 @@
 #include "objmgr.h"
 #include "ops.h"
 
-/* What every command returns, and the program's exit status. */
+/*
+ * What every command returns, and the program's exit status (the table of
+ * --help's EXIT STATUS; sysexits.h's EX_USAGE for a wrong command line).
+ * Every status but CLI_OK and CLI_FALSE comes with its error printed.
+ */
 enum cli_status {
 	CLI_OK = 0,          /* done */
-	CLI_FAILED = 1,      /* the command failed; the error has been printed */
-	CLI_UNREACHABLE = 2, /* the server could not be reached; printed, with where we looked */
+	CLI_FALSE = 1,       /* -e only: the last result was false or nil */
+	CLI_UNREACHABLE = 2, /* the server could not be reached, or the connection was lost */
 	CLI_DROPPED = 3,     /* watch, monitor: the server dropped us for reading too slowly */
+	CLI_FAILED = 4,      /* the server answered an error, or a local failure */
+	CLI_TIMEOUT = 5,     /* a wait timed out: the server's timeout, empty or full error; -w */
+	CLI_USAGE = 64,      /* a wrong command line: option, command, arguments */
 };
 
+/* The output form: human on a terminal, else raw, unless an option says (main.c). */
 typedef enum out_mode {
-	OUT_HUMAN, /* JSON-like text, colours on a terminal */
+	OUT_HUMAN, /* JSON-like text, colours on a terminal; tables for ls, show, info, clients */
 	OUT_JSON,  /* one JSON document per result, per line */
-	OUT_RAW,   /* strings unquoted, one array element per line */
+	OUT_RAW,   /* strings unquoted, one array element per line, a map key<TAB>value per line */
+	OUT_CSV,   /* RFC 4180 rows (csvform.c) */
 } out_mode;
 
 typedef struct cli {
@@ -52,6 +64,8 @@ typedef struct cli {
 	out_mode mode;
 	bool color;          /* colour what goes to stdout */
 	bool color_err;      /* colour what goes to stderr */
+	bool last_false;     /* the last command's result was false or nil (for -e) */
+	om_value *last_arg;  /* -x, --value-file: the one-shot method's last param (owned), or NULL */
 } cli;
 
 /* session.c */
@@ -60,14 +74,15 @@ typedef struct cli {
 int cli_connect(cli *c);
 /*
  * om_call() through the session: connects first if needed. On failure
- * prints the error and returns CLI_FAILED, or CLI_UNREACHABLE when the
- * connection failed or was lost. result (may be NULL) is owned by the caller.
+ * prints the error and returns CLI_FAILED, CLI_TIMEOUT for the server's
+ * timeout, empty or full error (a wait ran out), or CLI_UNREACHABLE when
+ * the connection failed or was lost. result (may be NULL) is owned by the caller.
  */
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result);
 /*
  * The status of a library call on c->client that returned code: CLI_OK,
- * or the error printed after about ("") and CLI_FAILED, CLI_UNREACHABLE
- * for OM_IO.
+ * or the error printed after about ("") and CLI_FAILED, CLI_TIMEOUT for
+ * OM_TIMEOUT, OM_EMPTY and OM_FULL, CLI_UNREACHABLE for OM_IO.
  */
 int cli_status(cli *c, int code, const char *about);
 /*
@@ -83,6 +98,8 @@ int cli_recv(cli *c, uint32_t msgid, om_value *result, const char *about);
 void cli_forget(cli *c, const uint32_t *msgids, size_t n);
 /* Prints "error: <code>: <message>" to stderr and returns CLI_FAILED. */
 int cli_fail(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* cli_fail() for a wrong command line: the same message, CLI_USAGE. */
+int cli_usage(cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Closes the connection, if any. */
 void cli_close(cli *c);
 
@@ -127,22 +144,44 @@ int args_parse(const char *word, om_value *out, char *err, size_t errsize);
  * t and op may be NULL for a method the tables lack: then every word is
  * read as a value and the server judges. On success *params holds *n owned
  * values: free them with args_free(). On failure prints nothing, returns
- * OM_BAD_PARAMS and fills err.
+ * OM_BAD_PARAMS and fills err. last (may be NULL) is one more param after
+ * the words, copied as it is (-x, --value-file).
  */
 int args_params(const type_def *t, const op_def *op, char *const *argv, size_t argc,
-		om_value **params, size_t *n, char *err, size_t errsize);
+		const om_value *last, om_value **params, size_t *n, char *err, size_t errsize);
 void args_free(om_value *params, size_t n);
+
+/* lastarg.c */
+
+/*
+ * Reads the file at path (NULL: stdin) whole into c->last_arg: a bin for a
+ * file, a str for stdin when it is valid UTF-8, else a bin. CLI_OK, or
+ * CLI_FAILED, printed: unreadable, or over 64 MiB.
+ */
+int lastarg_read(cli *c, const char *path);
+/*
+ * The options -x (from_stdin) and --value-file (path, or NULL) checked
+ * against the command line's command (NULL: none), then lastarg_read():
+ * CLI_USAGE, printed, when they do not go together.
+ */
+int lastarg_start(cli *c, bool from_stdin, const char *path, const char *command);
+/* Frees c->last_arg, if any. */
+void lastarg_free(cli *c);
 
 /* jsonform.c — declared in jsonform.h, used by args.c and render.c only. */
 
 /* render.c */
 
 /*
- * Whether arg is --json or --raw, setting the output mode if so: for the
- * commands that also take those after their name (objmgr watch --json).
+ * Whether arg is --json, --raw, --csv or --no-raw, setting the output mode
+ * if so: for the commands that also take those after their name (objmgr
+ * watch --json).
  */
 bool render_option(cli *c, const char *arg);
-/* Writes v to stdout in the session's output mode, ending with a newline. */
+/*
+ * Writes v to stdout in the session's output mode, ending with a newline,
+ * and notes whether it is false or nil (c->last_false, for -e).
+ */
 void render_result(cli *c, const om_value *v);
 /* v as one line of JSON-like text (malloc'd), coloured by kind when color. */
 char *render_human(const om_value *v, bool color);
@@ -150,6 +189,8 @@ char *render_human(const om_value *v, bool color);
 void render_raw(FILE *f, const om_value *v);
 /* Writes v to f as one line of JSON. */
 void render_json(FILE *f, const om_value *v);
+/* v as --json writes it, without the newline; malloc'd. */
+char *render_json_text(const om_value *v);
 /*
  * Writes a table of rows x cols cells (row by row) in aligned columns two
  * spaces apart; column k is right-aligned when bit k of right is set.
@@ -158,6 +199,20 @@ void render_json(FILE *f, const om_value *v);
 void render_table(FILE *f, char *const *cells, size_t rows, size_t cols, unsigned right);
 /* s wrapped in the SGR colour code sgr ("1;31") when color, else a copy; malloc'd. */
 char *render_paint(const char *s, const char *sgr, bool color);
+
+/* csvform.c */
+
+/*
+ * Writes v to f as --csv rows (RFC 4180, CRLF after each): a scalar is
+ * one field; an array one row per item, an item that is an array giving
+ * the row's fields; an array of maps only, a header row of the first
+ * map's keys and then each map's values under them; a map one row per
+ * key,value pair. nil is an empty field, "" a quoted empty one, a
+ * container inside a field its JSON text.
+ */
+void render_csv(FILE *f, const om_value *v);
+/* Writes the n values of fields to f as one CSV row. */
+void render_csv_row(FILE *f, const om_value *fields, size_t n);
 
 /* commands.c */
 
@@ -182,15 +237,15 @@ int commands_run(cli *c, char *const *argv, size_t argc);
 /*
  * The type and op of method ("<type>.<op>"): both NULL for a type this
  * program does not know (the server judges), else both set. CLI_OK, or
- * CLI_FAILED with the error printed after about ("line 3: ", or "") when
+ * CLI_USAGE with the error printed after about ("line 3: ", or "") when
  * it is no method or its type has no such op.
  */
 int commands_method(cli *c, const char *method, const char *about, const type_def **t,
 		    const op_def **op);
 /*
- * args_params() of argv (argv[0] the method) for t and op as
+ * args_params() of argv (argv[0] the method) and c->last_arg for t and op as
  * commands_method() gave them: CLI_OK with *params owned (args_free()),
- * or CLI_FAILED with the error printed after about and the method's usage.
+ * or CLI_USAGE with the error printed after about and the method's usage.
  */
 int commands_params(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc,
 		    const char *about, om_value **params, size_t *n);
@@ -214,6 +269,11 @@ int monitor_run(cli *c, char *const *argv, size_t argc);
 /* batchcmd.c: batch, the calls of a file as one server.batch */
 extern const char batch_manual[];
 int batchcmd_run(cli *c, char *const *argv, size_t argc);
+
+/* withlock.c: with-lock and with-semaphore, a command run holding one */
+extern const char with_lock_manual[];
+int with_lock_run(cli *c, char *const *argv, size_t argc);
+int with_semaphore_run(cli *c, char *const *argv, size_t argc);
 
 /* help.c */
 int help_run(cli *c, char *const *argv, size_t argc);

@@ -10,8 +10,8 @@
 #include "cli.h"
 #include "mem.h"
 
-/* The most arguments "any number" stands for in the table. */
-#define MANY 255
+/* max_args for any number of arguments: with-lock's command may take thousands. */
+#define MANY UINT8_MAX
 
 static int cmd_type(cli *c, char *const *argv, size_t argc)
 {
@@ -20,8 +20,12 @@ static int cmd_type(cli *c, char *const *argv, size_t argc)
 	int rc = cli_call(c, "objects.type", &name, 1, &type);
 	if (rc != CLI_OK)
 		return rc;
+	c->last_false = type.kind == OM_NIL; /* -e: `objmgr -e type NAME` tests that NAME exists */
+	om_value none = om_str("none");
 	if (c->mode == OUT_JSON)
 		render_json(stdout, &type);
+	else if (c->mode == OUT_CSV)
+		render_csv(stdout, type.kind == OM_STR ? &type : &none);
 	else
 		printf("%s\n", type.kind == OM_STR ? type.as.str : "none");
 	om_value_free(&type);
@@ -141,9 +145,9 @@ static int cmd_ping(cli *c, char *const *argv, size_t argc)
 	int rc = cli_call(c, "server.ping", NULL, 0, &pong);
 	if (rc != CLI_OK)
 		return rc;
-	/* "pong", bare as redis-cli's PONG, except in --json. */
-	if (c->mode == OUT_JSON)
-		render_json(stdout, &pong);
+	/* "pong", bare as redis-cli's PONG, except in --json (and a CSV field in --csv). */
+	if (c->mode == OUT_JSON || c->mode == OUT_CSV)
+		render_result(c, &pong);
 	else
 		render_raw(stdout, &pong);
 	om_value_free(&pong);
@@ -254,6 +258,10 @@ const cli_command cli_commands[] = {
 	 0, 1, false, monitor_run, monitor_manual},
 	{"batch", "[--atomic] [FILE]", "run the method calls of FILE (default stdin), one a line, as one server.batch; --atomic: all or nothing",
 	 0, 3, false, batchcmd_run, batch_manual},
+	{"with-lock", "NAME [-w SEC] -- CMD...", "run CMD holding the lock NAME: acquire (waiting at most SEC), run, release; CMD's exit status",
+	 2, MANY, true, with_lock_run, with_lock_manual},
+	{"with-semaphore", "NAME [-w SEC] -- CMD...", "run CMD holding a permit of the semaphore NAME, as with-lock",
+	 2, MANY, true, with_semaphore_run, with_lock_manual},
 	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
 	 0, 1, false, help_run, NULL},
 };
@@ -272,23 +280,24 @@ int commands_params(cli *c, const type_def *t, const op_def *op, char *const *ar
 		    const char *about, om_value **params, size_t *n)
 {
 	char err[512], usage[256];
-	if (args_params(t, op, argv, argc, params, n, err, sizeof err) == OM_OK)
+	if (args_params(t, op, argv, argc, c->last_arg, params, n, err, sizeof err) == OM_OK)
 		return CLI_OK;
 	cli_fail(c, OM_BAD_PARAMS, "%s%s", about, err);
 	if (op) {
 		help_usage(t, op, usage, sizeof usage);
 		fprintf(stderr, "usage: %s\n", usage);
 	}
-	return CLI_FAILED;
+	return CLI_USAGE;
 }
 
 static int run_method(cli *c, const type_def *t, const op_def *op, char *const *argv, size_t argc)
 {
 	om_value *params, result;
 	size_t n;
-	if (commands_params(c, t, op, argv, argc, "", &params, &n) != CLI_OK)
-		return CLI_FAILED;
-	int rc = cli_call(c, argv[0], params, n, &result);
+	int rc = commands_params(c, t, op, argv, argc, "", &params, &n);
+	if (rc != CLI_OK)
+		return rc;
+	rc = cli_call(c, argv[0], params, n, &result);
 	args_free(params, n);
 	if (rc != CLI_OK)
 		return rc;
@@ -304,7 +313,7 @@ int commands_method(cli *c, const char *method, const char *about, const type_de
 	*op = NULL;
 	const char *dot = strchr(method, '.');
 	if (!dot)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "%sno command '%s' (try 'help')", about, method);
+		return cli_usage(c, OM_NO_SUCH_METHOD, "%sno command '%s' (try 'help')", about, method);
 	/*
 	 * A type this program does not know is passed through for the server
 	 * to judge: a newer server may have it.
@@ -314,15 +323,17 @@ int commands_method(cli *c, const char *method, const char *about, const type_de
 		return CLI_OK;
 	*op = type_find_op(*t, dot + 1, strlen(dot + 1));
 	if (!*op)
-		return cli_fail(c, OM_NO_SUCH_METHOD, "%s%s has no operation '%s' (try 'help %s')",
+		return cli_usage(c, OM_NO_SUCH_METHOD, "%s%s has no operation '%s' (try 'help %s')",
 				about, (*t)->name, dot + 1, (*t)->name);
 	return CLI_OK;
 }
 
 int commands_run(cli *c, char *const *argv, size_t argc)
 {
+	c->last_false = false; /* a command that prints no result is not false for -e */
 	const cli_command *cmd = commands_find(argv[0]);
-	for (size_t i = 1; cmd && cmd->manual && i < argc; i++) {
+	/* Not past a --: with-lock's command may take a --help of its own. */
+	for (size_t i = 1; cmd && cmd->manual && i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
 			fputs(cmd->manual, stdout);
 			return CLI_OK;
@@ -330,8 +341,8 @@ int commands_run(cli *c, char *const *argv, size_t argc)
 	}
 	if (cmd) {
 		size_t n = argc - 1;
-		if (n < cmd->min_args || n > cmd->max_args)
-			return cli_fail(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
+		if (n < cmd->min_args || (cmd->max_args != MANY && n > cmd->max_args))
+			return cli_usage(c, OM_BAD_PARAMS, "usage: %s%s%s", cmd->name,
 					cmd->usage[0] ? " " : "", cmd->usage);
 		/* A --json after the command (render_option) is for it alone, not the REPL's next. */
 		out_mode mode = c->mode;

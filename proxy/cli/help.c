@@ -139,5 +139,5 @@ int help_run(cli *c, char *const *argv, size_t argc)
 	const op_def *op = t ? type_find_op(t, dot + 1, strlen(dot + 1)) : NULL;
 	if (op)
 		return help_op(t, op);
-	return cli_fail(c, OM_NO_SUCH_METHOD, "no command or type '%s' (try 'help')", topic);
+	return cli_usage(c, OM_NO_SUCH_METHOD, "no command or type '%s' (try 'help')", topic);
 }

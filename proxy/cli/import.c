@@ -297,10 +297,10 @@ int import_run(cli *c, char *const *argv, size_t argc)
 		else if (!path)
 			path = argv[i];
 		else
-			return cli_fail(c, OM_BAD_PARAMS, "usage: import [--replace] FILE");
+			return cli_usage(c, OM_BAD_PARAMS, "usage: import [--replace] FILE");
 	}
 	if (!path)
-		return cli_fail(c, OM_BAD_PARAMS, "usage: import [--replace] FILE");
+		return cli_usage(c, OM_BAD_PARAMS, "usage: import [--replace] FILE");
 	state_object *objs;
 	size_t n, replaced = 0;
 	int rc = read_file(c, path, &objs, &n);

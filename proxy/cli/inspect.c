@@ -113,6 +113,8 @@ int inspect_ls(cli *c, char *const *argv, size_t argc)
 			ls_human(c, &rows);
 		else if (c->mode == OUT_JSON)
 			render_json(stdout, &rows);
+		else if (c->mode == OUT_CSV)
+			render_csv(stdout, &rows);
 		else
 			for (uint32_t i = 0; i < rows.len; i++)
 				puts(rows.as.items[i].as.items[1].as.str);

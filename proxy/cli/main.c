@@ -2,7 +2,7 @@
  * main.c — objmgr's options and modes: a command on the command line runs
  * once (one-shot), no command on a terminal opens the REPL, no command with
  * piped stdin runs the lines it reads. The exit status is the contract
- * scripts rely on: 0 ok, 1 a command failed, 2 the server was unreachable.
+ * scripts rely on: enum cli_status, listed in --help's EXIT STATUS.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -57,6 +57,16 @@ static void print_help(void)
 	       "    unless --replace. Locks, semaphores, conditions and barriers come back\n"
 	       "    free: who held or waited on them is not state.\n"
 	       "\n"
+	       "    Results print in the human form on a terminal, and raw when stdout is\n"
+	       "    a pipe or a file (strings bare, one item per line: --raw below), as\n"
+	       "    redis-cli does; --no-raw, --json and --csv choose a form. ls prints\n"
+	       "    only names raw, a header and a row per object as CSV; export prints\n"
+	       "    its JSON document in every form.\n"
+	       "\n"
+	       "    with-lock and with-semaphore run a command holding a lock or a\n"
+	       "    semaphore's permit on objmgr's connection, and release it when the\n"
+	       "    command ends or objmgr dies (objmgr with-lock --help).\n"
+	       "\n"
 	       "    watch and monitor print what happens on the server, a line per change\n"
 	       "    or per call, until stopped; batch sends the calls of a file as one\n"
 	       "    request, all or nothing with --atomic. COMMAND --help tells more.\n"
@@ -83,9 +93,33 @@ static void print_help(void)
 	       "    --server-user USER     trust a server run by USER (a name or uid): by\n"
 	       "                           default objmgr talks only to a server run by you\n"
 	       "                           or root, and fails with auth_failed otherwise\n"
+	       "    --raw                  the default when stdout is not a terminal: strings\n"
+	       "                           bare, an array one item per line, a map one\n"
+	       "                           key<TAB>value per line, nil an empty line; other\n"
+	       "                           values (and containers inside) as in the human form\n"
+	       "    --no-raw               the human form (the default on a terminal), in a\n"
+	       "                           pipe too: JSON-like text, tables for ls, show,\n"
+	       "                           info and clients; colours on a terminal only\n"
 	       "    --json                 print each result as one line of JSON\n"
-	       "    --raw                  print strings bare and arrays one element per line\n"
+	       "    --csv                  print results as CSV (RFC 4180, CRLF after each\n"
+	       "                           row): a scalar one field; an array a row per\n"
+	       "                           item (an array item: its items are the fields;\n"
+	       "                           maps only: a header of the first's keys, then\n"
+	       "                           their values); a map a key,value row per pair;\n"
+	       "                           nil an empty field, a container in a field its\n"
+	       "                           JSON. --raw, --no-raw, --json and --csv exclude\n"
+	       "                           each other\n"
 	       "    --no-color             no colours, even on a terminal\n"
+	       "    -e, --exit-status      exit with 1 when the result is false or nil, as\n"
+	       "                           jq -e (piped commands: the last line's; not in\n"
+	       "                           the REPL); errors keep their own statuses\n"
+	       "    -x                     the TYPE.OP command's last argument is stdin, byte\n"
+	       "                           for byte (a trailing newline too): a string when\n"
+	       "                           it is valid UTF-8, else bin; also as the command\n"
+	       "                           line's last word (dict.set cfg blob -x < a.png)\n"
+	       "    --value-file FILE      the TYPE.OP command's last argument is FILE's\n"
+	       "                           bytes, always a bin. -x and --value-file read at\n"
+	       "                           most 64 MiB (the server's default max message)\n"
 	       "    -h, --help             print this help\n"
 	       "    -V, --version          print the version\n"
 	       "\n"
@@ -99,13 +133,26 @@ static void print_help(void)
 	       "    NO_COLOR               when set and not empty, no colours\n"
 	       "\n"
 	       "EXIT STATUS\n"
-	       "    0  success\n"
-	       "    1  a command failed; \"error: <code>: <message>\" went to stderr\n"
-	       "       (also for a wrong command line)\n"
-	       "    2  the server could not be reached; the message says where objmgr looked\n"
-	       "       (watch, monitor: also when the server closed the connection)\n"
-	       "    3  watch, monitor: the server stopped the stream because objmgr read too\n"
-	       "       slowly (objmgr watch --help)\n"
+	       "    0   success\n"
+	       "    1   -e only: the result was false or nil (that of the last line, piped)\n"
+	       "    2   the server could not be reached, or the connection was lost; the\n"
+	       "        message says where objmgr looked\n"
+	       "    3   watch, monitor: the server stopped the stream because objmgr read\n"
+	       "        too slowly (objmgr watch --help)\n"
+	       "    4   the server answered an error, or a local failure (a file that cannot\n"
+	       "        be read); \"error: <code>: <message>\" went to stderr\n"
+	       "    5   a wait timed out: the server's timeout error, or empty or full,\n"
+	       "        which queue.get q 1 on an empty queue and queue.put on a full one\n"
+	       "        answer; with-lock/with-semaphore did not get it within -w\n"
+	       "    64  a wrong command line: an unknown option or command, a wrong number\n"
+	       "        of arguments, an argument that does not parse\n"
+	       "    with-lock, with-semaphore: otherwise the command's own status (128+N\n"
+	       "    when signal N ended it, 126 when it cannot be run, 127 not found).\n"
+	       "    Waits that answer a value do not fail when they time out: event.wait,\n"
+	       "    lock.acquire, semaphore.acquire, condition.wait answer false (status 0,\n"
+	       "    or 1 with -e); barrier.wait's breaks the barrier: broken, 4. Piped\n"
+	       "    commands all run; the status is the last failing one's (2 stops at\n"
+	       "    once). The REPL ends with 0.\n"
 	       "\n"
 	       "EXAMPLES\n"
 	       "    objmgr dict.set users alice '{\"age\": 3}'\n"
@@ -115,7 +162,11 @@ static void print_help(void)
 	       "    objmgr ls 'user*'\n"
 	       "    objmgr show users\n"
 	       "    objmgr --json dict.items users | jq .alice\n"
-	       "    objmgr --raw dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr dict.keys users | while read -r name; do echo \"$name\"; done\n"
+	       "    objmgr --csv ls > objects.csv\n"
+	       "    if objmgr -e dict.has cfg debug; then echo debugging; fi\n"
+	       "    objmgr dict.set cfg logo -x < logo.png\n"
+	       "    objmgr --value-file key.der dict.set cfg key\n"
 	       "    objmgr export > state.json\n"
 	       "    objmgr export 'jobs*' 'users' > some.json\n"
 	       "    objmgr import state.json\n"
@@ -123,6 +174,7 @@ static void print_help(void)
 	       "    objmgr help dict.set\n"
 	       "    objmgr watch --json 'cfg*'\n"
 	       "    objmgr batch --atomic < calls.txt\n"
+	       "    objmgr with-lock deploy -w 10 -- ./deploy.sh\n"
 	       "    objmgr watch --help\n");
 }
 
@@ -152,24 +204,33 @@ static bool want_color(int fd, bool no_color)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE };
+	/* The four output forms first, in the order of names[] and modes[] below. */
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_RAW, OPT_CSV, OPT_NO_COLOR, OPT_SERVER_USER,
+	       OPT_AUTHKEY_FILE, OPT_VALUE_FILE };
+	bool exit_status = false, from_stdin = false;
+	const char *value_file = NULL;
+	const char *form = NULL; /* the output form's option, when one was given */
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"server-user", required_argument, NULL, OPT_SERVER_USER},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
+		{"no-raw", no_argument, NULL, OPT_NO_RAW},
+		{"csv", no_argument, NULL, OPT_CSV},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"exit-status", no_argument, NULL, 'e'},
+		{"value-file", required_argument, NULL, OPT_VALUE_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	cli c = {.mode = OUT_HUMAN};
-	bool no_color = false, json = false, raw = false;
+	bool no_color = false;
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
-	while ((opt = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:exhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.address = optarg;
@@ -177,20 +238,38 @@ int main(int argc, char **argv)
 		case OPT_SERVER_USER:
 			if (!parse_user(optarg, &c.server_uid)) {
 				fprintf(stderr, "objmgr: --server-user: no such user: '%s'\n", optarg);
-				return CLI_FAILED;
+				return CLI_USAGE;
 			}
 			break;
 		case OPT_AUTHKEY_FILE:
 			c.authkey_file = optarg;
 			break;
 		case OPT_JSON:
-			json = true;
-			break;
 		case OPT_RAW:
-			raw = true;
+		case OPT_NO_RAW:
+		case OPT_CSV: {
+			static const char *const names[] = {"--json", "--raw", "--no-raw", "--csv"};
+			static const out_mode modes[] = {OUT_JSON, OUT_RAW, OUT_HUMAN, OUT_CSV};
+			int k = opt - OPT_JSON;
+			if (form && form != names[k]) {
+				fprintf(stderr, "objmgr: %s and %s exclude each other\n", form, names[k]);
+				return CLI_USAGE;
+			}
+			form = names[k];
+			c.mode = modes[k];
 			break;
+		}
 		case OPT_NO_COLOR:
 			no_color = true;
+			break;
+		case 'e':
+			exit_status = true;
+			break;
+		case 'x':
+			from_stdin = true;
+			break;
+		case OPT_VALUE_FILE:
+			value_file = optarg;
 			break;
 		case 'h':
 			print_help();
@@ -200,25 +279,40 @@ int main(int argc, char **argv)
 			return CLI_OK;
 		default:
 			fprintf(stderr, "objmgr: see objmgr --help\n");
-			return CLI_FAILED;
+			return CLI_USAGE;
 		}
 	}
-	if (json && raw) {
-		fprintf(stderr, "objmgr: --json and --raw exclude each other\n");
-		return CLI_FAILED;
-	}
-	c.mode = json ? OUT_JSON : raw ? OUT_RAW : OUT_HUMAN;
+	/* As redis-cli: the human form for a person at a terminal, raw for a pipe or a file. */
+	if (!form)
+		c.mode = isatty(STDOUT_FILENO) ? OUT_HUMAN : OUT_RAW;
 	c.color = c.mode == OUT_HUMAN && want_color(STDOUT_FILENO, no_color);
 	c.color_err = want_color(STDERR_FILENO, no_color);
+	/* As the issue prints it, `objmgr dict.set cfg blob -x < image.png`: a last word -x is -x. */
+	if (argc - optind > 1 && !commands_find(argv[optind]) && strcmp(argv[argc - 1], "-x") == 0) {
+		from_stdin = true;
+		argv[--argc] = NULL;
+	}
+	if (from_stdin || value_file) {
+		int rc = lastarg_start(&c, from_stdin, value_file, optind < argc ? argv[optind] : NULL);
+		if (rc != CLI_OK)
+			return rc;
+	}
 
 	int status;
-	if (optind < argc)
+	if (optind < argc) {
 		status = commands_run(&c, argv + optind, (size_t)(argc - optind));
-	else if (isatty(STDIN_FILENO))
+	}
+	else if (isatty(STDIN_FILENO)) {
 		status = repl_run(&c);
-	else
+		exit_status = false; /* -e is for scripts: the REPL ends with 0 */
+	} else {
 		status = batch_run(&c, stdin);
+	}
 	cli_close(&c);
+	lastarg_free(&c);
+	/* -e: the last command's result (the last line's, piped), unless something failed. */
+	if (exit_status && status == CLI_OK && c.last_false)
+		status = CLI_FALSE;
 
 	/* A full disk or a closed pipe must not pass for success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -1,8 +1,9 @@
 /*
  * render.c — how results look. Human: the JSON-like text of
  * om_value_format() (one source for how a value reads), coloured by kind on
- * a terminal. --json: one JSON document per line (jsonform.h). --raw:
- * strings bare and one array element per line, for xargs and `while read`.
+ * a terminal. --json: one JSON document per line (jsonform.h). --raw (the
+ * default off a terminal): strings bare and one array element per line,
+ * for xargs and `while read`. --csv: csvform.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -147,12 +148,18 @@ void render_raw(FILE *f, const om_value *v)
 	fputc('\n', f);
 }
 
-void render_json(FILE *f, const om_value *v)
+char *render_json_text(const om_value *v)
 {
 	int digits = 15;
 	json_t *j = jsonform_encode(v, &digits);
 	char *s = jsonform_dumps(j, digits);
 	json_decref(j);
+	return s;
+}
+
+void render_json(FILE *f, const om_value *v)
+{
+	char *s = render_json_text(v);
 	fputs(s, f);
 	fputc('\n', f);
 	free(s);
@@ -160,24 +167,33 @@ void render_json(FILE *f, const om_value *v)
 
 bool render_option(cli *c, const char *arg)
 {
-	if (strcmp(arg, "--json") == 0)
-		c->mode = OUT_JSON;
-	else if (strcmp(arg, "--raw") == 0)
-		c->mode = OUT_RAW;
-	else
-		return false;
-	c->color = false; /* colours are for the human form only (main.c) */
-	return true;
+	static const struct {
+		const char *option;
+		out_mode mode;
+	} forms[] = {{"--json", OUT_JSON}, {"--raw", OUT_RAW}, {"--csv", OUT_CSV}, {"--no-raw", OUT_HUMAN}};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		if (strcmp(arg, forms[i].option) != 0)
+			continue;
+		c->mode = forms[i].mode;
+		if (c->mode != OUT_HUMAN)
+			c->color = false; /* colours are for the human form only (main.c) */
+		return true;
+	}
+	return false;
 }
 
 void render_result(cli *c, const om_value *v)
 {
+	c->last_false = v->kind == OM_NIL || (v->kind == OM_BOOL && !v->as.b);
 	switch (c->mode) {
 	case OUT_JSON:
 		render_json(stdout, v);
 		return;
 	case OUT_RAW:
 		render_raw(stdout, v);
+		return;
+	case OUT_CSV:
+		render_csv(stdout, v);
 		return;
 	case OUT_HUMAN: {
 		char *s = render_human(v, c->color);

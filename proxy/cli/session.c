@@ -7,18 +7,32 @@
 
 #include "cli.h"
 
-int cli_fail(cli *c, int code, const char *fmt, ...)
+static void print_error(cli *c, int code, const char *fmt, va_list ap)
 {
 	static const char red[] = "\033[1;31m", reset[] = "\033[0m";
-	va_list ap;
 	fflush(stdout); /* keep stdout and stderr in order on a terminal */
 	fprintf(stderr, "%serror:%s %s: ", c->color_err ? red : "", c->color_err ? reset : "",
 		om_code_name(code));
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_fail(cli *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	print_error(c, code, fmt, ap);
+	va_end(ap);
 	return CLI_FAILED;
+}
+
+int cli_usage(cli *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	print_error(c, code, fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
 }
 
 int cli_connect(cli *c)
@@ -35,12 +49,18 @@ int cli_connect(cli *c)
 	return CLI_UNREACHABLE;
 }
 
+/*
+ * A wait that ran out is its own status for scripts: the server's timeout,
+ * and the queue's empty and full, which answer a timed-out get and put.
+ */
 int cli_status(cli *c, int code, const char *about)
 {
 	if (code == OM_OK)
 		return CLI_OK;
 	cli_fail(c, code, "%s%s", about, om_errmsg(c->client));
-	return code == OM_IO ? CLI_UNREACHABLE : CLI_FAILED;
+	if (code == OM_IO)
+		return CLI_UNREACHABLE;
+	return code == OM_TIMEOUT || code == OM_EMPTY || code == OM_FULL ? CLI_TIMEOUT : CLI_FAILED;
 }
 
 int cli_call(cli *c, const char *method, const om_value *params, size_t n, om_value *result)

@@ -44,9 +44,9 @@ const char watch_manual[] =
 	"    object's version (objects.version NAME) with the last one printed.\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    1  the watch could not start (a malformed PATTERN, more than 32)\n"
 	"    2  the server could not be reached, or closed the connection\n"
 	"    3  the server stopped the watch: objmgr fell behind\n"
+	"    4  the watch could not start (a malformed PATTERN, more than 32)\n"
 	"    Ctrl-C or SIGTERM ends objmgr by the signal's default action.\n"
 	"\n"
 	"EXAMPLES\n"
@@ -149,6 +149,11 @@ static int print_change(cli *c, const om_notification *n)
 		render_json(stdout, &line);
 		return CLI_OK;
 	}
+	if (c->mode == OUT_CSV) {
+		om_value row[] = {it[3], it[1], it[0], it[2]};
+		render_csv_row(stdout, row, 4);
+		return CLI_OK;
+	}
 	char *version = render_human(&it[3], false), *params = render_human(&it[2], c->color);
 	printf("%s %s %s %s\n", version, it[1].as.str, it[0].as.str, params);
 	free(version);
@@ -176,6 +181,13 @@ static int print_call(cli *c, const om_notification *n)
 				    om_str("method"), it[2], om_str("params"), it[3]};
 		om_value line = om_map(pairs, 4);
 		render_json(stdout, &line);
+		return CLI_OK;
+	}
+	if (c->mode == OUT_CSV) {
+		char time[32];
+		snprintf(time, sizeof time, "%.6f", number(&it[0]));
+		om_value row[] = {om_str(time), it[1], it[2], it[3]};
+		render_csv_row(stdout, row, 4);
 		return CLI_OK;
 	}
 	char *client = render_human(&it[1], false);
@@ -227,7 +239,7 @@ int monitor_run(cli *c, char *const *argv, size_t argc)
 {
 	for (size_t i = 1; i < argc; i++)
 		if (!render_option(c, argv[i]))
-			return cli_fail(c, OM_BAD_PARAMS, "usage: monitor [--json]");
+			return cli_usage(c, OM_BAD_PARAMS, "usage: monitor [--json]");
 	int rc = cli_connect(c);
 	if (rc == CLI_OK)
 		rc = cli_status(c, om_monitor(c->client, true), "");
