@@ -1,8 +1,10 @@
 /*
  * inspect.c — ls and show, the two commands that look at objects as a
  * whole. Both go by the op tables: an object's size comes from its type's
- * "len" op and its contents from "items" (or "get"), whichever the type
- * has, so a type added to the tables shows without changes here.
+ * "len" op and its contents from "scan" or "slice" in pages, else "items"
+ * (or "get"), whichever the type has, so a type added to the tables shows
+ * without changes here. No reply they ask for holds more than a page of a
+ * big object (but "items" of a type that has nothing else, a queue).
  */
 #include <errno.h>
 #include <stdint.h>
