@@ -628,7 +628,8 @@ int om_objects_list(om_client *c, om_value *out);
  * 10,000) is how many names a page looks at, matching or not, so a page
  * with a pattern may hold none before the end. Every object there from the
  * walk's start to its end is in exactly one page; objects created or
- * deleted meanwhile may or may not be. On failure *page is nil.
+ * deleted meanwhile may or may not be. A cursor is good while the server
+ * runs. On failure *page is nil.
  * Errors: OM_VALUE_ERROR for count over 10,000 or a cursor over 2^63 - 1.
  */
 int om_objects_scan(om_client *c, uint64_t cursor, const char *pattern, size_t count,
