@@ -867,6 +867,14 @@ int om_queue_len(om_queue *q, size_t *out);
 int om_queue_items(om_queue *q, om_value *out);
 
 /*
+ * queue.slice: the values waiting in [start, stop) (0 the oldest), as an
+ * owned array, bounds as om_list_slice() takes them; takes none. A long
+ * queue read in pages this way skips values got meanwhile.
+ * Errors: OM_BAD_PARAMS when a bound is neither an integer nor nil.
+ */
+int om_queue_slice(om_queue *q, om_value start, om_value stop, om_value *out);
+
+/*
  * queue.task_done: marks one got value as processed, for om_queue_join().
  * Errors: OM_VALUE_ERROR when every value got is marked already.
  */

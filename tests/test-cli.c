@@ -464,7 +464,7 @@ START_TEST(test_show_of_a_big_list_reads_it_in_slices)
 }
 END_TEST
 
-/* A queue has no paged read: queue.items, cut to -n rows on the human form. */
+/* A queue is read by queue.slice, as a list, and never got from. */
 START_TEST(test_show_of_a_queue_cuts_the_human_form_to_n_rows)
 {
 	ok("null\n", "queue.put", "q", "\"a\"");
@@ -476,6 +476,7 @@ START_TEST(test_show_of_a_queue_cuts_the_human_form_to_n_rows)
 	   "1  \"b\"\n"
 	   "2  \"c\"\n", "show", "q", "-n", "3");
 	ok("a\nb\nc\n", "--raw", "show", "q", "-n", "1");
+	ok("3\n", "queue.len", "q");
 }
 END_TEST
 

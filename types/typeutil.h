@@ -152,6 +152,21 @@ static inline bool typeutil_add(const om_value *a, const om_value *b, om_value *
 	return true;
 }
 
+/* A slice bound clamped into [0, len] like Python's slice.indices(); nil is open. */
+static inline size_t typeutil_slice_bound(const om_value *b, size_t len, size_t open)
+{
+	if (b->kind == OM_NIL)
+		return open;
+	if (b->kind == OM_UINT)
+		return len;
+	int64_t i = b->as.i;
+	if (i < 0) {
+		i += (int64_t)len;
+		return i < 0 ? 0 : (size_t)i;
+	}
+	return (uint64_t)i > len ? len : (size_t)i;
+}
+
 /*
  * The cursor reads (dict.scan, objects.scan): a page holds up to count
  * items, count defaulting to SCAN_COUNT_DEFAULT and at most SCAN_COUNT_MAX,

@@ -4,7 +4,7 @@
  * "len" op and its contents from "scan" or "slice" in pages, else "items"
  * (or "get"), whichever the type has, so a type added to the tables shows
  * without changes here. No reply they ask for holds more than a page of a
- * big object (but "items" of a type that has nothing else, a queue).
+ * big dict, list or queue, or of the list of objects.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -321,7 +321,8 @@ static void show_human(cli *c, const char *type, const om_value *v, size_t limit
 
 /*
  * show's reads of a big object in pages, so that no reply holds all of
- * it: a dict by dict.scan's cursor, a list by list.slice's indexes.
+ * it: a dict by dict.scan's cursor, a list or a queue by their slice's
+ * indexes.
  */
 typedef struct pager {
 	cli *c;
@@ -438,7 +439,7 @@ static int show_state(cli *c, const type_def *t, const char *name, om_value *out
 }
 
 /*
- * A dict or a list is read in pages (show_pages()); any other type with a
+ * A dict, a list or a queue is read in pages (show_pages()); any other type with a
  * whole-contents read ("items", "get") in one, and one without by its
  * name-only reads (show_state()).
  */
