@@ -98,7 +98,7 @@ void registry_each(const registry *r, void (*fn)(const registry_entry *e, void *
  * One page of a walk of the registry, from cursor on: calls fn on every
  * entry of each bucket it reaches, stopping after a bucket once it has
  * called fn max_entries times or looked at max_buckets buckets, and returns
- * the cursor to go on from, 0 when the walk is over. Buckets go in Redis's
+ * the cursor to go on from, 0 when the walk is over. Buckets go in
  * reverse-binary order (Redis's dictScan): as the table only doubles, the
  * entries of the buckets a cursor has done move only to buckets it has done
  * too, so a walk visits every entry present from its start to its end once.
