@@ -49,6 +49,15 @@ int om_objects_list_versions(om_client *c, const char *pattern, om_value *out)
 	return om_call(c, "objects.list", args, 2, out);
 }
 
+int om_objects_scan(om_client *c, uint64_t cursor, const char *pattern, size_t count,
+		    uint64_t *next, om_value *page)
+{
+	om_value args[] = {om_uint(cursor), pattern ? om_str(pattern) : om_nil(), handle_count(count)}, v;
+	*page = om_nil();
+	int rc = om_call(c, "objects.scan", args, 3, &v);
+	return rc != OM_OK ? rc : result_page(c, "objects.scan", &v, next, page);
+}
+
 int om_batch(om_client *c, const om_value *calls, const om_value *options, om_value *result)
 {
 	om_value args[] = {*calls, options ? *options : om_nil()};

@@ -65,6 +65,14 @@ int om_dict_items(om_dict *d, om_value *out)
 	return handle_call(&d->h, "dict.items", NULL, 0, out);
 }
 
+int om_dict_scan(om_dict *d, uint64_t cursor, size_t count, uint64_t *next, om_value *page)
+{
+	om_value args[] = {om_uint(cursor), handle_count(count)}, v;
+	*page = om_nil();
+	int rc = handle_call(&d->h, "dict.scan", args, 2, &v);
+	return rc != OM_OK ? rc : result_page(d->h.client, "dict.scan", &v, next, page);
+}
+
 int om_dict_update(om_dict *d, om_value map)
 {
 	return handle_call(&d->h, "dict.update", &map, 1, NULL);

@@ -123,3 +123,16 @@ om_value handle_timeout(double timeout_s)
 {
 	return timeout_s < 0 ? om_nil() : om_float(timeout_s);
 }
+
+int result_page(om_client *c, const char *method, om_value *v, uint64_t *next, om_value *page)
+{
+	*page = om_nil();
+	const om_value *cursor = v->kind == OM_ARRAY && v->len == 2 ? &v->as.items[0] : NULL;
+	if (!cursor || cursor[1].kind != OM_MAP || cursor->kind != OM_INT || cursor->as.i < 0)
+		return bad_result(c, method, v, "a page [cursor, map]");
+	*next = (uint64_t)cursor->as.i;
+	*page = v->as.items[1];
+	v->as.items[1] = om_nil();
+	om_value_free(v);
+	return OM_OK;
+}

@@ -77,4 +77,17 @@ int result_uint(om_client *c, const char *method, om_value *v, uint64_t *out);
 int result_pair(om_client *c, const char *method, om_value *v, om_value *first,
 		om_value *second);
 
+/*
+ * Splits the owned result v of a scan method, which must be [cursor, map]
+ * with cursor a non-negative integer, into *next and an owned *page (v is
+ * consumed). Anything else is OM_PROTOCOL, recorded on c, *page nil.
+ */
+int result_page(om_client *c, const char *method, om_value *v, uint64_t *next, om_value *page);
+
+/* The [cursor, ..., count] params of a scan: count 0 is nil, the server's default. */
+static inline om_value handle_count(size_t count)
+{
+	return count ? om_uint(count) : om_nil();
+}
+
 #endif

@@ -442,6 +442,23 @@ int om_dict_values(om_dict *d, om_value *out);
 /* dict.items: the whole dict as an owned map, in insertion order. */
 int om_dict_items(om_dict *d, om_value *out);
 
+/*
+ * dict.scan: one page of a walk of the dict, so that a big one is read in
+ * bounded replies. Start with cursor 0, pass each *next back, and stop when
+ * *next is 0. *page (owned: om_value_free()) is an OM_MAP of up to count
+ * pairs (0: the server's default, 100; at most 10,000) in insertion order;
+ * a page may hold fewer, even none, before the end (it also stops at 1 MiB
+ * of keys and values, or after skipping 10 * count deleted places). Every
+ * pair there from the walk's start to its end is in some page; pairs set
+ * or deleted meanwhile may or may not be, and a pair may come twice when
+ * deletes meanwhile made the server compact the dict (docs/protocol.md).
+ * Cursors are opaque; one is good for the dict it came from while the
+ * server runs. On failure *page is nil and *next unchanged.
+ * Errors: OM_VALUE_ERROR for count over 10,000 or a cursor no scan answers;
+ * OM_PROTOCOL when the reply is not a page.
+ */
+int om_dict_scan(om_dict *d, uint64_t cursor, size_t count, uint64_t *next, om_value *page);
+
 /* dict.update: stores every pair of map (an OM_MAP value), in its order. */
 int om_dict_update(om_dict *d, om_value map);
 
@@ -602,6 +619,21 @@ int om_counter_cas(om_counter *n, om_value expected, om_value new_value, bool *s
 
 /* objects.list: an owned map from each object's name to its type name ("dict"), sorted by name. */
 int om_objects_list(om_client *c, om_value *out);
+
+/*
+ * objects.scan: one page of a walk of the objects whose names match the
+ * glob pattern (NULL: every one), as om_dict_scan() walks a dict: start
+ * with cursor 0, pass each *next back, stop when *next is 0. *page (owned)
+ * maps names to type names, in no particular order; count (0: 100, at most
+ * 10,000) is how many names a page looks at, matching or not, so a page
+ * with a pattern may hold none before the end. Every object there from the
+ * walk's start to its end is in exactly one page; objects created or
+ * deleted meanwhile may or may not be. A cursor is good while the server
+ * runs. On failure *page is nil.
+ * Errors: OM_VALUE_ERROR for count over 10,000 or a cursor over 2^63 - 1.
+ */
+int om_objects_scan(om_client *c, uint64_t cursor, const char *pattern, size_t count,
+		    uint64_t *next, om_value *page);
 
 /* objects.type: the type name of the object (an owned OM_STR), or nil when there is none. */
 int om_objects_type(om_client *c, const char *name, om_value *out);
@@ -833,6 +865,14 @@ int om_queue_len(om_queue *q, size_t *out);
 
 /* queue.items: every value waiting, oldest first, as an owned array; takes none. */
 int om_queue_items(om_queue *q, om_value *out);
+
+/*
+ * queue.slice: the values waiting in [start, stop) (0 the oldest), as an
+ * owned array, bounds as om_list_slice() takes them; takes none. A long
+ * queue read in pages this way skips values got meanwhile.
+ * Errors: OM_BAD_PARAMS when a bound is neither an integer nor nil.
+ */
+int om_queue_slice(om_queue *q, om_value start, om_value stop, om_value *out);
 
 /*
  * queue.task_done: marks one got value as processed, for om_queue_join().

@@ -23,6 +23,12 @@ int om_queue_items(om_queue *q, om_value *out)
 	return handle_call(&q->h, "queue.items", NULL, 0, out);
 }
 
+int om_queue_slice(om_queue *q, om_value start, om_value stop, om_value *out)
+{
+	om_value args[] = {start, stop};
+	return handle_call(&q->h, "queue.slice", args, 2, out);
+}
+
 int om_queue_task_done(om_queue *q)
 {
 	return handle_call(&q->h, "queue.task_done", NULL, 0, NULL);

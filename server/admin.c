@@ -21,6 +21,7 @@
 #include "mem.h"
 #include "value.h"
 #include "glob.h"
+#include "typeutil.h"
 #include "wait.h"
 #include "watch.h"
 
@@ -127,6 +128,72 @@ static int admin_objects_list(server *s, op_call *c)
 	}
 	qsort(map.as.items, map.len, 2 * sizeof *map.as.items, pair_cmp);
 	return op_ok(c, map);
+}
+
+/* The entries of an objects.scan page whose names match, in a growing array. */
+typedef struct scan_page {
+	const om_value *pattern; /* NULL: every name */
+	const registry_entry **found;
+	size_t n, cap;
+	bool failed;
+} scan_page;
+
+static void scan_add(const registry_entry *e, void *ctx)
+{
+	scan_page *p = ctx;
+	if (p->failed || (p->pattern && !glob_match(p->pattern->as.str, p->pattern->len, e->name, e->len)))
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		const registry_entry **found = mem_realloc(p->found, cap * sizeof *found);
+		if (!found) {
+			p->failed = true;
+			return;
+		}
+		p->found = found;
+		p->cap = cap;
+	}
+	p->found[p->n++] = e;
+}
+
+/* Fills *out, an owned [cursor, {name: type}], from the entries of p; false when memory runs out. */
+static bool scan_answer(const scan_page *p, uint64_t next, om_value *out)
+{
+	if (!value_array_alloc(out, 2))
+		return false;
+	out->as.items[0] = om_int((int64_t)next);
+	if (!value_map_alloc(&out->as.items[1], p->n))
+		return false;
+	om_value *pair = out->as.items[1].as.items;
+	for (size_t i = 0; i < p->n; i++, pair += 2)
+		if (!value_str_copy(&pair[0], p->found[i]->name, p->found[i]->len) ||
+		    !str_value(&pair[1], p->found[i]->type->name))
+			return false;
+	return true;
+}
+
+/*
+ * [next cursor, {name: type}]: a page of a walk of the registry
+ * (registry_scan()), count counting the names looked at, matching or not,
+ * so that a page with a pattern may hold none before the walk ends.
+ */
+static int admin_objects_scan(server *s, op_call *c)
+{
+	uint64_t cursor;
+	size_t count;
+	if (!typeutil_scan_args(c, 0, 2, &cursor, &count))
+		return c->code;
+	scan_page p = {.pattern = c->nargs > 1 && c->args[1].kind == OM_STR ? &c->args[1] : NULL};
+	uint64_t next = registry_scan(&s->objects, cursor, count, SCAN_VISITS_PER_ITEM * count,
+				      scan_add, &p);
+	om_value out = om_nil();
+	bool ok = !p.failed && scan_answer(&p, next, &out);
+	free(p.found);
+	if (!ok) {
+		om_value_free(&out);
+		return op_no_memory(c);
+	}
+	return op_ok(c, out);
 }
 
 static int admin_objects_type(server *s, op_call *c)
@@ -404,6 +471,7 @@ static int admin_server_save(server *s, op_call *c)
 /* By position in admin_ops (types/ops.h). */
 static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_OBJECTS_LIST] = admin_objects_list,
+	[ADMIN_OBJECTS_SCAN] = admin_objects_scan,
 	[ADMIN_OBJECTS_TYPE] = admin_objects_type,
 	[ADMIN_OBJECTS_DELETE] = admin_objects_delete,
 	[ADMIN_OBJECTS_CREATE] = admin_objects_create,

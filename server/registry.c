@@ -181,3 +181,32 @@ void registry_each(const registry *r, void (*fn)(const registry_entry *e, void *
 		for (const registry_entry *e = r->buckets[i]; e; e = e->next)
 			fn(e, ctx);
 }
+
+/* v with its 64 bits in reverse order. */
+static uint64_t reverse_bits(uint64_t v)
+{
+	v = ((v >> 1) & 0x5555555555555555u) | ((v & 0x5555555555555555u) << 1);
+	v = ((v >> 2) & 0x3333333333333333u) | ((v & 0x3333333333333333u) << 2);
+	v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fu) | ((v & 0x0f0f0f0f0f0f0f0fu) << 4);
+	return __builtin_bswap64(v);
+}
+
+/*
+ * The cursor counts up in its reversed bits (the high bits of the bucket
+ * number first): the buckets an entry can move to when the table doubles,
+ * b and b + nbuckets, come next to each other in this order.
+ */
+uint64_t registry_scan(const registry *r, uint64_t cursor, size_t max_entries, size_t max_buckets,
+		       void (*fn)(const registry_entry *e, void *ctx), void *ctx)
+{
+	uint64_t mask = r->nbuckets - 1, v = cursor;
+	size_t entries = 0, buckets = 0;
+	do {
+		for (const registry_entry *e = r->buckets[v & mask]; e; e = e->next, entries++)
+			fn(e, ctx);
+		buckets++;
+		v |= ~mask;
+		v = reverse_bits(reverse_bits(v) + 1);
+	} while (v && entries < max_entries && buckets < max_buckets);
+	return v;
+}

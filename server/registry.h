@@ -94,4 +94,17 @@ bool registry_delete(registry *r, const char *name, size_t len);
 /* Calls fn on every entry, in no particular order; fn must not add or delete. */
 void registry_each(const registry *r, void (*fn)(const registry_entry *e, void *ctx), void *ctx);
 
+/*
+ * One page of a walk of the registry, from cursor on: calls fn on every
+ * entry of each bucket it reaches, stopping after a bucket once it has
+ * called fn max_entries times or looked at max_buckets buckets, and returns
+ * the cursor to go on from, 0 when the walk is over. Buckets go in
+ * reverse-binary order (Redis's dictScan): as the table only doubles, the
+ * entries of the buckets a cursor has done move only to buckets it has done
+ * too, so a walk visits every entry present from its start to its end once.
+ * fn must not add or delete.
+ */
+uint64_t registry_scan(const registry *r, uint64_t cursor, size_t max_entries, size_t max_buckets,
+		       void (*fn)(const registry_entry *e, void *ctx), void *ctx);
+
 #endif

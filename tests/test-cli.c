@@ -381,6 +381,204 @@ START_TEST(test_show_of_a_coordination_object_prints_its_state_and_takes_nothing
 }
 END_TEST
 
+/* --- ls and show of big objects: pages, -n, --all --- */
+
+/* A growing string for the expected output of the paging tests. */
+typedef struct text {
+	char *s;
+	size_t len;
+} text;
+
+static void text_add(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	t->s = realloc(t->s, t->len + (size_t)n + 1);
+	ck_assert_ptr_nonnull(t->s);
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+/* Checks a command's output against t, then empties t. */
+#define ok_text(t, ...)                  \
+	do {                             \
+		ok((t)->s, __VA_ARGS__); \
+		free((t)->s);            \
+		*(t) = (text){0};        \
+	} while (0)
+
+/* The dict "d" of n keys "k0000"... -> 0..., in that order, set in one dict.update. */
+static void make_big_dict(int n)
+{
+	text t = {0};
+	for (int i = 0; i < n; i++)
+		text_add(&t, "%s\"k%04d\": %d", i ? ", " : "{", i, i);
+	text_add(&t, "}");
+	ok("null\n", "dict.update", "d", t.s);
+	free(t.s);
+}
+
+/* Rows from to to of show's human form of make_big_dict(): '"k0000"  0'. */
+static void dict_rows(text *t, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		text_add(t, "\"k%04d\"  %d\n", i, i);
+}
+
+/* 2,500 pairs: three dict.scan pages of 1,000 for --all and the raw and JSON forms. */
+START_TEST(test_show_of_a_big_dict_prints_100_rows_then_how_many_more)
+{
+	make_big_dict(2500);
+	text t = {0};
+	dict_rows(&t, 0, 100);
+	text_add(&t, "(2400 more; --all to list them)\n");
+	ok_text(&t, "show", "d");
+	dict_rows(&t, 0, 3);
+	text_add(&t, "(2497 more; --all to list them)\n");
+	ok_text(&t, "show", "d", "-n", "3");
+	text_add(&t, "(2500 more; --all to list them)\n");
+	ok_text(&t, "show", "-n", "0", "d");
+	dict_rows(&t, 0, 2500);
+	ok_text(&t, "show", "d", "--all");
+	dict_rows(&t, 0, 2500);
+	ok_text(&t, "show", "d", "-n", "2500"); /* all of it: no line after */
+}
+END_TEST
+
+START_TEST(test_show_of_a_big_dict_raw_and_json_print_every_pair)
+{
+	make_big_dict(2500);
+	text t = {0};
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "k%04d\t%d\n", i, i);
+	ok_text(&t, "--raw", "show", "d");
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "k%04d\t%d\n", i, i);
+	ok_text(&t, "--raw", "show", "d", "-n", "1"); /* -n is for the human form only */
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "%s\"k%04d\": %d", i ? ", " : "{", i, i);
+	text_add(&t, "}");
+	assert_json(json_of(om("--json", "show", "d")), t.s);
+	free(t.s);
+}
+END_TEST
+
+START_TEST(test_show_of_a_big_list_reads_it_in_slices)
+{
+	text t = {0};
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "%s%d", i ? ", " : "[", i);
+	text_add(&t, "]");
+	ok("2500\n", "list.extend", "l", t.s);
+	assert_json(json_of(om("--json", "show", "l", "--all")), t.s);
+	free(t.s);
+	t = (text){0};
+	for (int i = 0; i < 100; i++)
+		text_add(&t, "%2d  %d\n", i, i);
+	text_add(&t, "(2400 more; --all to list them)\n");
+	ok_text(&t, "show", "l");
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "%4d  %d\n", i, i);
+	ok_text(&t, "show", "l", "--all");
+	for (int i = 0; i < 2500; i++)
+		text_add(&t, "%d\n", i);
+	ok_text(&t, "--raw", "show", "l", "-n", "5");
+	ok("0  0\n"
+	   "1  1\n"
+	   "(2498 more; --all to list them)\n", "show", "l", "-n", "2");
+}
+END_TEST
+
+/* A queue is read by queue.slice, as a list, and never got from. */
+START_TEST(test_show_of_a_queue_cuts_the_human_form_to_n_rows)
+{
+	ok("null\n", "queue.put", "q", "\"a\"");
+	ok("null\n", "queue.put", "q", "\"b\"");
+	ok("null\n", "queue.put", "q", "\"c\"");
+	ok("0  \"a\"\n"
+	   "(2 more; --all to list them)\n", "show", "q", "-n", "1");
+	ok("0  \"a\"\n"
+	   "1  \"b\"\n"
+	   "2  \"c\"\n", "show", "q", "-n", "3");
+	ok("a\nb\nc\n", "--raw", "show", "q", "-n", "1");
+	ok("3\n", "queue.len", "q");
+}
+END_TEST
+
+/* 1,500 objects: two objects.scan pages of 1,000; ls sorts them by name. */
+START_TEST(test_ls_of_many_objects_prints_100_rows_then_how_many_more)
+{
+	text in = {0};
+	for (int i = 0; i < 1500; i++)
+		text_add(&in, "counter.add c%04d 1\n", i);
+	run r = om_in(in.s, "batch", NULL);
+	ck_assert_msg(r.status == 0, "batch: %s", r.err);
+	run_free(&r);
+	free(in.s);
+	ok("null\n", "dict.set", "d", "k", "1");
+	text t = {0};
+	text_add(&t, "NAME   TYPE     SIZE\n");
+	for (int i = 0; i < 100; i++)
+		text_add(&t, "c%04d  counter     -\n", i);
+	text_add(&t, "(1401 more; --all to list them)\n");
+	ok_text(&t, "ls");
+	text_add(&t, "NAME   TYPE     SIZE\n");
+	for (int i = 0; i < 1500; i++)
+		text_add(&t, "c%04d  counter     -\n", i);
+	text_add(&t, "d      dict        1\n");
+	ok_text(&t, "ls", "--all");
+	ok("NAME   TYPE     SIZE\n"
+	   "c0010  counter     -\n"
+	   "c0011  counter     -\n"
+	   "(8 more; --all to list them)\n", "ls", "c001?", "-n", "2");
+	ok("NAME  TYPE  SIZE\n"
+	   "(1501 more; --all to list them)\n", "ls", "-n", "0");
+	for (int i = 0; i < 1500; i++)
+		text_add(&t, "c%04d\n", i);
+	text_add(&t, "d\n");
+	ok_text(&t, "--raw", "ls", "-n", "1");
+	json_t *rows = json_of(om("--json", "ls", "*", "-n", "1"));
+	ck_assert_uint_eq(json_array_size(rows), 1501);
+	assert_json(json_incref(json_array_get(rows, 1500)),
+		    "{\"name\": \"d\", \"type\": \"dict\", \"size\": 1}");
+	json_decref(rows);
+}
+END_TEST
+
+START_TEST(test_ls_and_show_refuse_a_malformed_n)
+{
+	ok("null\n", "dict.set", "d", "k", "1");
+	static const char *const cases[][4] = {
+		{"show", "d", "-n", "x"},
+		{"show", "d", "-n", "-1"},
+		{"show", "d", "e", "--all"},
+		{"show", "--all", NULL, NULL},
+		{"ls", "-n", NULL, NULL},
+		{"ls", "a*", "b*", NULL},
+	};
+	static const char *const errors[] = {
+		"error: bad_params: -n: not a number of rows: 'x'\n",
+		"error: bad_params: -n: not a number of rows: '-1'\n",
+		"error: bad_params: usage: show NAME [--all] [-n N]\n",
+		"error: bad_params: usage: show NAME [--all] [-n N]\n",
+		"error: bad_params: -n needs a number of rows; usage: ls [GLOB] [--all] [-n N]\n",
+		"error: bad_params: usage: ls [GLOB] [--all] [-n N]\n",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run r = om(cases[i][0], cases[i][1], cases[i][2], cases[i][3]);
+		ck_assert_int_ne(r.status, 0);
+		ck_assert_str_eq(r.out, "");
+		ck_assert_str_eq(r.err, errors[i]);
+		run_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_type_and_del)
 {
 	make_objects();
@@ -674,6 +872,12 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_ls_lists_name_type_and_size);
 	tcase_add_test(tc, test_show_prints_dict_rows_list_numbered_counter_value);
 	tcase_add_test(tc, test_show_of_a_coordination_object_prints_its_state_and_takes_nothing);
+	tcase_add_test(tc, test_show_of_a_big_dict_prints_100_rows_then_how_many_more);
+	tcase_add_test(tc, test_show_of_a_big_dict_raw_and_json_print_every_pair);
+	tcase_add_test(tc, test_show_of_a_big_list_reads_it_in_slices);
+	tcase_add_test(tc, test_show_of_a_queue_cuts_the_human_form_to_n_rows);
+	tcase_add_test(tc, test_ls_of_many_objects_prints_100_rows_then_how_many_more);
+	tcase_add_test(tc, test_ls_and_show_refuse_a_malformed_n);
 	tcase_add_test(tc, test_type_and_del);
 	tcase_add_test(tc, test_info_and_ping);
 	tcase_add_test(tc, test_clients_table);

@@ -546,6 +546,273 @@ START_TEST(test_dict_shrinks_after_mass_delete)
 }
 END_TEST
 
+/* --- dict.scan --- */
+
+#define SCAN_KEYS 20000
+static int scan_seen[SCAN_KEYS]; /* times each int key was answered in the walk */
+
+/*
+ * One dict.scan page from cursor with count (0: the default), counting the
+ * int keys it answers in scan_seen and checking that they come in
+ * insertion order (key after key within a page); returns the next cursor,
+ * and the page's size in *n.
+ */
+static int64_t scan_page(int64_t cursor, int64_t count, uint32_t *n)
+{
+	int rc = count ? D("scan", om_int(cursor), om_int(count)) : D("scan", om_int(cursor));
+	th_assert(rc == OM_OK, "dict.scan failed: %s", th_message());
+	const om_value *a = th_answer();
+	th_assert(a->kind == OM_ARRAY && a->len == 2 && a->as.items[0].kind == OM_INT &&
+		  a->as.items[1].kind == OM_MAP, "dict.scan answered no [cursor, map]");
+	const om_value *page = &a->as.items[1];
+	th_assert(!count || page->len <= count, "a page of %u pairs for count %lld", page->len,
+		  (long long)count);
+	for (uint32_t i = 0; i < page->len; i++) {
+		const om_value *k = &page->as.items[2 * i];
+		th_assert(k->kind == OM_INT && k->as.i >= 0 && k->as.i < SCAN_KEYS, "key not an int");
+		th_assert(value_eq(k, &page->as.items[2 * i + 1]) || page->as.items[2 * i + 1].kind == OM_STR,
+			  "key %lld answered with another value", (long long)k->as.i);
+		scan_seen[k->as.i]++;
+	}
+	*n = page->len;
+	return a->as.items[0].as.i;
+}
+
+/* Walks the whole dict with count; answers how many pages it took. */
+static int scan_walk(int64_t count)
+{
+	memset(scan_seen, 0, sizeof scan_seen);
+	int pages = 0;
+	int64_t cursor = 0;
+	uint32_t n;
+	do {
+		cursor = scan_page(cursor, count, &n);
+		pages++;
+	} while (cursor != 0);
+	return pages;
+}
+
+static void scan_fill(int from, int to)
+{
+	for (int i = from; i < to; i++)
+		D("set", om_int(i), om_int(i));
+}
+
+static void scan_del(int key)
+{
+	th_assert(D("del", om_int(key)) == OM_OK, "del %d: %s", key, th_message());
+}
+
+START_TEST(test_dict_scan_of_empty_dict_ends_at_once)
+{
+	ck_assert_int_eq(D("scan"), OM_OK);
+	th_expect_array(om_int(0), om_map(NULL, 0));
+	ck_assert_int_eq(D("scan", om_int(0), om_int(5)), OM_OK);
+	th_expect_array(om_int(0), om_map(NULL, 0));
+}
+END_TEST
+
+START_TEST(test_dict_scan_walks_every_key_once_in_pages_of_count)
+{
+	scan_fill(0, 1000);
+	ck_assert_int_eq(scan_walk(7), 143); /* 142 full pages, then 6 */
+	for (int i = 0; i < 1000; i++)
+		th_assert(scan_seen[i] == 1, "key %d answered %d times", i, scan_seen[i]);
+	ck_assert_int_eq(scan_walk(0), 10); /* the default count, 100 */
+	ck_assert_int_eq(scan_walk(10000), 1);
+	for (int i = 0; i < 1000; i++)
+		th_assert(scan_seen[i] == 1, "key %d answered %d times", i, scan_seen[i]);
+}
+END_TEST
+
+START_TEST(test_dict_scan_pages_keep_insertion_order)
+{
+	D("set", om_str("b"), om_int(1));
+	D("set", om_str("a"), om_int(2));
+	D("set", om_str("c"), om_int(3));
+	ck_assert_int_eq(D("scan", om_int(0), om_int(2)), OM_OK);
+	const om_value *a = th_answer();
+	om_value next = a->as.items[0];
+	ck_assert(next.kind == OM_INT && next.as.i > 0);
+	th_expect_array(next, om_map((om_value[]){om_str("b"), om_int(1), om_str("a"), om_int(2)}, 2));
+	ck_assert_int_eq(D("scan", next, om_int(2)), OM_OK);
+	th_expect_array(om_int(0), om_map((om_value[]){om_str("c"), om_int(3)}, 1));
+}
+END_TEST
+
+/*
+ * Deletes ahead of and behind the cursor and inserts between pages, so
+ * that resizes compact the holes (moving pairs down) and shrink the
+ * table mid-walk: every key present throughout is answered, and a key
+ * twice only for a hole compacted away meanwhile.
+ */
+START_TEST(test_dict_scan_with_changes_between_pages_answers_every_lasting_key)
+{
+	scan_fill(0, 8000);
+	memset(scan_seen, 0, sizeof scan_seen);
+	int64_t cursor = 0;
+	int deleted = 0, added = 8000, pages = 0;
+	uint32_t n;
+	do {
+		cursor = scan_page(cursor, 50, &n);
+		pages++;
+		/* each page: 60 deletes spread over the keys, 10 inserts at the end */
+		for (int j = 0; j < 60 && deleted < 7600; j++, deleted++)
+			scan_del((deleted * 7919) % 8000); /* 7919 is prime: no key twice */
+		scan_fill(added, added + 10 < SCAN_KEYS ? added + 10 : added);
+		added = added + 10 < SCAN_KEYS ? added + 10 : added;
+	} while (cursor != 0);
+	ck_assert_int_gt(pages, 20);
+	int duplicates = 0;
+	for (int k = 0; k < 8000; k++) {
+		D("has", om_int(k));
+		bool lasting = th_answer()->as.b;
+		th_assert(!lasting || scan_seen[k] >= 1, "key %d, there all along, was not answered", k);
+		duplicates += scan_seen[k] > 1 ? scan_seen[k] - 1 : 0;
+	}
+	ck_assert_int_le(duplicates, deleted);
+}
+END_TEST
+
+/*
+ * The resize an insert forces compacts holes away, moving the pairs after
+ * them down: holes behind the cursor, and the walk goes back as far, so
+ * that the two pairs that moved behind it are not skipped; holes ahead,
+ * and it goes back all the same, answering two pairs again.
+ */
+START_TEST(test_dict_scan_across_a_compaction_goes_back_by_the_holes)
+{
+	for (int ahead = 0; ahead < 2; ahead++) {
+		D("clear");
+		scan_fill(0, 10); /* 16 slots: 10 usable */
+		uint32_t n;
+		memset(scan_seen, 0, sizeof scan_seen);
+		int64_t cursor = scan_page(0, 4, &n); /* keys 0 to 3 */
+		scan_del(ahead ? 6 : 0);
+		scan_del(ahead ? 7 : 1);
+		scan_fill(10, 11); /* no room left: a resize compacts the 2 holes away */
+		int total = 0;
+		while (cursor != 0) {
+			cursor = scan_page(cursor, 4, &n);
+			total += (int)n;
+		}
+		for (int k = 2; k < 11; k++)
+			if (k != 6 && k != 7)
+				th_assert(scan_seen[k] == 1 + (ahead && k < 4), "key %d answered %d times",
+					  k, scan_seen[k]);
+		ck_assert_int_eq(total, 7); /* keys 4 to 10, or 2 to 5 and 8 to 10 */
+	}
+}
+END_TEST
+
+START_TEST(test_dict_scan_after_clear_ends_without_old_keys)
+{
+	scan_fill(0, 100);
+	uint32_t n;
+	memset(scan_seen, 0, sizeof scan_seen);
+	int64_t cursor = scan_page(0, 10, &n);
+	D("clear");
+	scan_fill(1000, 1005);
+	cursor = scan_page(cursor, 10, &n);
+	ck_assert_int_eq(cursor, 0);
+	ck_assert_uint_eq(n, 0); /* the new keys sit before the cursor */
+	ck_assert_int_eq(scan_walk(10), 1);
+	for (int k = 1000; k < 1005; k++)
+		ck_assert_int_eq(scan_seen[k], 1);
+}
+END_TEST
+
+START_TEST(test_dict_scan_with_popitem_between_pages)
+{
+	scan_fill(0, 30);
+	uint32_t n;
+	memset(scan_seen, 0, sizeof scan_seen);
+	int64_t cursor = scan_page(0, 10, &n);
+	for (int i = 0; i < 15; i++)
+		D("popitem");
+	while (cursor != 0)
+		cursor = scan_page(cursor, 10, &n);
+	for (int k = 0; k < 15; k++)
+		ck_assert_int_eq(scan_seen[k], 1);
+	for (int k = 15; k < 30; k++)
+		ck_assert_int_eq(scan_seen[k], 0);
+}
+END_TEST
+
+/* A long run of holes costs a call at most 10 * count places: a page may hold no pair. */
+START_TEST(test_dict_scan_page_over_holes_may_be_empty)
+{
+	scan_fill(0, 10000);
+	for (int k = 0; k < 8000; k++)
+		scan_del(k); /* 2,000 left: not few enough to shrink */
+	uint32_t n;
+	memset(scan_seen, 0, sizeof scan_seen);
+	int64_t cursor = scan_page(0, 1, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_ne(cursor, 0);
+	cursor = scan_page(cursor, 100, &n);
+	ck_assert_uint_eq(n, 0); /* positions 10 to 1009 */
+	ck_assert_int_eq(scan_walk(100), 28); /* 8 pages of holes only, then 20 of 100 */
+	for (int k = 8000; k < 10000; k++)
+		ck_assert_int_eq(scan_seen[k], 1);
+}
+END_TEST
+
+/* A page ends once it holds 1 MiB of keys and values, after at least one pair. */
+START_TEST(test_dict_scan_page_stops_at_a_mebibyte)
+{
+	size_t size = 256 << 10;
+	char *big = xcalloc(1, size);
+	memset(big, 'x', size - 1);
+	for (int i = 0; i < 10; i++)
+		D("set", om_int(i), om_strn(big, size - 1)); /* 256 KiB, and a NUL and a header */
+	free(big);
+	uint32_t n;
+	memset(scan_seen, 0, sizeof scan_seen);
+	int64_t cursor = scan_page(0, 100, &n);
+	ck_assert_uint_eq(n, 4);
+	cursor = scan_page(cursor, 100, &n);
+	ck_assert_uint_eq(n, 4);
+	cursor = scan_page(cursor, 100, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(cursor, 0);
+}
+END_TEST
+
+START_TEST(test_dict_scan_bad_cursor_or_count_is_value_error)
+{
+	scan_fill(0, 3);
+	ck_assert_int_eq(D("scan", om_int(-1)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "dict.scan: cursor -1 is not one a scan answered");
+	ck_assert_int_eq(D("scan", om_uint(UINT64_MAX)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "dict.scan: cursor 18446744073709551615 is not one a scan answered");
+	ck_assert_int_eq(D("scan", om_int(0), om_int(0)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "dict.scan: count 0 is not between 1 and 10000");
+	ck_assert_int_eq(D("scan", om_int(0), om_int(10001)), OM_VALUE_ERROR);
+	ck_assert_str_eq(th_message(), "dict.scan: count 10001 is not between 1 and 10000");
+	ck_assert_int_eq(D("scan", om_str("0")), OM_BAD_PARAMS);
+	ck_assert_int_eq(D("scan", om_int(0), om_int(1), om_int(1)), OM_BAD_PARAMS);
+	ck_assert_int_eq(D("scan", om_nil(), om_nil()), OM_OK); /* nil: the defaults */
+	th_expect_array(om_int(0), om_map((om_value[]){om_int(0), om_int(0), om_int(1), om_int(1),
+						      om_int(2), om_int(2)}, 3));
+}
+END_TEST
+
+/* A cursor made up, or from another dict, never fails nor crashes: the walk just ends or restarts. */
+START_TEST(test_dict_scan_any_cursor_is_safe)
+{
+	scan_fill(0, 50);
+	uint32_t n;
+	int64_t cursors[] = {1, 49, 50, 51, INT32_MAX, (int64_t)1 << 32, ((int64_t)5 << 32) | 7, INT64_MAX};
+	for (size_t i = 0; i < sizeof cursors / sizeof cursors[0]; i++) {
+		int64_t next = cursors[i];
+		do
+			next = scan_page(next, 20, &n);
+		while (next != 0);
+	}
+}
+END_TEST
+
 START_TEST(test_dict_create_accepts_nil_or_empty_options)
 {
 	op_call c = {0};
@@ -594,7 +861,7 @@ START_TEST(test_dict_op_table)
 	static const char *const writes[] = {"set", "del", "pop", "setdefault", "update",
 					     "clear", "popitem", "incr", NULL};
 	static const char *const all[] = {"set", "get", "has", "del", "pop", "setdefault", "len",
-					  "keys", "values", "items", "update", "clear", "popitem",
+					  "keys", "values", "items", "scan", "update", "clear", "popitem",
 					  "incr"};
 	ck_assert_uint_eq(dict_type.nops, sizeof all / sizeof all[0]);
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -683,6 +950,10 @@ START_TEST(test_dict_reads_out_of_memory_answer_limit)
 	ck_assert_int_eq(OOM("values"), OM_OK);
 	ck_assert_uint_eq(th_oom_failures, 3);
 	th_expect_array(om_str("first long value"), om_str("second long value"), om_int(3));
+	ck_assert_int_eq(OOM("scan", om_int(0), om_int(2)), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 6); /* the array, the map, then each string */
+	th_expect_array(om_int(2), om_map((om_value[]){om_str("first long key!"), om_str("first long value"),
+						      om_str("short"), om_str("second long value")}, 2));
 }
 END_TEST
 
@@ -754,6 +1025,17 @@ int main(void)
 	tcase_add_test(tc, test_dict_incr_mixes_int_and_uint_exactly);
 	tcase_add_test(tc, test_dict_100k_keys_resize_and_keep_order);
 	tcase_add_test(tc, test_dict_shrinks_after_mass_delete);
+	tcase_add_test(tc, test_dict_scan_of_empty_dict_ends_at_once);
+	tcase_add_test(tc, test_dict_scan_walks_every_key_once_in_pages_of_count);
+	tcase_add_test(tc, test_dict_scan_pages_keep_insertion_order);
+	tcase_add_test(tc, test_dict_scan_with_changes_between_pages_answers_every_lasting_key);
+	tcase_add_test(tc, test_dict_scan_across_a_compaction_goes_back_by_the_holes);
+	tcase_add_test(tc, test_dict_scan_after_clear_ends_without_old_keys);
+	tcase_add_test(tc, test_dict_scan_with_popitem_between_pages);
+	tcase_add_test(tc, test_dict_scan_page_over_holes_may_be_empty);
+	tcase_add_test(tc, test_dict_scan_page_stops_at_a_mebibyte);
+	tcase_add_test(tc, test_dict_scan_bad_cursor_or_count_is_value_error);
+	tcase_add_test(tc, test_dict_scan_any_cursor_is_safe);
 	tcase_add_test(tc, test_dict_create_accepts_nil_or_empty_options);
 	tcase_add_test(tc, test_dict_create_rejects_options);
 	tcase_add_test(tc, test_dict_params_are_checked);

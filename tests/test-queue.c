@@ -406,6 +406,38 @@ START_TEST(test_queue_get_needs_no_memory)
 }
 END_TEST
 
+/* Pages of items as list.slice counts them, around the end of the ring too, taking none. */
+START_TEST(test_queue_slice_answers_a_range_of_the_values_waiting)
+{
+	ck_assert_int_eq(Q("slice", om_int(0), om_int(10)), OM_OK);
+	th_expect_array();
+	for (int i = 0; i < 8; i++)
+		Q("put", om_int(i));
+	for (int i = 0; i < 5; i++)
+		Q("get");
+	for (int i = 8; i < 12; i++)
+		Q("put", om_int(i)); /* 5 to 11, from slot 5 of 8 round to slot 3 */
+	Q("slice", om_int(0), om_int(3));
+	th_expect_array(om_int(5), om_int(6), om_int(7));
+	Q("slice", om_int(3), om_int(6));
+	th_expect_array(om_int(8), om_int(9), om_int(10));
+	Q("slice", om_int(6), om_int(9));
+	th_expect_array(om_int(11));
+	Q("slice", om_int(-2), om_nil());
+	th_expect_array(om_int(10), om_int(11));
+	Q("slice", om_nil(), om_int(-6));
+	th_expect_array(om_int(5));
+	Q("slice", om_int(4), om_int(2));
+	th_expect_array();
+	Q("slice", om_uint(UINT64_MAX), om_int(INT64_MIN));
+	th_expect_array();
+	Q("len");
+	th_expect(om_int(7));
+	ck_assert_int_eq(Q("slice", om_int(0)), OM_BAD_PARAMS);
+	ck_assert_int_eq(Q("slice", om_str("0"), om_nil()), OM_BAD_PARAMS);
+}
+END_TEST
+
 START_TEST(test_queue_items_out_of_memory_answers_limit)
 {
 	om_value pair[] = {om_str("a string too long to be inline"), om_int(2)};
@@ -414,6 +446,9 @@ START_TEST(test_queue_items_out_of_memory_answers_limit)
 	ck_assert_int_eq(OOM("items"), OM_OK);
 	ck_assert_uint_eq(th_oom_failures, 3); /* the array, the pair, its string */
 	th_expect_array(om_int(1), om_array(pair, 2));
+	ck_assert_int_eq(OOM("slice", om_int(1), om_nil()), OM_OK);
+	ck_assert_uint_eq(th_oom_failures, 3);
+	th_expect_array(om_array(pair, 2));
 }
 END_TEST
 
@@ -447,6 +482,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_create_checks_maxsize);
 	tcase_add_test(tc, test_queue_options_answer_maxsize_when_bounded);
 	tcase_add_test(tc, test_queue_params_are_checked);
+	tcase_add_test(tc, test_queue_slice_answers_a_range_of_the_values_waiting);
 	tcase_add_test(tc, test_queue_op_table);
 	tcase_add_test(tc, test_queue_put_out_of_memory_adds_nothing);
 	tcase_add_test(tc, test_queue_get_needs_no_memory);

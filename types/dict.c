@@ -21,6 +21,12 @@
  *
  * A write makes room for what it adds (dict_reserve()) before it changes
  * anything, so running out of memory leaves the dict as it was.
+ *
+ * dict.scan walks entries[] by position. A resize moves a pair down by the
+ * holes before it, never up, so a cursor carries the position to go on from
+ * and the count of holes resizes had removed by then (compacted): whatever
+ * moved since moved down by at most the difference, and going back that far
+ * finds every pair that was still ahead (see dict_op_scan()).
  */
 #include <assert.h>
 #include <string.h>
@@ -50,6 +56,7 @@ typedef struct dict {
 	size_t nentries;     /* entries[0..nentries) in use, holes included */
 	size_t used;         /* live entries */
 	size_t usable;       /* entries that can still be added before a resize */
+	uint64_t compacted;  /* holes every resize so far removed; never goes back, even at a clear */
 	uint8_t log2_size;
 } dict;
 
@@ -216,6 +223,7 @@ static bool dict_resize(dict *d, uint8_t log2, size_t extra)
 			entries[n++] = d->entries[i];
 	free(d->index);
 	free(d->entries);
+	d->compacted += d->nentries - n;
 	d->index = index;
 	d->entries = entries;
 	d->allocated = allocated;
@@ -335,7 +343,9 @@ static void dict_release(dict *d)
 	}
 	free(d->index);
 	free(d->entries);
+	uint64_t compacted = d->compacted;
 	memset(d, 0, sizeof *d);
+	d->compacted = compacted;
 }
 
 /* Answers an owned array of copies of the keys (or the values), in insertion order. */
@@ -457,6 +467,79 @@ static int dict_op_items(void *obj, op_call *c)
 		}
 		n++;
 	}
+	return op_ok(c, out);
+}
+
+/*
+ * A dict.scan cursor: the position in entries[] to go on from (low
+ * SCAN_POS_BITS bits) and compacted as it was then, modulo 2^31 (the bits
+ * above), so that a cursor is a non-negative int64. 0 starts a walk; a
+ * walk never answers 0 but at its end, as its position is past a pair.
+ */
+#define SCAN_POS_BITS 32
+#define SCAN_POS_MAX (((uint64_t)1 << SCAN_POS_BITS) - 1)
+#define SCAN_EPOCH_MASK (((uint64_t)1 << 31) - 1)
+
+static uint64_t scan_cursor(const dict *d, size_t pos)
+{
+	return (d->compacted & SCAN_EPOCH_MASK) << SCAN_POS_BITS | pos;
+}
+
+/*
+ * Where a cursor goes on from now. A pair ahead of its position then is at
+ * most delta (the holes removed since) lower now, as resizes only move
+ * pairs down by the holes they remove: starting delta lower finds every
+ * pair still there, and answers again at most delta already answered.
+ * compacted modulo 2^31 going back (the object was deleted and made again,
+ * the server restarted) looks like a huge delta: the walk starts over.
+ */
+static size_t scan_start(const dict *d, uint64_t cursor)
+{
+	uint64_t pos = cursor & SCAN_POS_MAX, then = cursor >> SCAN_POS_BITS;
+	uint64_t delta = (d->compacted - then) & SCAN_EPOCH_MASK;
+	return delta >= pos ? 0 : (size_t)(pos - delta);
+}
+
+/*
+ * [next cursor, {key: value, ...}]: up to count pairs from the cursor on,
+ * in insertion order, as typeutil_scan_args() bounds a page; next cursor 0
+ * when the walk has reached the end.
+ */
+static int dict_op_scan(void *obj, op_call *c)
+{
+	const dict *d = obj;
+	uint64_t cursor;
+	size_t count;
+	if (!typeutil_scan_args(c, 0, 1, &cursor, &count))
+		return c->code;
+	if (d->nentries > SCAN_POS_MAX)
+		return op_fail(c, OM_LIMIT, "dict.scan: dict '%s' has more than %llu entry positions",
+			       c->name, (unsigned long long)SCAN_POS_MAX);
+	size_t pos = cursor ? scan_start(d, cursor) : 0;
+	om_value out, page;
+	if (!value_array_alloc(&out, 2) ||
+	    !value_map_alloc(&out.as.items[1], count < d->used ? count : d->used)) {
+		om_value_free(&out);
+		return op_no_memory(c);
+	}
+	page = out.as.items[1];
+	size_t n = 0, bytes = 0, visits = SCAN_VISITS_PER_ITEM * count;
+	for (; pos < d->nentries && n < page.len && bytes < SCAN_PAGE_BYTES && visits > 0;
+	     pos++, visits--) {
+		const dict_entry *e = &d->entries[pos];
+		if (e->key.v.kind == CVAL_HOLE)
+			continue;
+		om_value key = cval_view(&e->key), value = cval_view(&e->value);
+		if (!value_copy(&page.as.items[2 * n], &key) ||
+		    !value_copy(&page.as.items[2 * n + 1], &value)) {
+			om_value_free(&out);
+			return op_no_memory(c);
+		}
+		bytes += cval_size(&e->key) + cval_size(&e->value);
+		n++;
+	}
+	out.as.items[1].len = (uint32_t)n;
+	out.as.items[0] = om_int(pos < d->nentries ? (int64_t)scan_cursor(d, pos) : 0);
 	return op_ok(c, out);
 }
 
@@ -595,6 +678,8 @@ static const op_def dict_ops[] = {
 	{"keys", dict_op_keys, 0, 0, {{0}}, "the keys, in insertion order"},
 	{"values", dict_op_values, 0, 0, {{0}}, "the values, in insertion order"},
 	{"items", dict_op_items, 0, 0, {{0}}, "the whole dict as a map, in insertion order"},
+	{"scan", dict_op_scan, 0, 2, {{"cursor", ARG_INT_OR_NIL, true}, {"count", ARG_INT_OR_NIL, true}},
+	 "a page of a walk: [next cursor, map of up to count (default 100, at most 10000) pairs]; cursor 0 starts, 0 answered ends"},
 	{"update", dict_op_update, OP_WRITE | OP_GROWS, 1, {{"map", ARG_MAP, false}},
 	 "store every pair of map, in its order"},
 	{"clear", dict_op_clear, OP_WRITE, 0, {{0}}, "remove every key"},

@@ -220,21 +220,6 @@ static int list_absent(op_call *c, const om_value *v)
 	return op_fail(c, OM_VALUE_ERROR, "list '%s' does not contain %s", c->name, buf);
 }
 
-/* A slice bound clamped into [0, len] like Python's slice.indices(); nil is open. */
-static size_t slice_bound(const om_value *b, size_t len, size_t open)
-{
-	if (b->kind == OM_NIL)
-		return open;
-	if (b->kind == OM_UINT)
-		return len;
-	int64_t i = b->as.i;
-	if (i < 0) {
-		i += (int64_t)len;
-		return i < 0 ? 0 : (size_t)i;
-	}
-	return (uint64_t)i > len ? len : (size_t)i;
-}
-
 /* Answers an owned array of copies of the items in [start, stop). */
 static int list_copy_range(const list *l, size_t start, size_t stop, op_call *c)
 {
@@ -311,7 +296,7 @@ static int list_op_extend(void *obj, op_call *c)
 static int list_op_insert(void *obj, op_call *c)
 {
 	list *l = obj;
-	size_t i = slice_bound(&c->args[0], l->len, 0);
+	size_t i = typeutil_slice_bound(&c->args[0], l->len, 0);
 	if (!list_reserve(l, 1))
 		return op_no_memory(c);
 	list_insert_at(l, i, cval_take(&c->args[1]));
@@ -322,8 +307,8 @@ static int list_op_insert(void *obj, op_call *c)
 static int list_op_splice(void *obj, op_call *c)
 {
 	list *l = obj;
-	size_t start = slice_bound(&c->args[0], l->len, 0);
-	size_t stop = slice_bound(&c->args[1], l->len, l->len);
+	size_t start = typeutil_slice_bound(&c->args[0], l->len, 0);
+	size_t stop = typeutil_slice_bound(&c->args[1], l->len, l->len);
 	size_t removed = stop > start ? stop - start : 0;
 	om_value *src = &c->args[2];
 	if (src->len > removed && !list_reserve(l, src->len - removed))
@@ -460,8 +445,8 @@ static int list_op_len(void *obj, op_call *c)
 static int list_op_slice(void *obj, op_call *c)
 {
 	list *l = obj;
-	size_t start = slice_bound(&c->args[0], l->len, 0);
-	size_t stop = slice_bound(&c->args[1], l->len, l->len);
+	size_t start = typeutil_slice_bound(&c->args[0], l->len, 0);
+	size_t stop = typeutil_slice_bound(&c->args[1], l->len, l->len);
 	return list_copy_range(l, start, stop, c);
 }
 

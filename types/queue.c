@@ -100,19 +100,35 @@ static int queue_op_len(void *obj, op_call *c)
 }
 
 /* Copies of every value waiting, oldest first: a look that takes nothing (export, show). */
-static int queue_op_items(void *obj, op_call *c)
+/* Answers an owned array of copies of the values waiting in [start, stop), oldest first. */
+static int queue_copy_range(const queue *q, size_t start, size_t stop, op_call *c)
 {
-	const queue *q = obj;
+	size_t n = stop > start ? stop - start : 0;
 	om_value out;
-	if (!value_array_alloc(&out, q->count))
+	if (!value_array_alloc(&out, n))
 		return op_no_memory(c);
-	for (size_t i = 0; i < q->count; i++) {
-		if (!value_copy(&out.as.items[i], &q->ring[(q->head + i) % q->cap])) {
+	for (size_t i = 0; i < n; i++) {
+		if (!value_copy(&out.as.items[i], &q->ring[(q->head + start + i) % q->cap])) {
 			om_value_free(&out);
 			return op_no_memory(c);
 		}
 	}
 	return op_ok(c, out);
+}
+
+static int queue_op_items(void *obj, op_call *c)
+{
+	const queue *q = obj;
+	return queue_copy_range(q, 0, q->count, c);
+}
+
+/* A page of what items answers, so that a long queue can be read in bounded replies. */
+static int queue_op_slice(void *obj, op_call *c)
+{
+	const queue *q = obj;
+	size_t start = typeutil_slice_bound(&c->args[0], q->count, 0);
+	size_t stop = typeutil_slice_bound(&c->args[1], q->count, q->count);
+	return queue_copy_range(q, start, stop, c);
 }
 
 static int queue_op_task_done(void *obj, op_call *c)
@@ -197,6 +213,8 @@ static const op_def queue_ops[] = {
 	 "remove and answer the first value, waiting while the queue is empty; empty when the timeout expires"},
 	{"len", queue_op_len, 0, 0, {{0}}, "the number of values waiting to be got"},
 	{"items", queue_op_items, 0, 0, {{0}}, "every value waiting, oldest first, as an array; takes none"},
+	{"slice", queue_op_slice, 0, 2, {{"start", ARG_INT_OR_NIL, false}, {"stop", ARG_INT_OR_NIL, false}},
+	 "the values waiting in [start, stop) (0 the oldest), as list.slice counts; takes none"},
 	{"task_done", queue_op_task_done, OP_WRITE, 0, {{0}},
 	 "mark one got value as processed; value_error when every got value already is"},
 	{"join", queue_op_join, OP_WRITE | OP_BLOCKING | OP_FIFO | OP_PASSIVE, 1, {TIMEOUT},

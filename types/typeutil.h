@@ -152,4 +152,70 @@ static inline bool typeutil_add(const om_value *a, const om_value *b, om_value *
 	return true;
 }
 
+/* A slice bound clamped into [0, len] like Python's slice.indices(); nil is open. */
+static inline size_t typeutil_slice_bound(const om_value *b, size_t len, size_t open)
+{
+	if (b->kind == OM_NIL)
+		return open;
+	if (b->kind == OM_UINT)
+		return len;
+	int64_t i = b->as.i;
+	if (i < 0) {
+		i += (int64_t)len;
+		return i < 0 ? 0 : (size_t)i;
+	}
+	return (uint64_t)i > len ? len : (size_t)i;
+}
+
+/*
+ * The cursor reads (dict.scan, objects.scan): a page holds up to count
+ * items, count defaulting to SCAN_COUNT_DEFAULT and at most SCAN_COUNT_MAX,
+ * so that no reply of a walk is huge. A page also ends once the items it
+ * holds reach SCAN_PAGE_BYTES (counted as cval_size() counts them), after
+ * at least one, and once it has looked at SCAN_VISITS_PER_ITEM * count
+ * places (holes, empty buckets) without finding count items: a call costs
+ * O(count) whatever the object holds, and may answer fewer items (even
+ * none) before the walk ends.
+ */
+#define SCAN_COUNT_DEFAULT 100
+#define SCAN_COUNT_MAX 10000
+#define SCAN_PAGE_BYTES ((size_t)1 << 20)
+#define SCAN_VISITS_PER_ITEM 10
+
+/*
+ * Reads a scan's optional cursor (args[cursor_at]: a non-negative integer
+ * or nil, default 0) and count (args[count_at]: 1 to SCAN_COUNT_MAX or nil,
+ * default SCAN_COUNT_DEFAULT). False, c failed with OM_VALUE_ERROR, when
+ * either is out of range.
+ */
+static inline bool typeutil_scan_args(op_call *c, size_t cursor_at, size_t count_at,
+				      uint64_t *cursor, size_t *count)
+{
+	const char *method = c->type;
+	*cursor = 0;
+	*count = SCAN_COUNT_DEFAULT;
+	if (c->nargs > cursor_at && c->args[cursor_at].kind != OM_NIL) {
+		const om_value *v = &c->args[cursor_at];
+		if (v->kind != OM_INT || v->as.i < 0) {
+			char buf[40];
+			om_value_format(v, buf, sizeof buf);
+			op_fail(c, OM_VALUE_ERROR, "%s.scan: cursor %s is not one a scan answered", method, buf);
+			return false;
+		}
+		*cursor = (uint64_t)v->as.i;
+	}
+	if (c->nargs > count_at && c->args[count_at].kind != OM_NIL) {
+		const om_value *v = &c->args[count_at];
+		if (v->kind != OM_INT || v->as.i < 1 || v->as.i > SCAN_COUNT_MAX) {
+			char buf[40];
+			om_value_format(v, buf, sizeof buf);
+			op_fail(c, OM_VALUE_ERROR, "%s.scan: count %s is not between 1 and %d", method, buf,
+				SCAN_COUNT_MAX);
+			return false;
+		}
+		*count = (size_t)v->as.i;
+	}
+	return true;
+}
+
 #endif

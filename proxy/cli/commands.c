@@ -238,10 +238,10 @@ static int cmd_clients(cli *c, char *const *argv, size_t argc)
 }
 
 const cli_command cli_commands[] = {
-	{"ls", "[GLOB]", "the objects whose names match GLOB (default *): name, type, size",
-	 0, 1, true, inspect_ls, NULL},
-	{"show", "NAME", "a whole object: a dict as key/value rows, a list or queue numbered, a counter's value; the state of the others",
-	 1, 1, true, inspect_show, NULL},
+	{"ls", "[GLOB] [--all] [-n N]", "the objects whose names match GLOB (default *): name, type, size; the first N (default 100) rows, or --all",
+	 0, 4, true, inspect_ls, NULL},
+	{"show", "NAME [--all] [-n N]", "a whole object: a dict as key/value rows, a list or queue numbered, a counter's value; the state of the others; the first N (default 100) rows, or --all",
+	 1, 4, true, inspect_show, NULL},
 	{"type", "NAME", "the type of an object, or none", 1, 1, true, cmd_type, NULL},
 	{"del", "NAME...", "delete objects; prints how many existed", 1, MANY, true, cmd_del, NULL},
 	{"export", "[PATTERN...]", "every object (or those matching a PATTERN, as ls) as one JSON document on stdout",

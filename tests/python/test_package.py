@@ -237,6 +237,21 @@ class TestDict(Base):
         d.clear()
         self.assertEqual(len(d), 0)
 
+    def test_scan_reads_a_big_dict_in_pages(self):
+        d = self.c.dict(fresh("big"))
+        d.update({"k%05d" % i: i for i in range(25000)})
+        pairs = list(d.scan(count=1000))
+        self.assertEqual(pairs, [("k%05d" % i, i) for i in range(25000)])
+        self.assertEqual(list(self.c.dict(fresh("none")).scan()), [])
+        with self.assertRaises(objmgr.InvalidValue):
+            list(d.scan(count=10001))
+
+    def test_scan_objects_finds_each_matching_object_once(self):
+        prefix = fresh("many")
+        self.c.batch([("counter.add", ["%s-%d" % (prefix, i), 1]) for i in range(3000)])
+        got = list(self.c.scan_objects(prefix + "-*", count=500))
+        self.assertEqual(sorted(got), sorted(("%s-%d" % (prefix, i), "counter") for i in range(3000)))
+
     def test_named_access_meets_the_same_object(self):
         name = fresh("users")
         self.c.dict(name)["alice"] = 3

@@ -157,6 +157,18 @@ class Client:
         listed = self.call("objects.list", pattern, {"versions": True})
         return {name: tuple(tv) for name, tv in listed.items()}
 
+    def scan_objects(self, pattern=None, count=1000):
+        """The (name, type name) of the objects whose names match pattern (a
+        glob; None: every object), in no particular order, read with
+        objects.scan looking at count (1 to 10,000) names a request: each
+        object there for the whole walk comes once."""
+        cursor = 0
+        while True:
+            cursor, page = self.call("objects.scan", cursor, pattern, count)
+            yield from page.items()
+            if cursor == 0:
+                return
+
     def version(self, name):
         """The version of the object `name`: the server's revision at its last
         change; 0 when there is no such object."""

@@ -73,6 +73,19 @@ class DictProxy(BaseProxy, MutableMapping):
         m = self._client.call("dict.items", self._name)
         return list(m.items())
 
+    def scan(self, count=1000):
+        """The (key, value) pairs, in insertion order, read count (1 to 10,000)
+        at a time with dict.scan, so that no reply holds the whole dict. Pairs
+        there for the whole walk all come; one set or deleted meanwhile may
+        or may not, and deletes meanwhile may bring a pair twice
+        (docs/protocol.md, "Walking a big object")."""
+        cursor = 0
+        while True:
+            cursor, page = self._client.call("dict.scan", self._name, cursor, count)
+            yield from page.items()
+            if cursor == 0:
+                return
+
     def copy(self):
         """The whole dict: a dict, or Pairs when Python cannot hold its keys in one."""
         return self._client.call("dict.items", self._name)
