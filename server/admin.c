@@ -357,32 +357,196 @@ static bool listening_info(const server *s, om_value *out)
 	return true;
 }
 
+/* server.info's sections, as its section param names them (docs/protocol.md). */
+enum info_section { SEC_SERVER, SEC_CLIENTS, SEC_MEMORY, SEC_PERSISTENCE, SEC_CONFIG, SEC_METHODS,
+		    NSECTIONS };
+static const char *const section_names[NSECTIONS] = {
+	"server", "clients", "memory", "persistence", "config", "methods",
+};
+
+/* One fact of server.info: into *out an owned value, false when out of memory. */
+typedef bool (*fact_fn)(const server *s, om_value *out);
+
+static bool fact_version(const server *s, om_value *out)
+{
+	(void)s;
+	return str_value(out, OM_VERSION);
+}
+
+static bool fact_run_id(const server *s, om_value *out)
+{
+	return str_value(out, s->run_id);
+}
+
+static bool fact_revision(const server *s, om_value *out)
+{
+	*out = om_uint(s->revision);
+	return true;
+}
+
+static bool fact_uptime(const server *s, om_value *out)
+{
+	*out = om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0);
+	return true;
+}
+
+static bool fact_connections(const server *s, om_value *out)
+{
+	*out = om_uint(s->nconns);
+	return true;
+}
+
+static bool fact_objects(const server *s, om_value *out)
+{
+	*out = om_uint(s->objects.count);
+	return true;
+}
+
+static bool fact_ops_total(const server *s, om_value *out)
+{
+	*out = om_uint(s->ops_total);
+	return true;
+}
+
+static bool fact_waiting(const server *s, om_value *out)
+{
+	*out = om_uint(s->nparked);
+	return true;
+}
+
+static bool fact_parked_runs(const server *s, om_value *out)
+{
+	*out = om_uint(s->parked_runs);
+	return true;
+}
+
+static bool fact_used_memory(const server *s, om_value *out)
+{
+	(void)s;
+	*out = om_uint(memory_used());
+	return true;
+}
+
+static bool fact_clients_buffers(const server *s, om_value *out)
+{
+	*out = om_uint(conn_buffers(s));
+	return true;
+}
+
+static bool fact_max_memory(const server *s, om_value *out)
+{
+	*out = om_uint(s->limits.max_memory);
+	return true;
+}
+
+static bool fact_pid(const server *s, om_value *out)
+{
+	(void)s;
+	*out = om_int(getpid());
+	return true;
+}
+
+static bool fact_socket(const server *s, om_value *out)
+{
+	if (s->socket_path)
+		return str_value(out, s->socket_path);
+	*out = om_nil();
+	return true;
+}
+
+static bool fact_persistence(const server *s, om_value *out)
+{
+	return journal_info(s, out);
+}
+
+static bool fact_methods(const server *s, om_value *out)
+{
+	return stats_info(s->stats, out);
+}
+
+/*
+ * Every fact, in the order of the whole map server.info answers without a
+ * section; each belongs to one section. The last three are sections whole:
+ * asked for alone, their map is the answer. A fact marked sectioned is only
+ * in its section's answer (the whole map has it elsewhere: config's).
+ */
+static const struct info_fact {
+	const char *key;
+	uint8_t section;
+	bool sectioned;
+	fact_fn get;
+} info_facts[] = {
+	{"version", SEC_SERVER, false, fact_version},
+	{"run_id", SEC_SERVER, false, fact_run_id},
+	{"revision", SEC_SERVER, false, fact_revision},
+	{"uptime_s", SEC_SERVER, false, fact_uptime},
+	{"connections", SEC_CLIENTS, false, fact_connections},
+	{"objects", SEC_SERVER, false, fact_objects},
+	{"ops_total", SEC_SERVER, false, fact_ops_total},
+	{"waiting", SEC_CLIENTS, false, fact_waiting},
+	{"parked_runs", SEC_CLIENTS, false, fact_parked_runs},
+	{"used_memory", SEC_MEMORY, false, fact_used_memory},
+	{"clients_buffers", SEC_MEMORY, false, fact_clients_buffers},
+	{"max_memory", SEC_MEMORY, true, fact_max_memory},
+	{"pid", SEC_SERVER, false, fact_pid},
+	{"socket", SEC_SERVER, false, fact_socket},
+	{"listening", SEC_SERVER, false, listening_info},
+	{"config", SEC_CONFIG, false, config_info},
+	{"persistence", SEC_PERSISTENCE, false, fact_persistence},
+	{"methods", SEC_METHODS, false, fact_methods},
+};
+enum { NFACTS = sizeof info_facts / sizeof info_facts[0] };
+
+/* Whether fact f is in the answer for section (NSECTIONS: the whole map). */
+static bool fact_in(const struct info_fact *f, int section)
+{
+	return section == NSECTIONS ? !f->sectioned : f->section == section;
+}
+
+/* The section named by v, NSECTIONS for the whole map (no param), or -1 (c failed). */
+static int info_section(op_call *c)
+{
+	if (c->nargs == 0 || c->args[0].kind == OM_NIL)
+		return NSECTIONS;
+	for (int i = 0; i < NSECTIONS; i++)
+		if (strlen(section_names[i]) == c->args[0].len &&
+		    memcmp(section_names[i], c->args[0].as.str, c->args[0].len) == 0)
+			return i;
+	op_fail(c, OM_BAD_PARAMS,
+		"server.info: no section \"%.*s\" (the sections: server, clients, memory, "
+		"persistence, config, methods)",
+		(int)(c->args[0].len < 64 ? c->args[0].len : 64), c->args[0].as.str);
+	return -1;
+}
+
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map, config, methods, listening, persistence;
-	if (!value_map_alloc(&map, 17))
+	int section = info_section(c);
+	if (section < 0)
+		return c->code;
+	if (section == SEC_PERSISTENCE || section == SEC_CONFIG || section == SEC_METHODS) {
+		om_value map;
+		for (size_t i = 0; i < NFACTS; i++)
+			if (info_facts[i].section == section && !info_facts[i].sectioned)
+				return info_facts[i].get(s, &map) ? op_ok(c, map) : op_no_memory(c);
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < NFACTS; i++)
+		n += fact_in(&info_facts[i], section);
+	om_value map;
+	if (!value_map_alloc(&map, n))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
-	if (info_str(&p, "version", OM_VERSION) && info_str(&p, "run_id", s->run_id) &&
-	    info_set(&p, "revision", om_uint(s->revision)) &&
-	    info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0)) &&
-	    info_set(&p, "connections", om_uint(s->nconns)) &&
-	    info_set(&p, "objects", om_uint(s->objects.count)) &&
-	    info_set(&p, "ops_total", om_uint(s->ops_total)) &&
-	    info_set(&p, "waiting", om_uint(s->nparked)) &&
-	    info_set(&p, "parked_runs", om_uint(s->parked_runs)) &&
-	    info_set(&p, "used_memory", om_uint(memory_used())) &&
-	    info_set(&p, "clients_buffers", om_uint(conn_buffers(s))) &&
-	    info_set(&p, "pid", om_int(getpid())) &&
-	    (s->socket_path ? info_str(&p, "socket", s->socket_path)
-			    : info_set(&p, "socket", om_nil())) &&
-	    listening_info(s, &listening) && info_set(&p, "listening", listening) &&
-	    config_info(s, &config) && info_set(&p, "config", config) &&
-	    journal_info(s, &persistence) && info_set(&p, "persistence", persistence) &&
-	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
-		return op_ok(c, map);
-	om_value_free(&map);
-	return op_no_memory(c);
+	for (size_t i = 0; i < NFACTS; i++) {
+		om_value v;
+		if (!fact_in(&info_facts[i], section))
+			continue;
+		if (!info_facts[i].get(s, &v) || !info_set(&p, info_facts[i].key, v)) {
+			om_value_free(&map);
+			return op_no_memory(c);
+		}
+	}
+	return op_ok(c, map);
 }
 
 /* Answers nil; the reply is sent before the connections close. */
