@@ -152,7 +152,8 @@ static bool want_color(int fd, bool no_color)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE };
+	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_COLOR, OPT_SERVER_USER, OPT_AUTHKEY_FILE,
+	       OPT_STAT, OPT_LATENCY, OPT_LATENCY_HISTORY };
 	static const struct option longopts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"server-user", required_argument, NULL, OPT_SERVER_USER},
@@ -160,16 +161,20 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"raw", no_argument, NULL, OPT_RAW},
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
+		{"stat", no_argument, NULL, OPT_STAT},
+		{"latency", no_argument, NULL, OPT_LATENCY},
+		{"latency-history", no_argument, NULL, OPT_LATENCY_HISTORY},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	cli c = {.mode = OUT_HUMAN};
+	cli_ops ops = {.mode = OPS_COMMAND, .interval = -1};
 	bool no_color = false, json = false, raw = false;
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
-	while ((opt = getopt_long(argc, argv, "+s:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:r:i:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.address = optarg;
@@ -192,6 +197,17 @@ int main(int argc, char **argv)
 		case OPT_NO_COLOR:
 			no_color = true;
 			break;
+		case 'r':
+		case 'i':
+			if (!ops_option(&ops, opt, optarg))
+				return CLI_FAILED;
+			break;
+		case OPT_STAT:
+		case OPT_LATENCY:
+		case OPT_LATENCY_HISTORY:
+			ops.mode = opt == OPT_STAT ? OPS_STAT
+				 : opt == OPT_LATENCY ? OPS_LATENCY : OPS_LATENCY_HISTORY;
+			break;
 		case 'h':
 			print_help();
 			return CLI_OK;
@@ -212,7 +228,9 @@ int main(int argc, char **argv)
 	c.color_err = want_color(STDERR_FILENO, no_color);
 
 	int status;
-	if (optind < argc)
+	if (ops.mode != OPS_COMMAND || ops.repeat != 0)
+		status = ops_run(&c, &ops, argv + optind, (size_t)(argc - optind));
+	else if (optind < argc)
 		status = commands_run(&c, argv + optind, (size_t)(argc - optind));
 	else if (isatty(STDIN_FILENO))
 		status = repl_run(&c);
