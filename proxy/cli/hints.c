@@ -10,11 +10,11 @@
  * written there and the cursor moved back over it; the next key erases it
  * (to the end of the terminal line) before libedit sees that key. That is
  * only right while the cursor is at the end of the line, which libedit does
- * not tell either: this file keeps its own copy of the line, grown and
- * shrunk by the keys that type and backspace at the end, and checked
- * against libedit's (rl_copy_text(), which some versions return one byte
- * short). Any other key (an arrow, Tab, Ctrl-W...) stops the hints until
- * the next line rather than risk drawing over the text.
+ * not tell either (rl_point is stale, and rl_copy_text() is a byte short
+ * and reads past its buffer on an empty line): this file keeps its own
+ * copy of the line, grown and shrunk by the keys that type and backspace
+ * at the end. Any other key (an arrow, Tab, Ctrl-W...) stops the hints
+ * until the next line rather than risk drawing over the text.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -116,32 +116,19 @@ static void hint_for(const char *line, char *buf, size_t size)
 		snprintf(buf, size, "%s%s", typing ? " " : "", p);
 }
 
-/* What libedit holds now: its line, possibly without its last byte (see above). */
-static bool matches_libedit(void)
-{
-	char *copy = rl_copy_text(0, INT_MAX);
-	if (!copy)
-		return false;
-	size_t n = strlen(copy), m = strlen(h.line);
-	bool same = (n == m || n + 1 == m) && memcmp(copy, h.line, n) == 0;
-	free(copy);
-	return same;
-}
-
 void hints_draw(void)
 {
-	if (!h.known || !matches_libedit()) {
-		h.known = false;
+	if (!h.known)
 		return;
-	}
 	char hint[300];
 	hint_for(h.line, hint, sizeof hint);
-	struct winsize ws;
-	if (!hint[0] || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+	if (!hint[0])
 		return;
 	/* Only what fits before the terminal's edge: a wrapped hint could not be erased. */
-	int col = (h.prompt_width + text_width(h.line)) % ws.ws_col;
-	int room = ws.ws_col - col - 1;
+	struct winsize ws;
+	int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	int col = (h.prompt_width + text_width(h.line)) % cols;
+	int room = cols - col - 1;
 	int n = (int)strlen(hint) < room ? (int)strlen(hint) : room;
 	if (n <= 0)
 		return;
