@@ -364,143 +364,85 @@ static const char *const section_names[NSECTIONS] = {
 	"server", "clients", "memory", "persistence", "config", "methods",
 };
 
-/* One fact of server.info: into *out an owned value, false when out of memory. */
-typedef bool (*fact_fn)(const server *s, om_value *out);
-
-static bool fact_version(const server *s, om_value *out)
-{
-	(void)s;
-	return str_value(out, OM_VERSION);
-}
-
-static bool fact_run_id(const server *s, om_value *out)
-{
-	return str_value(out, s->run_id);
-}
-
-static bool fact_revision(const server *s, om_value *out)
-{
-	*out = om_uint(s->revision);
-	return true;
-}
-
-static bool fact_uptime(const server *s, om_value *out)
-{
-	*out = om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0);
-	return true;
-}
-
-static bool fact_connections(const server *s, om_value *out)
-{
-	*out = om_uint(s->nconns);
-	return true;
-}
-
-static bool fact_objects(const server *s, om_value *out)
-{
-	*out = om_uint(s->objects.count);
-	return true;
-}
-
-static bool fact_ops_total(const server *s, om_value *out)
-{
-	*out = om_uint(s->ops_total);
-	return true;
-}
-
-static bool fact_waiting(const server *s, om_value *out)
-{
-	*out = om_uint(s->nparked);
-	return true;
-}
-
-static bool fact_parked_runs(const server *s, om_value *out)
-{
-	*out = om_uint(s->parked_runs);
-	return true;
-}
-
-static bool fact_used_memory(const server *s, om_value *out)
-{
-	(void)s;
-	*out = om_uint(memory_used());
-	return true;
-}
-
-static bool fact_clients_buffers(const server *s, om_value *out)
-{
-	*out = om_uint(conn_buffers(s));
-	return true;
-}
-
-static bool fact_max_memory(const server *s, om_value *out)
-{
-	*out = om_uint(s->limits.max_memory);
-	return true;
-}
-
-static bool fact_pid(const server *s, om_value *out)
-{
-	(void)s;
-	*out = om_int(getpid());
-	return true;
-}
-
-static bool fact_socket(const server *s, om_value *out)
-{
-	if (s->socket_path)
-		return str_value(out, s->socket_path);
-	*out = om_nil();
-	return true;
-}
-
-static bool fact_persistence(const server *s, om_value *out)
-{
-	return journal_info(s, out);
-}
-
-static bool fact_methods(const server *s, om_value *out)
-{
-	return stats_info(s->stats, out);
-}
-
 /*
  * Every fact, in the order of the whole map server.info answers without a
  * section; each belongs to one section. The last three are sections whole:
  * asked for alone, their map is the answer. A fact marked sectioned is only
  * in its section's answer (the whole map has it elsewhere: config's).
  */
-static const struct info_fact {
+enum info_fact { F_VERSION, F_RUN_ID, F_REVISION, F_UPTIME, F_CONNECTIONS, F_OBJECTS, F_OPS_TOTAL,
+		 F_WAITING, F_PARKED_RUNS, F_USED_MEMORY, F_CLIENTS_BUFFERS, F_MAX_MEMORY, F_PID,
+		 F_SOCKET, F_LISTENING, F_CONFIG, F_PERSISTENCE, F_METHODS, NFACTS };
+static const struct {
 	const char *key;
 	uint8_t section;
 	bool sectioned;
-	fact_fn get;
-} info_facts[] = {
-	{"version", SEC_SERVER, false, fact_version},
-	{"run_id", SEC_SERVER, false, fact_run_id},
-	{"revision", SEC_SERVER, false, fact_revision},
-	{"uptime_s", SEC_SERVER, false, fact_uptime},
-	{"connections", SEC_CLIENTS, false, fact_connections},
-	{"objects", SEC_SERVER, false, fact_objects},
-	{"ops_total", SEC_SERVER, false, fact_ops_total},
-	{"waiting", SEC_CLIENTS, false, fact_waiting},
-	{"parked_runs", SEC_CLIENTS, false, fact_parked_runs},
-	{"used_memory", SEC_MEMORY, false, fact_used_memory},
-	{"clients_buffers", SEC_MEMORY, false, fact_clients_buffers},
-	{"max_memory", SEC_MEMORY, true, fact_max_memory},
-	{"pid", SEC_SERVER, false, fact_pid},
-	{"socket", SEC_SERVER, false, fact_socket},
-	{"listening", SEC_SERVER, false, listening_info},
-	{"config", SEC_CONFIG, false, config_info},
-	{"persistence", SEC_PERSISTENCE, false, fact_persistence},
-	{"methods", SEC_METHODS, false, fact_methods},
+} info_facts[NFACTS] = {
+	[F_VERSION] = {"version", SEC_SERVER, false},
+	[F_RUN_ID] = {"run_id", SEC_SERVER, false},
+	[F_REVISION] = {"revision", SEC_SERVER, false},
+	[F_UPTIME] = {"uptime_s", SEC_SERVER, false},
+	[F_CONNECTIONS] = {"connections", SEC_CLIENTS, false},
+	[F_OBJECTS] = {"objects", SEC_SERVER, false},
+	[F_OPS_TOTAL] = {"ops_total", SEC_SERVER, false},
+	[F_WAITING] = {"waiting", SEC_CLIENTS, false},
+	[F_PARKED_RUNS] = {"parked_runs", SEC_CLIENTS, false},
+	[F_USED_MEMORY] = {"used_memory", SEC_MEMORY, false},
+	[F_CLIENTS_BUFFERS] = {"clients_buffers", SEC_MEMORY, false},
+	[F_MAX_MEMORY] = {"max_memory", SEC_MEMORY, true},
+	[F_PID] = {"pid", SEC_SERVER, false},
+	[F_SOCKET] = {"socket", SEC_SERVER, false},
+	[F_LISTENING] = {"listening", SEC_SERVER, false},
+	[F_CONFIG] = {"config", SEC_CONFIG, false},
+	[F_PERSISTENCE] = {"persistence", SEC_PERSISTENCE, false},
+	[F_METHODS] = {"methods", SEC_METHODS, false},
 };
-enum { NFACTS = sizeof info_facts / sizeof info_facts[0] };
+
+/* Into *out fact f's value, owned; false when out of memory. */
+static bool fact_value(const server *s, enum info_fact f, om_value *out)
+{
+	switch (f) {
+	case F_VERSION:
+		return str_value(out, OM_VERSION);
+	case F_RUN_ID:
+		return str_value(out, s->run_id);
+	case F_SOCKET:
+		*out = om_nil();
+		return !s->socket_path || str_value(out, s->socket_path);
+	case F_LISTENING:
+		return listening_info(s, out);
+	case F_CONFIG:
+		return config_info(s, out);
+	case F_PERSISTENCE:
+		return journal_info(s, out);
+	case F_METHODS:
+		return stats_info(s->stats, out);
+	case F_UPTIME:
+		*out = om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0);
+		return true;
+	case F_PID:
+		*out = om_int(getpid());
+		return true;
+	default:
+		break;
+	}
+	uint64_t n = f == F_REVISION      ? s->revision
+		   : f == F_CONNECTIONS   ? s->nconns
+		   : f == F_OBJECTS       ? s->objects.count
+		   : f == F_OPS_TOTAL     ? s->ops_total
+		   : f == F_WAITING       ? s->nparked
+		   : f == F_PARKED_RUNS   ? s->parked_runs
+		   : f == F_USED_MEMORY   ? memory_used()
+		   : f == F_CLIENTS_BUFFERS ? conn_buffers(s)
+					    : s->limits.max_memory;
+	*out = om_uint(n);
+	return true;
+}
 
 /* Whether fact f is in the answer for section (NSECTIONS: the whole map). */
-static bool fact_in(const struct info_fact *f, int section)
+static bool fact_in(enum info_fact f, int section)
 {
-	return section == NSECTIONS ? !f->sectioned : f->section == section;
+	return section == NSECTIONS ? !info_facts[f].sectioned : info_facts[f].section == section;
 }
 
 /* The section named by v, NSECTIONS for the whole map (no param), or -1 (c failed). */
@@ -524,24 +466,24 @@ static int admin_server_info(server *s, op_call *c)
 	int section = info_section(c);
 	if (section < 0)
 		return c->code;
+	om_value map;
 	if (section == SEC_PERSISTENCE || section == SEC_CONFIG || section == SEC_METHODS) {
-		om_value map;
-		for (size_t i = 0; i < NFACTS; i++)
-			if (info_facts[i].section == section && !info_facts[i].sectioned)
-				return info_facts[i].get(s, &map) ? op_ok(c, map) : op_no_memory(c);
+		enum info_fact whole = section == SEC_PERSISTENCE ? F_PERSISTENCE
+				       : section == SEC_CONFIG    ? F_CONFIG
+								  : F_METHODS;
+		return fact_value(s, whole, &map) ? op_ok(c, map) : op_no_memory(c);
 	}
 	size_t n = 0;
-	for (size_t i = 0; i < NFACTS; i++)
-		n += fact_in(&info_facts[i], section);
-	om_value map;
+	for (int f = 0; f < NFACTS; f++)
+		n += fact_in(f, section);
 	if (!value_map_alloc(&map, n))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
-	for (size_t i = 0; i < NFACTS; i++) {
+	for (int f = 0; f < NFACTS; f++) {
 		om_value v;
-		if (!fact_in(&info_facts[i], section))
+		if (!fact_in(f, section))
 			continue;
-		if (!info_facts[i].get(s, &v) || !info_set(&p, info_facts[i].key, v)) {
+		if (!fact_value(s, f, &v) || !info_set(&p, info_facts[f].key, v)) {
 			om_value_free(&map);
 			return op_no_memory(c);
 		}
