@@ -198,6 +198,17 @@ START_TEST(test_stat_prints_a_header_and_a_line_per_interval)
 }
 END_TEST
 
+START_TEST(test_stat_repeats_its_header_every_20_lines)
+{
+	char *out = out_of("--stat", "-r", "21", "-i", "0");
+	char *lines[32];
+	ck_assert_int_eq(lines_of(out, lines, 32), 23);
+	for (int i = 0; i < 23; i++)
+		ck_assert_int_eq(strncmp(lines[i], "objects ", 8) == 0, i == 0 || i == 21);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_stat_json_is_a_document_a_line)
 {
 	free(out_of("counter.add", "c", "1"));
@@ -482,6 +493,7 @@ static Suite *cli_ops_suite(void)
 	tcase_add_test(tc, test_repeat_stops_at_the_first_failure);
 	tcase_add_test(tc, test_repeat_and_interval_options_are_checked);
 	tcase_add_test(tc, test_stat_prints_a_header_and_a_line_per_interval);
+	tcase_add_test(tc, test_stat_repeats_its_header_every_20_lines);
 	tcase_add_test(tc, test_stat_json_is_a_document_a_line);
 	tcase_add_test(tc, test_latency_prints_a_line_per_interval_of_every_sample);
 	tcase_add_test(tc, test_latency_history_starts_again_each_interval);

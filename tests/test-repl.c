@@ -592,6 +592,21 @@ START_TEST(test_no_hints_without_colours)
 }
 END_TEST
 
+/* objmgr --latency on a terminal: one line, redrawn after each sample, ended as it stops. */
+START_TEST(test_latency_redraws_one_line_on_a_terminal)
+{
+	const char *cli = getenv("OBJMGR_CLI");
+	char *argv[] = {(char *)cli, "-s", (char *)harness_srv.socket, "--latency", "-r", "2",
+			"-i", "0.05", NULL};
+	term t;
+	term_spawn(&t, harness_srv.socket, NULL, argv);
+	term_expect(&t, "\r\033[Kmin: ");
+	term_expect(&t, "\r\033[Kmin: ");
+	term_expect(&t, " samples)\r\n");
+	ck_assert_int_eq(term_finish(&t), 0);
+}
+END_TEST
+
 /* help @GROUP at the prompt, and Tab completing the group's name. */
 START_TEST(test_help_groups_and_their_completion)
 {
@@ -724,6 +739,7 @@ static Suite *repl_suite(void)
 	tcase_add_test(tc, test_hints_show_the_parameters_still_to_type);
 	tcase_add_test(tc, test_no_hints_without_colours);
 	tcase_add_test(tc, test_help_groups_and_their_completion);
+	tcase_add_test(tc, test_latency_redraws_one_line_on_a_terminal);
 	tcase_add_test(tc, test_start_script_server_outlives_the_repl);
 	suite_add_tcase(s, tc);
 	return s;
