@@ -77,7 +77,11 @@ static void print_help(void)
 		const cli_command *cmd = &cli_commands[i];
 		char usage[64];
 		snprintf(usage, sizeof usage, "%s %s", cmd->name, cmd->usage);
-		printf("    %-24s %s\n", usage, cmd->help);
+		/* A usage too long for the column gets a line of its own. */
+		if (strlen(usage) > 24)
+			printf("    %s\n    %-24s %s\n", usage, "", cmd->help);
+		else
+			printf("    %-24s %s\n", usage, cmd->help);
 	}
 	printf("\n"
 	       "    Every server method is a command too, TYPE.OP [NAME] ARGS..., mirroring\n"
