@@ -373,7 +373,10 @@ void om_notification_free(om_notification *n);
  * ...) until OM_TIMEOUT: those the library has already read (while waiting
  * for a reply, or along with an earlier notification) are queued in c, not
  * in the socket, and poll() cannot see them. Read and write it only
- * through the library.
+ * through the library. On shared memory (om_uses_shm()) the socket
+ * carries nothing after connecting: it becomes readable only when the
+ * server is gone, and notifications are taken with om_next_notification()
+ * and a timeout.
  */
 int om_fd(const om_client *c);
 
