@@ -182,6 +182,19 @@ START_TEST(test_server_shm_refuses_bad_options_and_a_second_switch)
 	map.as.items = bad;
 	ck_assert_int_eq(om_call(c, "server.shm", &map, 1, NULL), OM_BAD_PARAMS);
 	ck_assert_str_eq(om_errmsg(c), "server.shm: the options are 'request_ring' and 'reply_ring'");
+	/* The replies before it are unsent when it runs: it must come alone. */
+	uint32_t id;
+	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, &id), OM_OK);
+	ck_assert_int_eq(om_send(c, "server.shm", NULL, 0, &id), OM_OK);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
+	ck_assert_int_eq(om_recv(c, &id, NULL), OM_VALUE_ERROR);
+	ck_assert_str_eq(om_errmsg(c), "server.shm: send it alone, with no reply to an earlier "
+			 "request pending");
+	om_value call[] = {om_str("server.shm"), om_array(NULL, 0)};
+	om_value calls = om_array((om_value[]){om_array(call, 2)}, 1);
+	ck_assert_int_eq(om_call(c, "server.batch", &calls, 1, NULL), OM_BAD_PARAMS);
+	ck_assert_str_eq(om_errmsg(c), "server.batch: call 1: server.shm must be sent alone");
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
 	om_close(c);
 	c = connect_shm(harness_srv.socket);
 	ck_assert_int_eq(om_call(c, "server.shm", NULL, 0, NULL), OM_VALUE_ERROR);
