@@ -240,9 +240,11 @@ START_TEST(test_a_client_killed_mid_frame_is_cleaned_up)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	om_client *c = connect_shm(harness_srv.socket);
+	om_lock *l = om_lock_open(c, "L");
 	bool got;
-	ck_assert_int_eq(om_lock_acquire(om_lock_open(c, "L"), 10, &got), OM_OK);
+	ck_assert_int_eq(om_lock_acquire(l, 10, &got), OM_OK);
 	ck_assert(got);
+	om_lock_close(l);
 	om_value out;
 	OK(c, &out, "objects.type", om_str("eph"));
 	ck_assert_int_eq(out.kind, OM_NIL);
