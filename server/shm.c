@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,8 +79,10 @@ static void on_poll_idle(uv_idle_t *h)
 		s->shm_busy_ns = now;
 		return;
 	}
-	if (now - s->shm_busy_ns < (uint64_t)SHM_POLL_US * 1000)
+	if (now - s->shm_busy_ns < (uint64_t)SHM_POLL_US * 1000) {
+		sched_yield(); /* a client on this CPU gets it at once, rather than after our window */
 		return;
+	}
 	set_sleeping(s, 1);
 	if (pump_all(s)) {
 		set_sleeping(s, 0);

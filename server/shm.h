@@ -6,7 +6,9 @@
  *
  * The server never blocks on a ring. While any ring had something within
  * SHM_POLL_US, an idle handle has the loop poll every ring on each
- * iteration (libuv then polls its sockets without blocking); past that the
+ * iteration (libuv then polls its sockets without blocking, and the server
+ * yields the CPU each time it finds nothing, so that a client sharing its
+ * CPU is not starved by the polling); past that the
  * server marks itself asleep in each header, checks each ring once more,
  * and waits for a client's eventfd (uv_poll), which a client writes only
  * after moving an index while the server is asleep.
