@@ -143,7 +143,7 @@ static bool ring_write(harness *h, const uint8_t *p, size_t n)
 /* Runs the loop until nothing moves for a while. */
 static void settle(harness *h)
 {
-	for (int idle = 0; idle < 50 && h->s.nconns; idle = step(h) ? 0 : idle + 1)
+	for (int idle = 0; idle < 8 && h->s.nconns; idle = step(h) ? 0 : idle + 1)
 		;
 }
 
