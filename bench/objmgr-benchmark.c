@@ -33,6 +33,7 @@
 #include "authkey.h"
 #include "latency.h"
 #include "mem.h"
+#include "shmlink.h"
 
 #define PROG "objmgr-benchmark"
 
@@ -42,7 +43,7 @@ static const char help_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    objmgr-benchmark [-s ADDRESS] [--authkey-file FILE] [-c CLIENTS] [-n REQUESTS]\n"
-	"                     [-P PIPELINE]\n"
+	"                     [-P PIPELINE] [--shm]\n"
 	"                     [-t TESTS] [-d VALUE_SIZE] [-r KEYSPACE] [--csv] [-q]\n"
 	"    objmgr-benchmark --help\n"
 	"\n"
@@ -89,6 +90,11 @@ static const char help_text[] =
 	"        Requests per test (default 100000).\n"
 	"    -P PIPELINE\n"
 	"        Requests in flight per connection (default 1: no pipelining).\n"
+	"    --shm\n"
+	"        Move the connection onto shared memory (server.shm) before the\n"
+	"        clock starts, as libobjmgr's om_options.shm does: requests and\n"
+	"        replies go through the rings, each side polling briefly before it\n"
+	"        sleeps. Needs -c 1, and -P times the request size under 1 MiB.\n"
 	"    -t TESTS\n"
 	"        Only these tests, comma-separated (default: all).\n"
 	"    -d VALUE_SIZE\n"
@@ -136,7 +142,7 @@ typedef struct options {
 	const char *address; /* NULL: the default */
 	const char *authkey_file; /* NULL: $OBJMGR_AUTHKEY_FILE, or no handshake */
 	size_t clients, requests, pipeline, value_size, keyspace;
-	bool csv, quiet;
+	bool csv, quiet, shm;
 	bool run[NTESTS];
 } options;
 
@@ -146,6 +152,7 @@ typedef struct options {
  */
 typedef struct client {
 	int fd;
+	shm_link link;        /* with --shm: the rings, used in place of send and recv */
 	char *out;
 	size_t out_len, out_sent, out_cap;
 	msgpack_unpacker in;
@@ -314,6 +321,15 @@ static void pack_request(bench *b, msgpack_packer *pk, uint32_t msgid, size_t se
 /* Sends what the socket takes of the batch (all of it, blocking, with one connection). */
 static void client_write(bench *b, client *cl)
 {
+	while (cl->link.h && cl->out_sent < cl->out_len) {
+		ssize_t n = shm_link_send(&cl->link, cl->out + cl->out_sent, cl->out_len - cl->out_sent);
+		if (n > 0)
+			cl->out_sent += (size_t)n;
+		else if (errno == EAGAIN)
+			shm_link_wait(&cl->link, POLLOUT, NULL);
+		else
+			die("lost the connection to %s: shared memory: %s", b->path, strerror(errno));
+	}
 	while (cl->out_sent < cl->out_len) {
 		ssize_t n = send(cl->fd, cl->out + cl->out_sent, cl->out_len - cl->out_sent,
 				 MSG_NOSIGNAL | (b->blocking ? 0 : MSG_DONTWAIT));
@@ -393,8 +409,16 @@ static void client_read(bench *b, client *cl)
 {
 	if (!msgpack_unpacker_reserve_buffer(&cl->in, 64 * 1024))
 		die("out of memory");
-	ssize_t n = recv(cl->fd, msgpack_unpacker_buffer(&cl->in),
+	ssize_t n;
+	if (cl->link.h) {
+		while ((n = shm_link_recv(&cl->link, msgpack_unpacker_buffer(&cl->in),
+					  msgpack_unpacker_buffer_capacity(&cl->in))) < 0 &&
+		       errno == EAGAIN)
+			shm_link_wait(&cl->link, POLLIN, NULL);
+	} else {
+		n = recv(cl->fd, msgpack_unpacker_buffer(&cl->in),
 			 msgpack_unpacker_buffer_capacity(&cl->in), b->blocking ? 0 : MSG_DONTWAIT);
+	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n < 0)
@@ -567,6 +591,39 @@ static void authenticate(bench *b, client *cl, const authkey *key)
 	cl->next_msgid = 1; /* msgid 0 was the hello's */
 }
 
+/*
+ * server.shm on cl's fresh connection (docs/protocol.md, "Shared memory"):
+ * its reply comes with the region's fds, read with recvmsg. Dies on failure.
+ */
+static void switch_to_shm(bench *b, client *cl)
+{
+	static const char req[] = "\x94\x00\xce\xff\xff\xff\xff\xaaserver.shm\x90";
+	if (send(cl->fd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof req - 1))
+		die("cannot send server.shm to %s: %s", b->path, strerror(errno));
+	int fds[2] = {-1, -1};
+	size_t nfds = 0;
+	msgpack_unpacked m;
+	msgpack_unpacked_init(&m);
+	while (msgpack_unpacker_next(&cl->in, &m) != MSGPACK_UNPACK_SUCCESS) {
+		if (!msgpack_unpacker_reserve_buffer(&cl->in, 4096))
+			die("out of memory");
+		ssize_t n = shm_link_recvmsg(cl->fd, msgpack_unpacker_buffer(&cl->in),
+					     msgpack_unpacker_buffer_capacity(&cl->in), fds, &nfds);
+		if (n <= 0)
+			die("%s closed the connection at server.shm", b->path);
+		msgpack_unpacker_buffer_consumed(&cl->in, (size_t)n);
+	}
+	const msgpack_object *o = &m.data;
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
+	    o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL || nfds != 2)
+		die("%s refused server.shm (is it older than shared memory?)", b->path);
+	msgpack_unpacked_destroy(&m);
+	const char *why;
+	if (shm_link_open(&cl->link, cl->fd, fds[0], fds[1], &why) < 0)
+		die("server.shm: %s", why);
+	close(fds[0]);
+}
+
 /* The key of --authkey-file or $OBJMGR_AUTHKEY_FILE into key; false when there is none. */
 static bool load_key(const options *o, authkey *key)
 {
@@ -603,6 +660,8 @@ static void connect_all(bench *b)
 		b->pfds[i].fd = cl->fd;
 		if (keyed)
 			authenticate(b, cl, &key);
+		if (b->o.shm)
+			switch_to_shm(b, cl);
 	}
 	authkey_wipe(&key);
 }
@@ -610,6 +669,7 @@ static void connect_all(bench *b)
 static void bench_free(bench *b)
 {
 	for (size_t i = 0; i < b->o.clients; i++) {
+		shm_link_close(&b->clients[i].link);
 		close(b->clients[i].fd);
 		msgpack_unpacker_destroy(&b->clients[i].in);
 		free(b->clients[i].out);
@@ -663,9 +723,10 @@ static int parse_tests(const char *arg, bool *run)
 /* Fills o from argv. Returns -1 to go on, else the exit status (--help, errors). */
 static int parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE };
+	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE, OPT_SHM };
 	static const struct option longopts[] = {
 		{"csv", no_argument, NULL, OPT_CSV},
+		{"shm", no_argument, NULL, OPT_SHM},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -707,6 +768,9 @@ static int parse_options(int argc, char **argv, options *o)
 		case OPT_AUTHKEY_FILE:
 			o->authkey_file = optarg;
 			break;
+		case OPT_SHM:
+			o->shm = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -721,6 +785,8 @@ static int parse_options(int argc, char **argv, options *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->shm && o->clients != 1)
+		return usage_error("--shm needs -c 1%s", "");
 	return -1;
 }
 
@@ -751,6 +817,9 @@ int main(int argc, char **argv)
 	b.rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	/* Past 1 MiB a blocking batch could fill both directions at once; poll() avoids that. */
 	b.blocking = b.o.clients == 1 && b.o.pipeline * (b.max_request + b.o.value_size) <= 1 << 20;
+	/* The rings are driven the blocking way only: a batch must not fill both directions. */
+	if (b.o.shm && !b.blocking)
+		return usage_error("--shm needs a batch (-P times the request size) under 1 MiB%s", "");
 	b.progress = !b.o.csv && !b.o.quiet && isatty(STDERR_FILENO);
 	connect_all(&b);
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "authkey.h"
 #include "codec.h"
@@ -418,6 +419,28 @@ static int take_message(om_client *c, const msgpack_object *o, want *w, om_value
 	return reply_status(c, &m, result);
 }
 
+/* Waits as wait_fd() on c's socket, or on its rings when it uses shared memory. */
+static int wait_io(om_client *c, short events, const deadline *d)
+{
+	if (c->shm.h)
+		return shm_link_wait(&c->shm, events, d->set ? &d->at : NULL);
+	return wait_fd(c->fd, events, d);
+}
+
+/*
+ * A forked child shares its parent's region and would mix its frames into
+ * the parent's stream: it is refused, its copy of the connection dropped.
+ */
+static int check_owner(om_client *c, const char *what)
+{
+	if (!c->shm.h || c->shm.pid == getpid())
+		return OM_OK;
+	client_disconnect(c);
+	return client_fail(c, OM_IO, "%s: this process forked from the one that connected to %s, "
+			   "whose shared memory it may not use: om_reconnect() first", what,
+			   c->address);
+}
+
 /* One recv() into the unpacker's free space, EINTR retried; as recv() returns. */
 static ssize_t recv_chunk(om_client *c)
 {
@@ -426,9 +449,15 @@ static ssize_t recv_chunk(om_client *c)
 		return -1;
 	}
 	for (;;) {
-		ssize_t n = recv(c->fd, msgpack_unpacker_buffer(&c->unpacker),
+		ssize_t n;
+		if (c->shm.h) {
+			n = shm_link_recv(&c->shm, msgpack_unpacker_buffer(&c->unpacker),
+					  msgpack_unpacker_buffer_capacity(&c->unpacker));
+		} else {
+			n = recv(c->fd, msgpack_unpacker_buffer(&c->unpacker),
 				 msgpack_unpacker_buffer_capacity(&c->unpacker), 0);
-		c->stats.recvs++;
+			c->stats.recvs++;
+		}
 		if (n > 0)
 			msgpack_unpacker_buffer_consumed(&c->unpacker, (size_t)n);
 		if (n >= 0 || errno != EINTR)
@@ -439,6 +468,9 @@ static ssize_t recv_chunk(om_client *c)
 /* Reads what the socket has into the unpacker, waiting until the deadline for at least one byte. */
 static int fill(om_client *c, const char *what, const deadline *d)
 {
+	int rc = check_owner(c, what);
+	if (rc != OM_OK)
+		return rc;
 	for (;;) {
 		ssize_t n = recv_chunk(c);
 		if (n > 0)
@@ -450,7 +482,7 @@ static int fill(om_client *c, const char *what, const deadline *d)
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return lost(c, "recv", errno);
-		int rc = wait_fd(c->fd, POLLIN, d);
+		rc = wait_io(c, POLLIN, d);
 		if (rc < 0)
 			return lost(c, "poll", errno);
 		if (rc == 0)
@@ -524,10 +556,19 @@ static int absorb(om_client *c, const char *what)
  */
 static int flush_out(om_client *c, const char *what, const deadline *d)
 {
+	int rc = check_owner(c, what);
+	if (rc != OM_OK)
+		return rc;
 	while (c->out_sent < c->out.size) {
-		ssize_t k = send(c->fd, c->out.data + c->out_sent, c->out.size - c->out_sent,
+		ssize_t k;
+		if (c->shm.h) {
+			k = shm_link_send(&c->shm, c->out.data + c->out_sent,
+					  c->out.size - c->out_sent);
+		} else {
+			k = send(c->fd, c->out.data + c->out_sent, c->out.size - c->out_sent,
 				 MSG_NOSIGNAL);
-		c->stats.sends++;
+			c->stats.sends++;
+		}
 		if (k >= 0) {
 			c->out_sent += (size_t)k;
 			continue;
@@ -536,7 +577,7 @@ static int flush_out(om_client *c, const char *what, const deadline *d)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return send_failed(c, what, errno);
-		int ev = wait_fd(c->fd, POLLOUT | POLLIN, d);
+		int ev = wait_io(c, POLLOUT | POLLIN, d);
 		if (ev < 0)
 			return lost(c, "poll", errno);
 		if (ev == 0) {

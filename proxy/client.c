@@ -45,6 +45,7 @@ void client_disconnect(om_client *c)
 {
 	if (c->fd < 0)
 		return;
+	shm_link_close(&c->shm);
 	close(c->fd);
 	c->fd = -1;
 	msgpack_unpacker_destroy(&c->unpacker);
@@ -229,6 +230,8 @@ static int client_open(om_client *c)
 	c->fd = fd;
 	if (c->key && client_authenticate(c) != OM_OK)
 		return c->code;
+	if (c->opts.shm && !tcp_is_address(c->address) && client_shm_start(c) != OM_OK)
+		return c->code;
 	if (name_connection(c) != OM_OK)
 		return c->code;
 	client_ok(c);
@@ -267,6 +270,7 @@ om_client *om_connect(const char *address, const om_options *opts)
 {
 	om_client *c = xcalloc(1, sizeof *c);
 	c->fd = -1;
+	c->shm = (shm_link){.efd = -1, .sock = -1};
 	c->next_msgid = 1;
 	if (opts)
 		c->opts = *opts;
@@ -315,6 +319,11 @@ int om_reconnect(om_client *c)
 {
 	client_disconnect(c);
 	return client_open(c);
+}
+
+bool om_uses_shm(const om_client *c)
+{
+	return c->shm.h != NULL;
 }
 
 bool om_connected(const om_client *c)

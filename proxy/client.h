@@ -9,6 +9,7 @@
 #include <msgpack.h>
 
 #include "objmgr.h"
+#include "shmlink.h"
 
 /* A reply to a pipelined request read while waiting for another (by om_call or om_recv_id). */
 typedef struct stashed {
@@ -60,7 +61,8 @@ void notes_push(notes *q, om_notification n);
 void notes_clear(notes *q);
 
 /*
- * Syscalls made on the socket since om_connect, across reconnects. Not part
+ * Syscalls made on the socket since om_connect, across reconnects (the
+ * rings' copies of a shared-memory connection are none). Not part
  * of the public API: tests read them through this header to prove that
  * pipelining coalesces requests and reads replies in large pieces.
  */
@@ -90,6 +92,7 @@ struct om_client {
 	stash stash;             /* pipelined replies read, not yet given back */
 	notes notes;             /* notifications read, not yet given back */
 	client_stats stats;
+	shm_link shm;            /* requests and replies on shared memory, when open (om_options.shm) */
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
 };
@@ -116,6 +119,14 @@ int client_read_notification(om_client *c, double timeout_s);
  * on c and the connection closed.
  */
 int client_authenticate(om_client *c);
+
+/*
+ * Asks the server for shared memory (server.shm) on c's new connection and
+ * moves c onto it: OM_OK on it, or on the socket still when the server
+ * refuses (an older server, a TCP connection); another code, recorded and
+ * the connection closed, when the exchange itself fails.
+ */
+int client_shm_start(om_client *c);
 
 /* Records a failure on c and returns code, for `return client_fail(...)`. */
 int client_fail(om_client *c, int code, const char *fmt, ...)

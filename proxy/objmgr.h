@@ -81,6 +81,21 @@ typedef struct om_options {
 	 * om_connect() copies it.
 	 */
 	const char *client_name;
+	/*
+	 * Shared memory (Linux, a Unix socket): after connecting (and the
+	 * authkey handshake) the client asks the server for server.shm, and
+	 * from then on requests and replies go through two rings in memory
+	 * both processes map, each side polling briefly before it sleeps, in
+	 * place of the socket, which stays open so that the server notices
+	 * when the client dies. Everything else behaves the same. A server
+	 * that refuses (an older one, TCP) leaves the connection on the
+	 * socket, silently: om_uses_shm() tells which. A process that forks
+	 * after connecting may not use the connection in the child: its
+	 * calls there fail with OM_IO (connection dropped, in the child only)
+	 * until om_reconnect(), which gives the child a connection of its own.
+	 * A server that dies is noticed within 100 ms while a call waits.
+	 */
+	bool shm;
 } om_options;
 
 /*
@@ -98,6 +113,8 @@ om_client *om_connect(const char *address, const om_options *opts);
 void om_close(om_client *c);
 /* Drops the connection (if any) and connects again to the same address: OM_OK, or an error as om_connect(). */
 int om_reconnect(om_client *c);
+/* True while the connection is up and its requests and replies go through shared memory (om_options.shm). */
+bool om_uses_shm(const om_client *c);
 /* True while the connection is up (it goes down on an I/O error). */
 bool om_connected(const om_client *c);
 /* The code of the last failed call on c, or OM_OK if the last call succeeded. */
@@ -356,7 +373,10 @@ void om_notification_free(om_notification *n);
  * ...) until OM_TIMEOUT: those the library has already read (while waiting
  * for a reply, or along with an earlier notification) are queued in c, not
  * in the socket, and poll() cannot see them. Read and write it only
- * through the library.
+ * through the library. On shared memory (om_uses_shm()) the socket
+ * carries nothing after connecting: it becomes readable only when the
+ * server is gone, and notifications are taken with om_next_notification()
+ * and a timeout.
  */
 int om_fd(const om_client *c);
 

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "dispatch.h"
 #include "memory.h"
+#include "shmring.h"
 #include "stats.h"
 #include "mem.h"
 #include "value.h"
@@ -558,6 +559,58 @@ static int admin_server_info(server *s, op_call *c)
 	return op_ok(c, map);
 }
 
+/* A ring size option of server.shm: SHM_RING_DEFAULT when absent; false when it is not a size allowed. */
+static bool ring_option(const om_value *options, const char *key, uint32_t *size)
+{
+	const om_value *v = option(options, key);
+	*size = SHM_RING_DEFAULT;
+	if (!v)
+		return true;
+	if (v->kind != OM_INT || v->as.i < 0 || !shm_ring_size_ok((uint64_t)v->as.i))
+		return false;
+	*size = (uint32_t)v->as.i;
+	return true;
+}
+
+/*
+ * Offers the caller's connection shared memory (shm.h): the reply carries
+ * the region's fds and the connection moves onto its rings once sent.
+ */
+static int admin_server_shm(server *s, op_call *c)
+{
+	const om_value *options = c->nargs > 0 ? &c->args[0] : &no_options;
+	for (size_t i = 0; options->kind == OM_MAP && i < options->len; i++) {
+		const om_value *k = &options->as.items[2 * i];
+		if (k->kind != OM_STR || !((k->len == 12 && !memcmp(k->as.str, "request_ring", 12)) ||
+					   (k->len == 10 && !memcmp(k->as.str, "reply_ring", 10))))
+			return op_fail(c, OM_BAD_PARAMS, "server.shm: the options are "
+				       "'request_ring' and 'reply_ring'");
+	}
+	uint32_t req, rep;
+	if (!ring_option(options, "request_ring", &req) || !ring_option(options, "reply_ring", &rep))
+		return op_fail(c, OM_BAD_PARAMS, "server.shm: a ring's size must be a power of two "
+			       "from %u to %u bytes", SHM_RING_MIN, SHM_RING_MAX);
+	conn *me = conn_find(s, c->owner);
+	if (!me)
+		return op_fail(c, OM_VALUE_ERROR, "server.shm: the connection is closing");
+	om_value map;
+	if (!value_map_alloc(&map, 3))
+		return op_no_memory(c);
+	om_value *p = map.as.items;
+	if (!(info_set(&p, "version", om_uint(SHM_VERSION)) &&
+	      info_set(&p, "request_ring", om_uint(req)) && info_set(&p, "reply_ring", om_uint(rep)))) {
+		om_value_free(&map);
+		return op_no_memory(c);
+	}
+	char why[128];
+	int rc = conn_shm_offer(me, req, rep, why, sizeof why);
+	if (rc != OM_OK) {
+		om_value_free(&map);
+		return op_fail(c, rc, "server.shm: %s", why);
+	}
+	return op_ok(c, map);
+}
+
 /* Answers nil; the reply is sent before the connections close. */
 static int admin_server_shutdown(server *s, op_call *c)
 {
@@ -590,6 +643,7 @@ static const admin_fn handlers[ADMIN_NOPS] = {
 	[ADMIN_SERVER_SHUTDOWN] = admin_server_shutdown,
 	[ADMIN_SERVER_SAVE] = admin_server_save,
 	[ADMIN_SERVER_MONITOR] = watch_monitor,
+	[ADMIN_SERVER_SHM] = admin_server_shm,
 	[ADMIN_CLIENTS_LIST] = admin_clients_list,
 	[ADMIN_CLIENTS_KILL] = admin_clients_kill,
 	[ADMIN_CLIENT_SETNAME] = admin_client_setname,

@@ -160,6 +160,8 @@ static int check_call(batch *b, size_t i, const msgpack_object *call, const type
 			      a[0].via.str.ptr);
 	if (*op == &admin_ops[ADMIN_SERVER_BATCH])
 		return refuse(b, OM_BAD_PARAMS, "call %zu: a batch cannot hold another", i + 1);
+	if (*op == &admin_ops[ADMIN_SERVER_SHM])
+		return refuse(b, OM_BAD_PARAMS, "call %zu: server.shm must be sent alone", i + 1);
 	return b->atomic ? atomic_check(b, i, *t, *op, &a[1].via.array) : OM_OK;
 }
 

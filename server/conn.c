@@ -58,6 +58,7 @@
 #include "listener.h"
 #include "mem.h"
 #include "memory.h"
+#include "shm.h"
 #include "tcp.h"
 #include "trust.h"
 #include "wait.h"
@@ -157,6 +158,15 @@ struct conn {
 	char name[CONN_NAME_MAX + 1]; /* client.setname's, "" for none */
 	struct watcher *watch;   /* what it watches or monitors (watch.h), NULL: nothing */
 	registry_owned owned;    /* its ephemeral objects */
+	/*
+	 * Its shared-memory carrier (shm.h), from server.shm on: while !on_ring
+	 * the reply ending at out[shm_end] still has to go on the socket, with
+	 * the region's fds; after it, requests come from the ring and every
+	 * reply goes to it, and the socket only tells when the client is gone.
+	 */
+	shm_carrier *shm;
+	size_t shm_end;
+	bool on_ring;
 };
 
 static void conn_run(conn *c);
@@ -164,6 +174,7 @@ static void conn_flush(conn *c);
 static void hold_unlink(conn *c);
 static void conn_undefer(conn *c);
 static void set_reading(conn *c, bool on);
+static void shm_flush(conn *c);
 
 static uv_stream_t *stream_of(conn *c)
 {
@@ -226,6 +237,8 @@ static void on_close(uv_handle_t *h)
 	log_debug("client %llu: closed (%zu open)", (unsigned long long)c->id, s->nconns);
 	if (c->in.buffer)
 		msgpack_unpacker_destroy(&c->in);
+	if (c->shm)
+		shm_carrier_close(c->shm);
 	msgpack_sbuffer_destroy(&c->out);
 	msgpack_sbuffer_destroy(&c->sending);
 	free(c);
@@ -377,6 +390,10 @@ void conn_journal_durable(server *s, uint64_t epoch)
  */
 static void conn_flush(conn *c)
 {
+	if (c->shm) {
+		shm_flush(c);
+		return;
+	}
 	size_t len = conn_dead(c) ? 0 : conn_sendable(c);
 	if (c->writing || len == 0)
 		return;
@@ -666,11 +683,30 @@ static void conn_authenticate(conn *c, const dispatch_msg *d)
 	log_debug("client %llu: authenticated", (unsigned long long)c->id);
 }
 
+/*
+ * server.shm made c a carrier: its reply, the last bytes of out (nothing
+ * was pending before it, conn_shm_offer()), goes on the socket with the
+ * fds, and nothing after it is read from the socket. A server.shm sent as
+ * a notification has no reply to carry the fds: the carrier is dropped.
+ */
+static void shm_reply_packed(conn *c)
+{
+	if (c->shm_end)
+		return;
+	if (c->out.size) {
+		c->shm_end = c->out.size;
+		return;
+	}
+	shm_carrier_close(c->shm);
+	c->shm = NULL;
+}
+
 static bool conn_dispatch(conn *c)
 {
 	server *s = c->srv;
 	dispatch_clock_start(s);
-	while (!c->paused && !c->closing && !c->refused_ms && !conn_dead(c) && !s->stopping) {
+	while (!c->paused && !c->closing && !c->refused_ms && !conn_dead(c) && !s->stopping &&
+	       !(c->shm && !c->on_ring)) {
 		if (c->held_next == c->held_count) {
 			if (c->turn_messages >= TURN_MESSAGES || c->turn_bytes >= TURN_BYTES)
 				return true;
@@ -686,6 +722,8 @@ static bool conn_dispatch(conn *c)
 			conn_close_after_flush(c);
 			break;
 		}
+		if (c->shm && !c->on_ring)
+			shm_reply_packed(c);
 		c->turn_messages++;
 		c->message_ms = 0; /* the next message's time starts with its bytes */
 		if (c->held_next == c->held_count)
@@ -872,6 +910,13 @@ static void set_reading(conn *c, bool on)
 {
 	if (c->reading == on || conn_dead(c))
 		return;
+	if (c->on_ring) {
+		/* The socket stays read (on_control_read); this gates the request ring. */
+		c->reading = on;
+		if (on)
+			shm_wake(c->srv);
+		return;
+	}
 	int rc = on ? uv_read_start(stream_of(c), on_alloc, on_read) : uv_read_stop(stream_of(c));
 	if (rc < 0) {
 		log_warn("client %llu: %s", (unsigned long long)c->id, uv_strerror(rc));
@@ -879,6 +924,187 @@ static void set_reading(conn *c, bool on)
 		return;
 	}
 	c->reading = on;
+}
+
+/* --- the shared-memory carrier (shm.h) ----------------------------------- */
+
+/* After the switch the socket carries nothing from the client: a byte is a protocol error, EOF its death. */
+static void on_control_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char sink[64];
+	(void)h;
+	(void)suggested;
+	buf->base = sink;
+	buf->len = sizeof sink;
+}
+
+static void on_control_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	conn *c = stream->data;
+	(void)buf;
+	if (nread == 0)
+		return;
+	if (nread > 0) {
+		conn_fail(c, OM_BAD_REQUEST, "bytes on the socket after server.shm: requests go on "
+			  "the shared-memory ring");
+		return;
+	}
+	if (nread != UV_EOF)
+		log_debug("client %llu: read failed: %s", (unsigned long long)c->id,
+			  uv_strerror((int)nread));
+	conn_close(c);
+}
+
+/*
+ * Sends server.shm's reply, out[0..shm_end), on the socket with the fds,
+ * and moves c onto the ring: false when c was closed instead (the socket
+ * would not take the reply whole at once, or the client sent more on the
+ * socket behind server.shm).
+ */
+static bool shm_switch(conn *c)
+{
+	uv_os_fd_t fd;
+	long n = uv_fileno(&c->h.handle, &fd) < 0 ? -EBADF
+		 : shm_carrier_send(c->shm, fd, c->out.data, c->shm_end);
+	if (n > 0)
+		shm_carrier_start(c->shm);
+	if (n < 0 || (size_t)n < c->shm_end) {
+		log_info("client %llu: the socket did not take server.shm's reply whole (%s); "
+			 "closing", (unsigned long long)c->id, n < 0 ? strerror((int)-n) : "full");
+		conn_close(c);
+		return false;
+	}
+	out_consumed(c, c->shm_end);
+	c->shm_end = 0;
+	c->on_ring = true;
+	log_debug("client %llu: on shared memory", (unsigned long long)c->id);
+	bool leftover = c->held_next != c->held_count ||
+			(c->in.buffer && c->in.used > c->in.off);
+	int rc = uv_read_stop(stream_of(c));
+	if (rc == 0)
+		rc = uv_read_start(stream_of(c), on_control_alloc, on_control_read);
+	if (rc < 0) {
+		log_warn("client %llu: %s", (unsigned long long)c->id, uv_strerror(rc));
+		conn_close(c);
+		return false;
+	}
+	if (leftover) {
+		c->held_next = c->held_count = 0;
+		if (c->in.buffer)
+			msgpack_unpacker_reset(&c->in);
+		frame_init(&c->frame, c->frame.max);
+		conn_fail(c, OM_BAD_REQUEST, "bytes on the socket after server.shm: requests go on "
+			  "the shared-memory ring");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * conn_flush() for a carrier: before the switch, waits until server.shm's
+ * reply may leave, then switches; after it, copies what may leave into the
+ * reply ring. What the ring does not take stays in out, as unsent output
+ * does for a socket (--max-output, --max-output-hard).
+ */
+static void shm_flush(conn *c)
+{
+	if (conn_dead(c))
+		return;
+	size_t len = conn_sendable(c);
+	if (!c->on_ring) {
+		if (c->writing || !c->shm_end || len < c->shm_end || !shm_switch(c))
+			return;
+		len = conn_sendable(c);
+	}
+	if (len == 0)
+		return;
+	long n = shm_carrier_write(c->shm, c->out.data, len);
+	if (n < 0) {
+		log_info("client %llu: its reply ring's indices are impossible; closing",
+			 (unsigned long long)c->id);
+		conn_close(c);
+		return;
+	}
+	if (n == 0)
+		return;
+	c->active_ms = uv_now(c->srv->loop);
+	if ((size_t)n == c->out.size) {
+		c->out.size = 0;
+		c->noted = 0;
+		sbuffer_trim(&c->out);
+		return;
+	}
+	out_consumed(c, (size_t)n);
+}
+
+/* Reads what the request ring holds into the unpacker and runs it, a few pieces at most: true when it moved. */
+static bool shm_read(conn *c)
+{
+	bool moved = false;
+	for (int i = 0; i < 16 && c->reading && !c->closing && !conn_dead(c); i++) {
+		long avail = shm_carrier_readable(c->shm);
+		if (avail < 0) {
+			conn_fail(c, OM_BAD_REQUEST, "the request ring's indices are impossible");
+			return true;
+		}
+		if (avail == 0)
+			break;
+		uv_buf_t buf;
+		on_alloc(&c->h.handle, 0, &buf);
+		if (!buf.base) {
+			conn_fail(c, OM_LIMIT, "out of memory for the message being read");
+			return true;
+		}
+		long n = shm_carrier_read(c->shm, buf.base, buf.len);
+		if (n <= 0)
+			break;
+		msgpack_unpacker_buffer_consumed(&c->in, (size_t)n);
+		c->active_ms = uv_now(c->srv->loop);
+		moved = true;
+		conn_run(c);
+	}
+	return moved;
+}
+
+bool conn_shm_pump(conn *c)
+{
+	if (!c->on_ring || conn_dead(c))
+		return false;
+	bool moved = false;
+	if (c->out.size) {
+		size_t before = c->out.size;
+		conn_flush(c);
+		if (conn_dead(c))
+			return true;
+		if (c->out.size != before) {
+			moved = true;
+			if (c->closing && !c->out.size && !c->nholds) {
+				conn_close(c);
+				return true;
+			}
+			if (c->paused && !c->closing && conn_pending(c) <= c->srv->limits.max_output / 2)
+				conn_run(c);
+		}
+	}
+	return shm_read(c) || moved;
+}
+
+int conn_shm_offer(conn *c, uint32_t req, uint32_t rep, char *why, size_t size)
+{
+	if (c->h.handle.type != UV_NAMED_PIPE) {
+		snprintf(why, size, "shared memory is for clients on this host's Unix socket");
+		return OM_VALUE_ERROR;
+	}
+	if (c->shm) {
+		snprintf(why, size, "this connection uses shared memory already");
+		return OM_VALUE_ERROR;
+	}
+	if (conn_pending(c) || c->nholds) {
+		snprintf(why, size, "send it alone, with no reply to an earlier request pending");
+		return OM_VALUE_ERROR;
+	}
+	c->shm = shm_carrier_new(c->srv, c, req, rep, why, size);
+	return c->shm ? OM_OK : OM_LIMIT;
 }
 
 static void on_refused(uv_handle_t *h)
@@ -1209,7 +1435,8 @@ size_t conn_buffers(const server *s)
 {
 	size_t n = 0;
 	for (const conn *c = s->conns; c; c = c->next)
-		n += sizeof *c + c->in.used + c->in.free + c->out.alloc + c->sending.alloc;
+		n += sizeof *c + c->in.used + c->in.free + c->out.alloc + c->sending.alloc +
+		     (c->shm ? shm_carrier_size(c->shm) : 0);
 	return n;
 }
 

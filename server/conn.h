@@ -115,6 +115,20 @@ void conn_flush_ready(server *s);
  */
 void conn_journal_durable(server *s, uint64_t epoch);
 
+/*
+ * server.shm: gives c a shared-memory carrier with rings of req and rep
+ * bytes (valid sizes), used once the reply being packed has gone out with
+ * its fds. OM_OK, or OM_VALUE_ERROR (not a local Unix socket, already
+ * one, replies pending) or OM_LIMIT (no memory or fds) with why filled.
+ */
+int conn_shm_offer(conn *c, uint32_t req, uint32_t rep, char *why, size_t size);
+
+/*
+ * shm.c's poll of c's rings: sends what the reply ring has room for and
+ * runs what the request ring holds. True when either moved.
+ */
+bool conn_shm_pump(conn *c);
+
 /* What the connections' structures and read and reply buffers take, in bytes. */
 size_t conn_buffers(const server *s);
 

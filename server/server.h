@@ -108,6 +108,10 @@ typedef struct server {
 	struct held_note *held_notes;
 	size_t nheld, held_cap;
 	uint64_t batches;      /* server.batch calls run (batch.c) */
+	/* The shared-memory carriers (shm.c): */
+	struct shm_carrier *shm_carriers; /* every open one */
+	uv_idle_t shm_poll;    /* active while the server polls their rings; initialised when first needed */
+	uint64_t shm_busy_ns;  /* uv_hrtime() when a ring last had something */
 	/* The params of the call running, for objects.create's and objects.delete's notifications. */
 	const msgpack_object_array *call_params;
 } server;

@@ -42,6 +42,8 @@ const op_def admin_ops[ADMIN_NOPS] = {
 	[ADMIN_SERVER_BATCH] = {"batch", NULL, 0, 2,
 				{{"calls", ARG_ARRAY, false}, {"options", ARG_MAP_OR_NIL, true}},
 				"run [method, params] calls as one step; {\"atomic\": true}: all or nothing; {\"if_versions\": {name: version}}: only if unchanged"},
+	[ADMIN_SERVER_SHM] = {"shm", NULL, 0, 1, {{"options", ARG_MAP_OR_NIL, true}},
+			      "move this connection's requests and replies onto shared memory (libobjmgr's om_options.shm); the reply carries its fds"},
 	[ADMIN_CLIENTS_LIST] = {"list", NULL, 0, 0, {{0}},
 				"every connection: id, address, name, age, idle, requests, what it holds, ..."},
 	[ADMIN_CLIENTS_KILL] = {"kill", NULL, OP_WRITE, 1, {{"id", ARG_INT, false}},
