@@ -404,7 +404,7 @@ static bool config_info(const server *s, om_value *out)
 	    info_set(&p, "idle_timeout_s", om_float((double)s->limits.idle_timeout_ms / 1000.0)) &&
 	    info_set(&p, "message_timeout_s",
 		     om_float((double)s->limits.message_timeout_ms / 1000.0)) &&
-	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)) &&
+	    info_set(&p, "busy_poll_us", om_uint(poll_window_us(s))) &&
 	    info_set(&p, "authkey", om_bool(s->authkey != NULL)))
 		return true;
 	om_value_free(out);
@@ -426,8 +426,8 @@ static bool listening_info(const server *s, om_value *out)
 
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map, config, methods, listening, persistence;
-	if (!value_map_alloc(&map, 17))
+	om_value map, config, methods, listening, persistence, polling;
+	if (!value_map_alloc(&map, 18))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
 	if (info_str(&p, "version", OM_VERSION) && info_str(&p, "run_id", s->run_id) &&
@@ -446,6 +446,7 @@ static int admin_server_info(server *s, op_call *c)
 	    listening_info(s, &listening) && info_set(&p, "listening", listening) &&
 	    config_info(s, &config) && info_set(&p, "config", config) &&
 	    journal_info(s, &persistence) && info_set(&p, "persistence", persistence) &&
+	    poll_info(s, &polling) && info_set(&p, "polling", polling) &&
 	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
 		return op_ok(c, map);
 	om_value_free(&map);
