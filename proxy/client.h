@@ -9,6 +9,7 @@
 #include <msgpack.h>
 
 #include "objmgr.h"
+#include "payoff.h"
 
 /* A reply to a pipelined request read while waiting for another (by om_call or om_recv_id). */
 typedef struct stashed {
@@ -66,7 +67,10 @@ void notes_clear(notes *q);
  */
 typedef struct client_stats {
 	uint64_t sends; /* send() calls, including those that failed with EAGAIN */
-	uint64_t recvs; /* recv() calls, likewise */
+	uint64_t recvs; /* recv() calls, likewise, but for those polling for a reply: */
+	uint64_t poll_recvs;   /* recv() calls made in polling windows */
+	uint64_t poll_windows; /* windows: polling for a reply before sleeping (call.c) */
+	uint64_t poll_caught;  /* of them, those the reply (or a close) arrived in */
 } client_stats;
 
 /*
@@ -90,6 +94,8 @@ struct om_client {
 	stash stash;             /* pipelined replies read, not yet given back */
 	notes notes;             /* notifications read, not yet given back */
 	client_stats stats;
+	bool polling;            /* poll for replies before sleeping: not opts.no_poll nor OBJMGR_POLL=0 */
+	payoff poll_rule;        /* and while that pays off (payoff.h) */
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
 };

@@ -81,6 +81,20 @@ typedef struct om_options {
 	 * om_connect() copies it.
 	 */
 	const char *client_name;
+	/*
+	 * false (the default): a call waiting for its reply first polls the
+	 * socket without sleeping for up to 50 µs, while such windows catch
+	 * the reply; a server on another CPU often answers within that, and
+	 * waking a sleeping thread can cost more (20 µs and up in a VM). The
+	 * rule is the server's (docs/guide.md, Running the server): a window
+	 * that catches nothing, or during which the calling thread was
+	 * preempted, makes the next ones rarer (every 1, 2, 4, ... up to 1024
+	 * waits), so a client on the server's CPU, an idle one or one that
+	 * waits for slow calls soon stops polling. true: never poll, always
+	 * sleep in poll(2). OBJMGR_POLL=0 in the environment does the same for
+	 * every connection. Results are the same either way.
+	 */
+	bool no_poll;
 } om_options;
 
 /*
