@@ -49,14 +49,14 @@ static void close_window(poller *p, bool caught, uint64_t polling_ns)
 }
 
 /* After a batch: opens a window if the mode (and in POLL_AUTO the rule) says so. */
-static void open_window(poller *p, uint64_t now)
+static void open_window(poller *p)
 {
 	if (p->mode == POLL_AUTO && !payoff_try(&p->rule))
 		return;
 	if (p->mode == POLL_AUTO)
 		preempted(p); /* the window's reading: only the preemptions inside it count */
 	p->open = true;
-	p->opened_ns = p->spun_ns = now;
+	p->opened_ns = p->spun_ns = uv_hrtime();
 	p->windows++;
 }
 
@@ -72,14 +72,16 @@ static void on_check(uv_check_t *h)
 		uv_idle_stop(&p->idle);
 		return;
 	}
-	uint64_t now = uv_hrtime();
+	/* No clock reading unless a window is open or opens: backed off, this costs next to nothing. */
 	if (s->ops_total != p->ops_seen) {
 		p->ops_seen = s->ops_total;
 		if (p->open)
 			close_window(p, true, p->spun_ns - p->opened_ns);
-		open_window(p, now);
-	} else if (p->open && now - p->opened_ns >= p->window_ns) {
-		close_window(p, false, now - p->opened_ns);
+		open_window(p);
+	} else if (p->open) {
+		uint64_t polled = uv_hrtime() - p->opened_ns;
+		if (polled >= p->window_ns)
+			close_window(p, false, polled);
 	}
 	if (p->open)
 		uv_idle_start(&p->idle, on_spin);
