@@ -2153,7 +2153,6 @@ static Suite *wire_suite(void)
 
 	tc = server_case("busy-poll auto", start_busy_poll_auto, 60);
 	tcase_add_test(tc, test_default_polling_is_auto_with_consistent_counters);
-	tcase_add_test(tc, test_idle_server_stops_polling_and_its_counters_stop);
 	suite_add_tcase(s, tc);
 
 	tc = server_case("busy-poll-max", start_busy_poll_max, 60);
