@@ -478,7 +478,8 @@ static ssize_t poll_reply(om_client *c, const deadline *d)
 		return -1;
 	}
 	c->stats.poll_windows++;
-	uint64_t preempted = payoff_preemptions();
+	bool watched = payoff_watch(&c->poll_rule);
+	uint64_t preempted = watched ? payoff_preemptions() : 0;
 	uint64_t end = now_ns() + POLL_WINDOW_NS;
 	if (d->set && mono_ns(&d->at) < end)
 		end = mono_ns(&d->at);
@@ -489,7 +490,7 @@ static ssize_t poll_reply(om_client *c, const deadline *d)
 	int err = errno;
 	bool caught = !would_block(n);
 	c->stats.poll_caught += caught;
-	payoff_note(&c->poll_rule, payoff_preemptions() != preempted ? PAYOFF_STOLEN
+	payoff_note(&c->poll_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
 				   : caught			     ? PAYOFF_CAUGHT
 								     : PAYOFF_MISSED);
 	errno = err;

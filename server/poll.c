@@ -40,7 +40,7 @@ static void close_window(poller *p, bool caught, uint64_t polling_ns)
 	p->caught += caught;
 	if (p->mode != POLL_AUTO)
 		return;
-	if (preempted(p)) {
+	if (p->watched && preempted(p)) {
 		p->stolen++;
 		payoff_note(&p->rule, PAYOFF_STOLEN);
 		return;
@@ -53,7 +53,8 @@ static void open_window(poller *p)
 {
 	if (p->mode == POLL_AUTO && !payoff_try(&p->rule))
 		return;
-	if (p->mode == POLL_AUTO)
+	p->watched = p->mode == POLL_AUTO && payoff_watch(&p->rule);
+	if (p->watched)
 		preempted(p); /* the window's reading: only the preemptions inside it count */
 	p->open = true;
 	p->opened_ns = p->spun_ns = uv_hrtime();

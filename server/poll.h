@@ -13,8 +13,9 @@
  *
  * Three modes: POLL_AUTO (the default) opens a window after a batch only
  * while payoff.h says windows pay off, and tells a stolen window by the
- * loop thread's involuntary context switches; POLL_FIXED (--busy-poll
- * USEC) opens one after every batch; POLL_OFF (--busy-poll 0) never.
+ * loop thread's involuntary context switches (in the windows
+ * payoff_watch() names); POLL_FIXED (--busy-poll USEC) opens one after
+ * every batch; POLL_OFF (--busy-poll 0) never.
  * Either way a window opens only after a batch, so a server that receives
  * nothing polls for at most one window after the last request and then
  * sleeps in epoll_wait: an idle server uses no CPU, and its counters stop.
@@ -48,10 +49,11 @@ typedef struct poller {
 	uv_check_t check;
 	void (*spin)(struct server *s); /* called on each turn of the loop while polling, or NULL */
 	bool open;               /* a window is open */
+	bool watched;            /* and it is watched for preemption (payoff_watch()) */
 	uint64_t opened_ns;      /* uv_hrtime() when it opened */
 	uint64_t spun_ns;        /* uv_hrtime() on the last turn before this poll */
 	uint64_t ops_seen;       /* s->ops_total at the last check */
-	uint64_t preempted_seen; /* payoff_preemptions() when the last window opened or closed */
+	uint64_t preempted_seen; /* payoff_preemptions() when the last watched window opened or closed */
 	bool preempted_fresh;    /* and that was in this very check: no need to read it again */
 	/* Counters, for server.info: */
 	uint64_t windows;        /* opened */

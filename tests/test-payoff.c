@@ -134,6 +134,33 @@ START_TEST(test_a_trial_that_catches_resumes_polling_but_keeps_the_backoff_until
 }
 END_TEST
 
+START_TEST(test_one_window_in_watch_every_is_watched_and_every_trial)
+{
+	payoff p;
+	payoff_init(&p);
+	unsigned watched = 0;
+	for (int i = 0; i < 100 * PAYOFF_WATCH_EVERY; i++) {
+		ck_assert(payoff_try(&p));
+		watched += payoff_watch(&p);
+		payoff_note(&p, PAYOFF_CAUGHT);
+	}
+	ck_assert_uint_eq(watched, 100);
+	/* Backed off, every trial window is watched, and can be told stolen. */
+	for (int i = 0; i < PAYOFF_CREDIT_MAX; i++) {
+		ck_assert(payoff_try(&p));
+		payoff_note(&p, PAYOFF_MISSED);
+	}
+	for (int trials = 0; trials < 5;) {
+		if (!payoff_try(&p))
+			continue;
+		ck_assert(payoff_watch(&p));
+		payoff_note(&p, PAYOFF_STOLEN);
+		trials++;
+	}
+	ck_assert_uint_eq(p.backoff, 64);
+}
+END_TEST
+
 START_TEST(test_preemptions_of_this_thread_never_go_down)
 {
 	uint64_t a = payoff_preemptions();
@@ -153,6 +180,7 @@ static Suite *payoff_suite(void)
 	tcase_add_test(tc, test_a_stolen_window_stops_polling_even_with_full_credit);
 	tcase_add_test(tc, test_windows_always_stolen_cost_one_in_backoff_max_messages);
 	tcase_add_test(tc, test_a_trial_that_catches_resumes_polling_but_keeps_the_backoff_until_credit_is_full);
+	tcase_add_test(tc, test_one_window_in_watch_every_is_watched_and_every_trial);
 	tcase_add_test(tc, test_preemptions_of_this_thread_never_go_down);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,6 +16,11 @@ bool payoff_try(payoff *p)
 	return false;
 }
 
+bool payoff_watch(payoff *p)
+{
+	return p->credit == 0 || ++p->opened % PAYOFF_WATCH_EVERY == 0;
+}
+
 /* Out of credit: sleep after the next backoff messages, and wait twice as long after the next failure. */
 static void back_off(payoff *p)
 {

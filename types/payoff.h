@@ -27,7 +27,14 @@
  * messages when none do. Nothing here starts a window on its own: a poller
  * that receives nothing polls at most one window after the last message.
  *
- * Pure: no clock, no I/O; the caller times the windows.
+ * Telling a stolen window takes two system calls (payoff_preemptions()),
+ * as much as a round trip's own on some machines, so the caller watches
+ * only the windows payoff_watch() names: every trial window, and one in
+ * PAYOFF_WATCH_EVERY others. A poller that shares its CPU is told within
+ * that many windows, and then every trial is watched.
+ *
+ * Pure but for payoff_preemptions(): no clock, no I/O; the caller times
+ * the windows.
  */
 #ifndef OBJMGR_PAYOFF_H
 #define OBJMGR_PAYOFF_H
@@ -39,6 +46,8 @@
 #define PAYOFF_CREDIT_MAX 4
 /* The longest backoff, in messages handled between trial windows. */
 #define PAYOFF_BACKOFF_MAX 1024
+/* One window in this many, besides every trial window, is watched for preemption. */
+#define PAYOFF_WATCH_EVERY 16
 
 typedef enum payoff_outcome {
 	PAYOFF_CAUGHT,
@@ -50,6 +59,7 @@ typedef struct payoff {
 	uint32_t credit;  /* windows in hand: a window follows each message while > 0 */
 	uint32_t backoff; /* messages to skip when the credit runs out next */
 	uint32_t skip;    /* messages left to skip before the next trial window */
+	uint32_t opened;  /* windows opened, modulo 2^32 */
 } payoff;
 
 /* A fresh rule: credit for one window, so the first message is followed by one. */
@@ -61,6 +71,13 @@ void payoff_init(payoff *p);
  * payoff_note()), false to sleep.
  */
 bool payoff_try(payoff *p);
+
+/*
+ * Whether to watch the window payoff_try() just opened for preemption
+ * (payoff_preemptions() as it opens and as it ends); call it once per
+ * window. Only a watched window can end PAYOFF_STOLEN.
+ */
+bool payoff_watch(payoff *p);
 
 /* How the window payoff_try() opened ended. */
 void payoff_note(payoff *p, payoff_outcome outcome);
