@@ -68,8 +68,7 @@ static void on_check(uv_check_t *h)
 	poller *p = &s->poll;
 	p->preempted_fresh = false;
 	if (s->stopping) {
-		if (p->open)
-			p->open = false;
+		p->open = false;
 		uv_idle_stop(&p->idle);
 		return;
 	}
@@ -98,7 +97,6 @@ void poll_start(server *s, poll_mode mode, unsigned long usec)
 	payoff_init(&p->rule);
 	if (mode == POLL_OFF)
 		return;
-	p->preempted_seen = payoff_preemptions();
 	uv_idle_init(s->loop, &p->idle);
 	p->idle.data = s;
 	uv_unref((uv_handle_t *)&p->idle);
