@@ -424,33 +424,143 @@ static bool listening_info(const server *s, om_value *out)
 	return true;
 }
 
+/* server.info's sections, as its section param names them (docs/protocol.md). */
+enum info_section { SEC_SERVER, SEC_CLIENTS, SEC_MEMORY, SEC_PERSISTENCE, SEC_CONFIG, SEC_POLLING,
+		    SEC_METHODS, NSECTIONS };
+static const char *const section_names[NSECTIONS] = {
+	"server", "clients", "memory", "persistence", "config", "polling", "methods",
+};
+
+/*
+ * Every fact, in the order of the whole map server.info answers without a
+ * section; each belongs to one section. The last four are sections whole:
+ * asked for alone, their map is the answer. A fact marked sectioned is only
+ * in its section's answer (the whole map has it elsewhere: config's).
+ */
+enum info_fact { F_VERSION, F_RUN_ID, F_REVISION, F_UPTIME, F_CONNECTIONS, F_OBJECTS, F_OPS_TOTAL,
+		 F_WAITING, F_PARKED_RUNS, F_USED_MEMORY, F_CLIENTS_BUFFERS, F_MAX_MEMORY, F_PID,
+		 F_SOCKET, F_LISTENING, F_CONFIG, F_PERSISTENCE, F_POLLING, F_METHODS, NFACTS };
+static const struct {
+	const char *key;
+	uint8_t section;
+	bool sectioned;
+} info_facts[NFACTS] = {
+	[F_VERSION] = {"version", SEC_SERVER, false},
+	[F_RUN_ID] = {"run_id", SEC_SERVER, false},
+	[F_REVISION] = {"revision", SEC_SERVER, false},
+	[F_UPTIME] = {"uptime_s", SEC_SERVER, false},
+	[F_CONNECTIONS] = {"connections", SEC_CLIENTS, false},
+	[F_OBJECTS] = {"objects", SEC_SERVER, false},
+	[F_OPS_TOTAL] = {"ops_total", SEC_SERVER, false},
+	[F_WAITING] = {"waiting", SEC_CLIENTS, false},
+	[F_PARKED_RUNS] = {"parked_runs", SEC_CLIENTS, false},
+	[F_USED_MEMORY] = {"used_memory", SEC_MEMORY, false},
+	[F_CLIENTS_BUFFERS] = {"clients_buffers", SEC_MEMORY, false},
+	[F_MAX_MEMORY] = {"max_memory", SEC_MEMORY, true},
+	[F_PID] = {"pid", SEC_SERVER, false},
+	[F_SOCKET] = {"socket", SEC_SERVER, false},
+	[F_LISTENING] = {"listening", SEC_SERVER, false},
+	[F_CONFIG] = {"config", SEC_CONFIG, false},
+	[F_PERSISTENCE] = {"persistence", SEC_PERSISTENCE, false},
+	[F_POLLING] = {"polling", SEC_POLLING, false},
+	[F_METHODS] = {"methods", SEC_METHODS, false},
+};
+
+/* Into *out fact f's value, owned; false when out of memory. */
+static bool fact_value(const server *s, enum info_fact f, om_value *out)
+{
+	switch (f) {
+	case F_VERSION:
+		return str_value(out, OM_VERSION);
+	case F_RUN_ID:
+		return str_value(out, s->run_id);
+	case F_SOCKET:
+		*out = om_nil();
+		return !s->socket_path || str_value(out, s->socket_path);
+	case F_LISTENING:
+		return listening_info(s, out);
+	case F_CONFIG:
+		return config_info(s, out);
+	case F_PERSISTENCE:
+		return journal_info(s, out);
+	case F_POLLING:
+		return poll_info(s, out);
+	case F_METHODS:
+		return stats_info(s->stats, out);
+	case F_UPTIME:
+		*out = om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0);
+		return true;
+	case F_PID:
+		*out = om_int(getpid());
+		return true;
+	default:
+		break;
+	}
+	uint64_t n = f == F_REVISION      ? s->revision
+		   : f == F_CONNECTIONS   ? s->nconns
+		   : f == F_OBJECTS       ? s->objects.count
+		   : f == F_OPS_TOTAL     ? s->ops_total
+		   : f == F_WAITING       ? s->nparked
+		   : f == F_PARKED_RUNS   ? s->parked_runs
+		   : f == F_USED_MEMORY   ? memory_used()
+		   : f == F_CLIENTS_BUFFERS ? conn_buffers(s)
+					    : s->limits.max_memory;
+	*out = om_uint(n);
+	return true;
+}
+
+/* Whether fact f is in the answer for section (NSECTIONS: the whole map). */
+static bool fact_in(enum info_fact f, int section)
+{
+	return section == NSECTIONS ? !info_facts[f].sectioned : info_facts[f].section == section;
+}
+
+/* The section named by v, NSECTIONS for the whole map (no param), or -1 (c failed). */
+static int info_section(op_call *c)
+{
+	if (c->nargs == 0 || c->args[0].kind == OM_NIL)
+		return NSECTIONS;
+	for (int i = 0; i < NSECTIONS; i++)
+		if (strlen(section_names[i]) == c->args[0].len &&
+		    memcmp(section_names[i], c->args[0].as.str, c->args[0].len) == 0)
+			return i;
+	op_fail(c, OM_BAD_PARAMS,
+		"server.info: no section \"%.*s\" (the sections: server, clients, memory, "
+		"persistence, config, polling, methods)",
+		(int)(c->args[0].len < 64 ? c->args[0].len : 64), c->args[0].as.str);
+	return -1;
+}
+
 static int admin_server_info(server *s, op_call *c)
 {
-	om_value map, config, methods, listening, persistence, polling;
-	if (!value_map_alloc(&map, 18))
+	int section = info_section(c);
+	if (section < 0)
+		return c->code;
+	om_value map;
+	if (section == SEC_PERSISTENCE || section == SEC_CONFIG || section == SEC_POLLING ||
+	    section == SEC_METHODS) {
+		enum info_fact whole = section == SEC_PERSISTENCE ? F_PERSISTENCE
+				       : section == SEC_CONFIG    ? F_CONFIG
+				       : section == SEC_POLLING   ? F_POLLING
+								  : F_METHODS;
+		return fact_value(s, whole, &map) ? op_ok(c, map) : op_no_memory(c);
+	}
+	size_t n = 0;
+	for (int f = 0; f < NFACTS; f++)
+		n += fact_in(f, section);
+	if (!value_map_alloc(&map, n))
 		return op_no_memory(c);
 	om_value *p = map.as.items;
-	if (info_str(&p, "version", OM_VERSION) && info_str(&p, "run_id", s->run_id) &&
-	    info_set(&p, "revision", om_uint(s->revision)) &&
-	    info_set(&p, "uptime_s", om_float((double)(uv_now(s->loop) - s->started_ms) / 1000.0)) &&
-	    info_set(&p, "connections", om_uint(s->nconns)) &&
-	    info_set(&p, "objects", om_uint(s->objects.count)) &&
-	    info_set(&p, "ops_total", om_uint(s->ops_total)) &&
-	    info_set(&p, "waiting", om_uint(s->nparked)) &&
-	    info_set(&p, "parked_runs", om_uint(s->parked_runs)) &&
-	    info_set(&p, "used_memory", om_uint(memory_used())) &&
-	    info_set(&p, "clients_buffers", om_uint(conn_buffers(s))) &&
-	    info_set(&p, "pid", om_int(getpid())) &&
-	    (s->socket_path ? info_str(&p, "socket", s->socket_path)
-			    : info_set(&p, "socket", om_nil())) &&
-	    listening_info(s, &listening) && info_set(&p, "listening", listening) &&
-	    config_info(s, &config) && info_set(&p, "config", config) &&
-	    journal_info(s, &persistence) && info_set(&p, "persistence", persistence) &&
-	    poll_info(s, &polling) && info_set(&p, "polling", polling) &&
-	    stats_info(s->stats, &methods) && info_set(&p, "methods", methods))
-		return op_ok(c, map);
-	om_value_free(&map);
-	return op_no_memory(c);
+	for (int f = 0; f < NFACTS; f++) {
+		om_value v;
+		if (!fact_in(f, section))
+			continue;
+		if (!fact_value(s, f, &v) || !info_set(&p, info_facts[f].key, v)) {
+			om_value_free(&map);
+			return op_no_memory(c);
+		}
+	}
+	return op_ok(c, map);
 }
 
 /* Answers nil; the reply is sent before the connections close. */

@@ -533,6 +533,95 @@ START_TEST(test_colours_on_a_terminal_unless_no_color)
 }
 END_TEST
 
+#define HINT(text) "\033[90m" text "\033[0m"
+
+/*
+ * While a method is typed, the parameters still to type show in grey after
+ * the cursor (the cursor moved back over them), shrinking as each argument
+ * is typed; each key erases the hint before the line changes.
+ */
+START_TEST(test_hints_show_the_parameters_still_to_type)
+{
+	const char *colour[] = {"NO_COLOR", NULL};
+	term t;
+	term_start(&t, harness_srv.socket, colour);
+	term_prompt(&t, t.prompt);
+	term_send(&t, "dict.set");
+	term_expect(&t, "dict.set" HINT(" NAME key value") "\033[15D");
+	term_send(&t, " ");
+	term_expect(&t, "\033[K " HINT("NAME key value") "\033[14D");
+	term_send(&t, "cfg");
+	term_expect(&t, "g" HINT(" key value") "\033[10D");
+	term_send(&t, " k ");
+	term_expect(&t, " " HINT("value") "\033[5D");
+	term_send(&t, "v");
+	term_expect(&t, "\033[Kv");
+	term_do(&t, "\r", "null\033[0m\r\n");
+	/* optional parameters in brackets; nothing once all are typed */
+	term_send(&t, "lock.acquire L");
+	term_expect(&t, "L" HINT(" [timeout]") "\033[10D");
+	term_send(&t, " 1");
+	term_expect(&t, "\033[K1");
+	term_do(&t, "\r", "true\033[0m\r\n");
+	/* a backspace brings back what it un-types */
+	term_send(&t, "counter.add n 1\x7f");
+	term_expect(&t, HINT("delta") "\033[5D");
+	term_do(&t, "3\r", "3\033[0m\r\n");
+	/* a friendly command's usage; none for what is no command */
+	term_send(&t, "help ");
+	term_expect(&t, HINT("[TOPIC|@GROUP]"));
+	term_do(&t, "\x7f\x7f\x7f\x7f\x7fnothing\r", "no_such_method: no command 'nothing'");
+	term_ctrl_d(&t);
+}
+END_TEST
+
+/* Hints are grey text: none where colours are off (NO_COLOR, TERM=dumb). */
+START_TEST(test_no_hints_without_colours)
+{
+	const char *dumb[] = {"NO_COLOR", "TERM=dumb", NULL};
+	const char *const *envs[] = {NULL, dumb};
+	for (int i = 0; i < 2; i++) {
+		term t;
+		term_start(&t, harness_srv.socket, envs[i]);
+		term_prompt(&t, t.prompt);
+		size_t from = t.mark;
+		term_do(&t, "dict.set d k v\r", "null\r\n");
+		ck_assert_ptr_null(strstr(t.seen + from, "\033[90m"));
+		term_ctrl_d(&t);
+	}
+}
+END_TEST
+
+/* objmgr --latency on a terminal: one line, redrawn after each sample, ended as it stops. */
+START_TEST(test_latency_redraws_one_line_on_a_terminal)
+{
+	const char *cli = getenv("OBJMGR_CLI");
+	char *argv[] = {(char *)cli, "-s", (char *)harness_srv.socket, "--latency", "-r", "2",
+			"-i", "0.05", NULL};
+	term t;
+	term_spawn(&t, harness_srv.socket, NULL, argv);
+	term_expect(&t, "\r\033[Kmin: ");
+	term_expect(&t, "\r\033[Kmin: ");
+	term_expect(&t, " samples)\r\n");
+	ck_assert_int_eq(term_finish(&t), 0);
+}
+END_TEST
+
+/* help @GROUP at the prompt, and Tab completing the group's name. */
+START_TEST(test_help_groups_and_their_completion)
+{
+	term t;
+	term_start(&t, harness_srv.socket, NULL);
+	term_prompt(&t, t.prompt);
+	term_do(&t, "help @blocking\r",
+		"@blocking: the methods that may wait before they answer\r\n  queue.put NAME value [timeout] ");
+	term_do(&t, "help @cou\t\r", "counter: ");
+	term_do(&t, "help @wr\t\r", "@write: ");
+	term_do(&t, "help @nope\r", "error: no_such_method: no group '@nope'; the groups: @dict, ");
+	term_ctrl_d(&t);
+}
+END_TEST
+
 /* Whether the file at path contains text (it is read whole). */
 static bool file_has(const char *path, const char *text)
 {
@@ -647,6 +736,10 @@ static Suite *repl_suite(void)
 	tcase_add_test(tc, test_ctrl_d_and_quit_exit_0);
 	tcase_add_test(tc, test_lost_connection_is_reported_and_retried);
 	tcase_add_test(tc, test_colours_on_a_terminal_unless_no_color);
+	tcase_add_test(tc, test_hints_show_the_parameters_still_to_type);
+	tcase_add_test(tc, test_no_hints_without_colours);
+	tcase_add_test(tc, test_help_groups_and_their_completion);
+	tcase_add_test(tc, test_latency_redraws_one_line_on_a_terminal);
 	tcase_add_test(tc, test_start_script_server_outlives_the_repl);
 	suite_add_tcase(s, tc);
 	return s;

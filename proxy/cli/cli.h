@@ -23,6 +23,10 @@
  *   batchcmd.c  objmgr batch: the calls of a file as one server.batch
  *   watch.c     objmgr watch and monitor: notifications as lines
  *   withlock.c  objmgr with-lock, with-semaphore: a command run holding one
+ *   operators.c -r/-i (a command repeated), and the modes below
+ *   stat.c      --stat: a line of server figures per interval
+ *   pings.c     --latency, --latency-history: server.ping round trips
+ *   hints.c     the REPL's hint of a method's parameters after the cursor
  */
 #ifndef OBJMGR_CLI_H
 #define OBJMGR_CLI_H
@@ -277,6 +281,8 @@ int with_semaphore_run(cli *c, char *const *argv, size_t argc);
 
 /* help.c */
 int help_run(cli *c, char *const *argv, size_t argc);
+/* Calls add with each group help @GROUP knows, "@" included: "@dict", ..., "@admin". */
+void help_group_names(void (*add)(const char *name));
 /* "dict.set NAME key value [default]"-style usage of a method, into buf. */
 void help_usage(const type_def *t, const op_def *op, char *buf, size_t size);
 
@@ -316,6 +322,39 @@ enum stmt_result {
  */
 int stmt_next(stmt_reader *r, words *w, char *err, size_t errsize);
 void stmt_reader_free(stmt_reader *r);
+
+/* operators.c, stat.c, pings.c: the operators' options of main.c */
+
+typedef struct cli_ops {
+	enum { OPS_COMMAND, OPS_STAT, OPS_LATENCY, OPS_LATENCY_HISTORY } mode;
+	long repeat;     /* -r: runs of the command, or lines of a mode; -1 for ever; 0: not given */
+	double interval; /* -i: seconds between runs or lines; < 0: not given */
+} cli_ops;
+
+/*
+ * Reads the value of -r (a count, 1 or more, or -1) or -i (seconds, 0 or
+ * more) into ops; false, printed, when it does not parse.
+ */
+bool ops_option(cli_ops *ops, int opt, const char *arg);
+/* Runs the command in argv (-r times, -i apart) or ops's mode; the exit status. */
+int ops_run(cli *c, const cli_ops *ops, char *const *argv, size_t argc);
+/* Seconds on the monotonic clock. */
+double ops_now(void);
+/* Sleeps for seconds (none when 0 or less), resuming after signals. */
+void ops_sleep(double seconds);
+int stat_run(cli *c, long lines, double interval);
+int pings_run(cli *c, bool history, long lines, double interval);
+
+/* hints.c */
+
+/* Whether hints are shown: stdout is a terminal and TERM is not dumb. */
+bool hints_wanted(void);
+/* A new line is read after prompt: empty, the cursor at its end; NULL: no hints on it. */
+void hints_reset(const char *prompt);
+/* Before waiting for a key: draws the hint after the cursor when it is at the line's end. */
+void hints_draw(void);
+/* A key arrived (as read_key() returns it, EOF too): erases the hint, follows the line. */
+void hints_key(int key);
 
 /* batch.c */
 

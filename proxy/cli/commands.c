@@ -108,27 +108,32 @@ static void methods_table(const om_value *methods)
 		row[2] = number_cell(m, "usec");
 		row[3] = xstrdup(per);
 	}
-	putchar('\n');
 	render_table(stdout, cells, rows, 4, 0xe);
 	for (size_t i = 0; i < 4 * rows; i++)
 		free(cells[i]);
 	free(cells);
 }
 
+/* info [SECTION]: server.info, or one section of it (the server checks the name). */
 static int cmd_info(cli *c, char *const *argv, size_t argc)
 {
-	(void)argv;
-	(void)argc;
-	om_value info;
-	int rc = cli_call(c, "server.info", NULL, 0, &info);
+	om_value info, section = argc > 1 ? om_str(argv[1]) : om_nil();
+	int rc = cli_call(c, "server.info", &section, argc > 1, &info);
 	if (rc != CLI_OK)
 		return rc;
-	if (c->mode == OUT_HUMAN && info.kind == OM_MAP) {
+	if (c->mode == OUT_HUMAN && info.kind == OM_MAP && argc > 1) {
+		if (strcmp(argv[1], "methods") == 0)
+			methods_table(&info);
+		else
+			facts(c, &info);
+	} else if (c->mode == OUT_HUMAN && info.kind == OM_MAP) {
 		/* The facts, then the per-method table instead of one long map line. */
 		om_value methods = take_key(&info, "methods");
 		facts(c, &info);
-		if (methods.kind == OM_MAP)
+		if (methods.kind == OM_MAP) {
+			putchar('\n');
 			methods_table(&methods);
+		}
 		om_value_free(&methods);
 	} else {
 		render_result(c, &info);
@@ -248,7 +253,8 @@ const cli_command cli_commands[] = {
 	 0, MANY, true, export_run, NULL},
 	{"import", "[--replace] FILE", "make the objects of an export document again (FILE - is stdin); --replace deletes same-named ones first",
 	 1, 2, false, import_run, NULL},
-	{"info", "", "server facts: version, uptime, connections, memory, ...", 0, 0, false, cmd_info, NULL},
+	{"info", "[SECTION]", "server facts: version, uptime, connections, memory, ...; or one SECTION of them: server, clients, memory, persistence, config, polling, methods",
+	 0, 1, false, cmd_info, NULL},
 	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping, NULL},
 	{"clients", "", "the connections: id, name, address, age, idle, requests, parked calls, what each holds",
 	 0, 0, false, cmd_clients, NULL},
@@ -262,7 +268,7 @@ const cli_command cli_commands[] = {
 	 2, MANY, true, with_lock_run, with_lock_manual},
 	{"with-semaphore", "NAME [-w SEC] -- CMD...", "run CMD holding a permit of the semaphore NAME, as with-lock",
 	 2, MANY, true, with_semaphore_run, with_lock_manual},
-	{"help", "[COMMAND|TYPE]", "every command, or one command or type in detail",
+	{"help", "[TOPIC|@GROUP]", "every command; a command, method or type (TOPIC) in detail; or a group of methods: @TYPE, @read, @write, @blocking, @admin",
 	 0, 1, false, help_run, NULL},
 };
 

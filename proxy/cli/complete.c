@@ -24,6 +24,12 @@ static void add(const char *s)
 	candidates.v[candidates.n++] = xstrdup(s);
 }
 
+/* add() of an "@group" without its "@", for libedit versions that leave it out of the word. */
+static void add_bare(const char *name)
+{
+	add(name + 1);
+}
+
 static void add_commands(bool with_types)
 {
 	char method[128];
@@ -70,6 +76,16 @@ static void add_objects(const char *type, const char *prefix)
  */
 static void collect(const words *before, bool after_at, bool at)
 {
+	/* help @GROUP: the @ is the word's, or libedit broke the word after it. */
+	bool help = before->n > 0 && strcmp(before->v[0], "help") == 0;
+	if (help && at && before->n == 1) {
+		help_group_names(add);
+		return;
+	}
+	if (help && after_at && before->n == 2 && strcmp(before->v[1], "@") == 0) {
+		help_group_names(add_bare);
+		return;
+	}
 	if (after_at || at) {
 		add_objects(NULL, at ? "@" : "");
 		return;

@@ -1,5 +1,5 @@
 /*
- * help.c — `help`, `help TYPE`, `help COMMAND`: every line comes from the
+ * help.c — `help`, `help TYPE`, `help COMMAND`, `help @GROUP`: every line comes from the
  * op tables in types/ (names, params, one-line help, flags) and from the
  * friendly command table, so help cannot drift from what the server does.
  */
@@ -71,6 +71,79 @@ static void type_group(cli *c, const type_def *t, int width)
 	}
 }
 
+/* The groups of methods besides the types, in the order help lists them. */
+static const struct group {
+	const char *name;
+	const char *help;
+} groups[] = {
+	{"read", "the data types' methods that only read"},
+	{"write", "the data types' methods that change their object (creating it when missing)"},
+	{"blocking", "the methods that may wait before they answer"},
+	{"admin", "the methods of the server itself: objects.*, server.*, clients.*, client.*"},
+};
+enum { NGROUPS = sizeof groups / sizeof groups[0] };
+
+/* Whether op of t is in groups[g]. */
+static bool in_group(size_t g, const type_def *t, const op_def *op)
+{
+	switch (g) {
+	case 0:
+		return !t->admin && !(op->flags & OP_WRITE);
+	case 1:
+		return !t->admin && (op->flags & OP_WRITE);
+	case 2:
+		return op->flags & OP_BLOCKING;
+	default:
+		return t->admin;
+	}
+}
+
+/* help @GROUP: a type's methods, or those of a group above, as help lists them. */
+static int help_group(cli *c, const char *name)
+{
+	int width = usage_width();
+	for (size_t g = 0; g < NGROUPS; g++) {
+		if (strcmp(name, groups[g].name) != 0)
+			continue;
+		printf("%s@%s%s: %s\n", c->color ? "\033[1m" : "", name, c->color ? "\033[0m" : "",
+		       groups[g].help);
+		for (const type_def *const *t = type_table; *t; t++)
+			for (size_t i = 0; i < (*t)->nops; i++) {
+				char usage[256];
+				if (!in_group(g, *t, &(*t)->ops[i]))
+					continue;
+				help_usage(*t, &(*t)->ops[i], usage, sizeof usage);
+				printf("  %-*s  %s\n", width, usage, (*t)->ops[i].help);
+			}
+		return CLI_OK;
+	}
+	const type_def *t = type_find(name, strlen(name));
+	if (t) {
+		type_group(c, t, width);
+		return CLI_OK;
+	}
+	char list[512] = "";
+	for (const type_def *const *tt = type_table; *tt; tt++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "@%s, ", (*tt)->name);
+	for (size_t g = 0; g < NGROUPS; g++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "@%s%s", groups[g].name,
+			 g + 1 < NGROUPS ? ", " : "");
+	return cli_usage(c, OM_NO_SUCH_METHOD, "no group '@%s'; the groups: %s", name, list);
+}
+
+void help_group_names(void (*add)(const char *name))
+{
+	char buf[64];
+	for (const type_def *const *t = type_table; *t; t++) {
+		snprintf(buf, sizeof buf, "@%s", (*t)->name);
+		add(buf);
+	}
+	for (size_t g = 0; g < NGROUPS; g++) {
+		snprintf(buf, sizeof buf, "@%s", groups[g].name);
+		add(buf);
+	}
+}
+
 static int help_all(cli *c)
 {
 	int width = usage_width();
@@ -87,7 +160,9 @@ static int help_all(cli *c)
 	}
 	printf("\nArguments: a JSON literal (3, 2.5, true, null, \"text\", [1,2], {\"a\":1}),\n"
 	       "@name for a reference to a shared object, anything else a bare string.\n"
-	       "NAME is an object's name. In the REPL, quit, exit or Ctrl-D leaves.\n");
+	       "NAME is an object's name. In the REPL, quit, exit or Ctrl-D leaves.\n"
+	       "Groups of methods: help @TYPE (@dict, @queue, ...), help @read, @write,\n"
+	       "@blocking (may wait) and @admin (objects, server, clients, client).\n");
 	return CLI_OK;
 }
 
@@ -119,6 +194,8 @@ int help_run(cli *c, char *const *argv, size_t argc)
 	if (argc < 2)
 		return help_all(c);
 	const char *topic = argv[1];
+	if (topic[0] == '@')
+		return help_group(c, topic + 1);
 	const cli_command *cmd = commands_find(topic);
 	if (cmd && cmd->manual) {
 		fputs(cmd->manual, stdout);

@@ -29,8 +29,9 @@ static void print_help(void)
 	       "    objmgr talks to objmgrd, the shared-object manager, over its Unix socket.\n"
 	       "    With a COMMAND it runs it once and prints the result. Without one it opens\n"
 	       "    an interactive REPL (line editing, history in ~/.objmgr_history, Tab\n"
-	       "    completion of commands and object names), or, when standard input is not\n"
-	       "    a terminal, runs the commands it reads, one per line, without prompts.\n"
+	       "    completion of commands and object names, the parameters still to type\n"
+	       "    shown in grey after the cursor), or, when standard input is not a\n"
+	       "    terminal, runs the commands it reads, one per line, without prompts.\n"
 	       "\n"
 	       "    While a [ or { is open at the end of a line, the statement goes on on\n"
 	       "    the next one (the REPL prompts with \"...> \"); an empty line ends it\n"
@@ -76,7 +77,11 @@ static void print_help(void)
 		const cli_command *cmd = &cli_commands[i];
 		char usage[64];
 		snprintf(usage, sizeof usage, "%s %s", cmd->name, cmd->usage);
-		printf("    %-24s %s\n", usage, cmd->help);
+		/* A usage too long for the column gets a line of its own. */
+		if (strlen(usage) > 24)
+			printf("    %s\n    %-24s %s\n", usage, "", cmd->help);
+		else
+			printf("    %-24s %s\n", usage, cmd->help);
 	}
 	printf("\n"
 	       "    Every server method is a command too, TYPE.OP [NAME] ARGS..., mirroring\n"
@@ -109,7 +114,7 @@ static void print_help(void)
 	       "                           nil an empty field, a container in a field its\n"
 	       "                           JSON. --raw, --no-raw, --json and --csv exclude\n"
 	       "                           each other\n"
-	       "    --no-color             no colours, even on a terminal\n"
+	       "    --no-color             no colours (nor REPL hints), even on a terminal\n"
 	       "    -e, --exit-status      exit with 1 when the result is false or nil, as\n"
 	       "                           jq -e (piped commands: the last line's; not in\n"
 	       "                           the REPL); errors keep their own statuses\n"
@@ -120,6 +125,19 @@ static void print_help(void)
 	       "    --value-file FILE      the TYPE.OP command's last argument is FILE's\n"
 	       "                           bytes, always a bin. -x and --value-file read at\n"
 	       "                           most 64 MiB (the server's default max message)\n"
+	       "    -r N                   run the command N times (-1: for ever); the first\n"
+	       "                           run that fails ends it, with that run's status\n"
+	       "    -i SEC                 seconds between runs (fractions allowed; default 0),\n"
+	       "                           and between the lines of the modes below\n"
+	       "    --stat                 a line of server figures per interval (-i, default 1):\n"
+	       "                           objects, clients, waiting calls, ops, ops/s, memory,\n"
+	       "                           revision; the header every 20 lines; -r N: N lines\n"
+	       "    --latency              server.ping round trips, 10 ms apart: min, avg, max\n"
+	       "                           and p99 in ms of every sample so far; on a terminal\n"
+	       "                           one line redrawn, else a line per interval (-i,\n"
+	       "                           default 1); -r N: N lines\n"
+	       "    --latency-history      the same, the figures starting again every interval\n"
+	       "                           (-i, default 15), a line each\n"
 	       "    -h, --help             print this help\n"
 	       "    -V, --version          print the version\n"
 	       "\n"
@@ -174,6 +192,11 @@ static void print_help(void)
 	       "    objmgr import state.json\n"
 	       "    objmgr -s /run/other.sock import --replace - < state.json\n"
 	       "    objmgr help dict.set\n"
+	       "    objmgr help @blocking\n"
+	       "    objmgr info memory\n"
+	       "    objmgr -r 5 -i 1 counter.add hits 1\n"
+	       "    objmgr --stat -i 2\n"
+	       "    objmgr --latency-history -i 60\n"
 	       "    objmgr watch --json 'cfg*'\n"
 	       "    objmgr batch --atomic < calls.txt\n"
 	       "    objmgr with-lock deploy -w 10 -- ./deploy.sh\n"
@@ -208,7 +231,7 @@ int main(int argc, char **argv)
 {
 	/* The four output forms first, in the order of names[] and modes[] below. */
 	enum { OPT_JSON = 256, OPT_RAW, OPT_NO_RAW, OPT_CSV, OPT_NO_COLOR, OPT_SERVER_USER,
-	       OPT_AUTHKEY_FILE, OPT_VALUE_FILE };
+	       OPT_AUTHKEY_FILE, OPT_VALUE_FILE, OPT_STAT, OPT_LATENCY, OPT_LATENCY_HISTORY };
 	bool exit_status = false, from_stdin = false;
 	const char *value_file = NULL;
 	const char *form = NULL; /* the output form's option, when one was given */
@@ -223,16 +246,20 @@ int main(int argc, char **argv)
 		{"no-color", no_argument, NULL, OPT_NO_COLOR},
 		{"exit-status", no_argument, NULL, 'e'},
 		{"value-file", required_argument, NULL, OPT_VALUE_FILE},
+		{"stat", no_argument, NULL, OPT_STAT},
+		{"latency", no_argument, NULL, OPT_LATENCY},
+		{"latency-history", no_argument, NULL, OPT_LATENCY_HISTORY},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	cli c = {.mode = OUT_HUMAN};
+	cli_ops ops = {.mode = OPS_COMMAND, .interval = -1};
 	bool no_color = false;
 	int opt;
 
 	/* "+": options end at the command, so `counter.add hits -1` keeps its -1. */
-	while ((opt = getopt_long(argc, argv, "+s:exhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:exr:i:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.address = optarg;
@@ -273,6 +300,17 @@ int main(int argc, char **argv)
 		case OPT_VALUE_FILE:
 			value_file = optarg;
 			break;
+		case 'r':
+		case 'i':
+			if (!ops_option(&ops, opt, optarg))
+				return CLI_USAGE;
+			break;
+		case OPT_STAT:
+		case OPT_LATENCY:
+		case OPT_LATENCY_HISTORY:
+			ops.mode = opt == OPT_STAT ? OPS_STAT
+				 : opt == OPT_LATENCY ? OPS_LATENCY : OPS_LATENCY_HISTORY;
+			break;
 		case 'h':
 			print_help();
 			return CLI_OK;
@@ -301,7 +339,9 @@ int main(int argc, char **argv)
 	}
 
 	int status;
-	if (optind < argc) {
+	if (ops.mode != OPS_COMMAND || ops.repeat != 0) {
+		status = ops_run(&c, &ops, argv + optind, (size_t)(argc - optind));
+	} else if (optind < argc) {
 		status = commands_run(&c, argv + optind, (size_t)(argc - optind));
 	}
 	else if (isatty(STDIN_FILENO)) {

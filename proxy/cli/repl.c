@@ -103,6 +103,9 @@ static int read_byte(int fd)
 	}
 }
 
+/* Whether the hints of hints.c are drawn: on a terminal that shows colours. */
+static bool hints_on;
+
 /*
  * libedit's source of keys (rl_getc_function): one character of the
  * locale's encoding, decoded as libedit's own reader does (a byte that
@@ -112,10 +115,15 @@ static int read_byte(int fd)
 static int read_key(FILE *f)
 {
 	mbstate_t state = {0};
+	if (hints_on)
+		hints_draw();
 	for (;;) {
 		int b = read_byte(fileno(f));
-		if (b == EOF)
+		if (b == EOF) {
+			if (hints_on)
+				hints_key(EOF);
 			return EOF;
+		}
 		char byte = (char)b;
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, &byte, 1, &state);
@@ -125,6 +133,8 @@ static int read_key(FILE *f)
 			state = (mbstate_t){0};
 			continue;
 		}
+		if (hints_on)
+			hints_key((int)wc);
 		return (int)wc;
 	}
 }
@@ -148,6 +158,7 @@ static char *read_line(cli *c, bool more, bool *interrupted)
 	sigint_seen = 0;
 
 	char *p = more ? xstrdup(CONTINUATION_PROMPT) : prompt_text(c);
+	hints_reset(more ? NULL : p); /* a continuation line starts no command */
 	char *line = readline(p);
 	free(p);
 
@@ -186,6 +197,7 @@ int repl_run(cli *c)
 	setlocale(LC_CTYPE, ""); /* keys and the line are in the terminal's encoding */
 	rl_readline_name = "objmgr";
 	rl_getc_function = read_key;
+	hints_on = hints_wanted() && c->color_err;
 	complete_install(c);
 	stifle_history(HISTORY_MAX);
 	if (hist)

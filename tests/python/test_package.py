@@ -180,6 +180,18 @@ class TestErrors(Base):
         self.assertIsInstance(e.exception, ConnectionError)
 
 
+class TestInfo(Base):
+    def test_info_whole_or_one_section(self):
+        self.assertIn("methods", self.c.info())
+        self.assertEqual(list(self.c.info("clients")), ["connections", "waiting", "parked_runs"])
+        self.assertEqual(self.c.info("persistence"), {"mode": "memory"})
+        with self.assertRaises(objmgr.BadParams) as e:
+            self.c.info("nope")
+        self.assertIn('no section "nope" (the sections: server, clients, memory, persistence, '
+                      'config, polling, methods)', str(e.exception))
+        self.assertEqual(self.c.info("polling")["mode"], "auto")
+
+
 class TestAddress(unittest.TestCase):
     def test_addresses_parse_as_libobjmgr_reads_them(self):
         self.assertEqual(_address.parse("unix:/x/s"), ("unix", "/x/s", False))

@@ -145,8 +145,13 @@ class Client:
     def ping(self):
         return self.call("server.ping")
 
-    def info(self):
-        return self.call("server.info")
+    def info(self, section=None):
+        """server.info's map of facts; with section ("server", "clients",
+        "memory", "persistence", "config", "polling", "methods"), only that
+        part."""
+        if section is None:
+            return self.call("server.info")
+        return self.call("server.info", section)
 
     def objects(self, pattern=None, versions=False):
         """The objects whose names match pattern (a glob; None: every object): a

@@ -1,6 +1,6 @@
-/* latency.h — percentiles of latency samples (nanoseconds), for the benchmarks' reports. */
-#ifndef OBJMGR_BENCH_LATENCY_H
-#define OBJMGR_BENCH_LATENCY_H
+/* latency.h — percentiles of latency samples (nanoseconds): the benchmarks' reports and objmgr --latency. */
+#ifndef OBJMGR_LATENCY_H
+#define OBJMGR_LATENCY_H
 
 #include <stddef.h>
 #include <stdint.h>
