@@ -13,7 +13,9 @@ import sys
 CONFIGS = [
     ("c1", "c=1 P=1, 2 CPUs"),
     ("c1bp", "c=1 P=1, 2 CPUs, objmgrd --busy-poll 50"),
+    ("c1bp0", "c=1 P=1, 2 CPUs, objmgrd --busy-poll 0"),
     ("c1cpu0", "c=1 P=1, 1 CPU"),
+    ("c1cpu0bp0", "c=1 P=1, 1 CPU, objmgrd --busy-poll 0"),
     ("c50", "c=50 P=1"),
     ("c50p16", "c=50 P=16"),
     ("c50p16key", "c=50 P=16, objmgrd --authkey-file"),
@@ -22,7 +24,7 @@ WORKLOADS = ["PING", "SET", "GET", "INCR", "HSET", "LPUSH", "LPOP"]
 # objmgr and Python have one keyspace operation for Redis's SET and HSET.
 SAME_AS = {"HSET": "SET"}
 # Configs that run objmgr alone: their other columns are another config's runs.
-BORROWS = {"c1bp": "c1", "c50p16key": "c50p16"}
+BORROWS = {"c1bp": "c1", "c1bp0": "c1", "c1cpu0bp0": "c1cpu0", "c50p16key": "c50p16"}
 SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
 # The durable runs: config MODE+base, each beside its memory-only base config.
 FSYNC_MODES = ["always", "everysec"]
@@ -196,9 +198,10 @@ def main():
     print("Python cannot pipeline: at c=50 P=16 its column is its best run of any config.")
     print("c=1 runs are pinned: servers on CPU 0, the client on CPU 1 (2 CPUs) or CPU 0 (1 CPU);")
     print("c=50 runs are placed by the scheduler. The floor is pingpong: blocking write/read only.")
-    print("objmgrd runs with its defaults, except in the --busy-poll 50 rows: there its CPU time")
-    print("includes the polling, and the Redis, Python and floor columns are those of c=1 P=1,")
-    print("2 CPUs (all three sleep between requests, as they do by default). In the")
+    print("objmgrd runs with its defaults (polling for requests while it pays off: --busy-poll")
+    print("auto), except in the --busy-poll rows (50: always, 0: never). Its CPU time includes")
+    print("the polling; in the --busy-poll rows the Redis, Python and floor columns are those")
+    print("of the same placement's default row (all three sleep between requests). In the")
     print("--authkey-file rows every connection authenticated first (not timed); the Redis")
     print("and Python columns there are those of c=50 P=16.")
     print()
@@ -301,6 +304,19 @@ def main():
                       + (1.2,),
                       ("{} objmgr >= 1.5x Python".format(labels["c1"]),) + config_span("c1bp", 1)
                       + (1.5,)])
+    if ("c1", "PING") in ratios and ("c1cpu0bp0", "PING") in ratios:
+        def against(cfg, base):
+            return span(ratio(get(("objmgr", cfg, SAME_AS.get(wl, wl))),
+                              get(("objmgr", base, SAME_AS.get(wl, wl)))) for wl in WORKLOADS)
+        print("Targets (issue 17), with objmgrd's defaults:")
+        print_checks([("{} objmgr >= 2x Redis".format(labels["c1"]),) + config_span("c1", 0)
+                      + (2.0,),
+                      ("{} objmgr PING >= 2x the floor".format(labels["c1"]),
+                       ratios.get(("c1", "floor")), ratios.get(("c1", "floor")), 2.0),
+                      ("{} >= 0.95x --busy-poll 0".format(labels["c1cpu0"]),)
+                      + against("c1cpu0", "c1cpu0bp0") + (0.95,),
+                      ("{} >= 1x --busy-poll 0".format(labels["c1"]),)
+                      + against("c1", "c1bp0") + (1.0,)])
     if py_ratios:
         py_labels = dict(PY_CONFIGS)
         print("Python's clients: the objmgr package against multiprocessing's manager (a goal):")

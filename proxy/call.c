@@ -11,7 +11,8 @@
  * om_recv_id) takes its own, stashes replies to other pipelined requests
  * for om_recv and om_recv_id, and skips the late reply to a call that timed
  * out. Notifications met on the way are queued for om_next_notification
- * (notify.c), whatever is waited for.
+ * (notify.c), whatever is waited for. A reply awaited is polled for
+ * briefly before sleeping, while that pays off (poll_reply).
  */
 #include "client.h"
 
@@ -26,6 +27,7 @@
 #include "authkey.h"
 #include "codec.h"
 #include "mem.h"
+#include "payoff.h"
 
 enum {
 	READ_CHUNK = 64 * 1024, /* room made in the unpacker before each recv() */
@@ -38,6 +40,7 @@ enum {
 	REPLY_MAX_DEPTH = 64,
 	SKIPPED = 1,            /* take_message: not the reply waited for */
 	STASH_MIN = 16,         /* the stash's first allocation, in replies */
+	POLL_WINDOW_NS = 50000, /* how long a call polls for its reply before sleeping (poll_reply) */
 };
 
 typedef struct deadline {
@@ -441,8 +444,11 @@ static int check_owner(om_client *c, const char *what)
 			   c->address);
 }
 
-/* One recv() into the unpacker's free space, EINTR retried; as recv() returns. */
-static ssize_t recv_chunk(om_client *c)
+/*
+ * One recv() (or ring read) into the unpacker's free space, EINTR retried,
+ * counted in *count; as recv() returns.
+ */
+static ssize_t recv_counted(om_client *c, uint64_t *count)
 {
 	if (!msgpack_unpacker_reserve_buffer(&c->unpacker, READ_CHUNK)) {
 		errno = ENOMEM;
@@ -456,8 +462,8 @@ static ssize_t recv_chunk(om_client *c)
 		} else {
 			n = recv(c->fd, msgpack_unpacker_buffer(&c->unpacker),
 				 msgpack_unpacker_buffer_capacity(&c->unpacker), 0);
-			c->stats.recvs++;
 		}
+		(*count)++;
 		if (n > 0)
 			msgpack_unpacker_buffer_consumed(&c->unpacker, (size_t)n);
 		if (n >= 0 || errno != EINTR)
@@ -465,14 +471,81 @@ static ssize_t recv_chunk(om_client *c)
 	}
 }
 
-/* Reads what the socket has into the unpacker, waiting until the deadline for at least one byte. */
-static int fill(om_client *c, const char *what, const deadline *d)
+static ssize_t recv_chunk(om_client *c)
+{
+	return recv_counted(c, &c->stats.recvs);
+}
+
+static uint64_t mono_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return mono_ns(&t);
+}
+
+static bool would_block(ssize_t n)
+{
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/*
+ * Called when a reply is awaited and the socket is empty: polls it with
+ * recv() for up to POLL_WINDOW_NS (never past d) before the caller sleeps
+ * in poll(). A server on another CPU often answers within that, and a
+ * sleeping thread can take longer than that to wake. Only while such
+ * windows pay off (payoff.h): one in which nothing came, or in which this
+ * thread was preempted (it shares its CPU, perhaps with the server), makes
+ * the next ones rarer. As recv(): what the last one returned, -1 with
+ * EAGAIN when nothing came.
+ */
+static ssize_t poll_reply(om_client *c, const deadline *d)
+{
+	if (!c->polling || !payoff_try(&c->poll_rule)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	c->stats.poll_windows++;
+	bool watched = payoff_watch(&c->poll_rule);
+	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	uint64_t end = now_ns() + POLL_WINDOW_NS;
+	if (d->set && mono_ns(&d->at) < end)
+		end = mono_ns(&d->at);
+	ssize_t n;
+	do
+		n = recv_counted(c, &c->stats.poll_recvs);
+	while (would_block(n) && now_ns() < end);
+	int err = errno;
+	bool caught = !would_block(n);
+	c->stats.poll_caught += caught;
+	payoff_note(&c->poll_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
+				   : caught			     ? PAYOFF_CAUGHT
+								     : PAYOFF_MISSED);
+	errno = err;
+	return n;
+}
+
+/*
+ * Reads what the socket has into the unpacker, waiting until the deadline
+ * for at least one byte; when a reply is awaited (poll), polling for it
+ * first.
+ */
+static int fill(om_client *c, const char *what, const deadline *d, bool poll)
 {
 	int rc = check_owner(c, what);
 	if (rc != OM_OK)
 		return rc;
 	for (;;) {
 		ssize_t n = recv_chunk(c);
+		/* Shared memory polls its rings itself (shm_link_wait). */
+		if (poll && !c->shm.h && would_block(n)) {
+			poll = false;
+			n = poll_reply(c, d);
+		}
 		if (n > 0)
 			return OM_OK;
 		if (n == 0) {
@@ -505,7 +578,8 @@ static int read_reply(om_client *c, const char *what, want *w, const deadline *d
 			if (rc != SKIPPED)
 				break;
 		} else if (u == MSGPACK_UNPACK_CONTINUE) {
-			rc = fill(c, what, d);
+			rc = fill(c, what, d, w->kind == WANT_CALL || w->kind == WANT_PIPELINED ||
+						      w->kind == WANT_PIPELINED_ID);
 			if (rc != OM_OK)
 				break;
 		} else {

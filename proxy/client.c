@@ -274,6 +274,9 @@ om_client *om_connect(const char *address, const om_options *opts)
 	c->next_msgid = 1;
 	if (opts)
 		c->opts = *opts;
+	const char *poll_env = getenv("OBJMGR_POLL");
+	c->polling = !c->opts.no_poll && !(poll_env && strcmp(poll_env, "0") == 0);
+	payoff_init(&c->poll_rule);
 	c->name = c->opts.client_name ? xstrdup(c->opts.client_name) : program_name();
 	c->opts.client_name = NULL;
 	msgpack_sbuffer_init(&c->out);

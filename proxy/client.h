@@ -10,6 +10,7 @@
 
 #include "objmgr.h"
 #include "shmlink.h"
+#include "payoff.h"
 
 /* A reply to a pipelined request read while waiting for another (by om_call or om_recv_id). */
 typedef struct stashed {
@@ -68,7 +69,10 @@ void notes_clear(notes *q);
  */
 typedef struct client_stats {
 	uint64_t sends; /* send() calls, including those that failed with EAGAIN */
-	uint64_t recvs; /* recv() calls, likewise */
+	uint64_t recvs; /* recv() calls, likewise, but for those polling for a reply: */
+	uint64_t poll_recvs;   /* recv() calls made in polling windows */
+	uint64_t poll_windows; /* windows: polling for a reply before sleeping (call.c) */
+	uint64_t poll_caught;  /* of them, those the reply (or a close) arrived in */
 } client_stats;
 
 /*
@@ -93,6 +97,8 @@ struct om_client {
 	notes notes;             /* notifications read, not yet given back */
 	client_stats stats;
 	shm_link shm;            /* requests and replies on shared memory, when open (om_options.shm) */
+	bool polling;            /* poll for replies before sleeping: not opts.no_poll nor OBJMGR_POLL=0 */
+	payoff poll_rule;        /* and while that pays off (payoff.h) */
 	int code;                /* the last call's status */
 	char message[1024];      /* and its detail; "" after a success */
 };

@@ -96,6 +96,20 @@ typedef struct om_options {
 	 * A server that dies is noticed within 100 ms while a call waits.
 	 */
 	bool shm;
+	/*
+	 * false (the default): a call waiting for its reply first polls the
+	 * socket without sleeping for up to 50 µs, while such windows catch
+	 * the reply; a server on another CPU often answers within that, and
+	 * waking a sleeping thread can cost more (20 µs and up in a VM). The
+	 * rule is the server's (docs/guide.md, Running the server): a window
+	 * that catches nothing, or during which the calling thread was
+	 * preempted, makes the next ones rarer (every 1, 2, 4, ... up to 1024
+	 * waits), so a client on the server's CPU, an idle one or one that
+	 * waits for slow calls soon stops polling. true: never poll, always
+	 * sleep in poll(2). OBJMGR_POLL=0 in the environment does the same for
+	 * every connection. Results are the same either way.
+	 */
+	bool no_poll;
 } om_options;
 
 /*
@@ -753,7 +767,8 @@ int om_server_ping(om_client *c);
  * when it listens on TCP only), "listening" (every address it listens on,
  * strs, TCP ports as bound), "config" (a map of the settings it runs with:
  * "max_message_size", "max_clients", "max_output", "max_output_hard",
- * "max_waiting", "max_memory", "busy_poll_us" (ints), "idle_timeout_s",
+ * "max_waiting", "max_memory", "busy_poll_us" (ints: the polling window, 0:
+ * off), "idle_timeout_s",
  * "message_timeout_s" (floats), "authkey" (bool: clients must authenticate)),
  * "persistence" (a map: "mode" is "memory" without a data directory, else
  * the --fsync policy, "always", "everysec" or "no", with "dir",
@@ -762,7 +777,10 @@ int om_server_ping(om_client *c);
  * writes are refused), "snapshot_running" (bool), "snapshot_time" (Unix
  * time of the last, nil: none this run), "snapshot_duration_ms",
  * "snapshot_bytes", "fork_us", "loaded_ms", "loaded_records"; see
- * docs/protocol.md) and "methods" (a map "type.op" -> {"calls": int,
+ * docs/protocol.md), "polling" (a map: "mode" ("auto", "fixed" or "off"),
+ * "window_us", "next" (bool: a window follows the next batch), "windows",
+ * "caught", "stolen", "usec": how the server polled for requests after
+ * each batch; see docs/protocol.md) and "methods" (a map "type.op" -> {"calls": int,
  * "usec": int}: per-method counts and server time). Read them with
  * om_value_map_get().
  */

@@ -405,7 +405,7 @@ static bool config_info(const server *s, om_value *out)
 	    info_set(&p, "idle_timeout_s", om_float((double)s->limits.idle_timeout_ms / 1000.0)) &&
 	    info_set(&p, "message_timeout_s",
 		     om_float((double)s->limits.message_timeout_ms / 1000.0)) &&
-	    info_set(&p, "busy_poll_us", om_uint(s->busy_poll_us)) &&
+	    info_set(&p, "busy_poll_us", om_uint(poll_window_us(s))) &&
 	    info_set(&p, "authkey", om_bool(s->authkey != NULL)))
 		return true;
 	om_value_free(out);
@@ -426,21 +426,21 @@ static bool listening_info(const server *s, om_value *out)
 }
 
 /* server.info's sections, as its section param names them (docs/protocol.md). */
-enum info_section { SEC_SERVER, SEC_CLIENTS, SEC_MEMORY, SEC_PERSISTENCE, SEC_CONFIG, SEC_METHODS,
-		    NSECTIONS };
+enum info_section { SEC_SERVER, SEC_CLIENTS, SEC_MEMORY, SEC_PERSISTENCE, SEC_CONFIG, SEC_POLLING,
+		    SEC_METHODS, NSECTIONS };
 static const char *const section_names[NSECTIONS] = {
-	"server", "clients", "memory", "persistence", "config", "methods",
+	"server", "clients", "memory", "persistence", "config", "polling", "methods",
 };
 
 /*
  * Every fact, in the order of the whole map server.info answers without a
- * section; each belongs to one section. The last three are sections whole:
+ * section; each belongs to one section. The last four are sections whole:
  * asked for alone, their map is the answer. A fact marked sectioned is only
  * in its section's answer (the whole map has it elsewhere: config's).
  */
 enum info_fact { F_VERSION, F_RUN_ID, F_REVISION, F_UPTIME, F_CONNECTIONS, F_OBJECTS, F_OPS_TOTAL,
 		 F_WAITING, F_PARKED_RUNS, F_USED_MEMORY, F_CLIENTS_BUFFERS, F_MAX_MEMORY, F_PID,
-		 F_SOCKET, F_LISTENING, F_CONFIG, F_PERSISTENCE, F_METHODS, NFACTS };
+		 F_SOCKET, F_LISTENING, F_CONFIG, F_PERSISTENCE, F_POLLING, F_METHODS, NFACTS };
 static const struct {
 	const char *key;
 	uint8_t section;
@@ -463,6 +463,7 @@ static const struct {
 	[F_LISTENING] = {"listening", SEC_SERVER, false},
 	[F_CONFIG] = {"config", SEC_CONFIG, false},
 	[F_PERSISTENCE] = {"persistence", SEC_PERSISTENCE, false},
+	[F_POLLING] = {"polling", SEC_POLLING, false},
 	[F_METHODS] = {"methods", SEC_METHODS, false},
 };
 
@@ -483,6 +484,8 @@ static bool fact_value(const server *s, enum info_fact f, om_value *out)
 		return config_info(s, out);
 	case F_PERSISTENCE:
 		return journal_info(s, out);
+	case F_POLLING:
+		return poll_info(s, out);
 	case F_METHODS:
 		return stats_info(s->stats, out);
 	case F_UPTIME:
@@ -524,7 +527,7 @@ static int info_section(op_call *c)
 			return i;
 	op_fail(c, OM_BAD_PARAMS,
 		"server.info: no section \"%.*s\" (the sections: server, clients, memory, "
-		"persistence, config, methods)",
+		"persistence, config, polling, methods)",
 		(int)(c->args[0].len < 64 ? c->args[0].len : 64), c->args[0].as.str);
 	return -1;
 }
@@ -535,9 +538,11 @@ static int admin_server_info(server *s, op_call *c)
 	if (section < 0)
 		return c->code;
 	om_value map;
-	if (section == SEC_PERSISTENCE || section == SEC_CONFIG || section == SEC_METHODS) {
+	if (section == SEC_PERSISTENCE || section == SEC_CONFIG || section == SEC_POLLING ||
+	    section == SEC_METHODS) {
 		enum info_fact whole = section == SEC_PERSISTENCE ? F_PERSISTENCE
 				       : section == SEC_CONFIG    ? F_CONFIG
+				       : section == SEC_POLLING   ? F_POLLING
 								  : F_METHODS;
 		return fact_value(s, whole, &map) ? op_ok(c, map) : op_no_memory(c);
 	}

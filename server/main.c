@@ -44,8 +44,6 @@
 #define COMPACT_FACTOR 1
 #define COMPACT_MIN_MIB 64
 
-/* The longest --busy-poll, in microseconds: a second of spinning after each request. */
-#define BUSY_POLL_MAX_US 1000000
 #define STRINGIFY(x) #x
 #define STR(x) STRINGIFY(x)
 
@@ -61,7 +59,7 @@ static const char help_text[] =
 	"            [--max-message-size BYTES]\n"
 	"            [--max-clients N] [--max-output BYTES] [--max-output-hard BYTES]\n"
 	"            [--max-waiting N] [--max-memory BYTES] [--idle-timeout SEC]\n"
-	"            [--message-timeout SEC] [--busy-poll USEC] [--socket-mode MODE]\n"
+	"            [--message-timeout SEC] [--busy-poll auto|USEC] [--socket-mode MODE]\n"
 	"            [--socket-group GROUP] [--allow-uid USER]... [--authkey-file FILE]\n"
 	"            [--data-dir DIR [--fsync always|everysec|no] [--repair]\n"
 	"             [--compact-factor N] [--compact-min BYTES]]\n"
@@ -175,14 +173,21 @@ static const char help_text[] =
 	"        after its first bytes arrived (default " STR(MESSAGE_TIMEOUT_S) ", 0: never), after a\n"
 	"        server.error \"timeout\": a client cannot hold the server's memory\n"
 	"        by sending a message a byte at a time.\n"
-	"    --busy-poll USEC\n"
-	"        After each request, keep polling for the next one without sleeping\n"
-	"        for up to USEC microseconds, 0 to " STR(BUSY_POLL_MAX_US) " (default 0: off). A\n"
-	"        client that waits for each reply then finds the server's CPU awake:\n"
-	"        on machines (VMs especially) where waking an idle CPU is slow,\n"
-	"        this can double one client's round trips per second, e.g. with 50.\n"
-	"        It costs a busy CPU while requests keep coming, and nothing once\n"
-	"        they stop. Useful only when the clients run on other CPUs.\n"
+	"    --busy-poll auto|USEC\n"
+	"        After a batch of requests, keep polling for the next one without\n"
+	"        sleeping for a while. A client that waits for each reply then finds\n"
+	"        the server's CPU awake: on machines (VMs especially) where waking an\n"
+	"        idle CPU is slow, one client's round trips per second can double or\n"
+	"        triple. auto (the default) polls for up to " STR(POLL_AUTO_US) " µs, and only while\n"
+	"        that pays off: while recent windows caught a request and the server\n"
+	"        was not preempted in them. When windows catch nothing (an idle\n"
+	"        server, a client that thinks longer) or the server is preempted (a\n"
+	"        client on the server's CPU, which spinning would starve), it sleeps\n"
+	"        again and tries a window less and less often (every 1, 2, 4, ... up\n"
+	"        to " STR(PAYOFF_BACKOFF_MAX) " batches). USEC, 1 to " STR(POLL_MAX_US) ", polls for up to USEC µs after\n"
+	"        every batch, whatever it catches; 0 never polls. Either way the\n"
+	"        server polls only after a request, so once requests stop it sleeps\n"
+	"        within a window. server.info's \"polling\" reports what it did.\n"
 	"    --data-dir DIR\n"
 	"        Keep the objects in DIR (made 0700, parents too, if missing), so that\n"
 	"        they survive a restart, a crash or, with --fsync always, a power\n"
@@ -241,7 +246,8 @@ typedef struct options {
 	const char *socket; /* NULL: the default */
 	int log_level;
 	server_limits limits;
-	unsigned long busy_poll_us; /* 0: off */
+	poll_mode poll;           /* --busy-poll: auto (default), a fixed window, or off */
+	unsigned long busy_poll_us; /* POLL_FIXED's window */
 	server_access access;
 	bool socket_mode_given;
 	const char *authkey_file; /* NULL: no handshake */
@@ -452,9 +458,14 @@ static int parse_options(int argc, char **argv, options *o)
 				return usage_error("--max-waiting: not a positive number: '%s'", optarg);
 			break;
 		case OPT_BUSY_POLL:
-			if (parse_bounded(optarg, BUSY_POLL_MAX_US, &o->busy_poll_us))
-				return usage_error("--busy-poll: not a number of microseconds from 0 to "
-						   STR(BUSY_POLL_MAX_US) ": '%s'", optarg);
+			if (strcmp(optarg, "auto") == 0) {
+				o->poll = POLL_AUTO;
+				break;
+			}
+			if (parse_bounded(optarg, POLL_MAX_US, &o->busy_poll_us))
+				return usage_error("--busy-poll: not auto or a number of microseconds "
+						   "from 0 to " STR(POLL_MAX_US) ": '%s'", optarg);
+			o->poll = o->busy_poll_us ? POLL_FIXED : POLL_OFF;
 			break;
 		case OPT_SOCKET_MODE:
 			if (parse_mode(optarg, &o->access.socket_mode))
@@ -633,74 +644,8 @@ static void watch_signal(server *s, uv_signal_t *h, int signum)
 }
 
 /*
- * --busy-poll. A client that waits for each reply leaves the server's CPU
- * idle between requests, and waking an idle CPU can cost more than serving
- * the request (~20 µs in a KVM guest whose idle vCPUs halt). So for a while
- * after the last request an active idle handle makes every loop iteration
- * poll for I/O without blocking (libuv's poll timeout is 0 while an idle
- * handle is active); a check handle, run after every poll, notes new
- * requests and stops the idle handle once the window has passed, so the
- * loop blocks in epoll_wait again. Both handles are unreferenced: they never
- * keep the loop alive, so stopping works as without them.
- * (UV_RUN_NOWAIT in a loop around uv_run would do the same, but would need
- * its own copy of how UV_RUN_DEFAULT decides the loop is finished.)
- */
-static struct busy_poll {
-	uint64_t window_ns;   /* how long to keep polling after the last request */
-	uint64_t ops_seen;    /* s->ops_total at the last check */
-	uint64_t last_ops_ns; /* uv_hrtime() when requests were last seen to run */
-	uv_check_t check;
-	uv_idle_t idle;
-} busy_poll;
-
-/*
- * While active, the handle alone keeps the loop from blocking. It does not
- * sched_yield(): that helps a client on the server's CPU, but with any busy
- * process on that CPU the yielding server ran only now and then, and one
- * client's round trips fell from ~11k/s (no polling) to ~660/s.
- */
-static void busy_poll_spin(uv_idle_t *h)
-{
-	(void)h;
-}
-
-/* After each poll for I/O: spin on when requests ran, stop once the window passed or a stop began. */
-static void busy_poll_check(uv_check_t *h)
-{
-	server *s = h->data;
-	bool spinning = uv_is_active((uv_handle_t *)&busy_poll.idle);
-	if (s->stopping) {
-		uv_idle_stop(&busy_poll.idle);
-		return;
-	}
-	if (s->ops_total != busy_poll.ops_seen) {
-		busy_poll.ops_seen = s->ops_total;
-		busy_poll.last_ops_ns = uv_hrtime();
-		if (!spinning)
-			uv_idle_start(&busy_poll.idle, busy_poll_spin);
-		return;
-	}
-	if (spinning && uv_hrtime() - busy_poll.last_ops_ns >= busy_poll.window_ns)
-		uv_idle_stop(&busy_poll.idle);
-}
-
-static void busy_poll_start(server *s, unsigned long usec)
-{
-	if (usec == 0)
-		return;
-	busy_poll.window_ns = (uint64_t)usec * 1000;
-	uv_idle_init(s->loop, &busy_poll.idle);
-	uv_unref((uv_handle_t *)&busy_poll.idle);
-	uv_check_init(s->loop, &busy_poll.check);
-	busy_poll.check.data = s;
-	uv_check_start(&busy_poll.check, busy_poll_check);
-	uv_unref((uv_handle_t *)&busy_poll.check);
-	log_debug("busy-polling for %lu µs after each request", usec);
-}
-
-/*
  * Releases the server and the loop. After a run every other handle is
- * closed by now (the loop runs until they are); the busy-poll handles
+ * closed by now (the loop runs until they are); the polling handles
  * never keep it running, and the signal handles are still open when the
  * listener failed to start, so close them here.
  */
@@ -708,8 +653,7 @@ static void finish(server *s)
 {
 	server_close_handle((uv_handle_t *)&s->sigint);
 	server_close_handle((uv_handle_t *)&s->sigterm);
-	server_close_handle((uv_handle_t *)&busy_poll.check);
-	server_close_handle((uv_handle_t *)&busy_poll.idle);
+	poll_close(s);
 	journal_close(s);
 	server_free(s);
 	int rc = uv_loop_close(s->loop);
@@ -721,6 +665,7 @@ int main(int argc, char **argv)
 {
 	options o = {
 		.log_level = LOG_LEVEL_INFO,
+		.poll = POLL_AUTO,
 		.access = {.socket_mode = ACCESS_SOCKET_MODE},
 		.limits = {.max_message_size = 64 * MIB, .max_clients = 1024, .max_output = 64 * MIB,
 			   .max_waiting = 65536, .message_timeout_ms = MESSAGE_TIMEOUT_S * 1000},
@@ -797,8 +742,7 @@ int main(int argc, char **argv)
 		finish(&s);
 		return 1;
 	}
-	s.busy_poll_us = o.busy_poll_us;
-	busy_poll_start(&s, o.busy_poll_us);
+	poll_start(&s, o.poll, o.busy_poll_us);
 	s.started_ms = uv_now(s.loop);
 	for (size_t i = 0; i < s.nlisteners; i++)
 		printf("objmgrd: listening on %s\n", s.listener_names[i]);

@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "codec.h"
+#include "poll.h"
 #include "registry.h"
 
 /* How deeply arrays and maps may nest inside one parameter. */
@@ -51,7 +52,7 @@ typedef union stream_handle {
 typedef struct server {
 	uv_loop_t *loop;
 	server_limits limits;
-	unsigned long busy_poll_us; /* --busy-poll, 0: off */
+	poller poll;           /* polling after each batch (poll.h; its own) */
 	server_access access;  /* the socket file's mode, who may connect */
 	const struct authkey *authkey; /* --authkey-file; NULL: no handshake (auth.h) */
 	uv_timer_t refuse_timer; /* answers wrong proofs once their delay passed (conn.c) */

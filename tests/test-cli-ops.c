@@ -313,6 +313,7 @@ START_TEST(test_info_sections_have_exactly_their_keys)
 	section_keys("config", "max_message_size,max_clients,max_output,max_output_hard,"
 			       "max_waiting,max_memory,idle_timeout_s,message_timeout_s,busy_poll_us,"
 			       "authkey");
+	section_keys("polling", "mode,window_us,next,windows,caught,stolen,usec");
 	/* the calls so far: the info calls and each connection's client.setname */
 	section_keys("methods", "server.info,client.setname");
 	/* the method itself, 1:1 */
@@ -323,10 +324,10 @@ START_TEST(test_info_sections_have_exactly_their_keys)
 	out = out_of("--json", "info");
 	ck_assert_str_eq(keys_of(out), "version,run_id,revision,uptime_s,connections,objects,ops_total,"
 				       "waiting,parked_runs,used_memory,clients_buffers,pid,socket,"
-				       "listening,config,persistence,methods");
+				       "listening,config,persistence,polling,methods");
 	free(out);
 	out = out_of("--json", "server.info", "null");
-	ck_assert_ptr_nonnull(strstr(out, "\"persistence\": {\"mode\": \"memory\"}, \"methods\": "));
+	ck_assert_ptr_nonnull(strstr(out, "\"persistence\": {\"mode\": \"memory\"}, \"polling\": "));
 	free(out);
 }
 END_TEST
@@ -359,7 +360,7 @@ END_TEST
 START_TEST(test_info_unknown_section_names_the_sections)
 {
 	static const char want[] = "error: bad_params: server.info: no section \"nope\" (the sections: "
-				   "server, clients, memory, persistence, config, methods)\n";
+				   "server, clients, memory, persistence, config, polling, methods)\n";
 	run r = om("info", "nope");
 	ck_assert_int_ne(r.status, 0);
 	ck_assert_str_eq(r.out, "");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check-main.h"
+#include "client.h"
 #include "harness.h"
 #include "objmgr.h"
 #include "workers.h"
@@ -140,6 +141,83 @@ START_TEST(test_list_appends_from_4_processes_all_arrive_exactly_once_and_in_ord
 }
 END_TEST
 
+/*
+ * Polling for replies (om_options.no_poll, OBJMGR_POLL) changes when a
+ * client sleeps, never what it gets: 4 processes adding 10,000 each end at
+ * 40,000 with polling and without. Each worker also checks that it did
+ * poll (a window opens on the first reply that is not there at once, and
+ * at least one in every 1,025 waits after) or did not.
+ */
+enum { POLL_WORKERS = 4 };
+static bool workers_poll; /* inherited by the forked workers */
+
+static int add_ones_checking_polling(om_client *c, int id)
+{
+	int rc = add_ones(c, id);
+	if (rc != OM_OK)
+		return rc;
+	bool polled = c->stats.poll_windows > 0;
+	if (polled != workers_poll || (!polled && c->stats.poll_recvs != 0) ||
+	    c->stats.poll_caught > c->stats.poll_windows) {
+		fprintf(stderr, "worker %d: %llu windows, %llu caught, %llu recvs polling\n", id,
+			(unsigned long long)c->stats.poll_windows,
+			(unsigned long long)c->stats.poll_caught,
+			(unsigned long long)c->stats.poll_recvs);
+		return OM_UNKNOWN_ERROR;
+	}
+	return OM_OK;
+}
+
+/* Runs the adders with polling as asked and returns the counter's total. */
+static int64_t adds_with_polling(bool poll)
+{
+	om_client *c = connect_checked();
+	om_counter *hits = om_counter_open(c, "hits");
+	ck_assert_int_eq(om_counter_set(hits, om_int(0)), OM_OK);
+	workers_poll = poll;
+	if (poll)
+		ck_assert_int_eq(unsetenv("OBJMGR_POLL"), 0);
+	else
+		ck_assert_int_eq(setenv("OBJMGR_POLL", "0", 1), 0);
+	int failed = worker_run(POLL_WORKERS, add_ones_checking_polling);
+	unsetenv("OBJMGR_POLL");
+	ck_assert_int_eq(failed, 0);
+	om_value total;
+	ck_assert_int_eq(om_counter_get(hits, &total), OM_OK);
+	ck_assert_int_eq(total.kind, OM_INT);
+	om_counter_close(hits);
+	om_close(c);
+	return total.as.i;
+}
+
+START_TEST(test_counter_adds_from_4_processes_land_alike_with_client_polling_on_and_off)
+{
+	ck_assert_int_eq(adds_with_polling(true), POLL_WORKERS * ADDS);
+	ck_assert_int_eq(adds_with_polling(false), POLL_WORKERS * ADDS);
+}
+END_TEST
+
+START_TEST(test_no_poll_option_never_polls_and_objmgr_poll_other_than_0_does)
+{
+	om_options opts = {.no_poll = true};
+	om_client *c = om_connect(harness_srv.socket, &opts);
+	ck_assert_msg(om_errcode(c) == OM_OK, "%s", om_errmsg(c));
+	om_counter *n = om_counter_open(c, "n");
+	for (int i = 0; i < 1000; i++)
+		ck_assert_int_eq(om_counter_add_int(n, 1, NULL), OM_OK);
+	ck_assert_uint_eq(c->stats.poll_windows, 0);
+	ck_assert_uint_eq(c->stats.poll_recvs, 0);
+	om_counter_close(n);
+	om_close(c);
+
+	ck_assert_int_eq(setenv("OBJMGR_POLL", "1", 1), 0);
+	c = connect_checked();
+	unsetenv("OBJMGR_POLL");
+	ck_assert(c->polling);
+	om_close(c);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
 	Suite *s = suite_create("integration-concurrency");
@@ -149,6 +227,8 @@ static Suite *concurrency_suite(void)
 	tcase_add_test(tc, test_counter_adds_from_8_processes_all_land);
 	tcase_add_test(tc, test_dict_incr_from_8_processes_on_one_key_all_land);
 	tcase_add_test(tc, test_list_appends_from_4_processes_all_arrive_exactly_once_and_in_order);
+	tcase_add_test(tc, test_counter_adds_from_4_processes_land_alike_with_client_polling_on_and_off);
+	tcase_add_test(tc, test_no_poll_option_never_polls_and_objmgr_poll_other_than_0_does);
 	suite_add_tcase(s, tc);
 	return s;
 }

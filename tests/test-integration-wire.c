@@ -1020,7 +1020,7 @@ START_TEST(test_server_info_reports_the_server)
 	send_str_request(&c, 5, "server.info", 0);
 	const msgpack_object *m = expect_result(&c, 5);
 	ck_assert_int_eq(m->type, MSGPACK_OBJECT_MAP);
-	ck_assert_int_eq(m->via.map.size, 17);
+	ck_assert_int_eq(m->via.map.size, 18);
 	ck_assert(is_str(map_get(m, "version"), "0.1.0"));
 	ck_assert(is_uint(map_get(m, "revision"), 1)); /* objects.create d */
 	ck_assert_int_eq(map_get(m, "run_id")->type, MSGPACK_OBJECT_STR);
@@ -1059,9 +1059,20 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert(map_get(config, "idle_timeout_s")->type == MSGPACK_OBJECT_FLOAT64);
 	ck_assert(map_get(config, "idle_timeout_s")->via.f64 == 0.0);
 	ck_assert(map_get(config, "message_timeout_s")->via.f64 == 30.0);
-	ck_assert(is_uint(map_get(config, "busy_poll_us"), 0));
+	ck_assert(is_uint(map_get(config, "busy_poll_us"), 50)); /* auto's window */
 	ck_assert(map_get(config, "authkey")->type == MSGPACK_OBJECT_BOOLEAN);
 	ck_assert(!map_get(config, "authkey")->via.boolean);
+	/* polling after each batch: auto by default; windows counted (details in the busy-poll tests) */
+	const msgpack_object *polling = map_get(m, "polling");
+	ck_assert_int_eq(polling->type, MSGPACK_OBJECT_MAP);
+	ck_assert_uint_eq(polling->via.map.size, 7);
+	ck_assert(is_str(map_get(polling, "mode"), "auto"));
+	ck_assert(is_uint(map_get(polling, "window_us"), 50));
+	ck_assert_int_eq(map_get(polling, "next")->type, MSGPACK_OBJECT_BOOLEAN);
+	ck_assert_uint_ge(map_get(polling, "windows")->via.u64, 1);
+	ck_assert_uint_le(map_get(polling, "caught")->via.u64, map_get(polling, "windows")->via.u64);
+	ck_assert_uint_le(map_get(polling, "stolen")->via.u64, map_get(polling, "windows")->via.u64);
+	ck_assert_int_eq(map_get(polling, "usec")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
 	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
@@ -1884,19 +1895,147 @@ END_TEST
 START_TEST(test_busy_poll_out_of_range_or_not_a_number_exits_2_naming_the_option)
 {
 	static char out[16384], want[256];
-	const char *bad[] = {"-1", "abc", "1000001", "", "50us", "+5", "18446744073709551616"};
+	const char *bad[] = {"-1", "abc", "1000001", "", "50us", "+5", "18446744073709551616",
+			     "AUTO", "auto ", "on"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_int_eq(run_objmgrd(out, sizeof out, "--busy-poll", bad[i]), 2);
-		snprintf(want, sizeof want, "objmgrd: --busy-poll: not a number of microseconds "
-			 "from 0 to 1000000: '%s'\nTry 'objmgrd --help'.\n", bad[i]);
+		snprintf(want, sizeof want, "objmgrd: --busy-poll: not auto or a number of "
+			 "microseconds from 0 to 1000000: '%s'\nTry 'objmgrd --help'.\n", bad[i]);
 		ck_assert_str_eq(out, want);
 	}
 	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--busy-poll", NULL), 2);
 	ck_assert_str_eq(out, "objmgrd: option '--busy-poll' needs a value\nTry 'objmgrd --help'.\n");
 	ck_assert_int_eq(run_objmgrd(out, sizeof out, "--help", NULL), 0);
-	ck_assert_msg(strstr(out, "--busy-poll USEC"), "--help lacks --busy-poll");
+	ck_assert_msg(strstr(out, "--busy-poll auto|USEC"), "--help lacks --busy-poll");
 }
 END_TEST
+
+/* server.info's "polling" map, copied out of the reply. */
+typedef struct polling {
+	char mode[8];
+	bool next;
+	uint64_t window_us, windows, caught, stolen, usec;
+} polling;
+
+static uint64_t uint_at(const msgpack_object *m, const char *key)
+{
+	const msgpack_object *v = map_get(m, key);
+	ck_assert_msg(v && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER, "polling.%s", key);
+	return v->via.u64;
+}
+
+/* Reads server.info's polling counters; caught and stolen are windows, so never more than they. */
+static polling read_polling(client *c, uint32_t msgid)
+{
+	send_str_request(c, msgid, "server.info", 0);
+	const msgpack_object *m = map_get(expect_result(c, msgid), "polling");
+	ck_assert(m && m->type == MSGPACK_OBJECT_MAP);
+	ck_assert_uint_eq(m->via.map.size, 7);
+	polling p = {.window_us = uint_at(m, "window_us"), .windows = uint_at(m, "windows"),
+		     .caught = uint_at(m, "caught"), .stolen = uint_at(m, "stolen"),
+		     .usec = uint_at(m, "usec")};
+	const msgpack_object *mode = map_get(m, "mode"), *next = map_get(m, "next");
+	ck_assert(mode && mode->type == MSGPACK_OBJECT_STR && mode->via.str.size < sizeof p.mode);
+	memcpy(p.mode, mode->via.str.ptr, mode->via.str.size);
+	ck_assert(next && next->type == MSGPACK_OBJECT_BOOLEAN);
+	p.next = next->via.boolean;
+	ck_assert_uint_le(p.caught, p.windows);
+	ck_assert_uint_le(p.stolen, p.windows);
+	return p;
+}
+
+START_TEST(test_default_polling_is_auto_with_consistent_counters)
+{
+	client c;
+	client_open(&c);
+	for (uint32_t id = 1; id <= 1000; id++)
+		assert_ping(&c, id);
+	polling p = read_polling(&c, 1001);
+	ck_assert_str_eq(p.mode, "auto");
+	ck_assert_uint_eq(p.window_us, 50);
+	/* The first batch is always followed by a window; never more than one a batch. */
+	ck_assert_uint_ge(p.windows, 1);
+	ck_assert_uint_le(p.windows, 1000);
+	client_close(&c);
+}
+END_TEST
+
+/*
+ * An idle server polls at most once more, in the window after the last
+ * request: its counters stop. Each read is a request, followed by a window
+ * exactly when that read says "next"; none catches anything, as nothing
+ * comes for 1.5 s.
+ */
+START_TEST(test_idle_server_stops_polling_and_its_counters_stop)
+{
+	client c;
+	client_open(&c);
+	for (uint32_t id = 1; id <= 1000; id++)
+		assert_ping(&c, id);
+	harness_sleep_ms(1500);
+	polling a = read_polling(&c, 1001);
+	harness_sleep_ms(1500);
+	polling b = read_polling(&c, 1002);
+	harness_sleep_ms(1500);
+	polling d = read_polling(&c, 1003);
+	ck_assert_uint_eq(b.windows, a.windows + a.next);
+	ck_assert_uint_eq(d.windows, b.windows + b.next);
+	ck_assert_uint_eq(b.caught, a.caught);
+	ck_assert_uint_eq(d.caught, b.caught);
+	ck_assert_uint_le(b.stolen, a.stolen + 1);
+	ck_assert_uint_le(d.stolen, b.stolen + 1);
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_busy_poll_0_never_polls)
+{
+	client c;
+	client_open(&c);
+	for (uint32_t id = 1; id <= 1000; id++)
+		assert_ping(&c, id);
+	polling p = read_polling(&c, 1001);
+	ck_assert_str_eq(p.mode, "off");
+	ck_assert(!p.next);
+	ck_assert_uint_eq(p.window_us, 0);
+	ck_assert_uint_eq(p.windows, 0);
+	ck_assert_uint_eq(p.caught, 0);
+	ck_assert_uint_eq(p.stolen, 0);
+	ck_assert_uint_eq(p.usec, 0);
+	send_str_request(&c, 1002, "server.info", 0);
+	ck_assert(is_uint(map_get(map_get(expect_result(&c, 1002), "config"), "busy_poll_us"), 0));
+	client_close(&c);
+}
+END_TEST
+
+START_TEST(test_busy_poll_usec_polls_after_every_batch_and_is_never_stolen)
+{
+	client c;
+	client_open(&c);
+	for (uint32_t id = 1; id <= 1000; id++)
+		assert_ping(&c, id);
+	polling p = read_polling(&c, 1001);
+	ck_assert_str_eq(p.mode, "fixed");
+	ck_assert(p.next);
+	ck_assert_uint_eq(p.window_us, 200);
+	ck_assert_uint_ge(p.windows, 1);
+	ck_assert_uint_le(p.windows, 1000);
+	ck_assert_uint_eq(p.stolen, 0);
+	send_str_request(&c, 1002, "server.info", 0);
+	ck_assert(is_uint(map_get(map_get(expect_result(&c, 1002), "config"), "busy_poll_us"), 200));
+	client_close(&c);
+}
+END_TEST
+
+static void start_busy_poll_0(void)
+{
+	harness_start(&harness_srv, "--busy-poll", "0", NULL);
+}
+
+static void start_busy_poll_auto(void)
+{
+	harness_start(&harness_srv, "--busy-poll", "auto", NULL);
+}
 
 static TCase *server_case(const char *name, void (*start)(void), int timeout)
 {
@@ -1938,6 +2077,8 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_objects_create_is_idempotent_and_rejects_unknown_types);
 	tcase_add_test(tc, test_objects_list_is_sorted_by_name_and_delete_says_whether_it_existed);
 	tcase_add_test(tc, test_server_info_reports_the_server);
+	tcase_add_test(tc, test_default_polling_is_auto_with_consistent_counters);
+	tcase_add_test(tc, test_idle_server_stops_polling_and_its_counters_stop);
 	tcase_add_test(tc, test_500_connections_after_a_request_each_take_under_48_kib_each);
 	tcase_add_test(tc, test_quiet_connections_give_back_their_buffers);
 	tcase_add_test(tc, test_value_nested_past_24_levels_is_too_deep_and_the_connection_stays);
@@ -1996,9 +2137,22 @@ static Suite *wire_suite(void)
 	tcase_add_test(tc, test_notification_is_executed_and_not_answered);
 	tcase_add_test(tc, test_garbage_bytes_get_server_error_and_close_while_others_carry_on);
 	tcase_add_test(tc, test_busy_poll_server_stops_spinning_when_requests_stop);
+	tcase_add_test(tc, test_busy_poll_usec_polls_after_every_batch_and_is_never_stolen);
 	tcase_add_test(tc, test_busy_poll_out_of_range_or_not_a_number_exits_2_naming_the_option);
 	tcase_add_test(tc, test_server_shutdown_replies_then_exits_0_and_removes_the_socket);
 	tcase_add_test(tc, test_sigint_stops_the_server_cleanly);
+	suite_add_tcase(s, tc);
+
+	/* And with polling off, and auto given explicitly. */
+	tc = server_case("busy-poll 0", start_busy_poll_0, 60);
+	tcase_add_test(tc, test_busy_poll_0_never_polls);
+	tcase_add_test(tc, test_ping_answers_pong);
+	tcase_add_test(tc, test_pipeline_of_10000_requests_is_answered_in_order_with_msgids);
+	tcase_add_test(tc, test_notification_is_executed_and_not_answered);
+	suite_add_tcase(s, tc);
+
+	tc = server_case("busy-poll auto", start_busy_poll_auto, 60);
+	tcase_add_test(tc, test_default_polling_is_auto_with_consistent_counters);
 	suite_add_tcase(s, tc);
 
 	tc = server_case("busy-poll-max", start_busy_poll_max, 60);

@@ -32,7 +32,7 @@ const op_def admin_ops[ADMIN_NOPS] = {
 				   "stop watching a pattern (default every one); true if it was watched"},
 	[ADMIN_SERVER_PING] = {"ping", NULL, 0, 0, {{0}}, "answers \"pong\""},
 	[ADMIN_SERVER_INFO] = {"info", NULL, 0, 1, {{"section", ARG_STR_OR_NIL, true}},
-			       "a map of server facts: version, uptime, connections, memory, ...; or one section of them: server, clients, memory, persistence, config, methods"},
+			       "a map of server facts: version, uptime, connections, memory, ...; or one section of them: server, clients, memory, persistence, config, polling, methods"},
 	[ADMIN_SERVER_SHUTDOWN] = {"shutdown", NULL, OP_WRITE, 0, {{0}},
 				   "stop the server cleanly; answers nil first"},
 	[ADMIN_SERVER_SAVE] = {"save", NULL, OP_WRITE, 0, {{0}},

@@ -253,7 +253,7 @@ const cli_command cli_commands[] = {
 	 0, MANY, true, export_run, NULL},
 	{"import", "[--replace] FILE", "make the objects of an export document again (FILE - is stdin); --replace deletes same-named ones first",
 	 1, 2, false, import_run, NULL},
-	{"info", "[SECTION]", "server facts: version, uptime, connections, memory, ...; or one SECTION of them: server, clients, memory, persistence, config, methods",
+	{"info", "[SECTION]", "server facts: version, uptime, connections, memory, ...; or one SECTION of them: server, clients, memory, persistence, config, polling, methods",
 	 0, 1, false, cmd_info, NULL},
 	{"ping", "", "check that the server answers", 0, 0, false, cmd_ping, NULL},
 	{"clients", "", "the connections: id, name, address, age, idle, requests, parked calls, what each holds",

@@ -144,6 +144,8 @@ static void print_help(void)
 	       "ENVIRONMENT\n"
 	       "    OBJMGR_SOCKET          the default socket\n"
 	       "    OBJMGR_AUTHKEY_FILE    the authkey file when --authkey-file is not given\n"
+	       "    OBJMGR_POLL            0: wait for each reply asleep, never polling for it\n"
+	       "                           first (docs/guide.md)\n"
 	       "    XDG_RUNTIME_DIR        without OBJMGR_SOCKET: $XDG_RUNTIME_DIR/objmgr.sock,\n"
 	       "                           else /tmp/objmgr-$UID/objmgr.sock\n"
 	       "    OBJMGR_HISTFILE        the REPL's history file (default ~/.objmgr_history;\n"

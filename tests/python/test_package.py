@@ -188,7 +188,8 @@ class TestInfo(Base):
         with self.assertRaises(objmgr.BadParams) as e:
             self.c.info("nope")
         self.assertIn('no section "nope" (the sections: server, clients, memory, persistence, '
-                      'config, methods)', str(e.exception))
+                      'config, polling, methods)', str(e.exception))
+        self.assertEqual(self.c.info("polling")["mode"], "auto")
 
 
 class TestAddress(unittest.TestCase):

@@ -147,7 +147,8 @@ class Client:
 
     def info(self, section=None):
         """server.info's map of facts; with section ("server", "clients",
-        "memory", "persistence", "config", "methods"), only that part."""
+        "memory", "persistence", "config", "polling", "methods"), only that
+        part."""
         if section is None:
             return self.call("server.info")
         return self.call("server.info", section)
