@@ -41,6 +41,12 @@ extern "C" {
  */
 typedef struct om_client om_client;
 
+/*
+ * Options for om_connect(); zero-initialise it ({0} or designated
+ * initialisers), and leave unnamed fields 0. New fields are added at its
+ * end. Until objmgr 1.0 the soname does not change with them: a program
+ * must be built against the objmgr.h of the libobjmgr it runs with.
+ */
 typedef struct om_options {
 	/*
 	 * How long a call waits for its reply; 0 = forever. Keep it longer
