@@ -4,7 +4,9 @@ it left in DIR: machine, disk and memory (key=value lines) and
 runs/SYSTEM.CONFIG.WORKLOAD.csv with .cpu beside each (server CPU ticks,
 ticks per second, requests, wall-clock ns) and, for durable objmgr runs,
 .fsyncs (the fdatasyncs the run took). SYSTEM objmgrpy is bench/pymanager.py
-through the objmgr package against objmgrd, set beside SYSTEM python."""
+through the objmgr package against objmgrd, set beside SYSTEM python.
+Configs c1gap and c1gapshm ran with the client pausing gap_us (machine)
+before each request; their rates leave the pauses out."""
 import csv
 import glob
 import os
@@ -14,6 +16,7 @@ CONFIGS = [
     ("c1", "c=1 P=1, 2 CPUs"),
     ("c1bp", "c=1 P=1, 2 CPUs, objmgrd --busy-poll 50"),
     ("c1bp0", "c=1 P=1, 2 CPUs, objmgrd --busy-poll 0"),
+    ("c1shm", "c=1 P=1, 2 CPUs, shared memory"),
     ("c1cpu0", "c=1 P=1, 1 CPU"),
     ("c1cpu0bp0", "c=1 P=1, 1 CPU, objmgrd --busy-poll 0"),
     ("c50", "c=50 P=1"),
@@ -24,7 +27,12 @@ WORKLOADS = ["PING", "SET", "GET", "INCR", "HSET", "LPUSH", "LPOP"]
 # objmgr and Python have one keyspace operation for Redis's SET and HSET.
 SAME_AS = {"HSET": "SET"}
 # Configs that run objmgr alone: their other columns are another config's runs.
-BORROWS = {"c1bp": "c1", "c1bp0": "c1", "c1cpu0bp0": "c1cpu0", "c50p16key": "c50p16"}
+BORROWS = {"c1bp": "c1", "c1bp0": "c1", "c1shm": "c1", "c1cpu0bp0": "c1cpu0",
+           "c50p16key": "c50p16"}
+# The idle rows, c=1 P=1 on 2 CPUs with a pause before each request: socket
+# and shared memory, each beside the floor run of config GAP_FLOOR.
+GAP_CONFIGS = [("c1gap", "socket"), ("c1gapshm", "shared memory")]
+GAP_FLOOR = "c1gap"
 SIZE_TESTS = ["dict.get", "dict.set", "list.get", "list.append+popleft"]
 # The durable runs: config MODE+base, each beside its memory-only base config.
 FSYNC_MODES = ["always", "everysec"]
@@ -67,6 +75,7 @@ def read_runs(d):
             "n": n,
             # bench/pymanager.py's: its processes' CPU time per call
             "client_us": float(row["client_cpu_us"]) if row.get("client_cpu_us") else None,
+            "p50_ms": float(row["p50_latency_ms"]) if row.get("p50_latency_ms") else None,
         }
         if os.path.exists(path[:-4] + ".fsyncs"):
             with open(path[:-4] + ".fsyncs") as f:
@@ -149,6 +158,45 @@ def print_durable(d, runs, labels):
     return ratios
 
 
+def p50_ratio(a, b):
+    """b's p50 latency over a's: how many times faster a's typical round trip is."""
+    if a is None or b is None or not a["p50_ms"] or b["p50_ms"] is None:
+        return None
+    return b["p50_ms"] / a["p50_ms"]
+
+
+def print_gap(runs, gap_us):
+    """The idle rows: objmgr's workloads over the socket and through shared
+    memory against the floor, each request after a pause; returns
+    {(config, workload): ratio to the floor}."""
+    print("Idle between requests: c=1 P=1, 2 CPUs, objmgrd with its defaults on CPU 0, the client on")
+    print("CPU 1 sleeping {} µs between a reply and its next request (objmgr-benchmark and".format(
+        gap_us))
+    print("pingpong --gap-us), past every polling window, so each request wakes a sleeping server.")
+    print("ops/s over the time not slept, i.e. one over the mean round trip [server µs per op,")
+    print("its polling included], and the p50 round trip in µs. /floor: the floor's p50 round")
+    print("trip (pingpong with the same pause) over objmgr's, so above 1 is faster than the")
+    print("floor; p50 rather than the mean, which a few slow wake-ups on a busy machine sway.")
+    head = "{:<14} {:<6} {:>22} {:>8} {:>22} {:>8} {:>7}"
+    print(head.format("transport", "op", "objmgr", "p50 µs", "floor", "p50 µs", "/floor"))
+
+    def p50(r):
+        return "-" if r is None or r["p50_ms"] is None else "{:.1f}".format(r["p50_ms"] * 1000)
+
+    floor = runs.get(("floor", GAP_FLOOR, "PING"))
+    ratios = {}
+    for cfg, label in GAP_CONFIGS:
+        for wl in WORKLOADS:
+            om = runs.get(("objmgr", cfg, wl))
+            if om is None:
+                continue
+            ratios[cfg, wl] = p50_ratio(om, floor)
+            print(head.format(label, wl, fmt_rate(om), p50(om), fmt_rate(floor), p50(floor),
+                              fmt_ratio(ratios[cfg, wl])))
+        print()
+    return ratios
+
+
 def print_python_clients(runs):
     """The objmgr package against multiprocessing's proxies, the same calls
     from the same processes; returns {(config, workload): ratio}."""
@@ -203,7 +251,9 @@ def main():
     print("the polling; in the --busy-poll rows the Redis, Python and floor columns are those")
     print("of the same placement's default row (all three sleep between requests). In the")
     print("--authkey-file rows every connection authenticated first (not timed); the Redis")
-    print("and Python columns there are those of c=50 P=16.")
+    print("and Python columns there are those of c=50 P=16. In the shared-memory rows")
+    print("objmgr-benchmark --shm talks to a fresh objmgrd through server.shm's rings, both")
+    print("sides polling them; its Redis, Python and floor columns are those of c=1 P=1, 2 CPUs.")
     print()
     width = max(len(label) for _, label in CONFIGS)
     head = "{:<%d} {:<6} {:>22} {:>22} {:>22} {:>8} {:>8}" % width
@@ -233,6 +283,10 @@ def main():
     errors = [(k, v["errors"]) for k, v in sorted(runs.items()) if v["errors"]]
     for (s, c, w), e in errors:
         print("note: {} {} {}: {} error replies".format(s, c, w, e))
+
+    gap_ratios = {}
+    if any(s == "objmgr" and c == cfg for (s, c, w) in runs for cfg, _ in GAP_CONFIGS):
+        gap_ratios = print_gap(runs, m["gap_us"])
 
     py_ratios = print_python_clients(runs)
 
@@ -309,14 +363,23 @@ def main():
             return span(ratio(get(("objmgr", cfg, SAME_AS.get(wl, wl))),
                               get(("objmgr", base, SAME_AS.get(wl, wl)))) for wl in WORKLOADS)
         print("Targets (issue 17), with objmgrd's defaults:")
-        print_checks([("{} objmgr >= 2x Redis".format(labels["c1"]),) + config_span("c1", 0)
-                      + (2.0,),
-                      ("{} objmgr PING >= 2x the floor".format(labels["c1"]),
-                       ratios.get(("c1", "floor")), ratios.get(("c1", "floor")), 2.0),
-                      ("{} >= 0.95x --busy-poll 0".format(labels["c1cpu0"]),)
-                      + against("c1cpu0", "c1cpu0bp0") + (0.95,),
-                      ("{} >= 1x --busy-poll 0".format(labels["c1"]),)
-                      + against("c1", "c1bp0") + (1.0,)])
+        checks = [("{} objmgr >= 2x Redis".format(labels["c1"]),) + config_span("c1", 0) + (2.0,),
+                  ("{} objmgr PING >= 2x the floor".format(labels["c1"]),
+                   ratios.get(("c1", "floor")), ratios.get(("c1", "floor")), 2.0),
+                  ("{} >= 0.95x --busy-poll 0".format(labels["c1cpu0"]),)
+                  + against("c1cpu0", "c1cpu0bp0") + (0.95,),
+                  ("{} >= 1x --busy-poll 0".format(labels["c1"]),)
+                  + against("c1", "c1bp0") + (1.0,)]
+        # Shared memory: every workload's ops/s over the floor's, polling and idle.
+        floor_c1 = get(("floor", "c1", "PING"))
+        if ("c1shm", "PING") in ratios:
+            checks.append(("{} >= 5x the floor".format(labels["c1shm"]),)
+                          + span(ratio(get(("objmgr", "c1shm", wl)), floor_c1)
+                                 for wl in WORKLOADS) + (5.0,))
+        if gap_ratios:
+            checks.append(("idle, {} µs gap, shared memory >= 1x the floor".format(m["gap_us"]),)
+                          + span(gap_ratios.get(("c1gapshm", wl)) for wl in WORKLOADS) + (1.0,))
+        print_checks(checks)
     if py_ratios:
         py_labels = dict(PY_CONFIGS)
         print("Python's clients: the objmgr package against multiprocessing's manager (a goal):")

@@ -43,7 +43,7 @@ static const char help_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    objmgr-benchmark [-s ADDRESS] [--authkey-file FILE] [-c CLIENTS] [-n REQUESTS]\n"
-	"                     [-P PIPELINE] [--shm]\n"
+	"                     [-P PIPELINE] [--shm] [--gap-us USEC]\n"
 	"                     [-t TESTS] [-d VALUE_SIZE] [-r KEYSPACE] [--csv] [-q]\n"
 	"    objmgr-benchmark --help\n"
 	"\n"
@@ -95,6 +95,12 @@ static const char help_text[] =
 	"        clock starts, as libobjmgr's om_options.shm does: requests and\n"
 	"        replies go through the rings, each side polling briefly before it\n"
 	"        sleeps. Needs -c 1, and -P times the request size under 1 MiB.\n"
+	"    --gap-us USEC\n"
+	"        Sleep USEC microseconds (1 to 1000000) between a reply and the next\n"
+	"        request, so that the server's polling window ends and it sleeps:\n"
+	"        every request then measures waking it up. Needs -c 1 -P 1. The\n"
+	"        requests per second are counted over the time not spent in the\n"
+	"        gaps (one over the mean round trip); latencies never include them.\n"
 	"    -t TESTS\n"
 	"        Only these tests, comma-separated (default: all).\n"
 	"    -d VALUE_SIZE\n"
@@ -142,6 +148,7 @@ typedef struct options {
 	const char *address; /* NULL: the default */
 	const char *authkey_file; /* NULL: $OBJMGR_AUTHKEY_FILE, or no handshake */
 	size_t clients, requests, pipeline, value_size, keyspace;
+	size_t gap_us;           /* --gap-us: a pause before each request but the first; 0: none */
 	bool csv, quiet, shm;
 	bool run[NTESTS];
 } options;
@@ -176,6 +183,7 @@ typedef struct bench {
 	/* The test running: */
 	test_id test;
 	size_t issued, done, errors;
+	uint64_t slept;       /* ns spent in --gap-us pauses, left out of the rate */
 	char first_error[256];
 	uint64_t *latency;    /* ns, one per reply */
 	uint64_t start, last_progress;
@@ -399,6 +407,19 @@ static void take_reply(bench *b, client *cl, const msgpack_object *o, uint64_t t
 	b->latency[b->done++] = t - cl->batch_start;
 }
 
+/* --gap-us: sleeps before the next request, if one remains, and counts the time slept. */
+static void pause_gap(bench *b)
+{
+	if (!b->o.gap_us || b->issued == b->o.requests)
+		return;
+	struct timespec ts = {.tv_sec = (time_t)(b->o.gap_us / 1000000),
+			      .tv_nsec = (long)(b->o.gap_us % 1000000) * 1000};
+	uint64_t t = now_ns();
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	b->slept += now_ns() - t;
+}
+
 /*
  * Reads what the connection has (waiting for it with one connection),
  * takes the complete replies, and starts the next batch once the current
@@ -436,8 +457,10 @@ static void client_read(bench *b, client *cl)
 	}
 	if (rc < 0)
 		die("bytes from %s that are not msgpack", b->path);
-	if (cl->inflight == 0)
+	if (cl->inflight == 0) {
+		pause_gap(b);
 		client_issue(b, cl);
+	}
 }
 
 static double ops_per_s(size_t n, uint64_t ns)
@@ -511,6 +534,7 @@ static void run_test(bench *b, test_id t)
 {
 	b->test = t;
 	b->issued = b->done = b->errors = 0;
+	b->slept = 0;
 	b->first_error[0] = '\0';
 	b->start = b->last_progress = now_ns();
 	for (size_t i = 0; i < b->o.clients; i++) {
@@ -523,7 +547,7 @@ static void run_test(bench *b, test_id t)
 		step(b);
 		show_progress(b, now_ns());
 	}
-	report(b, now_ns() - b->start);
+	report(b, now_ns() - b->start - b->slept);
 }
 
 /* The next message on cl's blocking socket into *m (cl->in's zone). */
@@ -723,10 +747,11 @@ static int parse_tests(const char *arg, bool *run)
 /* Fills o from argv. Returns -1 to go on, else the exit status (--help, errors). */
 static int parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE, OPT_SHM };
+	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE, OPT_SHM, OPT_GAP_US };
 	static const struct option longopts[] = {
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"shm", no_argument, NULL, OPT_SHM},
+		{"gap-us", required_argument, NULL, OPT_GAP_US},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -771,6 +796,11 @@ static int parse_options(int argc, char **argv, options *o)
 		case OPT_SHM:
 			o->shm = true;
 			break;
+		case OPT_GAP_US:
+			if (parse_count(optarg, 1, 1000000, &o->gap_us))
+				return usage_error("--gap-us: not a number of microseconds from 1 to 1000000: '%s'",
+						   optarg);
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -787,6 +817,8 @@ static int parse_options(int argc, char **argv, options *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->shm && o->clients != 1)
 		return usage_error("--shm needs -c 1%s", "");
+	if (o->gap_us && (o->clients != 1 || o->pipeline != 1))
+		return usage_error("--gap-us needs -c 1 -P 1%s", "");
 	return -1;
 }
 

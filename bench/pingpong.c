@@ -5,7 +5,7 @@
  * server answering one client adds its own work on top of exactly this.
  *
  *   pingpong -l PATH                 serve: answer each request until killed
- *   pingpong -s PATH [-n ROUNDS] [-b REQUEST_BYTES] [-B REPLY_BYTES] [--csv]
+ *   pingpong -s PATH [-n ROUNDS] [-b REQUEST_BYTES] [-B REPLY_BYTES] [--gap-us USEC] [--csv]
  *
  * Two processes, so that each can be placed on a CPU like a server and its
  * client (bench/compare pins them). The client prints, like
@@ -13,7 +13,9 @@
  * p50, p99, p99.9 and max in milliseconds; with --csv the same header and
  * fields, under the test name "pingpong". Both sides must agree on the
  * sizes: the server reads REQUEST_BYTES and answers REPLY_BYTES (defaults
- * 40 and 12, about a dict.set request and its reply).
+ * 40 and 12, about a dict.set request and its reply). --gap-us sleeps USEC
+ * between a reply and the next request, as objmgr-benchmark's does, so the
+ * server's CPU has gone idle: the rate is then over the time not slept.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -136,10 +138,11 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"csv", no_argument, NULL, 'C'},
+		{"gap-us", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	size_t rounds = 100000, req = 40, rep = 12;
+	size_t rounds = 100000, req = 40, rep = 12, gap_us = 0;
 	const char *listen_path = NULL, *path = NULL;
 	bool csv = false;
 	int ch;
@@ -163,12 +166,17 @@ int main(int argc, char **argv)
 		case 'C':
 			csv = true;
 			break;
+		case 'g':
+			gap_us = (size_t)parse(optarg, "--gap-us", 1);
+			break;
 		case 'h':
 			puts("usage: " PROG " -l PATH [-b REQUEST_BYTES] [-B REPLY_BYTES]\n"
-			     "       " PROG " -s PATH [-n ROUNDS] [-b REQUEST_BYTES] [-B REPLY_BYTES] [--csv]\n"
+			     "       " PROG " -s PATH [-n ROUNDS] [-b REQUEST_BYTES] [-B REPLY_BYTES]\n"
+			     "                [--gap-us USEC] [--csv]\n"
 			     "Bounces REQUEST_BYTES out and REPLY_BYTES back over a Unix stream socket:\n"
 			     "-l serves on PATH, -s runs ROUNDS round trips against it (default 100000,\n"
-			     "40 and 12 bytes).");
+			     "40 and 12 bytes), sleeping USEC between a reply and the next request with\n"
+			     "--gap-us (the rate is then over the time not slept).");
 			return 0;
 		default:
 			return 2;
@@ -191,8 +199,17 @@ int main(int argc, char **argv)
 	}
 	int fd = connect_to(path);
 	uint64_t *lat = xcalloc1(rounds * sizeof *lat);
-	uint64_t start = now_ns();
+	struct timespec gap = {.tv_sec = (time_t)(gap_us / 1000000),
+			       .tv_nsec = (long)(gap_us % 1000000) * 1000};
+	uint64_t start = now_ns(), slept = 0;
 	for (size_t i = 0; i < rounds; i++) {
+		if (gap_us && i > 0) {
+			struct timespec left = gap;
+			uint64_t t0 = now_ns();
+			while (nanosleep(&left, &left) < 0 && errno == EINTR)
+				;
+			slept += now_ns() - t0;
+		}
 		uint64_t t = now_ns();
 		if (!write_all(fd, out, req) || !read_all(fd, in, rep)) {
 			fputs(PROG ": the server went away\n", stderr);
@@ -200,7 +217,7 @@ int main(int argc, char **argv)
 		}
 		lat[i] = now_ns() - t;
 	}
-	uint64_t elapsed = now_ns() - start;
+	uint64_t elapsed = now_ns() - start - slept;
 	close(fd);
 
 	latency_sort(lat, rounds);
