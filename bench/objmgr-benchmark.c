@@ -33,6 +33,7 @@
 #include "authkey.h"
 #include "latency.h"
 #include "mem.h"
+#include "payoff.h"
 #include "shmlink.h"
 
 #define PROG "objmgr-benchmark"
@@ -43,7 +44,7 @@ static const char help_text[] =
 	"\n"
 	"SYNOPSIS\n"
 	"    objmgr-benchmark [-s ADDRESS] [--authkey-file FILE] [-c CLIENTS] [-n REQUESTS]\n"
-	"                     [-P PIPELINE] [--shm] [--gap-us USEC]\n"
+	"                     [-P PIPELINE] [--shm] [--gap-us USEC] [--no-poll]\n"
 	"                     [-t TESTS] [-d VALUE_SIZE] [-r KEYSPACE] [--csv] [-q]\n"
 	"    objmgr-benchmark --help\n"
 	"\n"
@@ -101,6 +102,11 @@ static const char help_text[] =
 	"        every request then measures waking it up. Needs -c 1 -P 1. The\n"
 	"        requests per second are counted over the time not spent in the\n"
 	"        gaps (one over the mean round trip); latencies never include them.\n"
+	"    --no-poll\n"
+	"        With one connection, sleep in recv() for each reply. By default it\n"
+	"        first polls for the reply for up to 50 us, while that pays off, as\n"
+	"        libobjmgr does (om_options.no_poll): a client that waits for each\n"
+	"        reply then finds its own CPU awake when the answer comes.\n"
 	"    -t TESTS\n"
 	"        Only these tests, comma-separated (default: all).\n"
 	"    -d VALUE_SIZE\n"
@@ -150,6 +156,7 @@ typedef struct options {
 	size_t clients, requests, pipeline, value_size, keyspace;
 	size_t gap_us;           /* --gap-us: a pause before each request but the first; 0: none */
 	bool csv, quiet, shm;
+	bool no_poll;            /* --no-poll: one connection sleeps for each reply */
 	bool run[NTESTS];
 } options;
 
@@ -177,6 +184,7 @@ typedef struct bench {
 	struct pollfd *pfds;
 	bool blocking;        /* one connection: plain blocking send and recv, no poll */
 	bool progress;        /* a progress line on standard error */
+	payoff poll_rule;     /* one socket connection: poll for replies while this says so */
 	char *value;
 	size_t max_request;
 	uint64_t rng;
@@ -206,6 +214,14 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* How long one connection polls for a reply before sleeping, as libobjmgr (proxy/call.c). */
+#define POLL_WINDOW_NS 50000
+
+static bool would_block(ssize_t n)
+{
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 /* xorshift64*: the key and index draws must cost next to nothing. */
@@ -421,6 +437,30 @@ static void pause_gap(bench *b)
 }
 
 /*
+ * The blocking connection's recv() for a reply, as libobjmgr waits for one
+ * (proxy/call.c, poll_reply()): polling without sleeping for up to
+ * POLL_WINDOW_NS first while the pay-off rule says windows catch replies.
+ */
+static ssize_t recv_polling(bench *b, client *cl)
+{
+	void *buf = msgpack_unpacker_buffer(&cl->in);
+	size_t cap = msgpack_unpacker_buffer_capacity(&cl->in);
+	ssize_t n = recv(cl->fd, buf, cap, MSG_DONTWAIT);
+	if (!would_block(n) || !payoff_try(&b->poll_rule))
+		return would_block(n) ? recv(cl->fd, buf, cap, 0) : n;
+	bool watched = payoff_watch(&b->poll_rule);
+	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	uint64_t end = now_ns() + POLL_WINDOW_NS;
+	do
+		n = recv(cl->fd, buf, cap, MSG_DONTWAIT);
+	while (would_block(n) && now_ns() < end);
+	payoff_note(&b->poll_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
+				   : !would_block(n)				     ? PAYOFF_CAUGHT
+										     : PAYOFF_MISSED);
+	return would_block(n) ? recv(cl->fd, buf, cap, 0) : n;
+}
+
+/*
  * Reads what the connection has (waiting for it with one connection),
  * takes the complete replies, and starts the next batch once the current
  * one is answered. Replies are walked in place: execute, look, reset the
@@ -436,6 +476,8 @@ static void client_read(bench *b, client *cl)
 					  msgpack_unpacker_buffer_capacity(&cl->in))) < 0 &&
 		       errno == EAGAIN)
 			shm_link_wait(&cl->link, POLLIN, NULL);
+	} else if (b->blocking && !b->o.no_poll) {
+		n = recv_polling(b, cl);
 	} else {
 		n = recv(cl->fd, msgpack_unpacker_buffer(&cl->in),
 			 msgpack_unpacker_buffer_capacity(&cl->in), b->blocking ? 0 : MSG_DONTWAIT);
@@ -747,11 +789,12 @@ static int parse_tests(const char *arg, bool *run)
 /* Fills o from argv. Returns -1 to go on, else the exit status (--help, errors). */
 static int parse_options(int argc, char **argv, options *o)
 {
-	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE, OPT_SHM, OPT_GAP_US };
+	enum { OPT_CSV = 256, OPT_AUTHKEY_FILE, OPT_SHM, OPT_GAP_US, OPT_NO_POLL };
 	static const struct option longopts[] = {
 		{"csv", no_argument, NULL, OPT_CSV},
 		{"shm", no_argument, NULL, OPT_SHM},
 		{"gap-us", required_argument, NULL, OPT_GAP_US},
+		{"no-poll", no_argument, NULL, OPT_NO_POLL},
 		{"authkey-file", required_argument, NULL, OPT_AUTHKEY_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -795,6 +838,9 @@ static int parse_options(int argc, char **argv, options *o)
 			break;
 		case OPT_SHM:
 			o->shm = true;
+			break;
+		case OPT_NO_POLL:
+			o->no_poll = true;
 			break;
 		case OPT_GAP_US:
 			if (parse_count(optarg, 1, 1000000, &o->gap_us))
@@ -849,6 +895,7 @@ int main(int argc, char **argv)
 	b.rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	/* Past 1 MiB a blocking batch could fill both directions at once; poll() avoids that. */
 	b.blocking = b.o.clients == 1 && b.o.pipeline * (b.max_request + b.o.value_size) <= 1 << 20;
+	payoff_init(&b.poll_rule);
 	/* The rings are driven the blocking way only: a batch must not fill both directions. */
 	if (b.o.shm && !b.blocking)
 		return usage_error("--shm needs a batch (-P times the request size) under 1 MiB%s", "");
