@@ -786,7 +786,8 @@ int om_server_ping(om_client *c);
  * docs/protocol.md), "polling" (a map: "mode" ("auto", "fixed" or "off"),
  * "window_us", "next" (bool: a window follows the next batch), "windows",
  * "caught", "stolen", "usec": how the server polled for requests after
- * each batch; see docs/protocol.md) and "methods" (a map "type.op" -> {"calls": int,
+ * each batch, and "doorbells": how often a shared-memory client woke it;
+ * see docs/protocol.md) and "methods" (a map "type.op" -> {"calls": int,
  * "usec": int}: per-method counts and server time). Read them with
  * om_value_map_get().
  */

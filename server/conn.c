@@ -914,7 +914,7 @@ static void set_reading(conn *c, bool on)
 		/* The socket stays read (on_control_read); this gates the request ring. */
 		c->reading = on;
 		if (on)
-			shm_wake(c->srv);
+			shm_carrier_kick(c->shm);
 		return;
 	}
 	int rc = on ? uv_read_start(stream_of(c), on_alloc, on_read) : uv_read_stop(stream_of(c));

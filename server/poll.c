@@ -83,7 +83,7 @@ static void on_check(uv_check_t *h)
 		if (polled >= p->window_ns)
 			close_window(p, false, polled);
 	}
-	if (p->open)
+	if (p->open || (p->rest && p->rest(s)))
 		uv_idle_start(&p->idle, on_spin);
 	else
 		uv_idle_stop(&p->idle);
@@ -114,9 +114,10 @@ void poll_close(server *s)
 	server_close_handle((uv_handle_t *)&s->poll.idle);
 }
 
-void poll_set_spin(server *s, void (*spin)(server *s))
+void poll_set_carrier(server *s, void (*spin)(server *s), bool (*rest)(server *s))
 {
 	s->poll.spin = spin;
+	s->poll.rest = rest;
 }
 
 bool poll_awake(const server *s)
@@ -150,14 +151,15 @@ bool poll_info(const server *s, om_value *out)
 					    [POLL_FIXED] = "fixed"};
 	const poller *p = &s->poll;
 	om_value mode;
-	if (!value_map_alloc(out, 7))
+	if (!value_map_alloc(out, 8))
 		return false;
 	om_value *it = out->as.items;
 	if (value_str_copy(&mode, modes[p->mode], strlen(modes[p->mode])) &&
 	    put(&it, "mode", mode) && put(&it, "window_us", om_uint(poll_window_us(s))) &&
 	    put(&it, "next", om_bool(polls_next(p))) && put(&it, "windows", om_uint(p->windows)) &&
 	    put(&it, "caught", om_uint(p->caught)) && put(&it, "stolen", om_uint(p->stolen)) &&
-	    put(&it, "usec", om_uint(p->ns / 1000)))
+	    put(&it, "usec", om_uint(p->ns / 1000)) &&
+	    put(&it, "doorbells", om_uint(s->shm_doorbells)))
 		return true;
 	om_value_free(out);
 	return false;

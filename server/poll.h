@@ -47,7 +47,8 @@ typedef struct poller {
 	payoff rule;             /* POLL_AUTO's */
 	uv_idle_t idle;          /* active while a window is open: the loop does not block */
 	uv_check_t check;
-	void (*spin)(struct server *s); /* called on each turn of the loop while polling, or NULL */
+	void (*spin)(struct server *s); /* the other carrier's (poll_set_carrier()), or NULL */
+	bool (*rest)(struct server *s);
 	bool open;               /* a window is open */
 	bool watched;            /* and it is watched for preemption (payoff_watch()) */
 	uint64_t opened_ns;      /* uv_hrtime() when it opened */
@@ -71,12 +72,18 @@ void poll_start(struct server *s, poll_mode mode, unsigned long usec);
 void poll_close(struct server *s);
 
 /*
- * Calls spin(s) on each turn of the loop while a window is open (before
- * its poll for I/O): a carrier other than the sockets (shared-memory
- * rings) checks for requests there. What it runs moves ops_total, which
- * ends the window as caught, as a socket's request does. NULL: none.
+ * Has a carrier other than the sockets (shared-memory rings, which no
+ * epoll sees) follow the windows: spin(s) runs on each turn of the loop
+ * while a window is open, before its poll for I/O, and looks for requests
+ * there (what it runs moves ops_total, which ends the window as caught, as
+ * a socket's request does); rest(s) runs whenever the loop may sleep
+ * next (no window open after a check), so that the carrier's peers know
+ * they must wake it, and returns true when it found work all the same:
+ * the loop then turns once more without sleeping. In POLL_OFF neither
+ * runs: the carrier stays as it starts, asleep.
  */
-void poll_set_spin(struct server *s, void (*spin)(struct server *s));
+void poll_set_carrier(struct server *s, void (*spin)(struct server *s),
+		      bool (*rest)(struct server *s));
 
 /* True while a window is open: the loop is awake and will see new requests without a wake-up. */
 bool poll_awake(const struct server *s);
@@ -86,7 +93,7 @@ unsigned long poll_window_us(const struct server *s);
 
 /*
  * Into *out server.info's "polling" map (owned): mode, window_us, next,
- * windows, caught, stolen and usec (docs/protocol.md). False, with *out
+ * windows, caught, stolen, usec and doorbells (docs/protocol.md). False, with *out
  * nil, when out of memory.
  */
 bool poll_info(const struct server *s, om_value *out);

@@ -45,7 +45,6 @@ void server_free(server *s)
 	server_close_handle((uv_handle_t *)&s->sweep_timer);
 	server_close_handle((uv_handle_t *)&s->resume);
 	server_close_handle((uv_handle_t *)&s->refuse_timer);
-	server_close_handle((uv_handle_t *)&s->shm_poll);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	watch_free(s);
 	registry_free(&s->objects);

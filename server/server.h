@@ -111,8 +111,8 @@ typedef struct server {
 	uint64_t batches;      /* server.batch calls run (batch.c) */
 	/* The shared-memory carriers (shm.c): */
 	struct shm_carrier *shm_carriers; /* every open one */
-	uv_idle_t shm_poll;    /* active while the server polls their rings; initialised when first needed */
-	uint64_t shm_busy_ns;  /* uv_hrtime() when a ring last had something */
+	bool shm_awake;        /* their server_sleeping flags are 0: the loop polls the rings */
+	uint64_t shm_doorbells; /* wake-ups by a client's eventfd, for server.info */
 	/* The params of the call running, for objects.create's and objects.delete's notifications. */
 	const msgpack_object_array *call_params;
 } server;

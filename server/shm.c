@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +40,13 @@ struct shm_carrier {
 	uv_poll_t poll;          /* watches efd once started */
 };
 
-static void set_sleeping(server *s, uint32_t on)
+/* Tells every carrier's client whether it must write the eventfd to wake the server. */
+static void set_sleeping(server *s, bool on)
 {
 	for (shm_carrier *k = s->shm_carriers; k; k = k->next)
 		__atomic_store_n(&k->h->server_sleeping, on, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s->shm_awake = !on;
 }
 
 /*
@@ -65,50 +66,30 @@ static bool pump_all(server *s)
 	return moved;
 }
 
-/*
- * Runs once per loop iteration while polling: past SHM_POLL_US without
- * anything on any ring, the server marks itself asleep, looks once more
- * (a client that moved an index before seeing the mark did not write its
- * eventfd), and stops polling.
- */
-static void on_poll_idle(uv_idle_t *h)
-{
-	server *s = h->data;
-	uint64_t now = uv_hrtime();
-	if (pump_all(s)) {
-		s->shm_busy_ns = now;
-		return;
-	}
-	if (now - s->shm_busy_ns < (uint64_t)SHM_POLL_US * 1000) {
-		sched_yield(); /* a client on this CPU gets it at once, rather than after our window */
-		return;
-	}
-	set_sleeping(s, 1);
-	if (pump_all(s)) {
-		set_sleeping(s, 0);
-		s->shm_busy_ns = now;
-		return;
-	}
-	uv_idle_stop(h);
-}
-
-void shm_wake(server *s)
+/* Each turn of a polling window (poll.h): the clients need not wake the server meanwhile. */
+static void on_spin(server *s)
 {
 	if (!s->shm_carriers)
 		return;
-	if (!s->shm_poll.loop) {
-		uv_idle_init(s->loop, &s->shm_poll);
-		s->shm_poll.data = s;
-		uv_unref((uv_handle_t *)&s->shm_poll);
-	}
-	s->shm_busy_ns = uv_hrtime();
-	if (uv_is_active((uv_handle_t *)&s->shm_poll))
-		return;
-	set_sleeping(s, 0);
-	uv_idle_start(&s->shm_poll, on_poll_idle);
+	if (!s->shm_awake)
+		set_sleeping(s, false);
+	pump_all(s);
 }
 
-/* The client wrote its eventfd: drain it, serve at once, and poll for a while. */
+/*
+ * The loop may sleep next: the server marks itself asleep, then looks at
+ * every ring once more, since a client that moved an index before it saw
+ * the mark did not write its eventfd. True when that look found something.
+ */
+static bool on_rest(server *s)
+{
+	if (!s->shm_awake)
+		return false;
+	set_sleeping(s, true);
+	return pump_all(s);
+}
+
+/* The client wrote its eventfd (or the server did, shm_carrier_kick()): drain it and serve. */
 static void on_doorbell(uv_poll_t *p, int status, int events)
 {
 	shm_carrier *k = p->data;
@@ -116,12 +97,10 @@ static void on_doorbell(uv_poll_t *p, int status, int events)
 	uint64_t n;
 	if (status == 0)
 		while (read(k->efd, &n, sizeof n) == (ssize_t)sizeof n)
-			;
-	if (!k->conn)
-		return;
-	shm_wake(k->srv);
-	if (pump_all(k->srv))
-		k->srv->shm_busy_ns = uv_hrtime();
+			if (n & SHM_DOORBELL_MASK)
+				k->srv->shm_doorbells++;
+	if (k->conn)
+		conn_shm_pump(k->conn);
 }
 
 shm_carrier *shm_carrier_new(server *s, conn *c, uint32_t req, uint32_t rep, char *why,
@@ -151,6 +130,8 @@ shm_carrier *shm_carrier_new(server *s, conn *c, uint32_t req, uint32_t rep, cha
 	if (k->efd < 0)
 		goto fail;
 	shm_header_init(k->h, req, rep);
+	/* Asleep until a window says otherwise: a client that writes before the server polls rings. */
+	k->h->server_sleeping = 1;
 	shm_server_rings(k->h, &k->requests, &k->replies);
 	return k;
 fail:
@@ -201,9 +182,19 @@ void shm_carrier_start(shm_carrier *k)
 	k->poll.data = k;
 	int rc = uv_poll_start(&k->poll, UV_READABLE, on_doorbell);
 	if (rc < 0)
-		log_warn("client %llu: cannot watch its eventfd: %s; polling its rings only",
+		log_warn("client %llu: cannot watch its eventfd: %s; served only while the server polls",
 			 (unsigned long long)conn_id(k->conn), uv_strerror(rc));
-	shm_wake(s);
+	poll_set_carrier(s, on_spin, on_rest);
+	if (s->shm_awake)
+		__atomic_store_n(&k->h->server_sleeping, 0, __ATOMIC_SEQ_CST);
+}
+
+void shm_carrier_kick(shm_carrier *k)
+{
+	uint64_t kick = SHM_KICK;
+	if (write(k->efd, &kick, sizeof kick) < 0)
+		log_warn("client %llu: cannot write its eventfd: %s",
+			 (unsigned long long)conn_id(k->conn), strerror(errno));
 }
 
 static void carrier_free(uv_handle_t *h)
@@ -214,11 +205,11 @@ static void carrier_free(uv_handle_t *h)
 	free(k);
 }
 
-/* Wakes the client when it sleeps on client_wake (after an index moved). */
-static void notify_client(shm_carrier *k)
+/* Wakes the client when it sleeps on client_wake waiting for what an index moved (SHM_WAITS_*) gives. */
+static void notify_client(shm_carrier *k, uint32_t gives)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&k->h->client_sleeping, __ATOMIC_RELAXED))
+	if (!(__atomic_load_n(&k->h->client_sleeping, __ATOMIC_RELAXED) & gives))
 		return;
 	__atomic_fetch_add(&k->h->client_wake, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &k->h->client_wake, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
@@ -255,7 +246,7 @@ long shm_carrier_read(shm_carrier *k, void *dst, size_t n)
 {
 	long got = (long)shm_ring_read(&k->requests, dst, n);
 	if (got > 0)
-		notify_client(k); /* it may wait for room */
+		notify_client(k, SHM_WAITS_ROOM);
 	return got;
 }
 
@@ -267,8 +258,21 @@ long shm_carrier_writable(shm_carrier *k)
 long shm_carrier_write(shm_carrier *k, const void *src, size_t n)
 {
 	long put = (long)shm_ring_write(&k->replies, src, n);
+	if (put >= 0 && (size_t)put < n) {
+		/*
+		 * Full: the client must write the eventfd once it makes room. The
+		 * flag is raised, then the ring looked at again (behind full
+		 * fences on both sides): one of the two sees the other.
+		 */
+		__atomic_store_n(&k->h->reply_blocked, 1, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		long more = (long)shm_ring_write(&k->replies, (const char *)src + put, n - (size_t)put);
+		put = more < 0 ? more : put + more;
+	} else if (put >= 0 && __atomic_load_n(&k->h->reply_blocked, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&k->h->reply_blocked, 0, __ATOMIC_RELAXED);
+	}
 	if (put > 0)
-		notify_client(k);
+		notify_client(k, SHM_WAITS_REPLIES);
 	return put;
 }
 

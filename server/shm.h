@@ -4,14 +4,14 @@
  * reply ring (types/shmring.h), and an eventfd the client writes to wake
  * the server.
  *
- * The server never blocks on a ring. While any ring had something within
- * SHM_POLL_US, an idle handle has the loop poll every ring on each
- * iteration (libuv then polls its sockets without blocking, and the server
- * yields the CPU each time it finds nothing, so that a client sharing its
- * CPU is not starved by the polling); past that the
- * server marks itself asleep in each header, checks each ring once more,
- * and waits for a client's eventfd (uv_poll), which a client writes only
- * after moving an index while the server is asleep.
+ * The server never blocks on a ring. It polls the rings on each turn of
+ * its loop while a polling window is open (poll.h: after a batch, while
+ * windows pay off), with server_sleeping 0 in each header. When the loop
+ * may sleep next it stores 1, looks at each ring once more, and waits for
+ * a client's eventfd (uv_poll), which a client writes only after moving
+ * request_head (or reply_tail, when reply_blocked says the server waits
+ * for room) while the server sleeps. With --busy-poll 0 the server never
+ * polls them: every request rings.
  *
  * A carrier belongs to its connection (conn.c): made by server.shm, closed
  * with it. Ring contents are the client's claims: shmring.c checks every
@@ -25,8 +25,13 @@
 
 #include "server.h"
 
-/* How long the server polls the rings after one last had something. */
-#define SHM_POLL_US 100
+/*
+ * What the server writes to a carrier's eventfd to have it served on the
+ * next turn without a client's ring (shm_carrier_kick()); a client writes
+ * 1, so the low 32 bits of a read count the clients' doorbells.
+ */
+#define SHM_KICK (UINT64_C(1) << 32)
+#define SHM_DOORBELL_MASK UINT64_C(0xffffffff)
 
 typedef struct shm_carrier shm_carrier;
 
@@ -69,7 +74,7 @@ long shm_carrier_writable(shm_carrier *k);
 /* The memory of k's region, for clients_buffers. */
 size_t shm_carrier_size(const shm_carrier *k);
 
-/* Has the server poll its rings for the next SHM_POLL_US: a connection may read again. */
-void shm_wake(server *s);
+/* Has k's rings looked at on the next turn of the loop: its connection may read again. */
+void shm_carrier_kick(shm_carrier *k);
 
 #endif

@@ -313,7 +313,7 @@ START_TEST(test_info_sections_have_exactly_their_keys)
 	section_keys("config", "max_message_size,max_clients,max_output,max_output_hard,"
 			       "max_waiting,max_memory,idle_timeout_s,message_timeout_s,busy_poll_us,"
 			       "authkey");
-	section_keys("polling", "mode,window_us,next,windows,caught,stolen,usec");
+	section_keys("polling", "mode,window_us,next,windows,caught,stolen,usec,doorbells");
 	/* the calls so far: the info calls and each connection's client.setname */
 	section_keys("methods", "server.info,client.setname");
 	/* the method itself, 1:1 */

@@ -99,9 +99,18 @@ START_TEST(test_calls_go_through_the_rings)
 }
 END_TEST
 
+/*
+ * The server's modes for the loop tests: polling while it pays off (the
+ * default), and never (--busy-poll 0), where every ring must be woken
+ * through the eventfd: a doorbell the client fails to ring hangs the test.
+ */
+static const char *const busy_poll[] = {"auto", "0"};
+
 START_TEST(test_pipelined_requests_keep_their_order)
 {
-	om_client *c = connect_shm(harness_srv.socket);
+	harness_server s;
+	harness_start(&s, "--busy-poll", busy_poll[_i], NULL);
+	om_client *c = connect_shm(s.socket);
 	uint32_t first = 0, id;
 	for (int i = 0; i < 20000; i++) {
 		ck_assert_int_eq(om_send(c, "list.append", (om_value[]){om_str("l"), om_int(i)}, 2,
@@ -120,6 +129,46 @@ START_TEST(test_pipelined_requests_keep_their_order)
 	OK(c, &out, "list.get", om_str("l"), om_int(12345));
 	ck_assert_int_eq(out.as.i, 12345);
 	om_close(c);
+	harness_stop(&s);
+}
+END_TEST
+
+/* server.info's polling counter n, asked over a socket connection (which rings no doorbell). */
+static uint64_t polling_counter(const char *path, const char *n)
+{
+	om_client *cl = connect_socket(path);
+	om_value polling;
+	const om_value *v;
+	OK(cl, &polling, "server.info", om_str("polling"));
+	ck_assert_ptr_nonnull(v = om_value_map_get(&polling, n));
+	ck_assert_int_eq(v->kind, OM_INT);
+	uint64_t k = (uint64_t)v->as.i;
+	om_value_free(&polling);
+	om_close(cl);
+	return k;
+}
+
+/*
+ * With --busy-poll 0 the server never polls the rings: each request wakes
+ * it through the eventfd, exactly once, and taking a reply wakes it not at
+ * all (no reply waited for room).
+ */
+START_TEST(test_a_server_that_never_polls_is_woken_once_per_request)
+{
+	harness_server s;
+	harness_start(&s, "--busy-poll", "0", NULL);
+	om_client *c = connect_shm(s.socket);
+	/* om_connect's client.setname went on the ring already. */
+	ck_assert_uint_eq(polling_counter(s.socket, "doorbells"), 1);
+	om_value out;
+	for (int i = 0; i < 1000; i++) {
+		OK(c, &out, "counter.add", om_str("n"), om_int(1));
+		ck_assert_int_eq(out.as.i, i + 1);
+	}
+	ck_assert_uint_eq(polling_counter(s.socket, "doorbells"), 1001);
+	ck_assert_uint_eq(polling_counter(s.socket, "windows"), 0);
+	om_close(c);
+	harness_stop(&s);
 }
 END_TEST
 
@@ -261,7 +310,7 @@ END_TEST
 START_TEST(test_a_client_that_stops_reading_loses_nothing)
 {
 	harness_server s;
-	harness_start(&s, "--max-output", "65536", NULL);
+	harness_start(&s, "--max-output", "65536", "--busy-poll", busy_poll[_i], NULL);
 	om_client *c = connect_shm(s.socket);
 	size_t vsize = 16 * 1024;
 	char *v = malloc(vsize);
@@ -474,12 +523,13 @@ static Suite *shm_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_calls_go_through_the_rings);
-	tcase_add_test(tc, test_pipelined_requests_keep_their_order);
+	tcase_add_loop_test(tc, test_pipelined_requests_keep_their_order, 0, 2);
+	tcase_add_test(tc, test_a_server_that_never_polls_is_woken_once_per_request);
 	tcase_add_test(tc, test_a_parked_call_is_answered_on_the_ring);
 	tcase_add_test(tc, test_notifications_come_on_the_ring);
 	tcase_add_test(tc, test_server_shm_refuses_bad_options_and_a_second_switch);
 	tcase_add_test(tc, test_a_client_killed_mid_frame_is_cleaned_up);
-	tcase_add_test(tc, test_a_client_that_stops_reading_loses_nothing);
+	tcase_add_loop_test(tc, test_a_client_that_stops_reading_loses_nothing, 0, 2);
 	tcase_add_test(tc, test_a_client_that_never_reads_is_closed_at_the_hard_limit);
 	tcase_add_test(tc, test_the_server_restarting_gives_om_io_then_reconnect_works);
 	tcase_add_test(tc, test_a_forked_child_must_reconnect);

@@ -1065,7 +1065,7 @@ START_TEST(test_server_info_reports_the_server)
 	/* polling after each batch: auto by default; windows counted (details in the busy-poll tests) */
 	const msgpack_object *polling = map_get(m, "polling");
 	ck_assert_int_eq(polling->type, MSGPACK_OBJECT_MAP);
-	ck_assert_uint_eq(polling->via.map.size, 7);
+	ck_assert_uint_eq(polling->via.map.size, 8);
 	ck_assert(is_str(map_get(polling, "mode"), "auto"));
 	ck_assert(is_uint(map_get(polling, "window_us"), 50));
 	ck_assert_int_eq(map_get(polling, "next")->type, MSGPACK_OBJECT_BOOLEAN);
@@ -1073,6 +1073,7 @@ START_TEST(test_server_info_reports_the_server)
 	ck_assert_uint_le(map_get(polling, "caught")->via.u64, map_get(polling, "windows")->via.u64);
 	ck_assert_uint_le(map_get(polling, "stolen")->via.u64, map_get(polling, "windows")->via.u64);
 	ck_assert_int_eq(map_get(polling, "usec")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+	ck_assert(is_uint(map_get(polling, "doorbells"), 0)); /* no client on shared memory */
 	/* per method: calls (a failed call counts, an unknown method does not) and time */
 	const msgpack_object *methods = map_get(m, "methods");
 	ck_assert_int_eq(methods->type, MSGPACK_OBJECT_MAP);
@@ -1930,7 +1931,8 @@ static polling read_polling(client *c, uint32_t msgid)
 	send_str_request(c, msgid, "server.info", 0);
 	const msgpack_object *m = map_get(expect_result(c, msgid), "polling");
 	ck_assert(m && m->type == MSGPACK_OBJECT_MAP);
-	ck_assert_uint_eq(m->via.map.size, 7);
+	ck_assert_uint_eq(m->via.map.size, 8);
+	ck_assert_uint_eq(uint_at(m, "doorbells"), 0); /* sockets only */
 	polling p = {.window_us = uint_at(m, "window_us"), .windows = uint_at(m, "windows"),
 		     .caught = uint_at(m, "caught"), .stolen = uint_at(m, "stolen"),
 		     .usec = uint_at(m, "usec")};

@@ -64,10 +64,11 @@ int shm_link_open(shm_link *l, int sock, int memfd, int efd, const char **why)
 	uint32_t req, rep;
 	if (shm_header_check(m, size, &req, &rep) < 0) {
 		munmap(m, size);
-		*why = "the shared memory's header is not a version-1 region's";
+		*why = "the shared memory's header is not of a version this libobjmgr reads";
 		return -1;
 	}
 	*l = (shm_link){.h = m, .size = size, .sock = sock, .efd = efd, .pid = getpid()};
+	payoff_init(&l->wake_rule);
 	shm_client_rings(l->h, &l->requests, &l->replies);
 	l->requests.own = __atomic_load_n(l->requests.mine, __ATOMIC_ACQUIRE);
 	l->replies.own = __atomic_load_n(l->replies.mine, __ATOMIC_ACQUIRE);
@@ -83,15 +84,22 @@ void shm_link_close(shm_link *l)
 	*l = (shm_link){.efd = -1, .sock = -1};
 }
 
-/* Wakes the server when it sleeps (after an index moved). */
-static void notify_server(shm_link *l)
+/*
+ * Wakes the server when it sleeps, after an index moved: request_head
+ * always, reply_tail only when the server waits for room (reply_blocked).
+ * True when it wrote the eventfd.
+ */
+static bool notify_server(shm_link *l, bool made_room)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&l->h->server_sleeping, __ATOMIC_RELAXED))
-		return;
+		return false;
+	if (made_room && !__atomic_load_n(&l->h->reply_blocked, __ATOMIC_RELAXED))
+		return false;
 	uint64_t one = 1;
 	while (write(l->efd, &one, sizeof one) < 0 && errno == EINTR)
 		;
+	return true;
 }
 
 static bool server_gone(const shm_link *l)
@@ -103,7 +111,7 @@ ssize_t shm_link_recv(shm_link *l, void *buf, size_t n)
 {
 	int64_t k = shm_ring_read(&l->replies, buf, n);
 	if (k > 0) {
-		notify_server(l);
+		notify_server(l, true);
 		return (ssize_t)k;
 	}
 	if (k < 0) {
@@ -124,7 +132,8 @@ ssize_t shm_link_send(shm_link *l, const void *buf, size_t n)
 	}
 	int64_t k = shm_ring_write(&l->requests, buf, n);
 	if (k > 0) {
-		notify_server(l);
+		if (notify_server(l, false))
+			l->rang = true;
 		return (ssize_t)k;
 	}
 	errno = k < 0 ? EPROTO : EAGAIN;
@@ -168,7 +177,9 @@ static void check_socket(shm_link *l)
 static short sleep_once(shm_link *l, short events, int64_t ns)
 {
 	uint32_t seen = __atomic_load_n(&l->h->client_wake, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&l->h->client_sleeping, 1, __ATOMIC_SEQ_CST);
+	uint32_t waits = (events & POLLIN ? SHM_WAITS_REPLIES : 0) |
+			 (events & POLLOUT ? SHM_WAITS_ROOM : 0);
+	__atomic_store_n(&l->h->client_sleeping, waits, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	short r = ready(l, events);
 	if (!r) {
@@ -182,18 +193,22 @@ static short sleep_once(shm_link *l, short events, int64_t ns)
 	return r;
 }
 
-int shm_link_wait(shm_link *l, short events, const struct timespec *deadline)
+/*
+ * Polls the rings until events are ready, window_ns pass or the deadline
+ * (NULL: none) comes: the events ready, 0 when none came. Yielding every
+ * 16 turns costs little on a CPU of our own, and hands the CPU to the
+ * server when we share one with it: spinning there would only delay the
+ * reply we wait for.
+ */
+static short poll_rings(shm_link *l, short events, int64_t window_ns,
+			const struct timespec *deadline)
 {
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (deadline && -ns_since(deadline) < window_ns)
+		window_ns = -ns_since(deadline);
 	short r;
-	/*
-	 * Yielding every 16 turns of the poll costs little on a CPU of our
-	 * own, and hands the CPU to the server when we share one with it:
-	 * spinning there would only delay the reply we wait for.
-	 */
-	for (unsigned spins = 0; !(r = ready(l, events)) && ns_since(&start) < SHM_LINK_POLL_NS;
-	     spins++) {
+	for (unsigned spins = 0; !(r = ready(l, events)) && ns_since(&start) < window_ns; spins++) {
 		if (spins % 16 == 15)
 			sched_yield();
 #if defined(__x86_64__) || defined(__i386__)
@@ -201,6 +216,32 @@ int shm_link_wait(shm_link *l, short events, const struct timespec *deadline)
 			__builtin_ia32_pause();
 #endif
 	}
+	return r;
+}
+
+/*
+ * The first look of a wait for replies after a request woke the server:
+ * the longer window, while the rule says it pays off; a window in which
+ * this thread was preempted (one sharing its CPU with the server, which
+ * it held back) counts as stolen.
+ */
+static short poll_after_ring(shm_link *l, short events, const struct timespec *deadline)
+{
+	l->rang = false;
+	if (!payoff_try(&l->wake_rule))
+		return poll_rings(l, events, SHM_LINK_POLL_NS, deadline);
+	bool watched = payoff_watch(&l->wake_rule);
+	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	short r = poll_rings(l, events, SHM_LINK_WAKE_POLL_NS, deadline);
+	payoff_note(&l->wake_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
+				   : r ? PAYOFF_CAUGHT : PAYOFF_MISSED);
+	return r;
+}
+
+int shm_link_wait(shm_link *l, short events, const struct timespec *deadline)
+{
+	short r = (events & POLLIN) && l->rang ? poll_after_ring(l, events, deadline)
+					       : poll_rings(l, events, SHM_LINK_POLL_NS, deadline);
 	while (!r) {
 		int64_t left = deadline ? -ns_since(deadline) : INT64_MAX;
 		if (left <= 0)

@@ -4,7 +4,11 @@
  * taking the fds of server.shm's reply, mapping the region, and moving
  * bytes through its rings as recv() and send() would, with a wait that
  * polls the rings for SHM_LINK_POLL_NS and then sleeps on the region's
- * futex. The server writes nothing on the socket after the switch, so
+ * futex. A wait for the reply to a request that had to wake the server
+ * polls for SHM_LINK_WAKE_POLL_NS instead, while that pays off
+ * (types/payoff.h): the server's CPU takes tens of microseconds to wake,
+ * and a client that slept meanwhile would pay a second wake-up, its own.
+ * The server writes nothing on the socket after the switch, so
  * anything readable there means it is gone: a sleep is cut every
  * SHM_LINK_CHECK_MS to look (a server killed outright wakes nobody).
  *
@@ -20,9 +24,11 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "payoff.h"
 #include "shmring.h"
 
 #define SHM_LINK_POLL_NS (50 * 1000)
+#define SHM_LINK_WAKE_POLL_NS (250 * 1000)
 #define SHM_LINK_CHECK_MS 100
 
 typedef struct shm_link {
@@ -32,6 +38,8 @@ typedef struct shm_link {
 	int efd;           /* the server's eventfd (owned) */
 	pid_t pid;         /* the process that opened it */
 	bool hup;          /* the socket said the server is gone */
+	bool rang;         /* a request was sent with the server asleep, since the last wait for replies */
+	payoff wake_rule;  /* whether the longer window after rang pays off */
 	shm_ring requests, replies;
 } shm_link;
 

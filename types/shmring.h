@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC UINT64_C(0x31474e495248534f) /* "OSHRING1", little-endian */
-#define SHM_VERSION 1
+#define SHM_VERSION 2
 #define SHM_LINE 64                  /* each index on a cache line of its own */
 #define SHM_HEADER_SIZE (8 * SHM_LINE)
 #define SHM_RING_MIN (4u * 1024)
@@ -43,14 +43,19 @@ typedef struct shm_header {
 	char pad3[SHM_LINE - 4];
 	uint32_t reply_tail;    /* written by the client */
 	char pad4[SHM_LINE - 4];
-	uint32_t server_sleeping; /* 1: the server waits on its eventfd; the client writes it after moving an index */
-	char pad5[SHM_LINE - 4];
-	uint32_t client_sleeping; /* 1: the client waits on the futex client_wake */
+	uint32_t server_sleeping; /* 1: the server waits on its eventfd; the client writes it after moving request_head */
+	uint32_t reply_blocked;   /* 1: replies wait for room; then moving reply_tail writes the eventfd too */
+	char pad5[SHM_LINE - 8];
+	uint32_t client_sleeping; /* the client waits on the futex client_wake: SHM_WAITS_* bits */
 	uint32_t client_wake;     /* bumped by the server after moving an index while the client sleeps */
 	char pad6[SHM_LINE - 8];
 	uint32_t closed;          /* 1: the server has closed the connection */
 	char pad7[SHM_LINE - 4];
 } shm_header;
+
+/* client_sleeping's bits: what the sleeping client waits for. */
+#define SHM_WAITS_REPLIES 1u /* reply_head to move */
+#define SHM_WAITS_ROOM 2u    /* request_tail to move */
 
 _Static_assert(sizeof(shm_header) == SHM_HEADER_SIZE, "shm header layout");
 
@@ -77,7 +82,7 @@ void shm_header_init(shm_header *h, uint32_t req, uint32_t rep);
 
 /*
  * Checks a header read from a region of size bytes and returns its ring
- * sizes: 0, or -1 when it is not a version-1 header matching size.
+ * sizes: 0, or -1 when it is not a header of this version (SHM_VERSION) matching size.
  */
 int shm_header_check(const shm_header *h, size_t size, uint32_t *req, uint32_t *rep);
 

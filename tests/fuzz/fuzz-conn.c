@@ -332,7 +332,7 @@ static void check_no_handle(uv_handle_t *handle, void *arg)
 	harness *h = arg;
 	if (handle != (uv_handle_t *)&h->s.stop_timer &&
 	    handle != (uv_handle_t *)&h->s.sweep_timer && handle != (uv_handle_t *)&h->s.resume &&
-	    handle != (uv_handle_t *)&h->s.refuse_timer && handle != (uv_handle_t *)&h->s.shm_poll &&
+	    handle != (uv_handle_t *)&h->s.refuse_timer &&
 	    !uv_is_closing(handle))
 		fail("a handle is left open once the connection is closed");
 }
