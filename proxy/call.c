@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -686,6 +687,21 @@ static uint32_t pack_request(om_client *c, const char *method, const om_value *p
 	return msgid;
 }
 
+/*
+ * server.shm moves the connection onto rings whose fds come with its
+ * reply, which recv() drops: called like any method it would leave the
+ * connection dead. om_options.shm is the way to ask for it.
+ */
+static bool refuse_switch(om_client *c, const char *method)
+{
+	if (strcmp(method, "server.shm") != 0)
+		return false;
+	client_fail(c, OM_BAD_PARAMS, "server.shm: ask for shared memory with om_options.shm "
+		    "when connecting; as a call it would move the connection onto rings it "
+		    "cannot map");
+	return true;
+}
+
 int om_call(om_client *c, const char *method, const om_value *params, size_t n,
 	    om_value *result)
 {
@@ -693,6 +709,8 @@ int om_call(om_client *c, const char *method, const om_value *params, size_t n,
 		*result = om_nil();
 	if (c->fd < 0)
 		return not_connected(c, method);
+	if (refuse_switch(c, method))
+		return OM_BAD_PARAMS;
 	deadline d = deadline_after(c->opts.timeout_s);
 	want w = {.kind = WANT_CALL, .msgid = pack_request(c, method, params, n)};
 	int rc = flush_out(c, method, &d);
@@ -710,6 +728,8 @@ int om_send(om_client *c, const char *method, const om_value *params, size_t n,
 		*msgid = 0;
 	if (c->fd < 0)
 		return not_connected(c, method);
+	if (refuse_switch(c, method))
+		return OM_BAD_PARAMS;
 	uint32_t id = pack_request(c, method, params, n);
 	pending_add(&c->pending, id);
 	if (c->out.size - c->out_sent >= OUT_FLUSH) {

@@ -100,6 +100,8 @@ typedef struct om_options {
 	 * calls there fail with OM_IO (connection dropped, in the child only)
 	 * until om_reconnect(), which gives the child a connection of its own.
 	 * A server that dies is noticed within 100 ms while a call waits.
+	 * Calling "server.shm" through om_call() or om_send() fails with
+	 * OM_BAD_PARAMS: this option is the way to it.
 	 */
 	bool shm;
 	/*
@@ -113,7 +115,8 @@ typedef struct om_options {
 	 * waits), so a client on the server's CPU, an idle one or one that
 	 * waits for slow calls soon stops polling. true: never poll, always
 	 * sleep in poll(2). OBJMGR_POLL=0 in the environment does the same for
-	 * every connection. Results are the same either way.
+	 * every connection. Results are the same either way. Shared memory
+	 * (shm) polls its rings regardless: it is what that carrier is for.
 	 */
 	bool no_poll;
 } om_options;

@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "client.h"
 #include "harness.h"
 #include "objmgr.h"
+#include "packet.h"
 
 static om_client *connect_shm(const char *path)
 {
@@ -148,6 +150,23 @@ static uint64_t polling_counter(const char *path, const char *n)
 	return k;
 }
 
+/* server.shm called as a method would leave the connection dead: libobjmgr refuses it, and the connection goes on. */
+START_TEST(test_server_shm_is_refused_as_a_call)
+{
+	om_client *c = connect_socket(harness_srv.socket);
+	ck_assert_int_eq(om_call(c, "server.shm", NULL, 0, NULL), OM_BAD_PARAMS);
+	ck_assert_str_eq(om_errmsg(c), "server.shm: ask for shared memory with om_options.shm "
+			 "when connecting; as a call it would move the connection onto rings it "
+			 "cannot map");
+	uint32_t id = 7;
+	ck_assert_int_eq(om_send(c, "server.shm", NULL, 0, &id), OM_BAD_PARAMS);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(om_server_ping(c), OM_OK);
+	ck_assert(!om_uses_shm(c));
+	om_close(c);
+}
+END_TEST
+
 /*
  * With --busy-poll 0 the server never polls the rings: each request wakes
  * it through the eventfd, exactly once, and taking a reply wakes it not at
@@ -218,38 +237,105 @@ START_TEST(test_notifications_come_on_the_ring)
 }
 END_TEST
 
-/* The refusals of server.shm, and their words. */
+/*
+ * Reads the next message from up (fed from the socket fd, or from the ring
+ * of c when c is set) and answers it as "code: message" for an error
+ * reply, "ok" for a success.
+ */
+static const char *next_reply(int fd, om_client *c, msgpack_unpacker *up)
+{
+	static char out[512];
+	msgpack_unpacked msg;
+	msgpack_unpacked_init(&msg);
+	while (msgpack_unpacker_next(up, &msg) != MSGPACK_UNPACK_SUCCESS) {
+		ck_assert(msgpack_unpacker_reserve_buffer(up, 64 * 1024));
+		ssize_t n;
+		if (c) {
+			ck_assert_int_gt(shm_link_wait(&c->shm, POLLIN, NULL), 0);
+			n = shm_link_recv(&c->shm, msgpack_unpacker_buffer(up),
+					  msgpack_unpacker_buffer_capacity(up));
+		} else {
+			n = read(fd, msgpack_unpacker_buffer(up), msgpack_unpacker_buffer_capacity(up));
+		}
+		ck_assert_int_gt(n, 0);
+		msgpack_unpacker_buffer_consumed(up, (size_t)n);
+	}
+	const msgpack_object *m = msg.data.via.array.ptr;
+	ck_assert_uint_eq(msg.data.via.array.size, 4);
+	if (m[2].type == MSGPACK_OBJECT_NIL) {
+		snprintf(out, sizeof out, "ok");
+	} else {
+		const msgpack_object_str *code = &m[2].via.array.ptr[0].via.str;
+		const msgpack_object_str *what = &m[2].via.array.ptr[1].via.str;
+		snprintf(out, sizeof out, "%.*s: %.*s", (int)code->size, code->ptr, (int)what->size,
+			 what->ptr);
+	}
+	msgpack_unpacked_destroy(&msg);
+	return out;
+}
+
+/* Sends what p holds on fd, and empties it. */
+static void send_packet(int fd, packet *p)
+{
+	ck_assert_int_eq(write(fd, p->buf.data, p->buf.size), (ssize_t)p->buf.size);
+	msgpack_sbuffer_clear(&p->buf);
+}
+
+/*
+ * The server's refusals of server.shm, and their words, on a raw socket
+ * and on a ring (libobjmgr refuses to send it as a call: see below).
+ */
 START_TEST(test_server_shm_refuses_bad_options_and_a_second_switch)
 {
-	om_client *c = connect_socket(harness_srv.socket);
-	om_value opts[] = {om_str("request_ring"), om_int(5000)};
-	om_value map = {.kind = OM_MAP, .len = 1, .as.items = opts};
-	ck_assert_int_eq(om_call(c, "server.shm", &map, 1, NULL), OM_BAD_PARAMS);
-	ck_assert_str_eq(om_errmsg(c), "server.shm: a ring's size must be a power of two from "
-			 "4096 to 16777216 bytes");
-	om_value bad[] = {om_str("rings"), om_int(4096)};
-	map.as.items = bad;
-	ck_assert_int_eq(om_call(c, "server.shm", &map, 1, NULL), OM_BAD_PARAMS);
-	ck_assert_str_eq(om_errmsg(c), "server.shm: the options are 'request_ring' and 'reply_ring'");
+	int fd = harness_connect_raw(&harness_srv);
+	msgpack_unpacker up;
+	ck_assert(msgpack_unpacker_init(&up, 64 * 1024));
+	packet p;
+	packet_init(&p);
+	pack_request(&p.pk, 1, "server.shm", 1);
+	msgpack_pack_map(&p.pk, 1);
+	pack_str(&p.pk, "request_ring");
+	msgpack_pack_int(&p.pk, 5000);
+	send_packet(fd, &p);
+	ck_assert_str_eq(next_reply(fd, NULL, &up), "bad_params: server.shm: a ring's size must "
+			 "be a power of two from 4096 to 16777216 bytes");
+	pack_request(&p.pk, 2, "server.shm", 1);
+	msgpack_pack_map(&p.pk, 1);
+	pack_str(&p.pk, "rings");
+	msgpack_pack_int(&p.pk, 4096);
+	send_packet(fd, &p);
+	ck_assert_str_eq(next_reply(fd, NULL, &up),
+			 "bad_params: server.shm: the options are 'request_ring' and 'reply_ring'");
 	/* The replies before it are unsent when it runs: it must come alone. */
-	uint32_t id;
-	ck_assert_int_eq(om_send(c, "server.ping", NULL, 0, &id), OM_OK);
-	ck_assert_int_eq(om_send(c, "server.shm", NULL, 0, &id), OM_OK);
-	ck_assert_int_eq(om_recv(c, &id, NULL), OM_OK);
-	ck_assert_int_eq(om_recv(c, &id, NULL), OM_VALUE_ERROR);
-	ck_assert_str_eq(om_errmsg(c), "server.shm: send it alone, with no reply to an earlier "
-			 "request pending");
-	om_value call[] = {om_str("server.shm"), om_array(NULL, 0)};
-	om_value calls = om_array((om_value[]){om_array(call, 2)}, 1);
-	ck_assert_int_eq(om_call(c, "server.batch", &calls, 1, NULL), OM_BAD_PARAMS);
-	ck_assert_str_eq(om_errmsg(c), "server.batch: call 1: server.shm must be sent alone");
+	pack_request(&p.pk, 3, "server.ping", 0);
+	pack_request(&p.pk, 4, "server.shm", 0);
+	send_packet(fd, &p);
+	ck_assert_str_eq(next_reply(fd, NULL, &up), "ok");
+	ck_assert_str_eq(next_reply(fd, NULL, &up), "value_error: server.shm: send it alone, with "
+			 "no reply to an earlier request pending");
+	pack_request(&p.pk, 5, "server.batch", 1);
+	msgpack_pack_array(&p.pk, 1);
+	msgpack_pack_array(&p.pk, 2);
+	pack_str(&p.pk, "server.shm");
+	msgpack_pack_array(&p.pk, 0);
+	send_packet(fd, &p);
+	ck_assert_str_eq(next_reply(fd, NULL, &up),
+			 "bad_params: server.batch: call 1: server.shm must be sent alone");
+	pack_request(&p.pk, 6, "server.ping", 0);
+	send_packet(fd, &p);
+	ck_assert_str_eq(next_reply(fd, NULL, &up), "ok");
+	close(fd);
+	/* On a connection already switched, through its ring. */
+	om_client *c = connect_shm(harness_srv.socket);
+	pack_request(&p.pk, 1000, "server.shm", 0);
+	ck_assert_int_eq(shm_link_send(&c->shm, p.buf.data, p.buf.size), (ssize_t)p.buf.size);
+	msgpack_sbuffer_clear(&p.buf);
+	ck_assert_str_eq(next_reply(-1, c, &up),
+			 "value_error: server.shm: this connection uses shared memory already");
 	ck_assert_int_eq(om_server_ping(c), OM_OK);
 	om_close(c);
-	c = connect_shm(harness_srv.socket);
-	ck_assert_int_eq(om_call(c, "server.shm", NULL, 0, NULL), OM_VALUE_ERROR);
-	ck_assert_str_eq(om_errmsg(c), "server.shm: this connection uses shared memory already");
-	ck_assert_int_eq(om_server_ping(c), OM_OK);
-	om_close(c);
+	packet_free(&p);
+	msgpack_unpacker_destroy(&up);
 }
 END_TEST
 
@@ -525,6 +611,7 @@ static Suite *shm_suite(void)
 	tcase_add_test(tc, test_calls_go_through_the_rings);
 	tcase_add_loop_test(tc, test_pipelined_requests_keep_their_order, 0, 2);
 	tcase_add_test(tc, test_a_server_that_never_polls_is_woken_once_per_request);
+	tcase_add_test(tc, test_server_shm_is_refused_as_a_call);
 	tcase_add_test(tc, test_a_parked_call_is_answered_on_the_ring);
 	tcase_add_test(tc, test_notifications_come_on_the_ring);
 	tcase_add_test(tc, test_server_shm_refuses_bad_options_and_a_second_switch);
