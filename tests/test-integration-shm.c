@@ -281,6 +281,16 @@ static void send_packet(int fd, packet *p)
 	msgpack_sbuffer_clear(&p->buf);
 }
 
+/* Sends server.shm with the one option {key: value} on fd. */
+static void send_shm_option(int fd, packet *p, const char *key, int64_t value)
+{
+	pack_request(&p->pk, 1, "server.shm", 1);
+	msgpack_pack_map(&p->pk, 1);
+	pack_str(&p->pk, key);
+	msgpack_pack_int64(&p->pk, value);
+	send_packet(fd, p);
+}
+
 /*
  * The server's refusals of server.shm, and their words, on a raw socket
  * and on a ring (libobjmgr refuses to send it as a call: see below).
@@ -292,18 +302,10 @@ START_TEST(test_server_shm_refuses_bad_options_and_a_second_switch)
 	ck_assert(msgpack_unpacker_init(&up, 64 * 1024));
 	packet p;
 	packet_init(&p);
-	pack_request(&p.pk, 1, "server.shm", 1);
-	msgpack_pack_map(&p.pk, 1);
-	pack_str(&p.pk, "request_ring");
-	msgpack_pack_int(&p.pk, 5000);
-	send_packet(fd, &p);
+	send_shm_option(fd, &p, "request_ring", 5000);
 	ck_assert_str_eq(next_reply(fd, NULL, &up), "bad_params: server.shm: a ring's size must "
 			 "be a power of two from 4096 to 16777216 bytes");
-	pack_request(&p.pk, 2, "server.shm", 1);
-	msgpack_pack_map(&p.pk, 1);
-	pack_str(&p.pk, "rings");
-	msgpack_pack_int(&p.pk, 4096);
-	send_packet(fd, &p);
+	send_shm_option(fd, &p, "rings", 4096);
 	ck_assert_str_eq(next_reply(fd, NULL, &up),
 			 "bad_params: server.shm: the options are 'request_ring' and 'reply_ring'");
 	/* The replies before it are unsent when it runs: it must come alone. */
