@@ -448,15 +448,12 @@ static ssize_t recv_polling(bench *b, client *cl)
 	ssize_t n = recv(cl->fd, buf, cap, MSG_DONTWAIT);
 	if (!would_block(n) || !payoff_try(&b->poll_rule))
 		return would_block(n) ? recv(cl->fd, buf, cap, 0) : n;
-	bool watched = payoff_watch(&b->poll_rule);
-	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	payoff_window w = payoff_open(&b->poll_rule);
 	uint64_t end = now_ns() + POLL_WINDOW_NS;
 	do
 		n = recv(cl->fd, buf, cap, MSG_DONTWAIT);
 	while (would_block(n) && now_ns() < end);
-	payoff_note(&b->poll_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
-				   : !would_block(n)				     ? PAYOFF_CAUGHT
-										     : PAYOFF_MISSED);
+	payoff_close(&b->poll_rule, w, !would_block(n));
 	return would_block(n) ? recv(cl->fd, buf, cap, 0) : n;
 }
 

@@ -511,8 +511,7 @@ static ssize_t poll_reply(om_client *c, const deadline *d)
 		return -1;
 	}
 	c->stats.poll_windows++;
-	bool watched = payoff_watch(&c->poll_rule);
-	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	payoff_window w = payoff_open(&c->poll_rule);
 	uint64_t end = now_ns() + POLL_WINDOW_NS;
 	if (d->set && mono_ns(&d->at) < end)
 		end = mono_ns(&d->at);
@@ -523,9 +522,7 @@ static ssize_t poll_reply(om_client *c, const deadline *d)
 	int err = errno;
 	bool caught = !would_block(n);
 	c->stats.poll_caught += caught;
-	payoff_note(&c->poll_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
-				   : caught			     ? PAYOFF_CAUGHT
-								     : PAYOFF_MISSED);
+	payoff_close(&c->poll_rule, w, caught);
 	errno = err;
 	return n;
 }

@@ -362,6 +362,18 @@ static void out_consumed(conn *c, size_t n)
 		c->holds[i].end -= n;
 }
 
+/* n bytes of out have left (for the socket or the reply ring): out empties, or moves up. */
+static void out_sent(conn *c, size_t n)
+{
+	if (n < c->out.size) {
+		out_consumed(c, n);
+		return;
+	}
+	c->out.size = 0;
+	c->noted = 0;
+	sbuffer_trim(&c->out);
+}
+
 void conn_journal_durable(server *s, uint64_t epoch)
 {
 	conn *next;
@@ -405,14 +417,8 @@ static void conn_flush(conn *c)
 		write_failed(c, n);
 		return;
 	}
-	if ((size_t)n == c->out.size) {
-		c->out.size = 0;
-		c->noted = 0;
-		sbuffer_trim(&c->out);
-		return;
-	}
 	if ((size_t)n == len) {
-		out_consumed(c, len);
+		out_sent(c, len);
 		return;
 	}
 	if (len == c->out.size && !c->nholds) {
@@ -1028,13 +1034,7 @@ static void shm_flush(conn *c)
 	if (n == 0)
 		return;
 	c->active_ms = uv_now(c->srv->loop);
-	if ((size_t)n == c->out.size) {
-		c->out.size = 0;
-		c->noted = 0;
-		sbuffer_trim(&c->out);
-		return;
-	}
-	out_consumed(c, (size_t)n);
+	out_sent(c, (size_t)n);
 }
 
 /* Reads what the request ring holds into the unpacker and runs it, a few pieces at most: true when it moved. */

@@ -120,11 +120,6 @@ void poll_set_carrier(server *s, void (*spin)(server *s), bool (*rest)(server *s
 	s->poll.rest = rest;
 }
 
-bool poll_awake(const server *s)
-{
-	return s->poll.open;
-}
-
 unsigned long poll_window_us(const server *s)
 {
 	return (unsigned long)(s->poll.window_ns / 1000);

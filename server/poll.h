@@ -85,9 +85,6 @@ void poll_close(struct server *s);
 void poll_set_carrier(struct server *s, void (*spin)(struct server *s),
 		      bool (*rest)(struct server *s));
 
-/* True while a window is open: the loop is awake and will see new requests without a wake-up. */
-bool poll_awake(const struct server *s);
-
 /* The window after a batch in microseconds (POLL_OFF: 0), as server.info's config.busy_poll_us. */
 unsigned long poll_window_us(const struct server *s);
 

@@ -11,6 +11,7 @@
 #include "shm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "conn.h"
 #include "log.h"
@@ -95,10 +95,9 @@ static void on_doorbell(uv_poll_t *p, int status, int events)
 	shm_carrier *k = p->data;
 	(void)events;
 	uint64_t n;
-	if (status == 0)
-		while (read(k->efd, &n, sizeof n) == (ssize_t)sizeof n)
-			if (n & SHM_DOORBELL_MASK)
-				k->srv->shm_doorbells++;
+	/* One read takes the whole count and zeroes it. */
+	if (status == 0 && read(k->efd, &n, sizeof n) == (ssize_t)sizeof n && (n & SHM_DOORBELL_MASK))
+		k->srv->shm_doorbells++;
 	if (k->conn)
 		conn_shm_pump(k->conn);
 }

@@ -161,6 +161,26 @@ START_TEST(test_one_window_in_watch_every_is_watched_and_every_trial)
 }
 END_TEST
 
+/* payoff_open/close note what payoff_note would: a catch adds credit, a miss takes it. */
+START_TEST(test_a_timed_window_notes_its_outcome)
+{
+	payoff p;
+	payoff_init(&p);
+	ck_assert(payoff_try(&p));
+	payoff_window w = payoff_open(&p);
+	payoff_close(&p, w, true);
+	ck_assert_uint_eq(p.credit, 2);
+	w = payoff_open(&p);
+	payoff_close(&p, w, false);
+	ck_assert_uint_eq(p.credit, 1);
+	/* A watched window whose preemption count moved meanwhile is stolen: all credit goes. */
+	payoff_close(&p, (payoff_window){.watched = true, .preempted = payoff_preemptions() + 1},
+		     true);
+	ck_assert_uint_eq(p.credit, 0);
+	ck_assert(!payoff_try(&p));
+}
+END_TEST
+
 START_TEST(test_preemptions_of_this_thread_never_go_down)
 {
 	uint64_t a = payoff_preemptions();
@@ -181,6 +201,7 @@ static Suite *payoff_suite(void)
 	tcase_add_test(tc, test_windows_always_stolen_cost_one_in_backoff_max_messages);
 	tcase_add_test(tc, test_a_trial_that_catches_resumes_polling_but_keeps_the_backoff_until_credit_is_full);
 	tcase_add_test(tc, test_one_window_in_watch_every_is_watched_and_every_trial);
+	tcase_add_test(tc, test_a_timed_window_notes_its_outcome);
 	tcase_add_test(tc, test_preemptions_of_this_thread_never_go_down);
 	suite_add_tcase(s, tc);
 	return s;

@@ -59,3 +59,17 @@ uint64_t payoff_preemptions(void)
 		return 0;
 	return (uint64_t)ru.ru_nivcsw;
 }
+
+payoff_window payoff_open(payoff *p)
+{
+	payoff_window w = {.watched = payoff_watch(p)};
+	if (w.watched)
+		w.preempted = payoff_preemptions();
+	return w;
+}
+
+void payoff_close(payoff *p, payoff_window w, bool caught)
+{
+	payoff_note(p, w.watched && payoff_preemptions() != w.preempted ? PAYOFF_STOLEN
+		       : caught ? PAYOFF_CAUGHT : PAYOFF_MISSED);
+}

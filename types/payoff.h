@@ -89,4 +89,18 @@ void payoff_note(payoff *p, payoff_outcome outcome);
  */
 uint64_t payoff_preemptions(void);
 
+/*
+ * A window timed by a client-side poller, for the common case: opened
+ * after payoff_try() said yes (watching it when payoff_watch() says so),
+ * closed with whether it caught its message, which notes CAUGHT, MISSED
+ * or, when watched and the thread was preempted meanwhile, STOLEN.
+ */
+typedef struct payoff_window {
+	bool watched;
+	uint64_t preempted; /* payoff_preemptions() at opening, when watched */
+} payoff_window;
+
+payoff_window payoff_open(payoff *p);
+void payoff_close(payoff *p, payoff_window w, bool caught);
+
 #endif

@@ -230,11 +230,9 @@ static short poll_after_ring(shm_link *l, short events, const struct timespec *d
 	l->rang = false;
 	if (!payoff_try(&l->wake_rule))
 		return poll_rings(l, events, SHM_LINK_POLL_NS, deadline);
-	bool watched = payoff_watch(&l->wake_rule);
-	uint64_t preempted = watched ? payoff_preemptions() : 0;
+	payoff_window w = payoff_open(&l->wake_rule);
 	short r = poll_rings(l, events, SHM_LINK_WAKE_POLL_NS, deadline);
-	payoff_note(&l->wake_rule, watched && payoff_preemptions() != preempted ? PAYOFF_STOLEN
-				   : r ? PAYOFF_CAUGHT : PAYOFF_MISSED);
+	payoff_close(&l->wake_rule, w, r != 0);
 	return r;
 }
 
